@@ -1,0 +1,266 @@
+"""The ownership registry as plain, immutable data: teams, assets, RACI, contracts.
+
+Everything here is built by `ownership.loader` (or a format adapter) and only read afterwards.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where something was declared, for error messages and "edit this file" hints."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+
+
+NOWHERE = SourceRef("<memory>")
+
+
+class Role(enum.Enum):
+    RESPONSIBLE = "R"
+    ACCOUNTABLE = "A"
+    CONSULTED = "C"
+    INFORMED = "I"
+
+    @property
+    def word(self) -> str:
+        return self.name.capitalize()
+
+
+ROLE_ORDER = (Role.RESPONSIBLE, Role.ACCOUNTABLE, Role.CONSULTED, Role.INFORMED)
+
+
+# ---------------------------------------------------------------------- people and teams
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    slack_id: str | None = None
+    email: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The identifier rotations and overrides use to refer to this person."""
+        return self.slack_id or self.email or self.name
+
+    def refers_to(self, ref: str) -> bool:
+        ref = ref.strip().lower()
+        return ref in {
+            (self.slack_id or "").lower(),
+            (self.email or "").lower(),
+            self.name.lower(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """Someone covers the rotation from `start` (inclusive) to `end` (exclusive)."""
+
+    person: Person
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """A follow-the-calendar rotation: `members[i]` is on call for the i-th period after `start`.
+
+    Periods are whole local days so that DST changes neither shorten nor lengthen a shift;
+    a shift begins at `handoff` local time.
+    """
+
+    members: tuple[Person, ...]
+    period_days: int
+    handoff: time
+    timezone: str
+    start: date
+    overrides: tuple[Override, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UserGroup:
+    id: str
+    handle: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    discipline: str | None = None
+    usergroup: UserGroup | None = None
+    oncall_channel: str | None = None
+    incident_channel: str | None = None
+    members: tuple[Person, ...] = ()
+    rotation: Rotation | None = None
+    source: SourceRef = NOWHERE
+
+
+# ---------------------------------------------------------------------- assets and RACI
+AssetKind = str
+KNOWN_ASSET_KINDS = (
+    "source",
+    "table",
+    "feature",
+    "model",
+    "pipeline",
+    "feature_store",
+    "dashboard",
+    "service",
+    "dataset",
+)
+
+RoleSet = frozenset[Role]
+# Keys are team ids, or a discipline name that expands to the teams of that discipline.
+RoleMap = tuple[tuple[str, RoleSet], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One row of the RACI matrix: e.g. "Feature engineering | C | R/A | C"."""
+
+    id: str
+    name: str
+    roles: RoleMap
+    aliases: tuple[str, ...] = ()
+    source: SourceRef = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    id: str
+    kind: AssetKind
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    upstream: tuple[str, ...] = ()
+    runbook: str | None = None
+    owner: str | None = None
+    activity: str | None = None
+    raci: RoleMap = ()
+    incident_channel: str | None = None
+    source: SourceRef = NOWHERE
+
+
+# ---------------------------------------------------------------------- contracts
+Frequency = Literal["hourly", "daily", "weekly", "cron"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineSla:
+    """Data for each period is expected at `update_time` and late after `max_delay` more.
+
+    `at` is the local wall-clock time (minutes only, for hourly); `weekday` is 0=Monday, for
+    weekly; `cron` replaces both for frequency "cron".
+    """
+
+    frequency: Frequency
+    timezone: str
+    max_delay: timedelta
+    at: time = time(0, 0)
+    weekday: int | None = None
+    cron: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgeSla:
+    """dbt-style freshness: warn/error when the newest row is older than these ages."""
+
+    warn_after: timedelta | None
+    error_after: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePolicy:
+    breaking_changes: str | None = None
+    non_breaking_changes: str | None = None
+    notice_days: int | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SqlProbe:
+    """`connection` names an environment variable holding an SQLAlchemy URL (never the URL)."""
+
+    connection: str
+    table: str
+    timestamp_column: str
+    schema: str | None = None
+    filter: str | None = None
+    naive_timezone: str = "UTC"
+    kind: Literal["sql"] = "sql"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpProbe:
+    """`timestamp` is "json:<dotted.path>" or "header:<Name>" (e.g. header:Last-Modified)."""
+
+    url: str
+    timestamp: str
+    headers: tuple[tuple[str, str], ...] = ()
+    kind: Literal["http"] = "http"
+
+
+Probe = SqlProbe | HttpProbe
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """The internal contract model that demarc's own YAML, ODCS and dbt sources map onto."""
+
+    id: str
+    asset: str
+    owner_team: str
+    consumer_teams: tuple[str, ...] = ()
+    sla: DeadlineSla | None = None
+    freshness: AgeSla | None = None
+    schema: tuple[Column, ...] = ()
+    change_policy: ChangePolicy = ChangePolicy()
+    contacts: tuple[tuple[str, str], ...] = ()
+    probe: Probe | None = None
+    alert_channel: str | None = None
+    source: SourceRef = NOWHERE
+    format: str = "demarc"
+
+
+# ---------------------------------------------------------------------- silences
+@dataclass(frozen=True, slots=True)
+class Silence:
+    asset: str
+    start: datetime
+    end: datetime
+    reason: str = ""
+
+
+# ---------------------------------------------------------------------- the registry
+@dataclass(frozen=True)
+class Registry:
+    teams: dict[str, Team] = field(default_factory=dict)
+    assets: dict[str, Asset] = field(default_factory=dict)
+    activities: dict[str, Activity] = field(default_factory=dict)
+    kind_activities: dict[str, str] = field(default_factory=dict)
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    silences: tuple[Silence, ...] = ()
+    admins: tuple[str, ...] = ()
+
+    def contract_for(self, asset_id: str) -> Contract | None:
+        for contract in self.contracts.values():
+            if contract.asset == asset_id:
+                return contract
+        return None

@@ -1,0 +1,136 @@
+"""Human durations ("30 minutes", "1h30m", "PT30M"), wall-clock times ("02:00 UTC") and zones."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ownership.errors import InvalidValue
+
+_UNITS = {
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+    "w": 604800, "week": 604800, "weeks": 604800,
+}  # fmt: skip
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
+_ISO = re.compile(
+    r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_duration(text: object) -> timedelta:
+    """Parse "30 minutes", "1h 30m", "2 days", "PT30M"; a bare number is minutes? No: rejected."""
+    if isinstance(text, bool) or not isinstance(text, str):
+        raise InvalidValue(f"expected a duration such as \"30 minutes\", got {text!r}")
+    raw = text.strip().lower()
+    iso = _ISO.match(raw.upper())
+    if iso and raw not in ("p", "pt"):
+        parts = {k: int(v) for k, v in iso.groupdict().items() if v}
+        if parts:
+            return timedelta(
+                weeks=parts.get("w", 0), days=parts.get("d", 0), hours=parts.get("h", 0),
+                minutes=parts.get("m", 0), seconds=parts.get("s", 0),
+            )  # fmt: skip
+    cleaned = raw.replace(",", " ").replace(" and ", " ")
+    pos, seconds = 0, 0.0
+    matched = False
+    for match in _PART.finditer(cleaned):
+        if cleaned[pos : match.start()].strip():
+            break
+        unit = _UNITS.get(match.group(2))
+        if unit is None:
+            raise InvalidValue(f"unknown unit {match.group(2)!r} in duration {text!r}")
+        seconds += float(match.group(1)) * unit
+        pos, matched = match.end(), True
+    if not matched or cleaned[pos:].strip():
+        raise InvalidValue(f"cannot read duration {text!r}; write e.g. \"30 minutes\" or \"2h\"")
+    if seconds <= 0:
+        raise InvalidValue(f"duration {text!r} must be positive")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """Short human form: "47 min", "2 h 5 min", "3 d 4 h"."""
+    total = int(abs(delta).total_seconds())
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{total} s"
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`; "UTC"/"Z"/"GMT" are accepted spellings of UTC."""
+    if name.upper() in ("UTC", "Z", "GMT", "ETC/UTC"):
+        name = "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as exc:
+        raise InvalidValue(f"unknown timezone {name!r}; use an IANA name like Europe/Berlin") from exc
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_clock(text: str) -> time:
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise InvalidValue(f"cannot read time {text!r}; write it as HH:MM, e.g. \"02:00\"")
+    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise InvalidValue(f"impossible time {text!r}")
+    return time(hour, minute, second)
+
+
+def parse_update_time(text: object, default_zone: str | None = None) -> tuple[int | None, time, str]:
+    """Parse "02:00 UTC", "Mon 06:00 Europe/Berlin", ":15" (hourly) -> (weekday, time, zone)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        # YAML 1.1 reads an unquoted 02:00 as the sexagesimal integer 120.
+        text = f"{text // 60:02d}:{text % 60:02d}"
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidValue(f"expected a time such as \"02:00 UTC\", got {text!r}")
+    words = text.split()
+    weekday: int | None = None
+    if words and words[0].lower().rstrip(",") in _weekday_names():
+        weekday = _weekday_names()[words[0].lower().rstrip(",")]
+        words = words[1:]
+    if not words:
+        raise InvalidValue(f"no time of day in {text!r}")
+    clock = words[0]
+    if clock.startswith(":"):
+        clock = "00" + clock
+    at = parse_clock(clock)
+    if len(words) > 2:
+        raise InvalidValue(f"cannot read time {text!r}; write e.g. \"02:00 UTC\"")
+    tz = words[1] if len(words) == 2 else default_zone
+    if tz is None:
+        raise InvalidValue(f"time {text!r} has no timezone; write e.g. \"{clock} UTC\"")
+    zone(tz)
+    return weekday, at, "UTC" if tz.upper() in ("UTC", "Z", "GMT", "ETC/UTC") else tz
+
+
+@lru_cache(maxsize=1)
+def _weekday_names() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for index, day in enumerate(WEEKDAYS):
+        names[day] = index
+        names[day[:3]] = index
+    return names
+
+
+def parse_weekday(text: str) -> int:
+    index = _weekday_names().get(text.strip().lower())
+    if index is None:
+        raise InvalidValue(f"unknown weekday {text!r}")
+    return index

@@ -1,0 +1,126 @@
+"""Safe YAML with positions: every mapping and sequence remembers where each item came from.
+
+PyYAML's safe composer builds a node tree (no object construction); we turn it into plain
+dicts and lists that also carry line/column marks, enforcing a size limit and a budget on
+alias expansion (a "billion laughs" document would otherwise explode in memory).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from ownership.errors import OwnershipError
+from ownership.model import SourceRef
+
+try:  # the libyaml composer is ~10x faster; fall back to pure Python where it is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_NODES_PER_BYTE = 4  # generous for real files; a few aliases cannot multiply past it
+MIN_NODE_BUDGET = 10_000
+
+
+class YamlError(OwnershipError):
+    def __init__(self, where: SourceRef, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}")
+
+
+class YMap(dict[str, Any]):
+    """A YAML mapping: `where` is the mapping itself, `key_at`/`value_at` each entry."""
+
+    where: SourceRef
+    keys_where: dict[str, SourceRef]
+    values_where: dict[str, SourceRef]
+    duplicates: list[tuple[str, SourceRef]]
+
+    def key_at(self, key: str) -> SourceRef:
+        return self.keys_where.get(key, self.where)
+
+    def value_at(self, key: str) -> SourceRef:
+        return self.values_where.get(key, self.where)
+
+
+class YList(list[Any]):
+    where: SourceRef
+    items_where: list[SourceRef]
+
+    def item_at(self, index: int) -> SourceRef:
+        return self.items_where[index] if index < len(self.items_where) else self.where
+
+
+def where_of(value: Any, fallback: SourceRef) -> SourceRef:
+    return getattr(value, "where", fallback)
+
+
+class _Builder:
+    def __init__(self, file: str, budget: int) -> None:
+        self.file = file
+        self.budget = budget
+        self.constructor = SafeConstructor()
+
+    def ref(self, node: yaml.Node) -> SourceRef:
+        mark = node.start_mark
+        return SourceRef(self.file, mark.line + 1, mark.column + 1)
+
+    def build(self, node: yaml.Node) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise YamlError(self.ref(node), "document expands to too many nodes (alias bomb?)")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            out = YList()
+            out.where = self.ref(node)
+            out.items_where = []
+            for item in node.value:
+                out.append(self.build(item))
+                out.items_where.append(self.ref(item))
+            return out
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise YamlError(self.ref(node), f"cannot read value: {problem}") from exc
+
+    def _mapping(self, node: yaml.MappingNode) -> YMap:
+        self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        out = YMap()
+        out.where = self.ref(node)
+        out.keys_where, out.values_where, out.duplicates = {}, {}, []
+        for key_node, value_node in node.value:
+            key = self.build(key_node)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                raise YamlError(self.ref(key_node), "mapping keys must be plain scalars")
+            skey = str(key)
+            if skey in out:
+                out.duplicates.append((skey, self.ref(key_node)))
+            out[skey] = self.build(value_node)
+            out.keys_where[skey] = self.ref(key_node)
+            out.values_where[skey] = self.ref(value_node)
+        return out
+
+
+def parse_yaml(text: str, file: str) -> list[Any]:
+    """Parse every document in `text`; raise YamlError with file:line:col on bad input."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise YamlError(
+            SourceRef(file), f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes"
+        )
+    builder = _Builder(file, max(MIN_NODE_BUDGET, size * MAX_NODES_PER_BYTE))
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = SourceRef(file, mark.line + 1, mark.column + 1) if mark else SourceRef(file)
+        raise YamlError(where, f"invalid YAML: {exc.problem or exc.context}") from exc
+    except yaml.YAMLError as exc:
+        raise YamlError(SourceRef(file), f"invalid YAML: {exc}") from exc
+    return [builder.build(node) for node in nodes if node is not None]
