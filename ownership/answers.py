@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from ownership.model import Activity, Asset, Contract, Person, Role, Team
+from ownership.sla import describe_age_sla, describe_sla
+
+from ownership.lineage import walk
+from ownership.model import ROLE_ORDER, Activity, Asset, Contract, Person, Registry, Role, Team
+from ownership.oncall import on_call
+from ownership.raci import activity_roles, asset_roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,9 +23,12 @@ class TeamRoles:
 
     @property
     def label(self) -> str:
-        """"R/A", "C", … in the lecture's order."""
-        return "/".join(r.value for r in (Role.RESPONSIBLE, Role.ACCOUNTABLE, Role.CONSULTED,
-                                          Role.INFORMED) if r in self.roles)
+        """ "R/A", "C", … in the lecture's order."""
+        return "/".join(
+            r.value
+            for r in (Role.RESPONSIBLE, Role.ACCOUNTABLE, Role.CONSULTED, Role.INFORMED)
+            if r in self.roles
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +75,114 @@ class NotFound:
 
 
 Answer = AssetAnswer | ActivityAnswer | NotFound
+
+
+# ---------------------------------------------------------------------- answering
+_MAX_QUERY = 200
+
+
+def normalise(query: str) -> str:
+    """ "`Customer Age`?" -> "customer_age"; asset ids use underscores, people type spaces."""
+    text = query.strip().strip("`'\"?!. ").lower()
+    for prefix in ("who owns ", "whoowns ", "owner of ", "the "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :].strip().strip("`'\"?!. ")
+    return "_".join(text.replace("-", " ").split()) if text else ""
+
+
+def _names(registry: Registry) -> dict[str, tuple[str, str]]:
+    """Every name people may type -> ("asset" | "activity", id)."""
+    names: dict[str, tuple[str, str]] = {}
+    for activity in registry.activities.values():
+        for name in (activity.id, activity.name, *activity.aliases):
+            names.setdefault(normalise(name), ("activity", activity.id))
+    for asset in registry.assets.values():
+        for alias in asset.aliases:
+            names[normalise(alias)] = ("asset", asset.id)
+    for asset in registry.assets.values():
+        names[normalise(asset.id)] = ("asset", asset.id)
+    return names
+
+
+def suggest(registry: Registry, query: str, limit: int = 3) -> tuple[str, ...]:
+    """Up to `limit` close names: typo-close first, then names containing the query."""
+    import difflib
+
+    key = normalise(query)
+    names = _names(registry)
+    close = difflib.get_close_matches(key, list(names), n=limit, cutoff=0.6)
+    if len(close) < limit and len(key) >= 3:
+        close += [n for n in sorted(names) if key in n and n not in close][: limit - len(close)]
+    out: list[str] = []
+    for name in close:
+        kind, ident = names[name]
+        shown = ident if kind == "asset" else registry.activities[ident].name
+        if shown not in out:
+            out.append(shown)
+    return tuple(out[:limit])
+
+
+def who_owns(registry: Registry, query: str, now: datetime) -> Answer:
+    """Answer "who owns X?" for an asset id, alias or activity; suggestions when unknown."""
+    key = normalise(query[:_MAX_QUERY])
+    if not key:
+        return NotFound(query.strip()[:_MAX_QUERY])
+    exact = registry.assets.get(key) or registry.assets.get(query.strip())
+    if exact is not None:
+        return answer_asset(registry, exact, "id", now)
+    found = _names(registry).get(key)
+    if found is None:
+        return NotFound(query.strip()[:_MAX_QUERY], suggest(registry, key))
+    kind, ident = found
+    if kind == "activity":
+        activity = registry.activities[ident]
+        roles = activity_roles(registry, activity)
+        return ActivityAnswer(activity, _team_roles(registry, roles, now))
+    return answer_asset(registry, registry.assets[ident], "alias", now)
+
+
+def _team_roles(
+    registry: Registry, roles: dict[str, frozenset[Role]], now: datetime
+) -> tuple[TeamRoles, ...]:
+    out = []
+    for team_id, held in roles.items():
+        team = registry.teams[team_id]
+        paged = Role.RESPONSIBLE in held or Role.ACCOUNTABLE in held
+        out.append(TeamRoles(team, held, on_call(team, now) if paged else None))
+    return tuple(
+        sorted(out, key=lambda t: (min(ROLE_ORDER.index(r) for r in t.roles), t.team.name))
+    )
+
+
+def _linked(
+    registry: Registry, pairs: list[tuple[str, int]], now: datetime, limit: int
+) -> tuple[LinkedAsset, ...]:
+    out = []
+    for asset_id, depth in pairs[:limit]:
+        asset = registry.assets[asset_id]
+        roles = asset_roles(registry, asset)
+        owners = {t: r for t, r in roles.items() if Role.RESPONSIBLE in r or Role.ACCOUNTABLE in r}
+        out.append(LinkedAsset(asset, _team_roles(registry, owners, now), depth))
+    return tuple(out)
+
+
+def answer_asset(
+    registry: Registry, asset: Asset, matched_by: str, now: datetime, lineage_limit: int = 10
+) -> AssetAnswer:
+    contract = registry.contract_for(asset.id)
+    summary = None
+    if contract is not None:
+        words = describe_sla(contract.sla) if contract.sla else None
+        if contract.freshness is not None:
+            age = describe_age_sla(contract.freshness)
+            words = f"{words}; {age}" if words else age
+        summary = ContractSummary(contract, words)
+    return AssetAnswer(
+        asset=asset,
+        matched_by=matched_by,
+        teams=_team_roles(registry, asset_roles(registry, asset), now),
+        contract=summary,
+        upstream=_linked(registry, walk(registry, asset.id, "up"), now, lineage_limit),
+        downstream=_linked(registry, walk(registry, asset.id, "down"), now, lineage_limit),
+        runbook=asset.runbook,
+    )

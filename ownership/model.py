@@ -147,6 +147,7 @@ class Asset:
     activity: str | None = None
     raci: RoleMap = ()
     incident_channel: str | None = None
+    probe: Probe | None = None
     source: SourceRef = NOWHERE
 
 
@@ -237,6 +238,8 @@ class Contract:
     alert_channel: str | None = None
     source: SourceRef = NOWHERE
     format: str = "demarc"
+    description: str = ""
+    asset_kind: str | None = None
 
 
 # ---------------------------------------------------------------------- silences
@@ -246,6 +249,7 @@ class Silence:
     start: datetime
     end: datetime
     reason: str = ""
+    source: SourceRef = NOWHERE
 
 
 # ---------------------------------------------------------------------- the registry
@@ -258,9 +262,26 @@ class Registry:
     contracts: dict[str, Contract] = field(default_factory=dict)
     silences: tuple[Silence, ...] = ()
     admins: tuple[str, ...] = ()
+    _by_asset: dict[str, Contract] = field(init=False, repr=False, compare=False)
+    _downstream: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_asset: dict[str, Contract] = {}
+        for contract in self.contracts.values():
+            by_asset.setdefault(contract.asset, contract)
+        downstream: dict[str, list[str]] = {}
+        for asset in self.assets.values():
+            for up in asset.upstream:
+                downstream.setdefault(up, []).append(asset.id)
+        object.__setattr__(self, "_by_asset", by_asset)
+        object.__setattr__(self, "_downstream", {k: tuple(v) for k, v in downstream.items()})
 
     def contract_for(self, asset_id: str) -> Contract | None:
-        for contract in self.contracts.values():
-            if contract.asset == asset_id:
-                return contract
-        return None
+        return self._by_asset.get(asset_id)
+
+    def downstream_of(self, asset_id: str) -> tuple[str, ...]:
+        """Assets that list `asset_id` as upstream (direct dependants only)."""
+        return self._downstream.get(asset_id, ())
+
+    def teams_in(self, discipline: str) -> tuple[Team, ...]:
+        return tuple(t for t in self.teams.values() if t.discipline == discipline)

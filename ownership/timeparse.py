@@ -26,7 +26,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 def parse_duration(text: object) -> timedelta:
     """Parse "30 minutes", "1h 30m", "2 days", "PT30M"; a bare number is minutes? No: rejected."""
     if isinstance(text, bool) or not isinstance(text, str):
-        raise InvalidValue(f"expected a duration such as \"30 minutes\", got {text!r}")
+        raise InvalidValue(f'expected a duration such as "30 minutes", got {text!r}')
     raw = text.strip().lower()
     iso = _ISO.match(raw.upper())
     if iso and raw not in ("p", "pt"):
@@ -48,7 +48,7 @@ def parse_duration(text: object) -> timedelta:
         seconds += float(match.group(1)) * unit
         pos, matched = match.end(), True
     if not matched or cleaned[pos:].strip():
-        raise InvalidValue(f"cannot read duration {text!r}; write e.g. \"30 minutes\" or \"2h\"")
+        raise InvalidValue(f'cannot read duration {text!r}; write e.g. "30 minutes" or "2h"')
     if seconds <= 0:
         raise InvalidValue(f"duration {text!r} must be positive")
     return timedelta(seconds=seconds)
@@ -77,7 +77,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as exc:
-        raise InvalidValue(f"unknown timezone {name!r}; use an IANA name like Europe/Berlin") from exc
+        raise InvalidValue(
+            f"unknown timezone {name!r}; use an IANA name like Europe/Berlin"
+        ) from exc
 
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -86,20 +88,22 @@ _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 def parse_clock(text: str) -> time:
     match = _CLOCK.match(text.strip())
     if not match:
-        raise InvalidValue(f"cannot read time {text!r}; write it as HH:MM, e.g. \"02:00\"")
+        raise InvalidValue(f'cannot read time {text!r}; write it as HH:MM, e.g. "02:00"')
     hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise InvalidValue(f"impossible time {text!r}")
     return time(hour, minute, second)
 
 
-def parse_update_time(text: object, default_zone: str | None = None) -> tuple[int | None, time, str]:
+def parse_update_time(
+    text: object, default_zone: str | None = None
+) -> tuple[int | None, time, str]:
     """Parse "02:00 UTC", "Mon 06:00 Europe/Berlin", ":15" (hourly) -> (weekday, time, zone)."""
     if isinstance(text, int) and not isinstance(text, bool):
         # YAML 1.1 reads an unquoted 02:00 as the sexagesimal integer 120.
         text = f"{text // 60:02d}:{text % 60:02d}"
     if not isinstance(text, str) or not text.strip():
-        raise InvalidValue(f"expected a time such as \"02:00 UTC\", got {text!r}")
+        raise InvalidValue(f'expected a time such as "02:00 UTC", got {text!r}')
     words = text.split()
     weekday: int | None = None
     if words and words[0].lower().rstrip(",") in _weekday_names():
@@ -112,10 +116,10 @@ def parse_update_time(text: object, default_zone: str | None = None) -> tuple[in
         clock = "00" + clock
     at = parse_clock(clock)
     if len(words) > 2:
-        raise InvalidValue(f"cannot read time {text!r}; write e.g. \"02:00 UTC\"")
+        raise InvalidValue(f'cannot read time {text!r}; write e.g. "02:00 UTC"')
     tz = words[1] if len(words) == 2 else default_zone
     if tz is None:
-        raise InvalidValue(f"time {text!r} has no timezone; write e.g. \"{clock} UTC\"")
+        raise InvalidValue(f'time {text!r} has no timezone; write e.g. "{clock} UTC"')
     zone(tz)
     return weekday, at, "UTC" if tz.upper() in ("UTC", "Z", "GMT", "ETC/UTC") else tz
 

@@ -1,0 +1,214 @@
+"""Load a registry directory: every *.yaml / *.yml file, any number, in a stable order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ownership.errors import Problem, RegistryInvalid, Severity
+from ownership.model import Activity, Asset, Contract, Registry, Silence, SourceRef, Team
+from ownership.read.assets import read_asset, read_raci, read_silence
+from ownership.read.contracts import is_contract, read_contract
+from ownership.read.fields import Collector, did_you_mean
+from ownership.read.teams import read_team
+from ownership.validation import validate
+from ownership.yamlsafe import YamlError, YMap, parse_yaml
+
+SECTIONS = ("teams", "assets", "raci", "silences", "admins")
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class LoadResult:
+    """`registry` is None when there is any error; `problems` has errors and warnings."""
+
+    registry: Registry | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+@dataclass
+class _Parts:
+    teams: list[Team] = field(default_factory=list)
+    assets: list[Asset] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
+    contracts: list[Contract] = field(default_factory=list)
+    silences: list[Silence] = field(default_factory=list)
+    admins: list[str] = field(default_factory=list)
+
+
+def registry_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.suffix in SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def load_registry(path: str | Path) -> LoadResult:
+    """Read and validate every file; collect all problems instead of stopping at the first."""
+    root = Path(path)
+    if not root.exists():
+        return LoadResult(
+            None, [Problem(SourceRef(str(root)), "no such file or directory", code="not-found")]
+        )
+    files = registry_files(root)
+    if not files:
+        return LoadResult(
+            None,
+            [Problem(SourceRef(str(root)), "no .yaml or .yml files here", code="empty-registry")],
+        )
+    parts, problems = _Parts(), []
+    base = root if root.is_dir() else root.parent
+    for file in files:
+        problems.extend(_read_file(file, _display(file, base), parts))
+    registry, more = _assemble(parts)
+    problems.extend(more)
+    problems.extend(validate(registry))
+    problems.sort(key=lambda p: (p.where.file, p.where.line, p.where.column))
+    has_errors = any(p.is_error for p in problems)
+    return LoadResult(None if has_errors else registry, problems)
+
+
+def load_registry_or_raise(path: str | Path) -> Registry:
+    result = load_registry(path)
+    if result.registry is None:
+        raise RegistryInvalid(result.problems)
+    return result.registry
+
+
+def _display(file: Path, base: Path) -> str:
+    try:
+        return str(file.relative_to(Path.cwd()))
+    except ValueError:
+        return str(file)
+
+
+def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
+    c = Collector(name)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        c.error(SourceRef(name), "not UTF-8 text", "encoding")
+        return c.problems
+    except OSError as exc:
+        c.error(SourceRef(name), f"cannot read file: {exc.strerror}", "io")
+        return c.problems
+    try:
+        docs = parse_yaml(text, name)
+    except YamlError as exc:
+        c.error(exc.where, exc.message, "yaml")
+        return c.problems
+    lines = text.splitlines()
+    for doc in docs:
+        _read_document(c, doc, lines, parts)
+    return c.problems
+
+
+def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> None:
+    if not isinstance(doc, YMap):
+        c.error(
+            SourceRef(c.file, 1, 1),
+            "a registry file must be a mapping (teams:, assets:, "
+            "raci: …) or a contract (data_source: …)",
+            "wrong-type",
+        )
+        return
+    if is_contract(doc):
+        contract = read_contract(c, doc, lines)
+        if contract is not None:
+            parts.contracts.append(contract)
+        return
+    if "apiVersion" in doc or ("version" in doc and "sources" in doc):
+        c.warn(
+            doc.where,
+            "ODCS and dbt files are not read yet; this file is skipped",
+            "unsupported-format",
+        )
+        return
+    if not any(key in doc for key in SECTIONS):
+        first = next(iter(doc), "")
+        c.error(
+            doc.key_at(first) if first else doc.where,
+            "not a registry file: expected teams:, assets:, raci:, silences: or a contract "
+            f"with data_source:{did_you_mean(first, (*SECTIONS, 'data_source'))}",
+            "unknown-document",
+        )
+        return
+    c.mapping(doc, doc.where, "registry file", SECTIONS)
+    for item, at in c.items(doc.get("teams"), doc.value_at("teams"), "teams"):
+        if (team := read_team(c, item, at)) is not None:
+            parts.teams.append(team)
+    for item, at in c.items(doc.get("assets"), doc.value_at("assets"), "assets"):
+        if (asset := read_asset(c, item, at)) is not None:
+            parts.assets.append(asset)
+    if doc.get("raci") is not None:
+        activities, kinds = read_raci(c, doc["raci"], doc.value_at("raci"))
+        parts.activities.extend(activities)
+        for kind, activity in kinds.items():
+            if kind in parts.kinds:
+                c.error(doc.value_at("raci"), f"raci kind '{kind}' is mapped twice", "duplicate-id")
+            parts.kinds[kind] = activity
+    for item, at in c.items(doc.get("silences"), doc.value_at("silences"), "silences"):
+        if (silence := read_silence(c, item, at)) is not None:
+            parts.silences.append(silence)
+    for item, _ in c.items(doc.get("admins"), doc.value_at("admins"), "admins"):
+        parts.admins.append(str(item))
+
+
+def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
+    problems: list[Problem] = []
+
+    def unique(items: list[Any], what: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for item in items:
+            if item.id in out:
+                problems.append(
+                    Problem(
+                        item.source,
+                        f"duplicate {what} id '{item.id}' (first defined at {out[item.id].source})",
+                        code="duplicate-id",
+                    )
+                )
+                continue
+            out[item.id] = item
+        return out
+
+    assets = unique(parts.assets, "asset")
+    for contract in parts.contracts:  # a contract declares its asset when nobody else does
+        if contract.asset not in assets:
+            assets[contract.asset] = Asset(
+                id=contract.asset,
+                kind=contract.asset_kind or "source",
+                description=contract.description,
+                owner=contract.owner_team,
+                source=contract.source,
+            )
+    contracts = unique(parts.contracts, "contract")
+    for contract_id, contract in contracts.items():  # a probe on the asset serves its contract
+        asset_probe = assets[contract.asset].probe
+        if contract.probe is None and asset_probe is not None:
+            contracts[contract_id] = replace(contract, probe=asset_probe)
+    registry = Registry(
+        teams=unique(parts.teams, "team"),
+        assets=assets,
+        activities=unique(parts.activities, "activity"),
+        kind_activities=dict(parts.kinds),
+        contracts=contracts,
+        silences=tuple(parts.silences),
+        admins=tuple(parts.admins),
+    )
+    return registry, problems

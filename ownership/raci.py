@@ -1,0 +1,75 @@
+"""RACI resolution: which team holds which role for an activity or an asset.
+
+For an asset, roles come in layers, each overriding the one before:
+1. its activity (`asset.activity`, else the activity mapped to its kind in `raci.kinds`);
+   a discipline key ("mlops") means the asset's owner when the owner is of that discipline,
+   else every team of that discipline;
+2. its owner (`asset.owner`, else its contract's `owner_team`) is Responsible and Accountable,
+   and is then the only Accountable team (others keep their other roles, or become Consulted);
+3. the asset's own `raci:` entries replace whatever a team had;
+4. contract consumers without any role are Informed.
+"""
+
+from __future__ import annotations
+
+from ownership.model import Activity, Asset, Registry, Role, RoleMap
+
+Roles = dict[str, frozenset[Role]]
+RA = frozenset({Role.RESPONSIBLE, Role.ACCOUNTABLE})
+
+
+def expand_key(registry: Registry, key: str, owner: str | None = None) -> tuple[str, ...]:
+    """Team ids a RACI key stands for: the team itself, or the teams of a discipline."""
+    if key in registry.teams:
+        return (key,)
+    teams = registry.teams_in(key)
+    if owner is not None and any(t.id == owner for t in teams):
+        return (owner,)
+    return tuple(t.id for t in teams)
+
+
+def _apply(registry: Registry, roles: Roles, role_map: RoleMap, owner: str | None) -> None:
+    for key, assigned in role_map:
+        for team_id in expand_key(registry, key, owner):
+            roles[team_id] = assigned
+
+
+def activity_roles(registry: Registry, activity: Activity) -> Roles:
+    roles: Roles = {}
+    _apply(registry, roles, activity.roles, None)
+    return roles
+
+
+def asset_activity(registry: Registry, asset: Asset) -> Activity | None:
+    activity_id = asset.activity or registry.kind_activities.get(asset.kind)
+    return registry.activities.get(activity_id) if activity_id else None
+
+
+def asset_owner(registry: Registry, asset: Asset) -> str | None:
+    if asset.owner:
+        return asset.owner
+    contract = registry.contract_for(asset.id)
+    return contract.owner_team if contract else None
+
+
+def asset_roles(registry: Registry, asset: Asset) -> Roles:
+    owner = asset_owner(registry, asset)
+    roles: Roles = {}
+    activity = asset_activity(registry, asset)
+    if activity is not None:
+        _apply(registry, roles, activity.roles, owner)
+    if owner is not None:
+        for team_id, held in list(roles.items()):
+            if team_id != owner and Role.ACCOUNTABLE in held:
+                roles[team_id] = (held - {Role.ACCOUNTABLE}) or frozenset({Role.CONSULTED})
+        roles[owner] = roles.get(owner, frozenset()) | RA
+    _apply(registry, roles, asset.raci, owner)
+    contract = registry.contract_for(asset.id)
+    if contract is not None:
+        for consumer in contract.consumer_teams:
+            roles.setdefault(consumer, frozenset({Role.INFORMED}))
+    return {t: r for t, r in roles.items() if t in registry.teams}
+
+
+def teams_with(roles: Roles, role: Role) -> list[str]:
+    return [team for team, held in roles.items() if role in held]

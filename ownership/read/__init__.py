@@ -1,0 +1,1 @@
+"""Readers that turn positioned YAML (see `ownership.yamlsafe`) into model objects."""

@@ -1,0 +1,190 @@
+"""Field-by-field reading with every problem collected, never raised: one pass finds them all."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from ownership.errors import InvalidValue, Problem, Severity
+from ownership.model import SourceRef
+from ownership.yamlsafe import YList, YMap, where_of
+
+T = TypeVar("T")
+
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SLACK_USERGROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+SLACK_CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9._\-]{0,79}|[CG][A-Z0-9]{2,})$")
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class Collector:
+    """Collects problems for one file; helpers return None (and record why) on bad input."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def error(self, where: SourceRef, message: str, code: str = "invalid") -> None:
+        self.problems.append(Problem(where, message, Severity.ERROR, code))
+
+    def warn(self, where: SourceRef, message: str, code: str) -> None:
+        self.problems.append(Problem(where, message, Severity.WARNING, code))
+
+    # -- shapes ---------------------------------------------------------------------------
+    def mapping(
+        self,
+        value: Any,
+        where: SourceRef,
+        what: str,
+        allowed: Iterable[str],
+        required: Iterable[str] = (),
+    ) -> YMap | None:
+        """`value` as a mapping with only `allowed` keys; reports unknown and missing keys."""
+        if not isinstance(value, YMap):
+            self.error(where, f"{what} must be a mapping, not {_type_name(value)}", "wrong-type")
+            return None
+        allowed = tuple(allowed)
+        for key, at in value.duplicates:
+            self.error(at, f"duplicate key '{key}' in {what}", "duplicate-key")
+        for key in value:
+            if key not in allowed:
+                self.error(
+                    value.key_at(key),
+                    f"unknown field '{key}' in {what}{did_you_mean(key, allowed)}",
+                    "unknown-field",
+                )
+        for key in required:
+            if value.get(key) is None:
+                self.error(value.where, f"{what} needs '{key}'", "missing-field")
+        return value
+
+    def items(self, value: Any, where: SourceRef, what: str) -> list[tuple[Any, SourceRef]]:
+        """A list's items with positions; a single scalar counts as a one-item list."""
+        if value is None:
+            return []
+        if isinstance(value, YList):
+            return [(item, value.item_at(i)) for i, item in enumerate(value)]
+        if isinstance(value, str | int):
+            return [(value, where)]
+        self.error(where, f"{what} must be a list, not {_type_name(value)}", "wrong-type")
+        return []
+
+    # -- scalars --------------------------------------------------------------------------
+    def text(self, m: YMap, key: str, what: str, *, required: bool = False) -> str | None:
+        value = m.get(key)
+        if value is None:
+            if required:
+                self.error(m.where, f"{what} needs '{key}'", "missing-field")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.error(
+                m.value_at(key),
+                f"'{key}' in {what} must be text, not {_type_name(value)}",
+                "wrong-type",
+            )
+            return None
+        text = str(value).strip()
+        if required and not text:
+            self.error(m.value_at(key), f"'{key}' in {what} is empty", "missing-field")
+            return None
+        return text
+
+    def identifier(self, m: YMap, key: str, what: str, *, required: bool = True) -> str | None:
+        value = self.text(m, key, what, required=required)
+        if value is not None and not IDENTIFIER.match(value):
+            self.error(
+                m.value_at(key),
+                f"'{value}' is not a valid id: use letters, digits, '_', '-' and '.'",
+                "bad-id",
+            )
+            return None
+        return value
+
+    def boolean(self, m: YMap, key: str, what: str, default: bool = False) -> bool:
+        value = m.get(key, default)
+        if not isinstance(value, bool):
+            self.error(m.value_at(key), f"'{key}' in {what} must be true or false", "wrong-type")
+            return default
+        return value
+
+    def parsed(
+        self, m: YMap, key: str, what: str, parse: Callable[[Any], T], *, required: bool = False
+    ) -> T | None:
+        """Run `parse` on a field, turning its InvalidValue into a positioned problem."""
+        if m.get(key) is None:
+            if required:
+                self.error(m.where, f"{what} needs '{key}'", "missing-field")
+            return None
+        try:
+            return parse(m[key])
+        except InvalidValue as exc:
+            self.error(m.value_at(key), f"{what}: {exc}", "bad-value")
+            return None
+
+    def pattern(
+        self, value: Any, where: SourceRef, regex: re.Pattern[str], what: str, example: str
+    ) -> str | None:
+        if not isinstance(value, str) or not regex.match(value.strip()):
+            self.error(
+                where, f"{what} {value!r} is not valid; expected e.g. {example}", "bad-value"
+            )
+            return None
+        return value.strip()
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidValue(f"expected a date like 2026-01-05, got {value!r}")
+
+
+def parse_instant(value: Any) -> datetime:
+    """An aware datetime; YAML timestamps without an offset are refused (ambiguous)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise InvalidValue(
+                f"expected a time like 2026-12-24T09:00:00+01:00, got {value!r}"
+            ) from exc
+    if not isinstance(value, datetime):
+        raise InvalidValue(f"expected a date and time with offset, got {value!r}")
+    if value.tzinfo is None:
+        raise InvalidValue(f"{value.isoformat()} has no UTC offset; add one, e.g. +00:00")
+    return value
+
+
+def where_or(value: Any, fallback: SourceRef) -> SourceRef:
+    return where_of(value, fallback)

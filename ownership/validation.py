@@ -1,0 +1,200 @@
+"""Cross-file checks on an assembled registry: references, lineage, and the lecture's anti-patterns.
+
+Errors make the registry unusable (an unknown team cannot be paged); warnings are what a careful
+reviewer would flag (nobody Accountable, shared accountability, no on-call channel …).
+"""
+
+from __future__ import annotations
+
+from ownership.errors import Problem, Severity
+from ownership.lineage import find_cycles
+from ownership.model import Registry, Role, RoleMap, SourceRef
+from ownership.raci import asset_roles, teams_with
+from ownership.read.fields import did_you_mean
+
+
+def validate(registry: Registry) -> list[Problem]:
+    out: list[Problem] = []
+
+    def error(where: SourceRef, message: str, code: str) -> None:
+        out.append(Problem(where, message, Severity.ERROR, code))
+
+    def warn(where: SourceRef, message: str, code: str) -> None:
+        out.append(Problem(where, message, Severity.WARNING, code))
+
+    teams = registry.teams
+    disciplines = {t.discipline for t in teams.values() if t.discipline}
+    keys = set(teams) | disciplines
+
+    def check_team(ref: str | None, where: SourceRef, what: str) -> None:
+        if ref is not None and ref not in teams:
+            error(where, f"{what} '{ref}' is not a team{did_you_mean(ref, teams)}", "unknown-team")
+
+    def check_keys(role_map: RoleMap, where: SourceRef, what: str) -> None:
+        for key, _ in role_map:
+            if key not in keys:
+                error(
+                    where,
+                    f"{what}: '{key}' is neither a team nor a discipline{did_you_mean(key, keys)}",
+                    "unknown-team",
+                )
+
+    # names: ids and aliases must point at one thing each
+    names: dict[str, str] = {}
+    for asset in registry.assets.values():
+        for alias in asset.aliases:
+            other = names.get(alias.lower())
+            clash = registry.assets.get(alias)
+            if (clash is not None and clash.id != asset.id) or other not in (None, asset.id):
+                error(
+                    asset.source,
+                    f"alias '{alias}' of asset '{asset.id}' is already used by '{other or alias}'",
+                    "duplicate-id",
+                )
+            names[alias.lower()] = asset.id
+
+    for activity in registry.activities.values():
+        check_keys(activity.roles, activity.source, f"activity '{activity.id}'")
+        accountable = [k for k, r in activity.roles if Role.ACCOUNTABLE in r]
+        if not accountable:
+            warn(
+                activity.source,
+                f"activity '{activity.id}' has nobody Accountable",
+                "no-accountable",
+            )
+        elif len(accountable) > 1:
+            warn(
+                activity.source,
+                f"activity '{activity.id}' has {len(accountable)} Accountable "
+                f"teams ({', '.join(accountable)}): shared accountability is nobody's",
+                "several-accountable",
+            )
+        if not any(Role.RESPONSIBLE in r for _, r in activity.roles):
+            warn(
+                activity.source,
+                f"activity '{activity.id}' has nobody Responsible",
+                "no-responsible",
+            )
+    for kind, activity_id in registry.kind_activities.items():
+        if activity_id not in registry.activities:
+            error(
+                SourceRef("raci.kinds"),
+                f"raci kind '{kind}' maps to unknown activity "
+                f"'{activity_id}'{did_you_mean(activity_id, registry.activities)}",
+                "unknown-activity",
+            )
+
+    for asset in registry.assets.values():
+        what = f"asset '{asset.id}'"
+        check_team(asset.owner, asset.source, f"{what} owner")
+        check_keys(asset.raci, asset.source, f"{what} raci")
+        if asset.activity and asset.activity not in registry.activities:
+            error(
+                asset.source,
+                f"{what} activity '{asset.activity}' is not an activity"
+                f"{did_you_mean(asset.activity, registry.activities)}",
+                "unknown-activity",
+            )
+        for up in asset.upstream:
+            if up not in registry.assets:
+                error(
+                    asset.source,
+                    f"{what} upstream '{up}' is not an asset{did_you_mean(up, registry.assets)}",
+                    "unknown-asset",
+                )
+            elif up == asset.id:
+                error(asset.source, f"{what} lists itself as upstream", "lineage-cycle")
+        roles = asset_roles(registry, asset)
+        accountable = teams_with(roles, Role.ACCOUNTABLE)
+        if not teams_with(roles, Role.RESPONSIBLE) and not accountable:
+            warn(
+                asset.source,
+                f"{what} has no owner: set owner: or a raci kind for '{asset.kind}'",
+                "no-owner",
+            )
+        elif not accountable:
+            warn(asset.source, f"{what} has nobody Accountable", "no-accountable")
+        elif len(accountable) > 1:
+            warn(
+                asset.source,
+                f"{what} has {len(accountable)} Accountable teams "
+                f"({', '.join(sorted(accountable))})",
+                "several-accountable",
+            )
+        if asset.kind in ("source", "table", "feature", "model") and not asset.runbook:
+            warn(
+                asset.source,
+                f"{what} has no runbook: whoever is paged starts from nothing",
+                "no-runbook",
+            )
+
+    for cycle in find_cycles(registry):
+        if len(cycle) > 2:
+            first = registry.assets[cycle[0]]
+            error(first.source, "lineage cycle: " + " -> ".join(cycle), "lineage-cycle")
+
+    for contract in registry.contracts.values():
+        what = f"contract '{contract.id}'"
+        check_team(contract.owner_team, contract.source, f"{what} owner_team")
+        for consumer in contract.consumer_teams:
+            check_team(consumer, contract.source, f"{what} consumer team")
+            if consumer == contract.owner_team:
+                warn(
+                    contract.source,
+                    f"{what}: owner '{consumer}' is also listed as a consumer",
+                    "owner-consumes",
+                )
+        owner = teams.get(contract.owner_team)
+        if owner is not None and not (owner.oncall_channel or contract.alert_channel):
+            warn(
+                contract.source,
+                f"{what}: owner team '{owner.id}' has no on-call channel, so "
+                "late-data alerts have nowhere to go",
+                "no-oncall-channel",
+            )
+        if owner is not None and owner.rotation is None:
+            warn(
+                contract.source,
+                f"{what}: owner team '{owner.id}' has no on-call rotation; "
+                "alerts will tag the whole team",
+                "no-rotation",
+            )
+        if contract.sla is None and contract.freshness is None:
+            warn(contract.source, f"{what} has no sla or freshness: nothing to check", "no-sla")
+        elif contract.probe is None:
+            warn(
+                contract.source,
+                f"{what} has an SLA but no probe: demarc cannot check it",
+                "no-probe",
+            )
+        if not contract.consumer_teams:
+            warn(contract.source, f"{what} has no consumer teams: who is it for?", "no-consumers")
+        oncall = dict(contract.contacts).get("oncall")
+        channel = contract.alert_channel or (owner.oncall_channel if owner else None)
+        if oncall and channel and oncall.startswith("#") and oncall != channel:
+            warn(
+                contract.source,
+                f"{what}: contacts.oncall {oncall} differs from the channel "
+                f"alerts go to ({channel})",
+                "oncall-mismatch",
+            )
+
+    for silence in registry.silences:
+        if silence.asset not in registry.assets:
+            error(
+                silence.source,
+                f"silence for unknown asset '{silence.asset}'"
+                f"{did_you_mean(silence.asset, registry.assets)}",
+                "unknown-asset",
+            )
+
+    for team in teams.values():
+        if not team.members:
+            warn(team.source, f"team '{team.id}' has no members", "no-members")
+        if team.usergroup is None:
+            warn(
+                team.source,
+                f"team '{team.id}' has no Slack user group: it cannot be mentioned",
+                "no-usergroup",
+            )
+    return out
