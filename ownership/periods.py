@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from croniter import CroniterError, croniter
@@ -129,13 +129,14 @@ def _latest(sla: DeadlineSla, t: datetime, *, strict: bool) -> _Slot:
     # start a little after `t` and stop once candidates are too early to beat the best.
     local = _wall(t, tz) + _SLACK
     best: _Slot | None = None
-    while best is None or local >= _wall(best[1], tz) - _SLACK:
+    while True:
         local = step(local)
+        if best is not None and local < _wall(best[1], tz) - _SLACK:
+            return best
         expected = resolve(local, tz)
         in_range = expected < t or (not strict and expected == t)
         if in_range and (best is None or expected > best[1]):
             best = (key(local, expected), expected)
-    return best
 
 
 def _earliest_after(sla: DeadlineSla, t: datetime) -> _Slot:
@@ -146,14 +147,15 @@ def _earliest_after(sla: DeadlineSla, t: datetime) -> _Slot:
     step, key = _stepper(sla, tz, backwards=False)
     local = _wall(t, tz) - _SLACK
     best: _Slot | None = None
-    while best is None or local <= _wall(best[1], tz) + _SLACK:
+    while True:
         local = step(local)
+        if best is not None and local > _wall(best[1], tz) + _SLACK:
+            return best
         expected = resolve(local, tz)
         # On a tie (two wall times shifted onto one instant) the later wall time wins, as in
         # _latest, so both directions name the period alike.
         if expected > t and (best is None or expected <= best[1]):
             best = (key(local, expected), expected)
-    return best
 
 
 def _hourly(sla: DeadlineSla, tz: ZoneInfo, t: datetime, *, before: bool, strict: bool) -> _Slot:
@@ -214,9 +216,3 @@ def _stepper(sla: DeadlineSla, tz: ZoneInfo, *, backwards: bool) -> tuple[_Step,
 
     return step, key
 
-
-def local_due(sla: DeadlineSla) -> tuple[time, time, int]:
-    """(due time, late-after time, whole days from due to late-after) on the wall clock."""
-    due = datetime.combine(date(2001, 1, 1), sla.at.replace(tzinfo=None))
-    late = due + sla.max_delay
-    return due.time(), late.time(), (late.date() - due.date()).days

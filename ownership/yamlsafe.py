@@ -25,6 +25,9 @@ MAX_NODES_PER_BYTE = 4  # generous for real files; a few aliases cannot multiply
 MIN_NODE_BUDGET = 10_000
 
 
+_PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class YamlError(OwnershipError):
     def __init__(self, where: SourceRef, message: str) -> None:
         self.where = where
@@ -73,6 +76,8 @@ class _Builder:
         self.budget -= 1
         if self.budget < 0:
             raise YamlError(self.ref(node), "document expands to too many nodes (alias bomb?)")
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN:
+            raise YamlError(self.ref(node), f"cannot read value: tag {node.tag!r} is not allowed")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node)
         if isinstance(node, yaml.SequenceNode):
