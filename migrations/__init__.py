@@ -1,0 +1,1 @@
+"""Alembic migrations for demarc's database (run them with `demarc db upgrade`)."""
