@@ -20,8 +20,11 @@ def _team_line(tr: TeamRoles) -> str:
 
 def _linked(link: LinkedAsset, arrow: str) -> str:
     owners = ", ".join(f"{o.label} {o.team.name}" for o in link.owners) or "no owner"
-    indent = "  " * link.distance
-    return f"{indent}{arrow} {link.asset.id} ({link.asset.kind}) - {owners}"
+    hops = f", {link.distance} hops" if link.distance > 1 else ""
+    line = f"  {arrow} {link.asset.id} ({link.asset.kind}{hops}) - {owners}"
+    if link.contract is not None and link.contract.sla_words:
+        line += f"\n      contract: {link.contract.sla_words}"
+    return line
 
 
 def render_text(answer: Answer) -> str:

@@ -32,19 +32,20 @@ class TeamRoles:
 
 
 @dataclass(frozen=True, slots=True)
+class ContractSummary:
+    contract: Contract
+    sla_words: str | None
+    status: str | None = None  # live freshness status, filled in by the bot when it knows
+
+
+@dataclass(frozen=True, slots=True)
 class LinkedAsset:
     """An upstream or downstream asset with its R/A teams, e.g. customer_master_db → Data Eng."""
 
     asset: Asset
     owners: tuple[TeamRoles, ...]
     distance: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class ContractSummary:
-    contract: Contract
-    sla_words: str | None
-    status: str | None = None  # live freshness status, filled in by the bot when it knows
+    contract: ContractSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,21 +163,27 @@ def _linked(
         asset = registry.assets[asset_id]
         roles = asset_roles(registry, asset)
         owners = {t: r for t, r in roles.items() if Role.RESPONSIBLE in r or Role.ACCOUNTABLE in r}
-        out.append(LinkedAsset(asset, _team_roles(registry, owners, now), depth))
+        out.append(
+            LinkedAsset(asset, _team_roles(registry, owners, now), depth, _summary(registry, asset))
+        )
     return tuple(out)
+
+
+def _summary(registry: Registry, asset: Asset) -> ContractSummary | None:
+    contract = registry.contract_for(asset.id)
+    if contract is None:
+        return None
+    words = describe_sla(contract.sla) if contract.sla else None
+    if contract.freshness is not None:
+        age = describe_age_sla(contract.freshness)
+        words = f"{words}; {age}" if words else age
+    return ContractSummary(contract, words)
 
 
 def answer_asset(
     registry: Registry, asset: Asset, matched_by: str, now: datetime, lineage_limit: int = 10
 ) -> AssetAnswer:
-    contract = registry.contract_for(asset.id)
-    summary = None
-    if contract is not None:
-        words = describe_sla(contract.sla) if contract.sla else None
-        if contract.freshness is not None:
-            age = describe_age_sla(contract.freshness)
-            words = f"{words}; {age}" if words else age
-        summary = ContractSummary(contract, words)
+    summary = _summary(registry, asset)
     return AssetAnswer(
         asset=asset,
         matched_by=matched_by,

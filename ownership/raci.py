@@ -4,8 +4,8 @@ For an asset, roles come in layers, each overriding the one before:
 1. its activity (`asset.activity`, else the activity mapped to its kind in `raci.kinds`);
    a discipline key ("mlops") means the asset's owner when the owner is of that discipline,
    else every team of that discipline;
-2. its owner (`asset.owner`, else its contract's `owner_team`) is Responsible and Accountable,
-   and is then the only Accountable team (others keep their other roles, or become Consulted);
+2. its owner (`asset.owner`, else its contract's `owner_team`) is Responsible and Accountable
+   (nothing else), and is then the only Accountable team (others keep their other roles, or become Consulted);
 3. the asset's own `raci:` entries replace whatever a team had;
 4. contract consumers without any role are Informed.
 """
@@ -62,7 +62,7 @@ def asset_roles(registry: Registry, asset: Asset) -> Roles:
         for team_id, held in list(roles.items()):
             if team_id != owner and Role.ACCOUNTABLE in held:
                 roles[team_id] = (held - {Role.ACCOUNTABLE}) or frozenset({Role.CONSULTED})
-        roles[owner] = roles.get(owner, frozenset()) | RA
+        roles[owner] = RA
     _apply(registry, roles, asset.raci, owner)
     contract = registry.contract_for(asset.id)
     if contract is not None:
