@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -27,3 +36,106 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ContractStatus(Base):
+    """The latest known state of each contract, and when it is due to be checked next."""
+
+    __tablename__ = "contract_status"
+
+    contract_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    period_key: Mapped[str | None] = mapped_column(String(64))
+    last_update: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failure_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CheckResult(Base):
+    """Every check ever run: the history behind `demarc status` and the metrics."""
+
+    __tablename__ = "check_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(String(200), index=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    period_key: Mapped[str | None] = mapped_column(String(64))
+    last_update: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    late_by_seconds: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Alert(Base):
+    """One late-data alert per contract and period: its root message, its life, its links."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("contract_id", "period_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(String(200), index=True)
+    period_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20), default="late")  # late | check_failed
+    status: Mapped[str] = mapped_column(String(20))  # open | recovered | silenced
+    channel: Mapped[str] = mapped_column(String(100))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_update: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    late_by_seconds: Mapped[int | None] = mapped_column(Integer)
+    affected: Mapped[str] = mapped_column(Text, default="")  # downstream contract ids, comma-sep
+    caused_by_alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    incident_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class OutboxMessage(Base):
+    """A Slack call to make, written in the same transaction as the change that causes it.
+
+    A message with `root_key` and `is_root` starts a thread (an alert, an incident); messages
+    with the same `root_key` and `in_thread` reply in it, and `chat.update` ones edit it. They
+    wait until the root has been delivered and its ts is known (table `slack_roots`).
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    method: Mapped[str] = mapped_column(String(40))  # chat.postMessage | chat.update
+    channel: Mapped[str] = mapped_column(String(100), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # JSON: text, blocks
+    root_key: Mapped[str | None] = mapped_column(String(80), index=True)
+    is_root: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_thread: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class SlackRoot(Base):
+    """Where a thread's root message landed, once delivered: `alert:12` -> channel id, ts."""
+
+    __tablename__ = "slack_roots"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    ts: Mapped[str] = mapped_column(String(40))
+
+
+class SilenceRow(Base):
+    """A snooze set from Slack (registry silences live in YAML)."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset: Mapped[str] = mapped_column(String(200), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str | None] = mapped_column(String(40))
