@@ -19,23 +19,34 @@ def _registry_arg(value: str | None) -> Path:
     return Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
 
 
-
 def cmd_validate(args: argparse.Namespace) -> int:
     result = load_registry(args.registry)
     if args.json:
-        print(json.dumps([
-            {"file": p.where.file, "line": p.where.line, "column": p.where.column,
-             "severity": p.severity.value, "code": p.code, "message": p.message}
-            for p in result.problems
-        ], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "file": p.where.file,
+                        "line": p.where.line,
+                        "column": p.where.column,
+                        "severity": p.severity.value,
+                        "code": p.code,
+                        "message": p.message,
+                    }
+                    for p in result.problems
+                ],
+                indent=2,
+            )
+        )
     else:
         for problem in result.problems:
             print(problem)
     errors, warnings = len(result.errors), len(result.warnings)
     if not args.json:
         verdict = "invalid" if errors else "valid"
-        print(f"{args.registry}: {verdict}: {errors} error(s), {warnings} warning(s)",
-              file=sys.stderr)
+        print(
+            f"{args.registry}: {verdict}: {errors} error(s), {warnings} warning(s)", file=sys.stderr
+        )
     if errors or (args.strict and warnings):
         return EXIT_PROBLEMS
     return EXIT_OK
@@ -46,8 +57,10 @@ def _load_or_explain(path: Path) -> LoadResult:
     if result.registry is None:
         for problem in result.errors:
             print(problem, file=sys.stderr)
-        print(f"{path}: the registry has {len(result.errors)} error(s); run "
-              f"`demarc validate {path}`", file=sys.stderr)
+        print(
+            f"{path}: the registry has {len(result.errors)} error(s); run `demarc validate {path}`",
+            file=sys.stderr,
+        )
     return result
 
 
@@ -78,6 +91,80 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.shell import run_shell
 
     return run_shell(_registry_arg(args.registry or "examples/registry"), sys.stdin, sys.stdout)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Probe now and print each contract's verdict; records nothing, posts nothing."""
+    from bot.freshness.judge import judge
+    from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
+    from bot.probes import Prober, ProbeResult, run_probes
+
+    result = _load_or_explain(_registry_arg(args.registry))
+    if result.registry is None:
+        return EXIT_PROBLEMS
+    contracts = [
+        c for c in result.registry.contracts.values() if not args.contract or c.id in args.contract
+    ]
+    unknown = set(args.contract or ()) - {c.id for c in contracts}
+    if unknown:
+        print(f"unknown contract(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return EXIT_USAGE
+    prober = Prober(os.environ)
+    try:
+        jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
+        results = run_probes(jobs, prober.probe, max_workers=args.threads, timeout=args.timeout)
+    finally:
+        prober.close()
+    now = datetime.now(UTC)
+    rows, states = [], []
+    for c in sorted(contracts, key=lambda c: c.id):
+        probe = results.get(c.id) or ProbeResult(error="no probe configured")
+        verdict = judge(c, probe, now)
+        states.append(verdict.state)
+        rows.append(
+            [c.id, STATE_WORDS[verdict.state.value], stamp(verdict.last_update), verdict.summary]
+        )
+    print(table(["contract", "state", "last update", "detail"], rows))
+    return exit_code(states)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.db.models import ContractStatus
+    from bot.freshness.report import STATE_WORDS, stamp, table
+
+    url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        statuses = list(
+            session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
+        )
+    engine.dispose()
+    if not statuses:
+        print("no checks recorded yet: run `demarc serve` (or `demarc demo`) first")
+        return EXIT_OK
+    rows = [
+        [
+            s.contract_id,
+            STATE_WORDS.get(s.state, s.state),
+            stamp(_utc(s.last_update)),
+            stamp(_utc(s.checked_at)),
+            stamp(_utc(s.next_check_at)),
+            (s.last_error or "")[:60],
+        ]
+        for s in statuses
+    ]
+    print(table(["contract", "state", "last update", "checked", "next check", "error"], rows))
+    return EXIT_OK
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -115,11 +202,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", help="answer as of this ISO time (default: now)")
     p.set_defaults(func=cmd_whoowns)
 
+    p = sub.add_parser("check", help="probe every contract now; exit 0 on time, 1 late, 2 failed")
+    p.add_argument("--contract", action="append", help="only this contract (repeatable)")
+    p.add_argument("--registry", help="registry directory (default: $DEMARC_REGISTRY)")
+    p.add_argument("--threads", type=int, default=8, help="probes run in parallel (default 8)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds for the whole sweep")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("status", help="each contract's last known state and next check")
+    p.add_argument("--database-url", help="default: $DEMARC_DATABASE_URL")
+    p.set_defaults(func=cmd_status)
+
     p = sub.add_parser("demo", help="try the bot in the terminal on the example registry")
     p.add_argument("--registry", help="registry directory (default: examples/registry)")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="run the Slack bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)")
+    p = sub.add_parser(
+        "serve", help="run the Slack bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)"
+    )
     p.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
     p.set_defaults(func=cmd_serve)
 

@@ -14,7 +14,9 @@ def _person(tr: TeamRoles) -> str:
 
 
 def _team_line(tr: TeamRoles) -> str:
-    group = f" @{tr.team.usergroup.handle}" if tr.team.usergroup and tr.team.usergroup.handle else ""
+    group = (
+        f" @{tr.team.usergroup.handle}" if tr.team.usergroup and tr.team.usergroup.handle else ""
+    )
     return f"  {tr.label:<4} {tr.team.name}{group}{_person(tr)}"
 
 

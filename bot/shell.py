@@ -58,13 +58,18 @@ def run_shell(registry_path: Path, stdin: TextIO, stdout: TextIO) -> int:
     if result.registry is None:
         for problem in result.errors:
             print(problem, file=stdout)
-        print(f"{registry_path}: fix these errors first (demarc validate {registry_path})",
-              file=stdout)
+        print(
+            f"{registry_path}: fix these errors first (demarc validate {registry_path})",
+            file=stdout,
+        )
         return 1
     registry = result.registry
     interactive = stdin.isatty()
-    print(f"demarc demo: {len(registry.teams)} teams, {len(registry.assets)} assets, "
-          f"{len(registry.contracts)} contracts from {registry_path}. Type /help.", file=stdout)
+    print(
+        f"demarc demo: {len(registry.teams)} teams, {len(registry.assets)} assets, "
+        f"{len(registry.contracts)} contracts from {registry_path}. Type /help.",
+        file=stdout,
+    )
     while True:
         if interactive:
             print(PROMPT, end="", file=stdout, flush=True)

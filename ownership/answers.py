@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ownership.sla import describe_age_sla, describe_sla
-
 from ownership.lineage import walk
 from ownership.model import ROLE_ORDER, Activity, Asset, Contract, Person, Registry, Role, Team
 from ownership.oncall import on_call
 from ownership.raci import activity_roles, asset_roles
+from ownership.sla import describe_age_sla, describe_sla
 
 
 @dataclass(frozen=True, slots=True)

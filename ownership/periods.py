@@ -16,9 +16,9 @@ The rules are explained, with examples, in docs/freshness.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from croniter import CroniterError, croniter
@@ -124,19 +124,18 @@ def _latest(sla: DeadlineSla, t: datetime, *, strict: bool) -> _Slot:
     tz = check_sla(sla)
     if sla.frequency == "hourly":
         return _hourly(sla, tz, t, before=True, strict=strict)
-    step, key = _stepper(sla, tz, backwards=True)
     # Wall-clock order matches instant order up to one change of UTC offset (< _SLACK), so
     # start a little after `t` and stop once candidates are too early to beat the best.
-    local = _wall(t, tz) + _SLACK
     best: _Slot | None = None
-    while True:
-        local = step(local)
-        if best is not None and local < _wall(best[1], tz) - _SLACK:
+    stop = datetime.min
+    for local in _wall_times(sla, _wall(t, tz) + _SLACK, backwards=True):
+        if best is not None and local < stop:
             return best
         expected = resolve(local, tz)
         in_range = expected < t or (not strict and expected == t)
         if in_range and (best is None or expected > best[1]):
-            best = (key(local, expected), expected)
+            best, stop = (_key(sla, local, expected), expected), _wall(expected, tz) - _SLACK
+    raise AssertionError("unreachable: the wall times never end")  # pragma: no cover
 
 
 def _earliest_after(sla: DeadlineSla, t: datetime) -> _Slot:
@@ -144,18 +143,17 @@ def _earliest_after(sla: DeadlineSla, t: datetime) -> _Slot:
     tz = check_sla(sla)
     if sla.frequency == "hourly":
         return _hourly(sla, tz, t, before=False, strict=True)
-    step, key = _stepper(sla, tz, backwards=False)
-    local = _wall(t, tz) - _SLACK
     best: _Slot | None = None
-    while True:
-        local = step(local)
-        if best is not None and local > _wall(best[1], tz) + _SLACK:
+    stop = datetime.max
+    for local in _wall_times(sla, _wall(t, tz) - _SLACK, backwards=False):
+        if best is not None and local > stop:
             return best
         expected = resolve(local, tz)
         # On a tie (two wall times shifted onto one instant) the later wall time wins, as in
         # _latest, so both directions name the period alike.
         if expected > t and (best is None or expected <= best[1]):
-            best = (key(local, expected), expected)
+            best, stop = (_key(sla, local, expected), expected), _wall(expected, tz) + _SLACK
+    raise AssertionError("unreachable: the wall times never end")  # pragma: no cover
 
 
 def _hourly(sla: DeadlineSla, tz: ZoneInfo, t: datetime, *, before: bool, strict: bool) -> _Slot:
@@ -174,45 +172,37 @@ def _hourly(sla: DeadlineSla, tz: ZoneInfo, t: datetime, *, before: bool, strict
     return candidate.strftime("%Y-%m-%dT%H"), candidate
 
 
-_Step = Callable[[datetime], datetime]
-_Key = Callable[[datetime, datetime], str]
-
-
-def _stepper(sla: DeadlineSla, tz: ZoneInfo, *, backwards: bool) -> tuple[_Step, _Key]:
-    """(next wall-clock due time strictly before/after a naive local time, key of a slot)."""
-    sign = -1 if backwards else 1
+def _wall_times(sla: DeadlineSla, start: datetime, *, backwards: bool) -> Iterator[datetime]:
+    """The naive local due times strictly before (or after) `start`, nearest first."""
     if sla.frequency == "cron":
         expr = sla.cron or ""
+        try:
+            it = croniter(expr, start)
+            while True:
+                yield it.get_prev(datetime) if backwards else it.get_next(datetime)
+        except CroniterError as exc:
+            raise InvalidValue(f"cron expression {expr!r}: {exc}") from exc
+    day = start.date()
+    if sla.frequency == "weekly":
+        day += timedelta(days=(sla.weekday or 0) - day.weekday())
+    step = timedelta(days=7 if sla.frequency == "weekly" else 1)
+    candidate = datetime.combine(day, sla.at.replace(tzinfo=None))
+    # `candidate` is within one step of `start`: move it to the nearest one on the right side.
+    while candidate < start:
+        candidate += step
+    if backwards:
+        candidate -= step
+    elif candidate == start:
+        candidate += step
+    while True:
+        yield candidate
+        candidate += -step if backwards else step
 
-        def cron_step(local: datetime) -> datetime:
-            try:
-                it = croniter(expr, local)
-                return it.get_prev(datetime) if backwards else it.get_next(datetime)
-            except CroniterError as exc:
-                raise InvalidValue(f"cron expression {expr!r}: {exc}") from exc
 
-        def cron_key(_local: datetime, expected: datetime) -> str:
-            return expected.isoformat().replace("+00:00", "Z")
-
-        return cron_step, cron_key
-
-    days = 7 if sla.frequency == "weekly" else 1
-    weekday = sla.weekday or 0
-
-    def first_of_period(day: date) -> date:
-        return day - timedelta(days=day.weekday()) + timedelta(days=weekday) if days == 7 else day
-
-    def step(local: datetime) -> datetime:
-        candidate = datetime.combine(first_of_period(local.date()), sla.at.replace(tzinfo=None))
-        while (candidate >= local) if backwards else (candidate <= local):
-            candidate += timedelta(days=sign * days)
-        return candidate
-
-    def key(local: datetime, _expected: datetime) -> str:
-        if days == 1:
-            return local.date().isoformat()
+def _key(sla: DeadlineSla, local: datetime, expected: datetime) -> str:
+    if sla.frequency == "cron":
+        return expected.isoformat().replace("+00:00", "Z")
+    if sla.frequency == "weekly":
         iso = local.date().isocalendar()
         return f"{iso.year}-W{iso.week:02d}"
-
-    return step, key
-
+    return local.date().isoformat()

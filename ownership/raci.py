@@ -4,8 +4,9 @@ For an asset, roles come in layers, each overriding the one before:
 1. its activity (`asset.activity`, else the activity mapped to its kind in `raci.kinds`);
    a discipline key ("mlops") means the asset's owner when the owner is of that discipline,
    else every team of that discipline;
-2. its owner (`asset.owner`, else its contract's `owner_team`) is Responsible and Accountable
-   (nothing else), and is then the only Accountable team (others keep their other roles, or become Consulted);
+2. its owner (`asset.owner`, else its contract's `owner_team`) is exactly Responsible and
+   Accountable, and the only Accountable team (others keep their other roles, or become
+   Consulted);
 3. the asset's own `raci:` entries replace whatever a team had;
 4. contract consumers without any role are Informed.
 """

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=100), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_update", sa.DateTime(timezone=True), nullable=True),
         sa.Column("recovered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("late_by_seconds", sa.Integer(), nullable=True),

@@ -27,11 +27,13 @@ def _postgres_schema_url() -> Iterator[str]:
         admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
         with admin.connect() as conn:
             conn.execute(text("select 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+    except Exception as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_URL}: {exc}")
-        pytest.skip(f"no PostgreSQL at {PG_URL} ({type(exc).__name__}); set "
-                    "DEMARC_TEST_POSTGRES_URL to run these")
+        pytest.skip(
+            f"no PostgreSQL at {PG_URL} ({type(exc).__name__}); set "
+            "DEMARC_TEST_POSTGRES_URL to run these"
+        )
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -29,7 +29,8 @@ def test_customer_age_spans_the_boundary(registry: Registry) -> None:
     assert isinstance(answer, AssetAnswer)
     assert roles(answer) == {"mlops_churn": "R/A", "data_engineering": "C", "product": "C"}
     [owner] = answer.with_role(Role.ACCOUNTABLE)
-    assert owner.oncall is not None and owner.oncall.slack_id in ("U0DANAKOW", "U0EMEKA01")
+    assert owner.oncall is not None
+    assert owner.oncall.slack_id in ("U0DANAKOW", "U0EMEKA01")
     [up] = answer.upstream
     assert up.asset.id == "customer_master_db"
     assert [(o.team.id, o.label) for o in up.owners] == [("data_engineering", "R/A")]
@@ -42,26 +43,36 @@ def test_customer_age_spans_the_boundary(registry: Registry) -> None:
 def test_source_has_contract_and_consumers_informed(registry: Registry) -> None:
     answer = who_owns(registry, "customer_master_db", NOW)
     assert isinstance(answer, AssetAnswer)
-    assert roles(answer) == {"data_engineering": "R/A", "mlops_churn": "I",
-                             "mlops_recommender": "I", "product": "I"}
+    assert roles(answer) == {
+        "data_engineering": "R/A",
+        "mlops_churn": "I",
+        "mlops_recommender": "I",
+        "product": "I",
+    }
     assert answer.contract is not None
     assert answer.contract.sla_words == "daily, due 02:00 UTC, late after 02:30 UTC"
     # Only R and A teams get an on-call looked up; the informed are not paged.
     assert [t.oncall is not None for t in answer.teams] == [True, False, False, False]
 
 
-@pytest.mark.parametrize("query", ["customers", "Customer Master", "`customers`?",
-                                   "who owns customers?"])
+@pytest.mark.parametrize(
+    "query", ["customers", "Customer Master", "`customers`?", "who owns customers?"]
+)
 def test_aliases_and_spellings(registry: Registry, query: str) -> None:
     answer = who_owns(registry, query, NOW)
-    assert isinstance(answer, AssetAnswer) and answer.asset.id == "customer_master_db"
+    assert isinstance(answer, AssetAnswer)
+    assert answer.asset.id == "customer_master_db"
 
 
 def test_activity_question(registry: Registry) -> None:
     answer = who_owns(registry, "feature engineering", NOW)
     assert isinstance(answer, ActivityAnswer)
-    assert roles(answer) == {"mlops_churn": "R/A", "mlops_recommender": "R/A",
-                             "data_engineering": "C", "product": "C"}
+    assert roles(answer) == {
+        "mlops_churn": "R/A",
+        "mlops_recommender": "R/A",
+        "data_engineering": "C",
+        "product": "C",
+    }
     incident = who_owns(registry, "production incident", NOW)
     assert isinstance(incident, ActivityAnswer)
     assert roles(incident)["data_engineering"] == roles(incident)["mlops_churn"] == "R"

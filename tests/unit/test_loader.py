@@ -69,7 +69,10 @@ def test_users_contract_loads_as_it_is() -> None:
     assert contract.consumer_teams == ("mlops_churn", "mlops_recommender")
     assert contract.sla is not None
     assert (contract.sla.frequency, contract.sla.at.hour, contract.sla.timezone) == (
-        "daily", 2, "UTC")
+        "daily",
+        2,
+        "UTC",
+    )
     assert contract.sla.max_delay.total_seconds() == 1800
     assert [c.name for c in contract.schema] == ["customer_id", "signup_date", "monthly_charges"]
     assert contract.change_policy.notice_days == 30
@@ -85,14 +88,19 @@ def test_lecture_matrix_is_expressed_verbatim() -> None:
     incident = dict(registry.activities["production_incident"].roles)
     assert incident["data_engineering"] == incident["mlops"] == {Role.RESPONSIBLE}
     contracts = dict(registry.activities["data_contracts"].roles)
-    assert contracts == {"data_engineering": {Role.ACCOUNTABLE}, "mlops": {Role.RESPONSIBLE},
-                         "product": {Role.CONSULTED}}
+    assert contracts == {
+        "data_engineering": {Role.ACCOUNTABLE},
+        "mlops": {Role.RESPONSIBLE},
+        "product": {Role.CONSULTED},
+    }
 
 
 def test_broken_copy_reports_every_problem_with_file_and_line(tmp_path: Path) -> None:
-    root = write(tmp_path, {
-        "teams.yaml": TEAMS,
-        "assets.yaml": """\
+    root = write(
+        tmp_path,
+        {
+            "teams.yaml": TEAMS,
+            "assets.yaml": """\
 assets:
   - id: feature_a
     kind: feature
@@ -106,7 +114,7 @@ assets:
   - id: feature_a
     kind: feature
 """,
-        "c.yaml": """\
+            "c.yaml": """\
 data_source: raw_b
 owner_team: data_engineering
 consumer_teams: [mlops, ghosts]
@@ -115,7 +123,8 @@ sla:
   update_time: "25:00 Mars/Base"
   max_delay: "half an hour"
 """,
-    })
+        },
+    )
     result = load_registry(root)
     assert result.registry is None
     found = codes_at(root)
@@ -137,31 +146,66 @@ sla:
 @pytest.mark.parametrize(
     ("yaml_text", "line", "needle"),
     [
-        ("teams: [{id: t, members: [U0ALICE01], oncall: {members: [U0BOB0001], period: daily, "
-         "timezone: UTC, start: 2026-01-01}}]\n", 1, "'U0BOB0001' is not a member"),
+        (
+            "teams: [{id: t, members: [U0ALICE01], oncall: {members: [U0BOB0001], period: daily, "
+            "timezone: UTC, start: 2026-01-01}}]\n",
+            1,
+            "'U0BOB0001' is not a member",
+        ),
         ("teams:\n  - id: t\n    slack: {usergroup: {id: data-eng}}\n", 3, "usergroup id"),
         ("teams:\n  - id: t\n    slack: {oncall_channel: data eng}\n", 3, "oncall_channel"),
-        ("teams:\n  - id: t\n    oncall: {members: [], period: 90 minutes, timezone: UTC, "
-         "start: 2026-01-01}\n", 3, "whole days"),
-        ("teams:\n  - id: t\n    oncall: {members: [x], period: daily, timezone: Moon/Base, "
-         "start: 2026-01-01}\n", 3, "unknown timezone"),
+        (
+            "teams:\n  - id: t\n    oncall: {members: [], period: 90 minutes, timezone: UTC, "
+            "start: 2026-01-01}\n",
+            3,
+            "whole days",
+        ),
+        (
+            "teams:\n  - id: t\n    oncall: {members: [x], period: daily, timezone: Moon/Base, "
+            "start: 2026-01-01}\n",
+            3,
+            "unknown timezone",
+        ),
         ("assets:\n  - id: a\n    kind: feature\n    raci: {t: X}\n", 4, "unknown role 'X'"),
         ("assets:\n  - {id: a, kind: feature, aliases: 5.5}\n", 2, "must be a list"),
         ("assets:\n  - {id: 'a b', kind: feature}\n", 2, "not a valid id"),
         ("assets: {id: a}\n", 1, "must be a list"),
         ("teams:\n  - id: t\n    name: T\n    name: U\n", 4, "duplicate key 'name'"),
-        ("data_source: x\nowner_team: t\nsla: {update_frequency: sometimes, max_delay: 1h}\n",
-         3, "not one of hourly, daily, weekly, cron"),
-        ("data_source: x\nowner_team: t\nsla: {update_frequency: weekly, update_time: '06:00 UTC',"
-         " max_delay: 1h}\n", 3, "needs a weekday"),
-        ("data_source: x\nowner_team: t\nsla: {update_frequency: cron, cron: '61 * * * *', "
-         "max_delay: 1h}\n", 3, "not a valid cron"),
-        ("data_source: x\nowner_team: t\nprobe: {sql: {connection: 'postgresql://u:pw@h/db', "
-         "table: t, timestamp_column: ts}}\n", 3, "never the URL or a password"),
-        ("data_source: x\nowner_team: t\nprobe: {http: {url: 'https://x', timestamp: json:a, "
-         "headers: {Authorization: Bearer abc}}}\n", 3, "env:VARIABLE"),
-        ("silences:\n  - {asset: x, from: '2026-01-02T00:00:00+00:00', to: "
-         "'2026-01-01T00:00:00+00:00'}\n", 2, "ends before it starts"),
+        (
+            "data_source: x\nowner_team: t\nsla: {update_frequency: sometimes, max_delay: 1h}\n",
+            3,
+            "not one of hourly, daily, weekly, cron",
+        ),
+        (
+            "data_source: x\nowner_team: t\nsla: {update_frequency: weekly, "
+            "update_time: '06:00 UTC', max_delay: 1h}\n",
+            3,
+            "needs a weekday",
+        ),
+        (
+            "data_source: x\nowner_team: t\nsla: {update_frequency: cron, cron: '61 * * * *', "
+            "max_delay: 1h}\n",
+            3,
+            "not a valid cron",
+        ),
+        (
+            "data_source: x\nowner_team: t\nprobe: {sql: {connection: 'postgresql://u:pw@h/db', "
+            "table: t, timestamp_column: ts}}\n",
+            3,
+            "never the URL or a password",
+        ),
+        (
+            "data_source: x\nowner_team: t\nprobe: {http: {url: 'https://x', timestamp: json:a, "
+            "headers: {Authorization: Bearer abc}}}\n",
+            3,
+            "env:VARIABLE",
+        ),
+        (
+            "silences:\n  - {asset: x, from: '2026-01-02T00:00:00+00:00', to: "
+            "'2026-01-01T00:00:00+00:00'}\n",
+            2,
+            "ends before it starts",
+        ),
         ("tems:\n  - id: t\n", 1, "did you mean 'teams'"),
         ("teams: [\n  {id: t\n", 3, "invalid YAML"),
         ("a: !!python/object/apply:os.system ['true']\n", 1, "cannot read value"),
@@ -202,16 +246,27 @@ def test_missing_and_empty_directories(tmp_path: Path) -> None:
 
 
 def test_warnings_flag_what_a_reviewer_would(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "teams.yaml": TEAMS + "  - {id: lonely, name: Lonely}\n",
-        "assets.yaml": "assets:\n  - {id: orphan, kind: table}\n",
-        "c.yaml": "data_source: orphan2\nowner_team: lonely\n",
-    })
+    write(
+        tmp_path,
+        {
+            "teams.yaml": TEAMS + "  - {id: lonely, name: Lonely}\n",
+            "assets.yaml": "assets:\n  - {id: orphan, kind: table}\n",
+            "c.yaml": "data_source: orphan2\nowner_team: lonely\n",
+        },
+    )
     result = load_registry(tmp_path)
     assert result.registry is not None
     codes = {p.code for p in result.warnings}
-    assert {"no-owner", "no-runbook", "no-oncall-channel", "no-rotation", "no-sla",
-            "no-consumers", "no-members", "no-usergroup"} <= codes
+    assert {
+        "no-owner",
+        "no-runbook",
+        "no-oncall-channel",
+        "no-rotation",
+        "no-sla",
+        "no-consumers",
+        "no-members",
+        "no-usergroup",
+    } <= codes
 
 
 def test_files_in_any_number_and_nested_directories_are_merged(tmp_path: Path) -> None:
@@ -219,7 +274,8 @@ def test_files_in_any_number_and_nested_directories_are_merged(tmp_path: Path) -
     (tmp_path / "reg" / "more" / "deep").mkdir(parents=True)
     (tmp_path / "reg" / "more" / "deep" / "extra.yml").write_text(
         "assets:\n  - {id: extra_table, kind: table, owner: data_engineering, "
-        "upstream: [usage_logs], runbook: 'https://x'}\n")
+        "upstream: [usage_logs], runbook: 'https://x'}\n"
+    )
     (tmp_path / "reg" / ".git").mkdir()
     (tmp_path / "reg" / ".git" / "junk.yaml").write_text(": not yaml [")
     registry = load_registry_or_raise(tmp_path / "reg")

@@ -40,10 +40,17 @@ def test_weekly_rotation(at: datetime, who: Person) -> None:
 
 def test_override_wins_and_latest_override_wins() -> None:
     start = datetime(2026, 1, 6, 0, 0, tzinfo=UTC)
-    rotation = Rotation((A, B), 1, time(9, 0), "UTC", date(2026, 1, 1), overrides=(
-        Override(C, start, start + timedelta(days=2)),
-        Override(A, start + timedelta(hours=12), start + timedelta(hours=13)),
-    ))
+    rotation = Rotation(
+        (A, B),
+        1,
+        time(9, 0),
+        "UTC",
+        date(2026, 1, 1),
+        overrides=(
+            Override(C, start, start + timedelta(days=2)),
+            Override(A, start + timedelta(hours=12), start + timedelta(hours=13)),
+        ),
+    )
     assert on_call(team(rotation), start + timedelta(hours=1)) == C
     assert on_call(team(rotation), start + timedelta(hours=12, minutes=30)) == A
     assert on_call(team(rotation), start + timedelta(days=2)) != C  # end is exclusive
@@ -52,7 +59,7 @@ def test_override_wins_and_latest_override_wins() -> None:
 def test_no_rotation_means_nobody_and_naive_time_is_refused() -> None:
     assert on_call(team(None), datetime(2026, 1, 1, tzinfo=UTC)) is None
     with pytest.raises(InvalidValue):
-        on_call(team(WEEKLY), datetime(2026, 1, 1))  # noqa: DTZ001
+        on_call(team(WEEKLY), datetime(2026, 1, 1))
 
 
 def test_before_the_rotation_starts_it_runs_backwards_consistently() -> None:

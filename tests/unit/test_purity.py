@@ -15,7 +15,8 @@ def test_ownership_imports_no_adapter_library() -> None:
     root = Path(ownership.__file__).parent
     modules = sorted(
         "ownership." + ".".join(p.relative_to(root).with_suffix("").parts)
-        for p in root.rglob("*.py") if p.name != "__init__.py"
+        for p in root.rglob("*.py")
+        if p.name != "__init__.py"
     )
     assert len(modules) > 10
     code = (

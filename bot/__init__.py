@@ -1,0 +1,1 @@
+"""Adapters around the `ownership` domain: Slack, HTTP, settings and the composition root."""

@@ -1,0 +1,161 @@
+"""Late-data alert messages: the root (edited in place as things change) and thread replies.
+
+Pure functions from an `AlertView` to Block Kit. The owner's on-call person is tagged (or the
+owner team's user group when it has no rotation); consumer teams are named, never pinged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot import ids
+from bot.blocks import Block, context, section
+from bot.escape import bold, code, escape, link, user_mention, usergroup_mention
+from ownership.model import Contract, Person, Team
+from ownership.timeparse import format_duration
+
+SNOOZE_CHOICES = (("1 hour", 60), ("4 hours", 240), ("12 hours", 720), ("24 hours", 1440))
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """Everything a late-data message shows, gathered by the freshness service."""
+
+    alert_id: int
+    contract: Contract
+    kind: str  # "late" | "check_failed"
+    status: str  # "open" | "recovered"
+    sla_words: str
+    owner: Team | None
+    oncall: Person | None
+    consumers: tuple[Team, ...]
+    now: datetime
+    last_update: datetime | None = None
+    deadline: datetime | None = None
+    late_by: timedelta | None = None
+    recovered_at: datetime | None = None
+    runbook: str | None = None
+    affected: tuple[str, ...] = ()
+    error: str | None = None
+    failures: int = 0
+    snoozed_until: datetime | None = None
+    incident_ref: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def when(at: datetime | None, now: datetime) -> str:
+    """ "02:13 UTC", with the date when it is not today: "Nov 24 02:13 UTC"."""
+    if at is None:
+        return "never"
+    at = at.astimezone(UTC)
+    if at.date() == now.astimezone(UTC).date():
+        return at.strftime("%H:%M UTC")
+    return at.strftime("%b %d %H:%M UTC").replace(" 0", " ")
+
+
+def _owner_tag(view: AlertView) -> str:
+    team = view.owner
+    name = bold(team.name) if team else bold(view.contract.owner_team)
+    person = user_mention(view.oncall.slack_id) if view.oncall else None
+    if person:
+        return f"{name} on call: {person}"
+    group = usergroup_mention(team.usergroup.id) if team and team.usergroup else None
+    return f"{name} {group}" if group else f"{name} (no on-call rotation, nobody tagged)"
+
+
+def _informed(view: AlertView) -> str | None:
+    if not view.consumers:
+        return None
+    return "Informed: " + ", ".join(escape(t.name) for t in view.consumers)
+
+
+def render_alert_text(view: AlertView) -> str:
+    """The notification text (what a phone's lock screen shows): short and specific."""
+    name = view.contract.id
+    if view.kind == "check_failed":
+        if view.status == "recovered":
+            return f"Check for {name} works again"
+        return f"Can't check {name}: {view.failures} checks failed in a row"
+    if view.status == "recovered":
+        late = format_duration(view.late_by) if view.late_by else "0 min"
+        return f"{name} recovered, {late} late"
+    late = f", {format_duration(view.late_by)} past the deadline" if view.late_by else ""
+    return f"{name} is late{late}"
+
+
+def render_alert(view: AlertView) -> list[Block]:
+    if view.kind == "check_failed":
+        return _check_failed(view)
+    name = code(view.contract.id)
+    lines: list[str]
+    if view.status == "recovered":
+        late = format_duration(view.late_by) if view.late_by else "0 min"
+        lines = [
+            f":large_green_circle: {name} *recovered*, {escape(late)} late: data arrived "
+            f"{when(view.last_update, view.now)}."
+        ]
+    else:
+        lines = [f":red_circle: {name} *is late*: {escape(view.sla_words)}."]
+        past = (
+            f", {escape(format_duration(view.late_by))} past the deadline" if view.late_by else ""
+        )
+        lines.append(f"Last update: {when(view.last_update, view.now)}{past}.")
+    lines.append(f"Responsible: {_owner_tag(view)}")
+    if (informed := _informed(view)) is not None:
+        lines.append(informed)
+    if view.affected:
+        lines.append("Also affected: " + ", ".join(code(a) for a in view.affected))
+    blocks: list[Block] = [section("\n".join(lines))]
+    footer = []
+    if view.runbook:
+        footer.append(link(view.runbook, "Runbook"))
+    if view.snoozed_until and view.status == "open":
+        footer.append(f"Snoozed until {when(view.snoozed_until, view.now)}")
+    if view.incident_ref:
+        footer.append(f"Incident: {escape(view.incident_ref)}")
+    footer.append(f"Contract owner: {escape(view.contract.owner_team)}")
+    blocks.append(context(" · ".join(footer)))
+    if view.status == "open":
+        blocks.append(_buttons(view))
+    return blocks
+
+
+def _check_failed(view: AlertView) -> list[Block]:
+    name = code(view.contract.id)
+    if view.status == "recovered":
+        text = f":white_check_mark: The freshness check for {name} works again."
+        return [section(text)]
+    text = (
+        f":warning: Can't check {name}: the last {view.failures} checks failed, so demarc "
+        f"cannot tell whether the data is late.\nError: {code(view.error or 'unknown')}\n"
+        f"Responsible: {_owner_tag(view)}"
+    )
+    blocks = [section(text)]
+    if view.runbook:
+        blocks.append(context(link(view.runbook, "Runbook")))
+    return blocks
+
+
+def _buttons(view: AlertView) -> Block:
+    options = [
+        {"text": {"type": "plain_text", "text": label}, "value": f"{view.alert_id}:{minutes}"}
+        for label, minutes in SNOOZE_CHOICES
+    ]
+    return {
+        "type": "actions",
+        "block_id": f"alert:{view.alert_id}",
+        "elements": [
+            {
+                "type": "static_select",
+                "action_id": ids.SNOOZE_ALERT_ACTION,
+                "placeholder": {"type": "plain_text", "text": "Snooze"},
+                "options": options,
+            },
+        ],
+    }
+
+
+def render_thread_note(text: str) -> list[Block]:
+    """A plain thread reply (already escaped by the caller where it holds user text)."""
+    return [section(text)]

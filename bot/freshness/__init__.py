@@ -1,0 +1,1 @@
+"""Freshness checks: probe, judge against the SLA, record, alert (via the outbox)."""

@@ -1,0 +1,299 @@
+"""Alert state transitions for one contract check, written in the caller's transaction.
+
+One root message per contract and breach (a deadline period, or one stale update for age
+SLAs). A downstream contract that is late while an upstream contract has an open alert gets no
+root of its own: it is listed under the upstream's ("also affected"). Re-checks edit the root in
+place; recovery edits it to "recovered, 47 min late" and says so in the thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.alerts import AlertView, render_alert, render_alert_text, render_thread_note
+from bot.db.models import Alert, SilenceRow
+from bot.escape import code, escape
+from bot.outbox import enqueue
+from ownership.lineage import walk
+from ownership.model import Contract, Registry
+from ownership.oncall import on_call
+from ownership.sla import Evaluation, describe_age_sla, describe_sla
+from ownership.timeparse import format_duration
+
+
+@dataclass(frozen=True)
+class Silenced:
+    asset: str
+    until: datetime
+    reason: str
+
+
+def alert_channel(registry: Registry, contract: Contract) -> str | None:
+    owner = registry.teams.get(contract.owner_team)
+    return contract.alert_channel or (owner.oncall_channel if owner else None)
+
+
+def root_key(alert: Alert) -> str:
+    return f"alert:{alert.id}"
+
+
+def active_silence(
+    session: Session, registry: Registry, contract: Contract, now: datetime
+) -> Silenced | None:
+    """A silence on the contract's asset, or on anything upstream of it, covering `now`."""
+    assets = [contract.asset] + [a for a, _ in walk(registry, contract.asset, "up")]
+    for silence in registry.silences:
+        if silence.asset in assets and silence.start <= now < silence.end:
+            return Silenced(silence.asset, silence.end, silence.reason)
+    row = session.scalars(
+        select(SilenceRow)
+        .where(SilenceRow.asset.in_(assets), SilenceRow.starts_at <= now, SilenceRow.ends_at > now)
+        .order_by(SilenceRow.ends_at.desc())
+    ).first()
+    return Silenced(row.asset, _aware(row.ends_at), row.reason) if row else None
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def build_view(
+    registry: Registry,
+    contract: Contract,
+    alert: Alert,
+    now: datetime,
+    *,
+    snoozed_until: datetime | None = None,
+    error: str | None = None,
+    failures: int = 0,
+) -> AlertView:
+    owner = registry.teams.get(contract.owner_team)
+    asset = registry.assets.get(contract.asset)
+    words = (
+        describe_sla(contract.sla)
+        if contract.sla
+        else (describe_age_sla(contract.freshness) if contract.freshness else "no SLA")
+    )
+    late_by = (
+        timedelta(seconds=alert.late_by_seconds) if alert.late_by_seconds is not None else None
+    )
+    return AlertView(
+        alert_id=alert.id,
+        contract=contract,
+        kind=alert.kind,
+        status=alert.status,
+        sla_words=words,
+        owner=owner,
+        oncall=on_call(owner, now) if owner else None,
+        consumers=tuple(registry.teams[t] for t in contract.consumer_teams if t in registry.teams),
+        now=now,
+        last_update=_maybe(alert.last_update),
+        deadline=_maybe(alert.deadline),
+        late_by=late_by,
+        recovered_at=_maybe(alert.recovered_at),
+        runbook=asset.runbook if asset else None,
+        affected=tuple(a for a in alert.affected.split(",") if a),
+        error=error,
+        failures=failures,
+        snoozed_until=snoozed_until,
+        incident_ref=f"#{alert.incident_id}" if alert.incident_id else None,
+    )
+
+
+def _maybe(at: datetime | None) -> datetime | None:
+    return _aware(at) if at is not None else None
+
+
+def post_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:
+    enqueue(
+        session,
+        method="chat.postMessage",
+        channel=alert.channel,
+        now=now,
+        payload={"text": render_alert_text(view), "blocks": render_alert(view)},
+        root_key=root_key(alert),
+        is_root=True,
+    )
+
+
+def edit_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:
+    enqueue(
+        session,
+        method="chat.update",
+        channel=alert.channel,
+        now=now,
+        payload={"text": render_alert_text(view), "blocks": render_alert(view)},
+        root_key=root_key(alert),
+    )
+
+
+def reply(session: Session, alert: Alert, text: str, now: datetime) -> None:
+    enqueue(
+        session,
+        method="chat.postMessage",
+        channel=alert.channel,
+        now=now,
+        payload={"text": text, "blocks": render_thread_note(text)},
+        root_key=root_key(alert),
+        in_thread=True,
+    )
+
+
+def open_alerts(session: Session, contract_id: str, kind: str = "late") -> list[Alert]:
+    return list(
+        session.scalars(
+            select(Alert)
+            .where(Alert.contract_id == contract_id, Alert.kind == kind, Alert.status == "open")
+            .order_by(Alert.id)
+        )
+    )
+
+
+def upstream_alert(session: Session, registry: Registry, contract: Contract) -> Alert | None:
+    """The nearest upstream contract's open root alert (the likely cause), if any."""
+    for asset_id, _ in walk(registry, contract.asset, "up"):
+        upstream = registry.contract_for(asset_id)
+        if upstream is None:
+            continue
+        for alert in open_alerts(session, upstream.id):
+            if alert.caused_by_alert_id is None:
+                return alert
+    return None
+
+
+def open_late_alert(
+    session: Session,
+    registry: Registry,
+    contract: Contract,
+    key: str,
+    evaluation: Evaluation,
+    now: datetime,
+) -> str:
+    """Open (or attach) the alert for this breach; returns what happened, for reports."""
+    channel = alert_channel(registry, contract)
+    period = evaluation.period
+    deadline = (
+        period.deadline
+        if period
+        else (
+            evaluation.last_update + evaluation.limit
+            if evaluation.last_update and evaluation.limit
+            else None
+        )
+    )
+    window = (
+        period.window_start
+        if period
+        else (
+            evaluation.last_update + timedelta(microseconds=1) if evaluation.last_update else None
+        )
+    )
+    cause = upstream_alert(session, registry, contract)
+    alert = Alert(
+        contract_id=contract.id,
+        period_key=key,
+        kind="late",
+        status="open",
+        channel=cause.channel if cause else (channel or ""),
+        opened_at=now,
+        deadline=deadline,
+        window_start=window,
+        last_update=evaluation.last_update,
+        late_by_seconds=_seconds(evaluation.late_by),
+        affected="",
+        caused_by_alert_id=cause.id if cause else None,
+    )
+    session.add(alert)
+    session.flush()
+    if cause is not None:
+        upstream = registry.contracts.get(cause.contract_id)
+        names = [a for a in cause.affected.split(",") if a]
+        if contract.id not in names:
+            cause.affected = ",".join([*names, contract.id])
+        if upstream is not None:
+            edit_root(session, build_view(registry, upstream, cause, now), cause, now)
+        reply(
+            session,
+            cause,
+            f"Also affected: {code(contract.id)} is late too "
+            f"({escape(evaluation.summary)}), most likely because of this.",
+            now,
+        )
+        return f"attached to {cause.contract_id}"
+    if not channel:
+        alert.status = "undeliverable"
+        return "late, but the owner team has no on-call channel"
+    post_root(session, build_view(registry, contract, alert, now), alert, now)
+    return "alert opened"
+
+
+def refresh_alert(
+    session: Session,
+    registry: Registry,
+    contract: Contract,
+    alert: Alert,
+    evaluation: Evaluation,
+    now: datetime,
+    snoozed: Silenced | None,
+) -> None:
+    alert.late_by_seconds = _seconds(evaluation.late_by)
+    alert.last_update = evaluation.last_update
+    if alert.caused_by_alert_id is None and alert.channel:
+        view = build_view(
+            registry, contract, alert, now, snoozed_until=snoozed.until if snoozed else None
+        )
+        edit_root(session, view, alert, now)
+
+
+def recover(
+    session: Session,
+    registry: Registry,
+    contract: Contract,
+    alert: Alert,
+    evaluation: Evaluation,
+    now: datetime,
+) -> None:
+    arrived = evaluation.last_update
+    alert.status = "recovered"
+    alert.recovered_at = now
+    alert.last_update = arrived
+    deadline = _maybe(alert.deadline)
+    late = (arrived - deadline) if arrived and deadline and arrived > deadline else timedelta(0)
+    alert.late_by_seconds = int(late.total_seconds())
+    words = f"{format_duration(late)} late" if late else "in time after all"
+    if alert.caused_by_alert_id is not None:
+        cause = session.get(Alert, alert.caused_by_alert_id)
+        if cause is not None:
+            reply(
+                session,
+                cause,
+                f":large_green_circle: {code(contract.id)} recovered, {escape(words)}.",
+                now,
+            )
+        return
+    if alert.channel:
+        edit_root(session, build_view(registry, contract, alert, now), alert, now)
+        reply(
+            session,
+            alert,
+            f":large_green_circle: Data arrived at "
+            f"{arrived.strftime('%H:%M UTC') if arrived else 'an unknown time'}, "
+            f"{escape(words)}. Resolved.",
+            now,
+        )
+
+
+def recovers(alert: Alert, evaluation: Evaluation) -> bool:
+    """An update that counts for the alert's period (or newer than the stale one) arrived."""
+    update = evaluation.last_update
+    window = _maybe(alert.window_start)
+    return update is not None and window is not None and update >= window
+
+
+def _seconds(delta: timedelta | None) -> int | None:
+    return int(delta.total_seconds()) if delta is not None else None

@@ -1,0 +1,219 @@
+"""One freshness sweep: probe in parallel, then one transaction per contract, upstream first.
+
+Each transaction records the check, moves the contract's state and writes the Slack messages
+the change causes into the outbox, so a crash or a Slack outage can lose none of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.models import Alert, CheckResult, ContractStatus
+from bot.freshness import alerts as A
+from bot.freshness.judge import Timing, breach_key, judge, next_check
+from bot.probes import ProbeResult
+from ownership.lineage import walk
+from ownership.model import Contract, Probe, Registry
+from ownership.sla import Evaluation, FreshnessState
+
+log = logging.getLogger(__name__)
+
+ProbeMany = Callable[[list[tuple[str, Probe]]], dict[str, ProbeResult]]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    contract: Contract
+    evaluation: Evaluation
+    next_check_at: datetime
+    action: str | None = None
+    silenced: A.Silenced | None = None
+
+
+def lineage_order(registry: Registry, contracts: Iterable[Contract]) -> list[Contract]:
+    """Upstream contracts first, so a downstream breach finds the upstream alert to join."""
+
+    def depth(c: Contract) -> int:
+        return max((d for _, d in walk(registry, c.asset, "up")), default=0)
+
+    return sorted(contracts, key=lambda c: (depth(c), c.id))
+
+
+class FreshnessService:
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Callable[[], Registry],
+        probe_many: ProbeMany,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timing: Timing | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.registry = registry
+        self.probe_many = probe_many
+        self.clock = clock
+        self.timing = timing or Timing()
+
+    def check(self, contract_ids: Iterable[str] | None = None) -> list[CheckReport]:
+        registry = self.registry()
+        wanted = set(contract_ids) if contract_ids is not None else None
+        contracts = [c for c in registry.contracts.values() if (wanted is None or c.id in wanted)]
+        missing_probe = {c.id for c in contracts if c.probe is None}
+        jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
+        results = self.probe_many(jobs) if jobs else {}
+        for cid in missing_probe:
+            results[cid] = ProbeResult(error="no probe configured")
+        reports = []
+        for contract in lineage_order(registry, contracts):
+            result = results.get(contract.id) or ProbeResult(error="probe lost")
+            reports.append(self.apply(registry, contract, result))
+        return reports
+
+    def apply(self, registry: Registry, contract: Contract, result: ProbeResult) -> CheckReport:
+        now = self.clock()
+        evaluation = judge(contract, result, now)
+        with self.sessions.begin() as session:
+            return self._transition(session, registry, contract, evaluation, result, now)
+
+    def _transition(
+        self,
+        session: Session,
+        registry: Registry,
+        contract: Contract,
+        evaluation: Evaluation,
+        result: ProbeResult,
+        now: datetime,
+    ) -> CheckReport:
+        status = session.get(ContractStatus, contract.id)
+        if status is None:
+            status = ContractStatus(
+                contract_id=contract.id,
+                state="pending",
+                consecutive_failures=0,
+                failure_alerted=False,
+            )
+            session.add(status)
+        key = (
+            breach_key(contract, evaluation)
+            if evaluation.state is not FreshnessState.CHECK_FAILED
+            else None
+        )
+        session.add(
+            CheckResult(
+                contract_id=contract.id,
+                checked_at=now,
+                state=evaluation.state.value,
+                period_key=key,
+                last_update=evaluation.last_update,
+                late_by_seconds=int(evaluation.late_by.total_seconds())
+                if evaluation.late_by
+                else None,
+                error=evaluation.error,
+                duration_ms=int(result.duration.total_seconds() * 1000),
+            )
+        )
+        action = None
+        silenced = None
+        if evaluation.state is FreshnessState.CHECK_FAILED:
+            action = self._failed(session, registry, contract, status, evaluation, now)
+        else:
+            if status.failure_alerted:
+                self._check_works_again(session, registry, contract, now)
+            status.consecutive_failures = 0
+            status.failure_alerted = False
+            status.last_error = None
+            status.last_update = evaluation.last_update
+            for alert in A.open_alerts(session, contract.id):
+                if A.recovers(alert, evaluation):
+                    A.recover(session, registry, contract, alert, evaluation, now)
+                    action = "recovered"
+            silenced = A.active_silence(session, registry, contract, now)
+            if evaluation.state is FreshnessState.LATE and key is not None:
+                action = self._late(session, registry, contract, key, evaluation, now, silenced)
+        next_at = next_check(contract, evaluation, now, self.timing)
+        status.state = evaluation.state.value
+        status.period_key = key
+        status.checked_at = now
+        status.next_check_at = next_at
+        return CheckReport(contract, evaluation, next_at, action, silenced)
+
+    def _late(
+        self,
+        session: Session,
+        registry: Registry,
+        contract: Contract,
+        key: str,
+        evaluation: Evaluation,
+        now: datetime,
+        silenced: A.Silenced | None,
+    ) -> str | None:
+        existing = session.scalars(
+            select(Alert).where(Alert.contract_id == contract.id, Alert.period_key == key)
+        ).first()
+        if existing is None:
+            if silenced is not None:
+                return f"silenced until {silenced.until:%Y-%m-%d %H:%M} UTC"
+            return A.open_late_alert(session, registry, contract, key, evaluation, now)
+        if existing.status == "open":
+            A.refresh_alert(session, registry, contract, existing, evaluation, now, silenced)
+            return "still late"
+        return None
+
+    def _failed(
+        self,
+        session: Session,
+        registry: Registry,
+        contract: Contract,
+        status: ContractStatus,
+        evaluation: Evaluation,
+        now: datetime,
+    ) -> str | None:
+        status.consecutive_failures = (status.consecutive_failures or 0) + 1
+        status.last_error = evaluation.error
+        if (
+            status.failure_alerted
+            or status.consecutive_failures < self.timing.failures_before_alert
+        ):
+            return None
+        channel = A.alert_channel(registry, contract)
+        if not channel:
+            return "check failing, and the owner team has no on-call channel"
+        alert = Alert(
+            contract_id=contract.id,
+            period_key=f"check-failed:{now:%Y%m%dT%H%M%S}",
+            kind="check_failed",
+            status="open",
+            channel=channel,
+            opened_at=now,
+            affected="",
+        )
+        session.add(alert)
+        session.flush()
+        view = A.build_view(
+            registry,
+            contract,
+            alert,
+            now,
+            error=evaluation.error,
+            failures=status.consecutive_failures,
+        )
+        A.post_root(session, view, alert, now)
+        status.failure_alerted = True
+        return "check-failed alert opened"
+
+    def _check_works_again(
+        self, session: Session, registry: Registry, contract: Contract, now: datetime
+    ) -> None:
+        for alert in A.open_alerts(session, contract.id, kind="check_failed"):
+            alert.status = "recovered"
+            alert.recovered_at = now
+            A.edit_root(session, A.build_view(registry, contract, alert, now), alert, now)
+            A.reply(session, alert, "The check works again; freshness is being tracked.", now)

@@ -1,0 +1,57 @@
+"""Slack listeners, grouped by surface; `register_listeners` is the one place routes are added.
+
+Every route is recorded as a `Route` so tests can check them against `app.yaml` and `bot.ids`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from weakref import WeakKeyDictionary
+
+from slack_bolt import App
+
+from bot import ids
+from bot.listeners import actions, commands, events
+from bot.registry_holder import RegistryHolder
+
+Clock = Callable[[], datetime]
+Handler = Callable[..., Any]
+RouteKind = Literal["command", "action", "event"]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    kind: RouteKind
+    id: str
+
+
+_ROUTES: WeakKeyDictionary[App, frozenset[Route]] = WeakKeyDictionary()
+
+
+def register_listeners(app: App, *, holder: RegistryHolder, clock: Clock) -> frozenset[Route]:
+    """Add every command, action and event listener to `app`."""
+    routes = {
+        _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
+        _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
+        _add(app, "event", ids.APP_MENTION_EVENT, events.make_mention_handler(holder, clock)),
+    }
+    _ROUTES[app] = frozenset(routes)
+    return _ROUTES[app]
+
+
+def routes_of(app: App) -> frozenset[Route]:
+    """The routes `register_listeners` added to `app` (empty if it was never called)."""
+    return _ROUTES.get(app, frozenset())
+
+
+def _add(app: App, kind: RouteKind, route_id: str, handler: Handler) -> Route:
+    if kind == "command":
+        app.command(route_id)(handler)
+    elif kind == "action":
+        app.action(route_id)(handler)
+    else:
+        app.event(route_id)(handler)
+    return Route(kind, route_id)

@@ -1,0 +1,58 @@
+"""Block actions: "Share in channel" posts the answer for everyone and removes the ephemeral."""
+
+from __future__ import annotations
+
+from logging import Logger
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.answers import render_answer, render_answer_text
+from bot.listeners.commands import parse_query
+from bot.registry_holder import RegistryHolder
+from ownership.answers import who_owns
+
+if TYPE_CHECKING:
+    from bot.listeners import Clock, Handler
+
+# chat.postMessage errors that mean "demarc may not post here", which the user can fix.
+CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+CANNOT_POST_TEXT = (
+    "I can't post in this conversation. Invite me with `/invite @demarc` and press the"
+    " button again, or copy the answer."
+)
+
+
+def make_share_handler(holder: RegistryHolder, clock: Clock) -> Handler:
+    def handle_share_answer_action(
+        ack: Ack,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        logger: Logger,
+    ) -> None:
+        ack()
+        query = parse_query(str(action.get("value", "")))
+        answer = who_owns(holder.registry, query, clock())
+        channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+        try:
+            client.chat_postMessage(
+                channel=channel,
+                text=render_answer_text(answer),
+                blocks=render_answer(answer, query=query, shared_by=body["user"]["id"]),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            if error.response.get("error") not in CANNOT_POST:
+                raise
+            respond(text=CANNOT_POST_TEXT, response_type="ephemeral", replace_original=False)
+            return
+        reply = respond(delete_original=True)
+        if reply.status_code != 200:
+            logger.warning("Could not delete the ephemeral answer (HTTP %s)", reply.status_code)
+
+    return handle_share_answer_action

@@ -1,0 +1,126 @@
+"""One Slack Web API call, and what its answer means for the outbox row.
+
+The WebClient must not retry rate limits itself (no RateLimitErrorRetryHandler): the worker
+handles 429 so that one rate-limited channel does not stall the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.web.slack_response import SlackResponse
+
+from bot.outbox.enqueue import UPDATE
+
+log = logging.getLogger(__name__)
+
+# Errors that no retry fixes. Any other `ok: false` code with a non-5xx status is treated the
+# same way (a client error would otherwise be retried forever and hold its channel).
+PERMANENT_ERRORS = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "msg_too_long",
+    "invalid_auth", "account_inactive", "token_revoked", "no_permission", "missing_scope",
+    "message_not_found", "cant_update_message", "not_authed", "restricted_action",
+})
+# Errors Slack answers while it is unwell: retried with backoff.
+TRANSIENT_ERRORS = frozenset({
+    "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+    "team_added_to_org",
+})
+RATE_LIMITED = "ratelimited"
+MAX_ERROR_CHARS = 200
+_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
+_CODE = re.compile(r"[a-z0-9_.]{1,80}")
+
+
+@dataclass(frozen=True)
+class Delivered:
+    channel: str  # the channel id Slack reports
+    ts: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    error: str
+    retry_after: timedelta | None = None  # None: exponential backoff
+
+
+@dataclass(frozen=True)
+class Rejected:
+    error: str  # the Slack error code
+
+
+Outcome = Delivered | Retry | Rejected
+
+
+def check_client(client: WebClient) -> None:
+    """Refuse a client that would sleep on 429 itself, inside the worker's claim."""
+    handlers = getattr(client, "retry_handlers", None) or []
+    if any(isinstance(handler, RateLimitErrorRetryHandler) for handler in handlers):
+        raise ValueError("the outbox worker handles rate limits itself: build its WebClient "
+                         "without RateLimitErrorRetryHandler")
+
+
+def call(client: WebClient, method: str, arguments: dict[str, Any]) -> Outcome:
+    """Make the call; never raises for anything Slack or the network does."""
+    try:
+        response = _invoke(client, method, arguments)
+    except SlackApiError as error:
+        return classify(error.response)
+    except (URLError, TimeoutError, OSError) as error:
+        return Retry(short_error(f"{type(error).__name__}: {_reason(error)}"))
+    except Exception as error:  # a bug or an odd answer: keep the row, retry later
+        log.exception("Unexpected error calling Slack %s", method)
+        return Retry(short_error(f"unexpected {type(error).__name__}"))
+    channel = response.get("channel") or arguments["channel"]
+    ts = response.get("ts") or arguments.get("ts") or ""
+    return Delivered(channel=str(channel), ts=str(ts))
+
+
+def _invoke(client: WebClient, method: str, arguments: dict[str, Any]) -> SlackResponse:
+    if method == UPDATE:
+        return client.chat_update(**arguments)
+    return client.chat_postMessage(**arguments)
+
+
+def classify(response: SlackResponse) -> Outcome:
+    """A failed answer: rate limited, transient (retry with backoff) or permanent."""
+    status = int(response.status_code)
+    data = response.data if isinstance(response.data, dict) else {}
+    error = str(data.get("error") or f"http_{status}")
+    if status == 429 or error == RATE_LIMITED:
+        return Retry(f"{RATE_LIMITED} (HTTP {status})", retry_after(response.headers))
+    if status >= 500 or error in TRANSIENT_ERRORS or not _CODE.fullmatch(error):
+        return Retry(short_error(f"HTTP {status}: {error}"))
+    return Rejected(short_error(error))
+
+
+def retry_after(headers: Mapping[str, Any]) -> timedelta | None:
+    """Slack's `Retry-After` (seconds), if present and sensible."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            try:
+                seconds = float(value[0] if isinstance(value, list) else value)
+            except (TypeError, ValueError):
+                return None
+            return timedelta(seconds=seconds) if 0 <= seconds <= 24 * 3600 else None
+    return None
+
+
+def short_error(text: str) -> str:
+    """One line, bounded, and never a token."""
+    one_line = " ".join(_TOKEN.sub("xox?-…", text).split())
+    return one_line[:MAX_ERROR_CHARS]
+
+
+def _reason(error: BaseException) -> str:
+    reason = getattr(error, "reason", None)
+    return str(reason if reason is not None else error)

@@ -1,0 +1,245 @@
+"""SQL probe: `SELECT max(<timestamp_column>), <db now> FROM <schema>.<table> [WHERE <filter>]`.
+
+* The URL comes from the environment variable named by `SqlProbe.connection`; it never appears
+  in a result: messages mention at most the URL with its password hidden.
+* Table, schema and column names are identifiers quoted by SQLAlchemy, never formatted into SQL.
+  Names with capitals or special characters are therefore case-sensitive (quoted); a dotted
+  table name is one identifier, use `schema` for the schema.
+* `SqlProbe.filter` is raw SQL from the registry, which is trusted configuration reviewed in git
+  (the loader already refuses secrets there). It runs in a read-only transaction (PostgreSQL) /
+  read-only connection (SQLite); colons in it are literal, not bind parameters.
+* Timestamps: aware values are converted to UTC. Naive values (a `timestamp without time zone`
+  column, SQLite text such as "2024-05-01 12:00:00") are wall-clock time in
+  `SqlProbe.naive_timezone`. Strings are read as ISO-8601, numbers as epoch seconds (epoch
+  milliseconds when above 1e11). SQLite compares text with max(), so keep one format per column.
+  `source_now` is the database's CURRENT_TIMESTAMP (UTC for SQLite, naive values taken as UTC).
+* Timeouts: PostgreSQL gets `SET LOCAL statement_timeout` and `connect_timeout`; SQLite a busy
+  timeout and a progress handler that interrupts the query at the deadline. Other dialects get
+  only the pool timeout: the runner's overall deadline is their only bound (best effort).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    column,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, NoSuchTableError
+
+from bot.probes.runner import ProbeResult, TimestampError, elapsed, format_seconds, one_line, to_utc
+from ownership.errors import InvalidValue
+from ownership.model import SqlProbe
+from ownership.timeparse import zone
+
+_UTC = zone("UTC")
+_PG_QUERY_CANCELED = "57014"
+_SQLITE_PROGRESS_STEPS = 1000
+
+
+class _SqliteNoColumn(Exception):
+    """The timestamp column does not exist; the message is safe to show."""
+
+
+class SqlProber:
+    """Probes SQL sources; one cached engine per URL, disposed by `close()`."""
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        *,
+        statement_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        self._environ = environ
+        self._timeout = statement_timeout
+        self._connect_timeout = connect_timeout
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def probe(self, p: SqlProbe) -> ProbeResult:
+        start = time.monotonic()
+        value = self._environ.get(p.connection)
+        if value is None:
+            return self._fail(f"environment variable {p.connection} is not set", start)
+        raw = value.strip()
+        if not raw:
+            return self._fail(f"environment variable {p.connection} is empty", start)
+        try:
+            url = make_url(raw)
+        except (ArgumentError, ValueError):
+            return self._fail(
+                f"environment variable {p.connection} does not hold a valid SQLAlchemy URL", start
+            )
+        try:
+            naive_zone = zone(p.naive_timezone)
+        except InvalidValue as exc:
+            return self._fail(str(exc), start)
+        try:
+            engine = self._engine(url)
+            row = self._query(engine, p)
+        except Exception as exc:  # any failure is a result, never an exception
+            return self._fail(self._describe(exc, url, raw), start)
+        try:
+            last_update = to_utc(row[0], naive_zone)
+            source_now = to_utc(row[1], _UTC)
+        except TimestampError as exc:
+            return self._fail(f"column {p.timestamp_column!r}: {exc}", start)
+        return ProbeResult(last_update, source_now, None, elapsed(start))
+
+    def close(self) -> None:
+        with self._lock:
+            engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
+            engine.dispose()
+
+    def __enter__(self) -> SqlProber:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+    def _fail(self, message: str, start: float) -> ProbeResult:
+        return ProbeResult(error=message, duration=elapsed(start))
+
+    def _engine(self, url: URL) -> Engine:
+        key = url.render_as_string(hide_password=False)
+        with self._lock:
+            engine = self._engines.get(key)
+            if engine is None:
+                engine = self._engines[key] = self._create_engine(url)
+            return engine
+
+    def _create_engine(self, url: URL) -> Engine:
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            engine = create_engine(
+                url,
+                connect_args={"timeout": self._timeout, "check_same_thread": False},
+                pool_pre_ping=True,
+            )
+            event.listen(engine, "connect", _sqlite_read_only)
+            return engine
+        connect_args: dict[str, Any] = {}
+        if backend == "postgresql":
+            if url.drivername == "postgresql":
+                url = url.set(drivername="postgresql+psycopg")
+            if "connect_timeout" not in url.query:
+                connect_args["connect_timeout"] = max(1, math.ceil(self._connect_timeout))
+            if "application_name" not in url.query:
+                connect_args["application_name"] = "demarc-probe"
+        return create_engine(
+            url,
+            connect_args=connect_args,
+            pool_pre_ping=True,
+            pool_size=2,
+            max_overflow=2,
+            pool_timeout=self._timeout,
+            pool_recycle=1800,
+        )
+
+    def _query(self, engine: Engine, p: SqlProbe) -> tuple[Any, Any]:
+        newest: ColumnElement[Any] = func.max(column(p.timestamp_column))
+        query: Select[tuple[Any, Any]] = select(newest, func.current_timestamp())
+        query = query.select_from(table(p.table, schema=p.schema))
+        if p.filter:
+            # Trusted registry config (see module docstring); escape colons so they stay literal.
+            query = query.where(text(p.filter.replace(":", "\\:")))
+        with engine.connect() as conn, self._deadline(conn):
+            if conn.dialect.name == "sqlite":
+                _check_sqlite_column(conn, p)
+            row = conn.execute(query).one()
+        return row[0], row[1]
+
+    @contextmanager
+    def _deadline(self, conn: Connection) -> Iterator[None]:
+        """Bound the statement's run time the way the dialect allows."""
+        backend = conn.dialect.name
+        if backend == "postgresql":
+            millis = max(1, int(self._timeout * 1000))
+            conn.execute(text(f"SET LOCAL statement_timeout = {millis}"))
+            conn.execute(text("SET TRANSACTION READ ONLY"))
+            yield
+            return
+        raw = conn.connection.dbapi_connection
+        if backend == "sqlite" and isinstance(raw, sqlite3.Connection):
+            deadline = time.monotonic() + self._timeout
+            raw.set_progress_handler(
+                lambda: 1 if time.monotonic() > deadline else 0, _SQLITE_PROGRESS_STEPS
+            )
+            try:
+                yield
+            finally:
+                raw.set_progress_handler(None, 0)
+            return
+        yield
+
+    def _describe(self, exc: Exception, url: URL, raw: str) -> str:
+        """A short, password-free, one-line description of a failure."""
+        if isinstance(exc, DBAPIError):
+            orig = exc.orig
+            code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+            if code == _PG_QUERY_CANCELED or (
+                isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"
+            ):
+                return f"query timed out after {format_seconds(self._timeout)}"
+            kind = "cannot connect" if exc.statement is None else "database error"
+            message = f"{kind}: {one_line(str(orig)) or type(orig).__name__}"
+        elif isinstance(exc, _SqliteNoColumn):
+            message = str(exc)
+        elif isinstance(exc, NoSuchModuleError):
+            message = f"no SQLAlchemy driver for {url.drivername!r}"
+        else:
+            message = f"{type(exc).__name__}: {one_line(str(exc))}"
+        return _redact(message, url, raw)
+
+
+def _redact(message: str, url: URL, raw: str) -> str:
+    """Remove the URL and its password from `message`, in whatever spelling they appear."""
+    shown = url.render_as_string(hide_password=True)
+    for spelling in (raw, url.render_as_string(hide_password=False)):
+        message = message.replace(spelling, shown)
+    if url.password:
+        password = str(url.password)
+        for spelling in (password, quote_plus(password), quote(password, safe="")):
+            if spelling:
+                message = message.replace(spelling, "***")
+    return message
+
+
+def _check_sqlite_column(conn: Connection, p: SqlProbe) -> None:
+    """SQLite reads an unknown "quoted" column as a string literal: refuse it explicitly."""
+    try:
+        names = {c["name"].lower() for c in inspect(conn).get_columns(p.table, schema=p.schema)}
+    except NoSuchTableError:
+        return  # the query itself reports the missing table
+    if p.timestamp_column.lower() not in names:
+        raise _SqliteNoColumn(f"database error: no such column: {p.timestamp_column}")
+
+
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA query_only = ON")
+    finally:
+        cursor.close()

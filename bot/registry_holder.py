@@ -1,0 +1,69 @@
+"""The registry the bot answers from: the last one that loaded without errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from ownership.errors import Problem, RegistryInvalid
+from ownership.loader import LoadResult, load_registry
+from ownership.model import Registry
+
+Loader = Callable[[Path], LoadResult]
+
+
+class RegistryHolder:
+    """Holds the current `Registry`; `reload()` swaps it only for one without errors.
+
+    Readers take `registry` once per request and use that object throughout, so a reload in
+    the middle of a request never mixes two registries.
+    """
+
+    def __init__(
+        self, registry: Registry, *, path: Path | None = None, loader: Loader = load_registry
+    ) -> None:
+        self._registry = registry
+        self._path = path
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()  # one reload at a time; readers never wait on it
+        self._problems: tuple[Problem, ...] = ()
+
+    @classmethod
+    def from_path(cls, path: str | Path, *, loader: Loader = load_registry) -> RegistryHolder:
+        """Load `path`; raise `RegistryInvalid` (with every problem) when it has errors."""
+        path = Path(path)
+        result = loader(path)
+        if result.registry is None:
+            raise RegistryInvalid(result.problems)
+        holder = cls(result.registry, path=path, loader=loader)
+        holder._problems = tuple(result.problems)
+        return holder
+
+    @property
+    def registry(self) -> Registry:
+        with self._lock:
+            return self._registry
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Errors and warnings of the last load or reload (errors mean it was not applied)."""
+        with self._lock:
+            return self._problems
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def reload(self) -> list[Problem]:
+        """Load the files again; keep the current registry if the new one has errors."""
+        if self._path is None:
+            raise RuntimeError("this registry was not loaded from a path")
+        with self._reload_lock:
+            result = self._loader(self._path)
+            with self._lock:
+                self._problems = tuple(result.problems)
+                if result.registry is not None:
+                    self._registry = result.registry
+        return list(result.problems)

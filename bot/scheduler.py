@@ -1,0 +1,100 @@
+"""APScheduler 3.x as its authors intend: in-memory jobs rebuilt from the contracts at start.
+
+Each contract has one job, `freshness:<contract id>`, with a date trigger at its next check
+(from the database, so a restart resumes the schedule; an overdue check runs once right away,
+never skipped). After each run the job is re-added for the contract's new next check. Jobs are
+never kept in a shared job store: several replicas coordinate through the database instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import ContractStatus
+from bot.freshness.service import FreshnessService
+
+log = logging.getLogger(__name__)
+JOB_PREFIX = "freshness:"
+
+
+class FreshnessScheduler:
+    def __init__(
+        self,
+        service: FreshnessService,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        misfire_grace_seconds: int = 3600,
+    ) -> None:
+        self.service = service
+        self.clock = clock
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": misfire_grace_seconds,
+            },
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running)
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.rebuild()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def rebuild(self) -> None:
+        """(Re)create one job per contract of the current registry; drop jobs of removed ones."""
+        registry = self.service.registry()
+        due = self.due_times()
+        now = self.clock()
+        wanted = set()
+        for contract_id in registry.contracts:
+            wanted.add(JOB_PREFIX + contract_id)
+            self.schedule(contract_id, due.get(contract_id) or now)
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+                job.remove()
+
+    def due_times(self) -> dict[str, datetime]:
+        with Session(self.service.engine) as session:
+            rows = session.execute(select(ContractStatus.contract_id, ContractStatus.next_check_at))
+            return {cid: _aware(at) for cid, at in rows if at is not None}
+
+    def schedule(self, contract_id: str, at: datetime) -> None:
+        now = self.clock()
+        self.scheduler.add_job(
+            self.run_check,
+            "date",
+            run_date=max(at, now),
+            args=[contract_id],
+            id=JOB_PREFIX + contract_id,
+            replace_existing=True,
+        )
+
+    def run_check(self, contract_id: str) -> None:
+        try:
+            reports = self.service.check([contract_id])
+        except Exception:
+            log.exception("freshness check of %s failed; retrying later", contract_id)
+            self.schedule(contract_id, self.clock() + self.service.timing.retry_failed)
+            return
+        for report in reports:
+            self.schedule(report.contract.id, report.next_check_at)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -1,0 +1,120 @@
+"""Process settings, read once from the environment at start-up.
+
+Tokens and secrets never appear in `repr` (settings get logged); neither does a database
+password.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.escape import USER_ID
+
+DEFAULT_REGISTRY = "registry"
+DEFAULT_DATABASE_URL = "sqlite:///demarc.sqlite3"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+
+_URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]*(?P<tail>@)")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line, fit to print as is."""
+
+
+@dataclass(frozen=True, repr=False)
+class Settings:
+    slack_bot_token: str = field(repr=False)
+    slack_signing_secret: str = field(repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    registry_path: Path = Path(DEFAULT_REGISTRY)
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = DEFAULT_PORT
+    admins: tuple[str, ...] = ()
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is set, else HTTP (Events API)."""
+        return self.slack_app_token is not None
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(registry_path={str(self.registry_path)!r}, "
+            f"database_url={redact_url(self.database_url)!r}, "
+            f"slack_api_url={self.slack_api_url!r}, port={self.port}, "
+            f"admins={self.admins!r}, socket_mode={self.socket_mode})"
+        )
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, require_slack: bool = True) -> Settings:
+        """Read settings; raise one `SettingsError` listing every missing or bad variable.
+
+        `require_slack=False` is for commands that never talk to Slack (e.g. checking a
+        registry), which then get empty tokens.
+        """
+        env = {k: v.strip() for k, v in environ.items() if v and v.strip()}
+        app_token = env.get("SLACK_APP_TOKEN")
+        required = ["SLACK_BOT_TOKEN"]
+        if app_token is None:  # HTTP mode verifies request signatures; Socket Mode does not
+            required.append("SLACK_SIGNING_SECRET")
+        missing = [name for name in required if name not in env] if require_slack else []
+        problems = [f"missing {', '.join(missing)}"] if missing else []
+        problems += _token_problems(env, require_slack)
+        port = _port(env.get("PORT"), problems)
+        admins = _admins(env.get("DEMARC_ADMINS", ""), problems)
+        api_url = env.get("DEMARC_SLACK_API_URL", DEFAULT_SLACK_API_URL)
+        if not re.match(r"^https?://", api_url):
+            problems.append("DEMARC_SLACK_API_URL must start with http:// or https://")
+        if problems:
+            raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
+        return cls(
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+            slack_app_token=app_token,
+            registry_path=Path(env.get("DEMARC_REGISTRY", DEFAULT_REGISTRY)),
+            database_url=env.get("DEMARC_DATABASE_URL", DEFAULT_DATABASE_URL),
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            port=port,
+            admins=admins,
+        )
+
+
+def redact_url(url: str) -> str:
+    """`postgresql://user:secret@host/db` → `postgresql://user:***@host/db`."""
+    return _URL_PASSWORD.sub(r"\g<head>***\g<tail>", url)
+
+
+def _token_problems(env: Mapping[str, str], require_slack: bool) -> list[str]:
+    """Catch the classic mix-up of pasting one kind of token into the other's variable."""
+    problems = []
+    bot = env.get("SLACK_BOT_TOKEN")
+    if require_slack and bot is not None and not bot.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token (starting xoxb-)")
+    app = env.get("SLACK_APP_TOKEN")
+    if app is not None and not app.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token (starting xapp-)")
+    return problems
+
+
+def _port(raw: str | None, problems: list[str]) -> int:
+    if raw is None:
+        return DEFAULT_PORT
+    if raw.isdigit() and 0 < int(raw) < 65536:
+        return int(raw)
+    problems.append(f"PORT must be a number from 1 to 65535, not {raw[:20]!r}")
+    return DEFAULT_PORT
+
+
+def _admins(raw: str, problems: list[str]) -> tuple[str, ...]:
+    admins = tuple(a.strip() for a in raw.split(",") if a.strip())
+    bad = [a for a in admins if not USER_ID.match(a)]
+    if bad:
+        shown = ", ".join(repr(a[:20]) for a in bad)
+        problems.append(f"DEMARC_ADMINS must be Slack user ids like U0123ABCD, not {shown}")
+    return admins

@@ -1,0 +1,97 @@
+"""The real app behind waitress on 127.0.0.1, a fake Slack Web API, and signed requests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from slack_bolt import App
+from waitress import wasyncore
+
+from bot.app import create_app
+from bot.registry_holder import RegistryHolder
+from bot.settings import Settings
+from bot.web import EVENTS_PATH, make_server
+from tests.conftest import EXAMPLE_REGISTRY
+from tests.fakes.fake_slack import FakeSlack
+from tests.fakes.signing import FakeSlackSender
+
+SIGNING_SECRET = "e2e-signing-secret"
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a Tuesday: on-call rotations are mid-shift
+
+
+@dataclass
+class Running:
+    url: str
+    slack: FakeSlack
+    sender: FakeSlackSender
+    http: httpx.Client
+    holder: RegistryHolder
+
+
+def make_settings(slack: FakeSlack) -> Settings:
+    return Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-e2e-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "DEMARC_REGISTRY": str(EXAMPLE_REGISTRY),
+            "DEMARC_SLACK_API_URL": slack.base_url,
+        }
+    )
+
+
+@contextmanager
+def serving(app: App) -> Iterator[str]:
+    """Run `app` under waitress in a thread; stop it between polls so nothing races."""
+    server = make_server(app, "127.0.0.1", 0)
+    socket_map = server._map  # type: ignore[union-attr]
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.02, map=socket_map, count=1)
+
+    thread = threading.Thread(target=loop, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(socket_map)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def start(slack: FakeSlack) -> Iterator[Callable[..., Running]]:
+    """`start(clock=...)` runs a fresh app; everything is shut down after the test."""
+    with ExitStack() as stack:
+
+        def run(clock: Callable[[], datetime] = lambda: NOW) -> Running:
+            settings = make_settings(slack)
+            holder = RegistryHolder.from_path(settings.registry_path)
+            app = create_app(settings, holder, clock=clock)
+            url = stack.enter_context(serving(app))
+            http = stack.enter_context(httpx.Client(timeout=10.0))
+            sender = FakeSlackSender(
+                http, url + EVENTS_PATH, SIGNING_SECRET, response_url=slack.response_url
+            )
+            return Running(url, slack, sender, http, holder)
+
+        yield run
+
+
+@pytest.fixture
+def bot(start: Callable[..., Running]) -> Running:
+    return start()

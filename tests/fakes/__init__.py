@@ -1,0 +1,1 @@
+"""Test doubles that speak real HTTP: a fake Slack Web API and a signed-request sender."""

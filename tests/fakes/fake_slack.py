@@ -1,0 +1,245 @@
+"""A fake Slack Web API on 127.0.0.1: records every request, answers like Slack, fails on cue.
+
+Serves Web API methods at `/api/<method>` and response URLs at `/response/<id>`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+RESPONSE_URL = "response_url"  # the `method` recorded for posts to a response URL
+BOT_USER_ID = "U0DEMARCBT"
+BOT_ID = "B0DEMARCBT"
+TEAM_ID = "T0TESTTEAM"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    path: str
+    method: str  # Web API method ("chat.postMessage") or RESPONSE_URL
+    headers: dict[str, str]
+    body: dict[str, Any]
+    raw: bytes
+
+    @property
+    def response_id(self) -> str | None:
+        return self.path.removeprefix("/response/") if self.method == RESPONSE_URL else None
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int = 500
+    error: str | None = None  # answer 200 {"ok": false, "error": error} instead
+    retry_after: int | None = None
+
+
+class FakeSlack:
+    """Start with `with FakeSlack() as slack:`; point the app at `slack.base_url`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._failures: dict[str, deque[Failure]] = defaultdict(deque)
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack"
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, response_id: str) -> str:
+        return f"{self.url}/response/{response_id}"
+
+    # -- scripting and inspection ----------------------------------------------------------
+    def fail_next(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 500,
+        error: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """The next `times` calls of `method` fail: HTTP `status`, or 200 with `error`."""
+        failure = Failure(200 if error else status, error, retry_after)
+        with self._lock:
+            self._failures[method].extend([failure] * times)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def calls(self, method: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == method]
+
+    def responses(self, response_id: str | None = None) -> list[RecordedRequest]:
+        """Posts to response URLs (all, or those of one id)."""
+        return [
+            r
+            for r in self.calls(RESPONSE_URL)
+            if response_id is None or r.response_id == response_id
+        ]
+
+    def texts(self) -> Iterator[str]:
+        """Every text and block text that reached the fake, for "never said X" assertions."""
+        for request in self.requests:
+            yield json.dumps(request.body, ensure_ascii=False)
+
+    # -- answering -------------------------------------------------------------------------
+    def _record(self, request: RecordedRequest) -> Failure | None:
+        with self._lock:
+            self._requests.append(request)
+            queue = self._failures.get(request.method)
+            return queue.popleft() if queue else None
+
+    def _answer(self, request: RecordedRequest) -> dict[str, Any]:
+        body = request.body
+        if request.method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://demarc-test.slack.com/",
+                "team": "Test",
+                "user": "demarc",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if request.method == "chat.postMessage":
+            ts = self._next_ts()
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": ts,
+                "message": {
+                    "type": "message",
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "text": body.get("text", ""),
+                    "ts": ts,
+                },
+            }
+        if request.method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if request.method in ("chat.update", "chat.delete"):
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        return {"ok": True}
+
+    def _next_ts(self) -> str:
+        with self._lock:
+            n = next(self._ts)
+        return f"{1767225600 + n}.{n:06d}"
+
+
+def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
+    text = raw.decode("utf-8")
+    if "json" in content_type:
+        return dict(json.loads(text)) if text else {}
+    body: dict[str, Any] = dict(parse_qsl(text, keep_blank_values=True))
+    for key in ("blocks", "attachments"):  # form-encoded calls send these as JSON strings
+        if isinstance(body.get(key), str):
+            body[key] = json.loads(body[key])
+    return body
+
+
+def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            path = self.path.split("?", 1)[0]
+            if path.startswith("/api/"):
+                method = path.removeprefix("/api/")
+            elif path.startswith("/response/"):
+                method = RESPONSE_URL
+            else:
+                self._send(404, {"ok": False, "error": "unknown_path"})
+                return
+            request = RecordedRequest(
+                path=path,
+                method=method,
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=_parse(raw, self.headers.get("Content-Type", "")),
+                raw=raw,
+            )
+            failure = fake._record(request)
+            if failure is not None:
+                self._fail(failure)
+            elif method == RESPONSE_URL:
+                self._send_text(200, "ok")
+            elif not request.headers.get("authorization", "").startswith("Bearer xoxb-"):
+                self._send(200, {"ok": False, "error": "not_authed"})
+            else:
+                self._send(200, fake._answer(request))
+
+        def _fail(self, failure: Failure) -> None:
+            if failure.error is not None:
+                self._send(200, {"ok": False, "error": failure.error})
+                return
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            error = "ratelimited" if failure.status == 429 else "fatal_error"
+            self._send(failure.status, {"ok": False, "error": error}, headers)
+
+        def _send(
+            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
+            data = json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _send_text(self, status: int, text: str) -> None:
+            data = text.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+            pass
+
+    return Handler
+
+
+def wait_for(
+    predicate: Callable[[], object], timeout: float = 5.0, message: str = "condition"
+) -> None:
+    """Poll `predicate` every 10 ms until truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(0.01)
