@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -18,6 +19,9 @@ from bot.listeners.errors import handle_unexpected_error
 from bot.listeners.events import EventDeduper, InMemoryEventDeduper, make_dedupe_middleware
 from bot.registry_holder import RegistryHolder
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Services
 
 RATE_LIMIT_RETRIES = 2
 
@@ -39,6 +43,7 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     deduper: EventDeduper | None = None,
+    services: Services | None = None,
 ) -> App:
     """Build the Bolt app with every listener, the event deduper and the error handler."""
     app = App(
@@ -50,5 +55,5 @@ def create_app(
     )
     app.error(handle_unexpected_error)
     app.use(make_dedupe_middleware(deduper or InMemoryEventDeduper()))
-    register_listeners(app, holder=holder, clock=clock)
+    register_listeners(app, holder=holder, clock=clock, services=services)
     return app

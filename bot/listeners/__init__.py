@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from weakref import WeakKeyDictionary
 
 from slack_bolt import App
@@ -16,6 +16,9 @@ from slack_bolt import App
 from bot import ids
 from bot.listeners import actions, commands, events
 from bot.registry_holder import RegistryHolder
+
+if TYPE_CHECKING:
+    from bot.runtime import Services
 
 Clock = Callable[[], datetime]
 Handler = Callable[..., Any]
@@ -31,9 +34,17 @@ class Route:
 _ROUTES: WeakKeyDictionary[App, frozenset[Route]] = WeakKeyDictionary()
 
 
-def register_listeners(app: App, *, holder: RegistryHolder, clock: Clock) -> frozenset[Route]:
+def register_listeners(
+    app: App, *, holder: RegistryHolder, clock: Clock, services: Services | None = None
+) -> frozenset[Route]:
     """Add every command, action and event listener to `app`."""
     routes = {
+        _add(
+            app,
+            "action",
+            ids.SNOOZE_ALERT_ACTION,
+            actions.make_snooze_handler(holder, clock, services),
+        ),
         _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
         _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
         _add(app, "event", ids.APP_MENTION_EVENT, events.make_mention_handler(holder, clock)),

@@ -10,12 +10,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.answers import render_answer, render_answer_text
+from bot.freshness.snooze import snooze_alert
 from bot.listeners.commands import parse_query
 from bot.registry_holder import RegistryHolder
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
     from bot.listeners import Clock, Handler
+    from bot.runtime import Services
 
 # chat.postMessage errors that mean "demarc may not post here", which the user can fix.
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
@@ -56,3 +58,37 @@ def make_share_handler(holder: RegistryHolder, clock: Clock) -> Handler:
             logger.warning("Could not delete the ephemeral answer (HTTP %s)", reply.status_code)
 
     return handle_share_answer_action
+
+
+def make_snooze_handler(holder: RegistryHolder, clock: Clock, services: Services | None) -> Handler:
+    def handle_snooze_alert_action(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        if services is None:
+            respond(
+                text="Snoozing needs demarc's database, which this process has not got.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        value = str((action.get("selected_option") or {}).get("value", ""))
+        alert_id, _, minutes = value.partition(":")
+        if not (alert_id.isdigit() and minutes.isdigit()):
+            respond(
+                text="That snooze choice is not valid.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        text = snooze_alert(
+            services.engine,
+            holder.registry,
+            int(alert_id),
+            int(minutes),
+            body["user"]["id"],
+            clock(),
+        )
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return handle_snooze_alert_action

@@ -55,11 +55,10 @@ def _running_server() -> Iterator[Server]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.seen_headers.append({k.lower(): v for k, v in self.headers.items()})
+            status, headers, body = _routes(state).get(self.path, (404, {}, b"not found"))
             if self.path == "/slow":
                 state.release.wait(timeout=5)
-                status, headers, body = 200, {}, b'{"updated_at": "2024-05-02T09:45:12Z"}'
-            else:
-                status, headers, body = _routes(state).get(self.path, (404, {}, b"not found"))
+                status, body = 200, b'{"updated_at": "2024-05-02T09:45:12Z"}'
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

@@ -274,18 +274,18 @@ def test_bad_urls_are_errors_without_the_password(url: str) -> None:
     assert "Sup3rS3cretPw" not in result.error
 
 
-def test_an_offset_aware_value_from_postgres_is_converted(db: Engine, prober: SqlProber) -> None:
-    """A timestamptz written with +05:30 comes back in UTC; SQLite keeps no offset (skip)."""
-    if db.dialect.name != "postgresql":
-        pytest.skip("SQLite DateTime stores no offset")
+def test_offset_aware_values_are_converted(db: Engine, prober: SqlProber) -> None:
+    """PostgreSQL: a timestamptz written at +05:30; SQLite (no offsets in DateTime): ISO text."""
     local = datetime(2024, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
-    make_table(
-        db,
-        "offsets",
-        SqlColumn("updated_at", DateTime(timezone=True)),
-        rows=[{"updated_at": local}],
-    )
-    assert probe(prober, "offsets").last_update == datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
+    column: SqlColumn[Any]
+    value: datetime | str
+    if db.dialect.name == "postgresql":
+        column, value = SqlColumn("updated_at", DateTime(timezone=True)), local
+    else:
+        column, value = SqlColumn("updated_at", String(40)), local.isoformat()
+    make_table(db, "offsets", column, rows=[{"updated_at": value}])
+    result = probe(prober, "offsets", naive_timezone="America/New_York")
+    assert result.last_update == datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
 
 
 def test_redaction_of_url_and_password_spellings() -> None:
