@@ -42,6 +42,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for problem in result.problems:
             print(problem)
     errors, warnings = len(result.errors), len(result.warnings)
+    sys.stdout.flush()
     if not args.json:
         verdict = "invalid" if errors else "valid"
         print(

@@ -114,7 +114,7 @@ def render_alert(view: AlertView) -> list[Block]:
         footer.append(f"Snoozed until {when(view.snoozed_until, view.now)}")
     if view.incident_ref:
         footer.append(f"Incident: {escape(view.incident_ref)}")
-    footer.append(f"Contract owner: {escape(view.contract.owner_team)}")
+    footer.append(f"Checked {when(view.now, view.now)}")
     blocks.append(context(" · ".join(footer)))
     if view.status == "open":
         blocks.append(_buttons(view))

@@ -1,0 +1,122 @@
+"""The `demarc demo` world: the example registry, an embedded SQLite database and a SQLite
+"warehouse" whose tables make some contracts on time and others late, on a demo clock.
+
+The demo clock runs at real speed but is set back so that it reads 17 minutes past the
+deadline of the first late contract: the newcomer sees a late-data alert within seconds
+whatever the time of day.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, create_engine
+
+from bot.registry_holder import RegistryHolder
+from bot.runtime import Services, build_services
+from bot.terminal_slack import TerminalSlack
+from ownership.model import Contract, Registry, SqlProbe
+from ownership.sla import period_at, previous_period
+
+LATE = ("customer_master_db", "churn_features")  # the late ones; churn_features derives from
+PAST_DEADLINE = timedelta(minutes=17)  # customer_master_db, so it joins that alert
+
+
+@dataclass
+class DemoWorld:
+    services: Services
+    warehouse: Engine
+    tables: dict[str, Table]
+    clock: Callable[[], datetime]
+    directory: Path
+
+    def load(self, contract: Contract) -> datetime:
+        """Data arrives for `contract` now (on the demo clock)."""
+        now = self.clock()
+        with self.warehouse.begin() as conn:
+            conn.execute(self.tables[contract.id].insert().values(ts=now))
+        return now
+
+    def close(self) -> None:
+        self.services.stop()
+        self.warehouse.dispose()
+
+
+def demo_clock(registry: Registry) -> Callable[[], datetime]:
+    contract = registry.contracts.get(LATE[0])
+    if contract is None or contract.sla is None:
+        return lambda: datetime.now(UTC)
+    real = datetime.now(UTC)
+    period = period_at(contract.sla, real)
+    target = period.deadline + PAST_DEADLINE
+    if target > real:
+        target = previous_period(contract.sla, period).deadline + PAST_DEADLINE
+    offset = real - target
+    return lambda: datetime.now(UTC) - offset
+
+
+def seed_time(contract: Contract, now: datetime) -> datetime:
+    """Late contracts: before their period's window; the others: an early, on-time load."""
+    late = contract.id in LATE
+    if contract.sla is not None:
+        period = period_at(contract.sla, now)
+        if late:
+            return period.window_start - timedelta(hours=2)
+        return max(period.window_start, period.expected - timedelta(minutes=5))
+    if contract.freshness is not None and late:
+        limit = contract.freshness.error_after or contract.freshness.warn_after
+        return now - (limit or timedelta(days=1)) - timedelta(hours=1)
+    return now - timedelta(minutes=10)
+
+
+def build_world(registry_path: Path, out: TextIO, directory: Path | None = None) -> DemoWorld:
+    directory = directory or Path(tempfile.mkdtemp(prefix="demarc-demo-"))
+    holder = RegistryHolder.from_path(registry_path)
+    clock = demo_clock(holder.registry)
+    warehouse_url = f"sqlite:///{directory / 'warehouse.sqlite3'}"
+    warehouse = create_engine(warehouse_url)
+    meta = MetaData()
+    tables: dict[str, Table] = {}
+    for contract in holder.registry.contracts.values():
+        probe = contract.probe
+        if isinstance(probe, SqlProbe) and probe.connection == "WAREHOUSE_URL":
+            tables[contract.id] = Table(
+                probe.table,
+                meta,
+                Column("id", Integer, primary_key=True),
+                Column(probe.timestamp_column, DateTime(timezone=True), key="ts"),
+            )
+    meta.create_all(warehouse)
+    now = clock()
+    with warehouse.begin() as conn:
+        for contract_id, table in tables.items():
+            contract = holder.registry.contracts[contract_id]
+            conn.execute(table.insert().values(ts=seed_time(contract, now)))
+    client = TerminalSlack(lambda: holder.registry, out)
+    services = build_services(
+        holder,
+        f"sqlite:///{directory / 'demarc.sqlite3'}",
+        client,
+        environ={"WAREHOUSE_URL": warehouse_url},
+        clock=clock,
+    )
+    from bot.outbox import OutboxWorker
+
+    services.outbox = OutboxWorker(
+        services.engine,
+        client,
+        clock=clock,  # type: ignore[arg-type]
+        per_channel_interval=timedelta(0),
+    )
+    return DemoWorld(services, warehouse, tables, clock, directory)
+
+
+def deliver_all(world: DemoWorld, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        if world.services.outbox.deliver_due() == 0:
+            return
