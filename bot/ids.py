@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Final
 
 WHOOWNS_COMMAND: Final = "/whoowns"
+DEMARC_COMMAND: Final = "/demarc"
 
 SHARE_ANSWER_ACTION: Final = "demarc.answer.share"
 SNOOZE_ALERT_ACTION: Final = "demarc.alert.snooze"
 
 APP_MENTION_EVENT: Final = "app_mention"
 
-COMMANDS: Final = frozenset({WHOOWNS_COMMAND})
+COMMANDS: Final = frozenset({DEMARC_COMMAND, WHOOWNS_COMMAND})
 ACTIONS: Final = frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION})
 # Rendered already, listener not written yet; move each to ACTIONS with its listener (a test
 # fails while an id is in both places or in neither).

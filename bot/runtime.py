@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.coordination import LeaseKeeper
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.freshness.judge import Timing
@@ -22,10 +23,13 @@ from bot.freshness.service import FreshnessService
 from bot.outbox import OutboxWorker
 from bot.probes import Prober, ProbeResult, run_probes
 from bot.registry_holder import RegistryHolder
+from bot.reload import Reloader
 from ownership.model import Probe
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+HEARTBEAT_EVERY = 10.0
+OUTBOX_POLL = 0.5
 
 
 def utc_now() -> datetime:
@@ -41,29 +45,86 @@ class Services:
     prober: Prober
     clock: Clock = utc_now
     scheduler: object | None = None
+    replica_id: str | None = None
+    admins: tuple[str, ...] = ()
+    reloader: Reloader | None = None
+    outbox_lease: LeaseKeeper | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
-    def start(self, *, schedule: bool = True) -> None:
-        """Start the outbox worker thread and (unless told not to) the freshness scheduler."""
-        thread = threading.Thread(
-            target=self.outbox.run, args=(self._stop,), name="outbox", daemon=True
-        )
-        thread.start()
-        self._threads.append(thread)
+    def start(self, *, schedule: bool = True, replica_id: str | None = None) -> None:
+        """Register this replica, then start the heartbeat, the outbox worker (while this
+        replica holds the "outbox" lease) and, unless told not to, the freshness scheduler."""
+        from bot.coordination import LeaseKeeper, new_replica_id, register_replica
+
+        self.replica_id = replica_id or new_replica_id()
+        register_replica(self.engine, self.replica_id, self.clock())
+        self._spawn("heartbeat", self._heartbeat_loop)
+        self.outbox_lease = LeaseKeeper(self.engine, "outbox", self.replica_id)
+        self._spawn("outbox", self._outbox_loop)
         if schedule:
             from bot.scheduler import FreshnessScheduler
 
-            scheduler = FreshnessScheduler(self.freshness, clock=self.clock)
+            scheduler = FreshnessScheduler(self.freshness, clock=self.clock, holder=self.replica_id)
             scheduler.start()
             self.scheduler = scheduler
 
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _heartbeat_loop(self) -> None:
+        from bot.coordination import heartbeat
+
+        while not self._stop.wait(HEARTBEAT_EVERY):
+            try:
+                heartbeat(self.engine, self.replica_id, self.clock())
+            except Exception:
+                log.exception("heartbeat failed; retrying")
+
+    def _outbox_loop(self) -> None:
+        """Deliver while holding the outbox lease, so per-channel pacing is global."""
+        while not self._stop.is_set():
+            try:
+                lease = self.outbox_lease
+                if lease is not None and lease.acquire(self.clock()) is not None:
+                    self.outbox.deliver_due()
+            except Exception:
+                log.exception("outbox delivery failed; retrying")
+            self._stop.wait(OUTBOX_POLL)
+
+    def healthy(self) -> dict[str, object]:
+        """What /healthz reports: database reachable, registry loaded, scheduler alive."""
+        checks: dict[str, object] = {}
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        checks["registry"] = f"ok: {len(self.holder.registry.contracts)} contracts"
+        running = getattr(self.scheduler, "running", None)
+        checks["scheduler"] = "ok" if running else ("stopped" if running is False else "off")
+        checks["outbox"] = "ok" if all(t.is_alive() for t in self._threads) else "stopped"
+        bad = [k for k, v in checks.items() if not str(v).startswith(("ok", "off"))]
+        return {"status": "ok" if not bad else "unhealthy", "checks": checks}
+
     def stop(self) -> None:
+        from bot.coordination import unregister_replica
+
         self._stop.set()
         if self.scheduler is not None:
             self.scheduler.shutdown()  # type: ignore[attr-defined]
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.replica_id is not None:
+            try:
+                if self.outbox_lease is not None:
+                    self.outbox_lease.release()
+                unregister_replica(self.engine, self.replica_id)
+            except Exception:
+                log.exception("could not unregister replica %s", self.replica_id)
         self.prober.close()
         self.engine.dispose()
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.coordination import next_attempt
 from bot.db.models import ContractStatus
 from bot.freshness.service import FreshnessService
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "freshness:"
+CLAIM_RETRY = timedelta(seconds=30)
 
 
 class FreshnessScheduler:
@@ -87,7 +89,16 @@ class FreshnessScheduler:
 
     def run_check(self, contract_id: str) -> None:
         try:
-            reports = self.service.check([contract_id])
+            if self.holder is None:
+                reports = self.service.check([contract_id])
+            else:
+                report = self.service.check_claimed(contract_id, self.holder)
+                if report is None:  # not due any more, or another replica has it
+                    later = next_attempt(self.service.engine, contract_id, self.clock())
+                    now = self.clock()
+                    self.schedule(contract_id, max(later or now, now + CLAIM_RETRY))
+                    return
+                reports = [report]
         except Exception:
             log.exception("freshness check of %s failed; retrying later", contract_id)
             self.schedule(contract_id, self.clock() + self.service.timing.retry_failed)

@@ -1,10 +1,14 @@
-"""`demarc serve`: settings, registry, database, scheduler, outbox, then HTTP or Socket Mode."""
+"""`demarc serve`: settings, registry, database, scheduler, outbox, reload, then HTTP or Socket
+Mode. HTTP runs under waitress with /slack/events, /healthz and /metrics."""
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
+from types import FrameType
 
 from bot.settings import Settings, SettingsError
 
@@ -12,9 +16,11 @@ log = logging.getLogger("demarc")
 
 
 def serve(port: int | None = None) -> int:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    from bot import logs
+
+    logs.configure(
+        os.environ.get("LOG_LEVEL", "INFO"),
+        json_lines=os.environ.get("DEMARC_LOG_FORMAT", "json") == "json",
     )
     try:
         settings = Settings.from_env(os.environ)
@@ -22,8 +28,11 @@ def serve(port: int | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     from bot.app import create_app
+    from bot.coordination import SingleReplicaOnly
     from bot.db.dedupe import SqlEventDeduper
+    from bot.metrics import Metrics
     from bot.registry_holder import RegistryHolder
+    from bot.reload import Reloader
     from bot.runtime import build_services, outbox_client
     from ownership.errors import RegistryInvalid
 
@@ -43,9 +52,38 @@ def serve(port: int | None = None) -> int:
         settings.database_url,
         outbox_client(settings.slack_bot_token, settings.slack_api_url),
     )
+    services.admins = settings.admins
+    reloader = Reloader(
+        holder,
+        services.engine,
+        services.clock,
+        settings.admin_channel,
+        on_change=lambda: _rebuild(services),
+    )
+    services.reloader = reloader
+    try:
+        services.start()
+    except SingleReplicaOnly as exc:
+        print(str(exc), file=sys.stderr)
+        services.stop()
+        return 2
+    if threading.current_thread() is threading.main_thread():
+
+        def _on_hup(_signum: int, _frame: FrameType | None) -> None:
+            threading.Thread(target=reloader.reload, args=("SIGHUP",), daemon=True).start()
+
+        signal.signal(signal.SIGHUP, _on_hup)
+        signal.signal(signal.SIGTERM, _on_term)
+    stop_polling = threading.Event()
+    if settings.reload_interval > 0:
+        threading.Thread(
+            target=reloader.poll,
+            args=(stop_polling, settings.reload_interval),
+            name="registry-poll",
+            daemon=True,
+        ).start()
     app = create_app(settings, holder, services=services, deduper=SqlEventDeduper(services.engine))
-    services.start()
-    log.info("demarc started: %s", settings)
+    log.info("demarc started as replica %s: %s", services.replica_id, settings)
     try:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -54,9 +92,29 @@ def serve(port: int | None = None) -> int:
         else:
             from bot.web import serve_http
 
-            serve_http(app, "0.0.0.0", port or settings.port)  # noqa: S104 - a server
+            metrics = Metrics(services.engine, services.clock)
+            host = os.environ.get("DEMARC_HOST", "0.0.0.0")  # noqa: S104 - it is a server
+            serve_http(
+                app,
+                host,
+                port or settings.port,
+                health=services.healthy,
+                metrics=metrics,
+            )
     except KeyboardInterrupt:
         pass
     finally:
+        stop_polling.set()
         services.stop()
+        log.info("demarc stopped")
     return 0
+
+
+def _rebuild(services: object) -> None:
+    scheduler = getattr(services, "scheduler", None)
+    if scheduler is not None:
+        scheduler.rebuild()
+
+
+def _on_term(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # unwinds into serve()'s finally: stop threads, unregister

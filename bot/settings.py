@@ -35,6 +35,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = DEFAULT_PORT
     admins: tuple[str, ...] = ()
+    admin_channel: str | None = None
+    reload_interval: float = 60.0
 
     @property
     def socket_mode(self) -> bool:
@@ -71,6 +73,8 @@ class Settings:
         api_url = env.get("DEMARC_SLACK_API_URL", DEFAULT_SLACK_API_URL)
         if not re.match(r"^https?://", api_url):
             problems.append("DEMARC_SLACK_API_URL must start with http:// or https://")
+        admin_channel = _channel(env.get("DEMARC_ADMIN_CHANNEL"), problems)
+        reload_interval = _seconds(env.get("DEMARC_RELOAD_INTERVAL"), problems)
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -82,6 +86,8 @@ class Settings:
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             port=port,
             admins=admins,
+            admin_channel=admin_channel,
+            reload_interval=reload_interval,
         )
 
 
@@ -118,3 +124,27 @@ def _admins(raw: str, problems: list[str]) -> tuple[str, ...]:
         shown = ", ".join(repr(a[:20]) for a in bad)
         problems.append(f"DEMARC_ADMINS must be Slack user ids like U0123ABCD, not {shown}")
     return admins
+
+
+def _channel(raw: str | None, problems: list[str]) -> str | None:
+    if raw is None:
+        return None
+    if re.match(r"^(#[a-z0-9][a-z0-9._\-]{0,79}|[CG][A-Z0-9]{2,})$", raw):
+        return raw
+    problems.append(f"DEMARC_ADMIN_CHANNEL must be a channel like #demarc-admin, not {raw[:30]!r}")
+    return None
+
+
+def _seconds(raw: str | None, problems: list[str]) -> float:
+    if raw is None:
+        return 60.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        problems.append(
+            f"DEMARC_RELOAD_INTERVAL must be seconds (0 turns polling off), not {raw[:20]!r}"
+        )
+        return 60.0
+    return value

@@ -19,7 +19,8 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Apply every migration; "heads" because feature branches of revisions may coexist."""
     command.upgrade(alembic_config(url), revision)
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.coordination import claim_check
 from bot.db.models import Alert, CheckResult, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness.judge import Timing, breach_key, judge, next_check
@@ -43,6 +44,10 @@ def lineage_order(registry: Registry, contracts: Iterable[Contract]) -> list[Con
         return max((d for _, d in walk(registry, c.asset, "up")), default=0)
 
     return sorted(contracts, key=lambda c: (depth(c), c.id))
+
+
+class ClaimLost(RuntimeError):
+    """Our claim on a check expired and another replica took it over."""
 
 
 class FreshnessService:
@@ -77,11 +82,41 @@ class FreshnessService:
             reports.append(self.apply(registry, contract, result))
         return reports
 
-    def apply(self, registry: Registry, contract: Contract, result: ProbeResult) -> CheckReport:
+    def apply(
+        self,
+        registry: Registry,
+        contract: Contract,
+        result: ProbeResult,
+        claim_token: str | None = None,
+    ) -> CheckReport:
         now = self.clock()
         evaluation = judge(contract, result, now)
         with self.sessions.begin() as session:
+            if claim_token is not None:
+                status = session.get(ContractStatus, contract.id, with_for_update=True)
+                if status is None or status.claim_token != claim_token:
+                    raise ClaimLost(contract.id)  # another replica took over: drop our result
+                status.claimed_by = status.claim_until = status.claim_token = None
             return self._transition(session, registry, contract, evaluation, result, now)
+
+    def check_claimed(
+        self, contract_id: str, holder: str, lease: timedelta = timedelta(minutes=2)
+    ) -> CheckReport | None:
+        """Run one due check if this replica wins its claim; None when not due or taken."""
+        token = claim_check(self.engine, contract_id, holder, self.clock(), lease)
+        if token is None:
+            return None
+        registry = self.registry()
+        contract = registry.contracts.get(contract_id)
+        if contract is None:
+            return None
+        if contract.probe is None:
+            result = ProbeResult(error="no probe configured")
+        else:
+            result = self.probe_many([(contract.id, contract.probe)]).get(
+                contract.id
+            ) or ProbeResult(error="probe lost")
+        return self.apply(registry, contract, result, claim_token=token)
 
     def _transition(
         self,

@@ -14,7 +14,7 @@ from weakref import WeakKeyDictionary
 from slack_bolt import App
 
 from bot import ids
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, admin, commands, events
 from bot.registry_holder import RegistryHolder
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ def register_listeners(
             actions.make_snooze_handler(holder, clock, services),
         ),
         _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
+        _add(app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services)),
         _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
         _add(app, "event", ids.APP_MENTION_EVENT, events.make_mention_handler(holder, clock)),
     }

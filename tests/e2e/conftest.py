@@ -6,15 +6,18 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from slack_bolt import App
+from slack_sdk import WebClient
 from waitress import wasyncore
 
 from bot.app import create_app
 from bot.registry_holder import RegistryHolder
+from bot.runtime import Services, build_services
 from bot.settings import Settings
 from bot.web import EVENTS_PATH, make_server
 from tests.conftest import EXAMPLE_REGISTRY
@@ -95,3 +98,66 @@ def start(slack: FakeSlack) -> Iterator[Callable[..., Running]]:
 @pytest.fixture
 def bot(start: Callable[..., Running]) -> Running:
     return start()
+
+
+# ---------------------------------------------------------------------- with the database
+class SettableClock:
+    """One clock for the app and the services; the test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@dataclass
+class Alerting:
+    """A running app with freshness services on a SQLite file (also the "warehouse")."""
+
+    bot: Running
+    services: Services
+    clock: SettableClock
+    database_url: str
+
+    def deliver(self, rounds: int = 5) -> None:
+        """Run the outbox; pacing is 1 message/s per channel, so step the clock along."""
+        for _ in range(rounds):
+            self.services.outbox.deliver_due()
+            self.clock.advance(seconds=1.1)
+
+
+@pytest.fixture
+def alerting(slack: FakeSlack, tmp_path: Path) -> Iterator[Alerting]:
+    """`create_app(..., clock=clock, services=services)` behind waitress, on the example registry.
+
+    Contract probes read WAREHOUSE_URL, which is the same SQLite file; nothing is scheduled and
+    no outbox thread runs: tests call `services.freshness.check()` and `deliver()` themselves.
+    """
+    database_url = f"sqlite:///{tmp_path / 'demarc.sqlite3'}"
+    clock = SettableClock(NOW)
+    settings = make_settings(slack)
+    holder = RegistryHolder.from_path(settings.registry_path)
+    client = WebClient(token=settings.slack_bot_token, base_url=slack.base_url, retry_handlers=[])
+    services = build_services(
+        holder,
+        database_url,
+        client,
+        environ={"WAREHOUSE_URL": database_url},
+        clock=clock,
+        probe_timeout=20,
+    )
+    try:
+        with ExitStack() as stack:
+            app = create_app(settings, holder, clock=clock, services=services)
+            url = stack.enter_context(serving(app))
+            http = stack.enter_context(httpx.Client(timeout=10.0))
+            sender = FakeSlackSender(
+                http, url + EVENTS_PATH, SIGNING_SECRET, response_url=slack.response_url
+            )
+            yield Alerting(Running(url, slack, sender, http, holder), services, clock, database_url)
+    finally:
+        services.stop()
