@@ -1,4 +1,4 @@
-"""`demarc` command line: validate, whoowns, demo, serve, db upgrade."""
+"""`demarc` command line: validate, whoowns, demo, serve, db upgrade, incident export."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _registry_arg(value: str | None) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = load_registry(args.registry)
+    result = load_registry(args.registry, lenient=True if args.lenient else None)
     if args.json:
         print(
             json.dumps(
@@ -110,23 +110,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     if unknown:
         print(f"unknown contract(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return EXIT_USAGE
-    prober = Prober(os.environ)
+    prober = Prober(os.environ, pool_size=args.threads)
     try:
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
         results = run_probes(jobs, prober.probe, max_workers=args.threads, timeout=args.timeout)
     finally:
         prober.close()
     now = datetime.now(UTC)
-    rows, states = [], []
+    rows, states, updates = [], [], []
     for c in sorted(contracts, key=lambda c: c.id):
         probe = results.get(c.id) or ProbeResult(error="no probe configured")
         verdict = judge(c, probe, now)
         states.append(verdict.state)
+        updates.append(verdict.last_update)
         rows.append(
             [c.id, STATE_WORDS[verdict.state.value], stamp(verdict.last_update), verdict.summary]
         )
-    print(table(["contract", "state", "last update", "detail"], rows))
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"contract": r[0], "state": s.value, "last_update": _iso(lu), "detail": r[3]}
+                    for r, s, lu in zip(rows, states, updates, strict=True)
+                ],
+                indent=2,
+            )
+        )
+    else:
+        print(table(["contract", "state", "last update", "detail"], rows))
     return exit_code(states)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.astimezone(UTC).isoformat() if at is not None else None
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -194,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("registry", type=Path, help="registry directory (or one file)")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     p.add_argument("--json", action="store_true", help="problems as JSON")
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="ODCS/dbt files that break their schema load, with warnings (docs/formats.md)",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("whoowns", help="who owns an asset or activity")
@@ -208,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", help="registry directory (default: $DEMARC_REGISTRY)")
     p.add_argument("--threads", type=int, default=8, help="probes run in parallel (default 8)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds for the whole sweep")
+    p.add_argument("--json", action="store_true", help="each contract's state and last update")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("status", help="each contract's last known state and next check")
@@ -229,6 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = dbsub.add_parser("upgrade", help="apply migrations (Alembic) up to the latest")
     p.add_argument("--database-url", help="default: $DEMARC_DATABASE_URL")
     p.set_defaults(func=cmd_db_upgrade)
+
+    from bot.incidents.cli import add_incident_parser
+
+    add_incident_parser(sub)
+    from bot.cli_changes import add_change_parsers
+
+    add_change_parsers(sub)
     return parser
 
 

@@ -34,6 +34,7 @@ class DemoWorld:
     tables: dict[str, Table]
     clock: Callable[[], datetime]
     directory: Path
+    actor: str | None = None  # whose Slack id the shell acts as (`/as`); None: the default
 
     def load(self, contract: Contract) -> datetime:
         """Data arrives for `contract` now (on the demo clock)."""
@@ -47,17 +48,29 @@ class DemoWorld:
         self.warehouse.dispose()
 
 
-def demo_clock(registry: Registry) -> Callable[[], datetime]:
+class DemoClock:
+    """Real time minus an offset; `skip` moves it on (the demo's `/wait` for timers)."""
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) - self.offset
+
+    def skip(self, delta: timedelta) -> None:
+        self.offset -= delta
+
+
+def demo_clock(registry: Registry) -> DemoClock:
     contract = registry.contracts.get(LATE[0])
     if contract is None or contract.sla is None:
-        return lambda: datetime.now(UTC)
+        return DemoClock()
     real = datetime.now(UTC)
     period = period_at(contract.sla, real)
     target = period.deadline + PAST_DEADLINE
     if target > real:
         target = previous_period(contract.sla, period).deadline + PAST_DEADLINE
-    offset = real - target
-    return lambda: datetime.now(UTC) - offset
+    return DemoClock(real - target)
 
 
 def seed_time(contract: Contract, now: datetime) -> datetime:

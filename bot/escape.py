@@ -12,6 +12,7 @@ import re
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _SAFE_URL = re.compile(r"^https?://[^\s<>|`]+$")
 
 
@@ -46,6 +47,11 @@ def usergroup_mention(group_id: str | None) -> str | None:
     if group_id is None or not USERGROUP_ID.match(group_id):
         return None
     return f"<!subteam^{group_id}>"
+
+
+def channel_ref(channel: str) -> str:
+    """`<#C…>` (a link, never a ping) for a channel id; a name like "#data-eng" as text."""
+    return f"<#{channel}>" if CHANNEL_ID.match(channel) else escape(channel)
 
 
 def link(url: str, label: str) -> str:

@@ -9,14 +9,28 @@ from typing import Final
 
 WHOOWNS_COMMAND: Final = "/whoowns"
 DEMARC_COMMAND: Final = "/demarc"
+INCIDENT_COMMAND: Final = "/incident"
 
 SHARE_ANSWER_ACTION: Final = "demarc.answer.share"
 SNOOZE_ALERT_ACTION: Final = "demarc.alert.snooze"
+OPEN_INCIDENT_ACTION: Final = "demarc.alert.open_incident"  # value: the alert id
+ACKNOWLEDGE_INCIDENT_ACTION: Final = "demarc.incident.acknowledge"  # value: the incident id
+ESCALATE_INCIDENT_ACTION: Final = "demarc.incident.escalate"
+RESOLVE_INCIDENT_ACTION: Final = "demarc.incident.resolve"
+NOTE_INCIDENT_ACTION: Final = "demarc.incident.note"
+
+RESOLVE_INCIDENT_VIEW: Final = "demarc.incident.resolve_modal"  # private_metadata: JSON
+NOTE_INCIDENT_VIEW: Final = "demarc.incident.note_modal"
 
 APP_MENTION_EVENT: Final = "app_mention"
 
-COMMANDS: Final = frozenset({DEMARC_COMMAND, WHOOWNS_COMMAND})
-ACTIONS: Final = frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION})
+COMMANDS: Final = frozenset({DEMARC_COMMAND, INCIDENT_COMMAND, WHOOWNS_COMMAND})
+INCIDENT_ACTIONS: Final = frozenset({
+    OPEN_INCIDENT_ACTION, ACKNOWLEDGE_INCIDENT_ACTION, ESCALATE_INCIDENT_ACTION,
+    RESOLVE_INCIDENT_ACTION, NOTE_INCIDENT_ACTION,
+})
+ACTIONS: Final = frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION}) | INCIDENT_ACTIONS
+VIEWS: Final = frozenset({RESOLVE_INCIDENT_VIEW, NOTE_INCIDENT_VIEW})
 # Rendered already, listener not written yet; move each to ACTIONS with its listener (a test
 # fails while an id is in both places or in neither).
 PENDING_ACTIONS: Final[frozenset[str]] = frozenset()

@@ -56,3 +56,5 @@ def configure(level: str = "INFO", *, json_lines: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for noisy in ("apscheduler", "alembic"):  # one line per job run / migration step
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -10,16 +10,19 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.changes import ChangeNoticeService
 from bot.coordination import LeaseKeeper
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
+from bot.drift import DriftService, TableInspector
 from bot.freshness.judge import Timing
 from bot.freshness.service import FreshnessService
+from bot.incidents.service import IncidentService
 from bot.outbox import OutboxWorker
 from bot.probes import Prober, ProbeResult, run_probes
 from bot.registry_holder import RegistryHolder
@@ -49,6 +52,9 @@ class Services:
     admins: tuple[str, ...] = ()
     reloader: Reloader | None = None
     outbox_lease: LeaseKeeper | None = None
+    incidents: IncidentService | None = None
+    changes: ChangeNoticeService | None = None
+    drift: DriftService | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -60,7 +66,12 @@ class Services:
         self.replica_id = replica_id or new_replica_id()
         register_replica(self.engine, self.replica_id, self.clock())
         self._spawn("heartbeat", self._heartbeat_loop)
-        self.outbox_lease = LeaseKeeper(self.engine, "outbox", self.replica_id)
+        self.outbox_lease = LeaseKeeper(
+            self.engine,
+            "outbox",
+            self.replica_id,
+            ttl=timedelta(seconds=_env_seconds("DEMARC_LEASE_TTL", 20)),
+        )
         self._spawn("outbox", self._outbox_loop)
         if schedule:
             from bot.scheduler import FreshnessScheduler
@@ -68,6 +79,19 @@ class Services:
             scheduler = FreshnessScheduler(self.freshness, clock=self.clock, holder=self.replica_id)
             scheduler.start()
             self.scheduler = scheduler
+        if schedule and self.incidents is not None:  # escalations and reminders, from the DB
+            from bot.incidents.timers import TimerLoop
+
+            timers = TimerLoop(self.incidents, holder=self.replica_id)
+            self._spawn("incident-timers", lambda: timers.run(self._stop))
+        if schedule and self.changes is not None and self.drift is not None:
+            from bot.periodic import Job, run_periodic
+
+            jobs = [
+                Job("notices", _env_seconds("DEMARC_NOTICE_SECONDS", 600), self.changes.tick),
+                Job("drift", _env_seconds("DEMARC_DRIFT_SECONDS", 3600), self.drift.check),
+            ]
+            self._spawn("changes-and-drift", lambda: run_periodic(jobs, self._stop))
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -126,7 +150,24 @@ class Services:
             except Exception:
                 log.exception("could not unregister replica %s", self.replica_id)
         self.prober.close()
+        if self.drift is not None:
+            self.drift.inspector.close()
         self.engine.dispose()
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """Tuning knobs for operators and the replica tests (leases, re-check intervals)."""
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def timing_from_env() -> Timing:
+    return Timing(
+        recheck=timedelta(seconds=_env_seconds("DEMARC_RECHECK_SECONDS", 600)),
+        claim_lease=timedelta(seconds=_env_seconds("DEMARC_CLAIM_LEASE", 120)),
+    )
 
 
 def outbox_client(token: str, api_url: str) -> WebClient:
@@ -154,8 +195,23 @@ def build_services(
     def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
         return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)
 
+    timing = timing or timing_from_env()
     service = FreshnessService(
         engine, lambda: holder.registry, probe_many, clock=clock, timing=timing
     )
-    worker = OutboxWorker(engine, client, clock=clock)  # type: ignore[arg-type]
-    return Services(engine, holder, service, worker, prober, clock)
+    worker = OutboxWorker(
+        engine, client, clock=clock,  # type: ignore[arg-type]
+        lease=timedelta(seconds=_env_seconds("DEMARC_SEND_LEASE", 120)),
+    )
+    services = Services(engine, holder, service, worker, prober, clock)
+    services.incidents = IncidentService(
+        engine, lambda: holder.registry, clock=clock, admins=lambda: services.admins
+    )
+    services.changes = ChangeNoticeService(engine, lambda: holder.registry, clock=clock)
+    services.drift = DriftService(
+        engine,
+        lambda: holder.registry,
+        TableInspector(os.environ if environ is None else environ),
+        clock=clock,
+    )
+    return services

@@ -33,8 +33,10 @@ class FreshnessScheduler:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         misfire_grace_seconds: int = 3600,
+        holder: str | None = None,
     ) -> None:
         self.service = service
+        self.holder = holder  # this replica's id: checks are claimed through the database
         self.clock = clock
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -45,6 +47,7 @@ class FreshnessScheduler:
             },
         )
         self._lock = threading.Lock()
+        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -55,6 +58,7 @@ class FreshnessScheduler:
         self.rebuild()
 
     def shutdown(self) -> None:
+        self._stopping = True  # queued jobs return at once, so the process can exit
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
@@ -88,11 +92,15 @@ class FreshnessScheduler:
         )
 
     def run_check(self, contract_id: str) -> None:
+        if self._stopping:
+            return
         try:
             if self.holder is None:
                 reports = self.service.check([contract_id])
             else:
-                report = self.service.check_claimed(contract_id, self.holder)
+                report = self.service.check_claimed(
+                    contract_id, self.holder, self.service.timing.claim_lease
+                )
                 if report is None:  # not due any more, or another replica has it
                     later = next_attempt(self.service.engine, contract_id, self.clock())
                     now = self.clock()

@@ -13,6 +13,8 @@ from typing import TextIO
 from bot.demo import DemoWorld, build_world, deliver_all
 from bot.freshness.report import STATE_WORDS, stamp, table
 from bot.render_text import render_text, usage
+from bot.shell_incidents import COMMANDS as INCIDENT_COMMANDS
+from bot.shell_incidents import HELP as INCIDENT_HELP
 from ownership.answers import who_owns
 from ownership.loader import load_registry
 
@@ -22,9 +24,12 @@ HELP = """Commands:
   /check                         run the freshness checks now (alerts appear as messages)
   /status                        each contract's state, last update and next check
   /load <contract>               make data arrive now for a contract (then /check)
+{incidents}
   /help                          this text
   /quit                          leave (Ctrl-D works too)
-Try: /whoowns customer_age   /whoowns feature engineering   /load customer_master_db"""
+Try: /whoowns customer_age   /whoowns feature engineering   /load customer_master_db
+     /incident customer_age predictions wrong   /ack   /wait 60   /resolve data backfill late"""
+HELP = HELP.format(incidents=INCIDENT_HELP)
 
 Handler = Callable[[DemoWorld, str], str]
 
@@ -86,6 +91,7 @@ COMMANDS: dict[str, Handler] = {
     "/status": _status,
     "/load": _load,
     "/help": lambda _world, _text: HELP,
+    **INCIDENT_COMMANDS,
 }
 
 

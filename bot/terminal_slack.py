@@ -17,6 +17,8 @@ from ownership.model import Registry
 EMOJI = {
     ":red_circle:": "🔴", ":large_green_circle:": "🟢", ":warning:": "⚠️", ":zzz:": "💤",
     ":white_check_mark:": "✅", ":arrow_up:": "⬆", ":arrow_down:": "⬇",
+    ":rotating_light:": "🚨", ":information_source:": "ℹ️", ":eyes:": "👀", ":memo:": "📝",
+    ":hourglass:": "⌛", ":link:": "🔗",
 }  # fmt: skip
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)>")

@@ -90,8 +90,23 @@ def normalise(query: str) -> str:
     return "_".join(text.replace("-", " ").split()) if text else ""
 
 
+_NAMES_ATTR = "_answers_names"
+
+
 def _names(registry: Registry) -> dict[str, tuple[str, str]]:
-    """Every name people may type -> ("asset" | "activity", id)."""
+    """Every name people may type -> ("asset" | "activity", id); built once per registry.
+
+    A registry is immutable once loaded (a reload makes a new one), so the index is kept on
+    the registry object itself and dies with it: on 50k assets building it costs ~50 ms.
+    """
+    names: dict[str, tuple[str, str]] | None = registry.__dict__.get(_NAMES_ATTR)
+    if names is None:
+        names = _build_names(registry)
+        object.__setattr__(registry, _NAMES_ATTR, names)  # frozen dataclass: a cache only
+    return names
+
+
+def _build_names(registry: Registry) -> dict[str, tuple[str, str]]:
     names: dict[str, tuple[str, str]] = {}
     for activity in registry.activities.values():
         for name in (activity.id, activity.name, *activity.aliases):

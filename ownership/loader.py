@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ownership.errors import Problem, RegistryInvalid, Severity
-from ownership.model import Activity, Asset, Contract, Registry, Silence, SourceRef, Team
+from ownership.formats import Imported, Membership, read_format
+from ownership.formats.resolve import merge_memberships, relax, resolve_imported
+from ownership.model import (
+    Activity,
+    Asset,
+    ChangeNotice,
+    Contract,
+    Registry,
+    Silence,
+    SourceRef,
+    Team,
+)
 from ownership.read.assets import read_asset, read_raci, read_silence
 from ownership.read.contracts import is_contract, read_contract
 from ownership.read.fields import Collector, did_you_mean
+from ownership.read.notices import read_formats, read_notice
 from ownership.read.teams import read_team
 from ownership.validation import validate
 from ownership.yamlsafe import YamlError, YMap, parse_yaml
 
-SECTIONS = ("teams", "assets", "raci", "silences", "admins")
+SECTIONS = ("teams", "assets", "raci", "silences", "admins", "change_notices", "formats")
 SUFFIXES = (".yaml", ".yml")
 
 
@@ -44,22 +57,35 @@ class _Parts:
     contracts: list[Contract] = field(default_factory=list)
     silences: list[Silence] = field(default_factory=list)
     admins: list[str] = field(default_factory=list)
+    imported: list[Imported] = field(default_factory=list)  # ODCS / dbt, teams unresolved
+    memberships: list[Membership] = field(default_factory=list)  # Backstage users
+    notices: list[ChangeNotice] = field(default_factory=list)
+    lenient: bool = False
 
 
 def registry_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.suffix in SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(root):  # like rglob, without per-path objects
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        found.extend(
+            path
+            for name in names
+            if not name.startswith(".")
+            and name.endswith(SUFFIXES)
+            and (path := Path(folder, name)).is_file()
+        )
+    return sorted(found, key=lambda p: p.parts)  # Path order
 
 
-def load_registry(path: str | Path) -> LoadResult:
-    """Read and validate every file; collect all problems instead of stopping at the first."""
+def load_registry(path: str | Path, *, lenient: bool | None = None) -> LoadResult:
+    """Read and validate every file; collect all problems instead of stopping at the first.
+
+    `lenient` (default: the registry's `formats: {lenient: …}`) loads ODCS and dbt files that
+    break their format's schema, and skips their contracts whose owner is no team, with warnings
+    saying what was ignored (docs/formats.md).
+    """
     root = Path(path)
     if not root.exists():
         return LoadResult(
@@ -72,12 +98,16 @@ def load_registry(path: str | Path) -> LoadResult:
             [Problem(SourceRef(str(root)), "no .yaml or .yml files here", code="empty-registry")],
         )
     parts, problems = _Parts(), []
-    base = root if root.is_dir() else root.parent
+    cwd = Path.cwd()  # once, not per file
     for file in files:
-        problems.extend(_read_file(file, _display(file, base), parts))
+        problems.extend(_read_file(file, _display(file, cwd), parts))
+    if lenient is not None:
+        parts.lenient = lenient
     registry, more = _assemble(parts)
     problems.extend(more)
     problems.extend(validate(registry))
+    if parts.lenient:
+        problems = relax(problems)
     problems.sort(key=lambda p: (p.where.file, p.where.line, p.where.column))
     has_errors = any(p.is_error for p in problems)
     return LoadResult(None if has_errors else registry, problems)
@@ -90,9 +120,9 @@ def load_registry_or_raise(path: str | Path) -> Registry:
     return result.registry
 
 
-def _display(file: Path, base: Path) -> str:
+def _display(file: Path, cwd: Path) -> str:
     try:
-        return str(file.relative_to(Path.cwd()))
+        return str(file.relative_to(cwd))
     except ValueError:
         return str(file)
 
@@ -132,12 +162,10 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
         if contract is not None:
             parts.contracts.append(contract)
         return
-    if "apiVersion" in doc or ("version" in doc and "sources" in doc):
-        c.warn(
-            doc.where,
-            "ODCS and dbt files are not read yet; this file is skipped",
-            "unsupported-format",
-        )
+    if (found := read_format(c, doc)) is not None:  # ODCS, dbt sources, Backstage
+        parts.imported.extend(found.contracts)
+        parts.teams.extend(found.teams)
+        parts.memberships.extend(found.memberships)
         return
     if not any(key in doc for key in SECTIONS):
         first = next(iter(doc), "")
@@ -167,6 +195,14 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
             parts.silences.append(silence)
     for item, _ in c.items(doc.get("admins"), doc.value_at("admins"), "admins"):
         parts.admins.append(str(item))
+    for item, at in c.items(
+        doc.get("change_notices"), doc.value_at("change_notices"), "change_notices"
+    ):
+        if (notice := read_notice(c, item, at)) is not None:
+            parts.notices.append(notice)
+    if doc.get("formats") is not None:
+        lenient = read_formats(c, doc["formats"], doc.value_at("formats"))
+        parts.lenient = parts.lenient if lenient is None else lenient
 
 
 def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
@@ -187,6 +223,11 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
             out[item.id] = item
         return out
 
+    teams, more = merge_memberships(unique(parts.teams, "team"), parts.memberships)
+    problems.extend(more)
+    imported, more = resolve_imported(parts.imported, teams, lenient=parts.lenient)
+    problems.extend(more)
+    parts.contracts.extend(imported)
     assets = unique(parts.assets, "asset")
     for contract in parts.contracts:  # a contract declares its asset when nobody else does
         if contract.asset not in assets:
@@ -203,12 +244,13 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
         if contract.probe is None and asset_probe is not None:
             contracts[contract_id] = replace(contract, probe=asset_probe)
     registry = Registry(
-        teams=unique(parts.teams, "team"),
+        teams=teams,
         assets=assets,
         activities=unique(parts.activities, "activity"),
         kind_activities=dict(parts.kinds),
         contracts=contracts,
         silences=tuple(parts.silences),
         admins=tuple(parts.admins),
+        change_notices=tuple(parts.notices),
     )
     return registry, problems

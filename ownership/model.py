@@ -242,6 +242,24 @@ class Contract:
     asset_kind: str | None = None
 
 
+# ---------------------------------------------------------------------- change notices
+@dataclass(frozen=True, slots=True)
+class ChangeNotice:
+    """A breaking change announced ahead of time (registry section `change_notices:`).
+
+    It takes effect on `effective`, or `announced` + the contract's notice_days when not given;
+    `scope` limits it to some columns or aspects ("sla", "owner" ...); empty means all of them.
+    """
+
+    id: str
+    contract: str
+    announced: date
+    change: str
+    effective: date | None = None
+    scope: tuple[str, ...] = ()
+    source: SourceRef = NOWHERE
+
+
 # ---------------------------------------------------------------------- silences
 @dataclass(frozen=True, slots=True)
 class Silence:
@@ -262,6 +280,7 @@ class Registry:
     contracts: dict[str, Contract] = field(default_factory=dict)
     silences: tuple[Silence, ...] = ()
     admins: tuple[str, ...] = ()
+    change_notices: tuple[ChangeNotice, ...] = ()
     _by_asset: dict[str, Contract] = field(init=False, repr=False, compare=False)
     _downstream: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 

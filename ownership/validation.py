@@ -160,7 +160,8 @@ def validate(registry: Registry) -> list[Problem]:
                 "no-rotation",
             )
         if contract.sla is None and contract.freshness is None:
-            warn(contract.source, f"{what} has no sla or freshness: nothing to check", "no-sla")
+            if contract.format != "dbt":  # a dbt source without freshness opted out on purpose
+                warn(contract.source, f"{what} has no sla or freshness: nothing to check", "no-sla")
         elif contract.probe is None:
             warn(
                 contract.source,
@@ -188,6 +189,7 @@ def validate(registry: Registry) -> list[Problem]:
                 "unknown-asset",
             )
 
+    out.extend(_notice_problems(registry))
     for team in teams.values():
         if not team.members:
             warn(team.source, f"team '{team.id}' has no members", "no-members")
@@ -196,5 +198,56 @@ def validate(registry: Registry) -> list[Problem]:
                 team.source,
                 f"team '{team.id}' has no Slack user group: it cannot be mentioned",
                 "no-usergroup",
+            )
+    return out
+
+
+def _notice_problems(registry: Registry) -> list[Problem]:
+    """A notice names a contract, gives at least its notice period, and has a channel."""
+    out: list[Problem] = []
+    seen: dict[str, SourceRef] = {}
+    for notice in registry.change_notices:
+        what = f"change notice '{notice.id}'"
+        if notice.id in seen:
+            out.append(
+                Problem(
+                    notice.source,
+                    f"duplicate {what} (first defined at {seen[notice.id]}); give each an id:",
+                    code="duplicate-id",
+                )
+            )
+        seen.setdefault(notice.id, notice.source)
+        contract = registry.contracts.get(notice.contract)
+        if contract is None:
+            out.append(
+                Problem(
+                    notice.source,
+                    f"{what}: '{notice.contract}' is not a contract"
+                    f"{did_you_mean(notice.contract, registry.contracts)} (remove a notice in "
+                    "the change that removes its contract)",
+                    code="unknown-contract",
+                )
+            )
+            continue
+        days = contract.change_policy.notice_days or 0
+        if notice.effective is not None and (notice.effective - notice.announced).days < days:
+            out.append(
+                Problem(
+                    notice.source,
+                    f"{what}: effective {notice.effective} is only "
+                    f"{(notice.effective - notice.announced).days} day(s) after announced "
+                    f"{notice.announced}; contract '{contract.id}' promises {days} days' notice",
+                    code="notice-too-short",
+                )
+            )
+        if not contract.change_policy.channel:
+            out.append(
+                Problem(
+                    notice.source,
+                    f"{what}: contract '{contract.id}' has no change channel, so nobody is told "
+                    "(set change_policy.channel)",
+                    Severity.WARNING,
+                    "no-change-channel",
+                )
             )
     return out

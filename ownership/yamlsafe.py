@@ -26,6 +26,7 @@ MIN_NODE_BUDGET = 10_000
 
 
 _PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class YamlError(OwnershipError):
@@ -76,39 +77,54 @@ class _Builder:
         self.budget -= 1
         if self.budget < 0:
             raise YamlError(self.ref(node), "document expands to too many nodes (alias bomb?)")
+        if node.__class__ is yaml.ScalarNode and node.tag == _STR_TAG:
+            return node.value  # what SafeConstructor.construct_yaml_str returns, minus its calls
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN:
             raise YamlError(self.ref(node), f"cannot read value: tag {node.tag!r} is not allowed")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node)
         if isinstance(node, yaml.SequenceNode):
-            out = YList()
-            out.where = self.ref(node)
-            out.items_where = []
-            for item in node.value:
-                out.append(self.build(item))
-                out.items_where.append(self.ref(item))
-            return out
+            return self._sequence(node)
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or str(exc)
             raise YamlError(self.ref(node), f"cannot read value: {problem}") from exc
 
+    def _sequence(self, node: yaml.SequenceNode) -> YList:
+        out = YList()
+        out.where = self.ref(node)
+        out.items_where = where = []
+        file, build = self.file, self.build
+        for item in node.value:
+            out.append(build(item))
+            mark = item.start_mark
+            where.append(SourceRef(file, mark.line + 1, mark.column + 1))
+        return out
+
     def _mapping(self, node: yaml.MappingNode) -> YMap:
         self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
         out = YMap()
         out.where = self.ref(node)
-        out.keys_where, out.values_where, out.duplicates = {}, {}, []
+        out.keys_where, out.values_where = keys, values = {}, {}
+        out.duplicates = []
+        file, build = self.file, self.build
         for key_node, value_node in node.value:
-            key = self.build(key_node)
-            if not isinstance(key, str | int | float | bool) or key is None:
+            key = build(key_node)
+            if key.__class__ is str:
+                skey = key
+            elif not isinstance(key, str | int | float | bool) or key is None:
                 raise YamlError(self.ref(key_node), "mapping keys must be plain scalars")
-            skey = str(key)
+            else:
+                skey = str(key)
+            mark = key_node.start_mark
+            key_ref = SourceRef(file, mark.line + 1, mark.column + 1)
             if skey in out:
-                out.duplicates.append((skey, self.ref(key_node)))
-            out[skey] = self.build(value_node)
-            out.keys_where[skey] = self.ref(key_node)
-            out.values_where[skey] = self.ref(value_node)
+                out.duplicates.append((skey, key_ref))
+            out[skey] = build(value_node)
+            keys[skey] = key_ref
+            mark = value_node.start_mark
+            values[skey] = SourceRef(file, mark.line + 1, mark.column + 1)
         return out
 
 

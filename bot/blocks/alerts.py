@@ -142,18 +142,22 @@ def _buttons(view: AlertView) -> Block:
         {"text": {"type": "plain_text", "text": label}, "value": f"{view.alert_id}:{minutes}"}
         for label, minutes in SNOOZE_CHOICES
     ]
-    return {
-        "type": "actions",
-        "block_id": f"alert:{view.alert_id}",
-        "elements": [
-            {
-                "type": "static_select",
-                "action_id": ids.SNOOZE_ALERT_ACTION,
-                "placeholder": {"type": "plain_text", "text": "Snooze"},
-                "options": options,
-            },
-        ],
-    }
+    elements: list[Block] = [
+        {
+            "type": "static_select",
+            "action_id": ids.SNOOZE_ALERT_ACTION,
+            "placeholder": {"type": "plain_text", "text": "Snooze"},
+            "options": options,
+        },
+    ]
+    if view.incident_ref is None:  # once linked, the footer names the incident instead
+        elements.append({
+            "type": "button",
+            "action_id": ids.OPEN_INCIDENT_ACTION,
+            "text": {"type": "plain_text", "text": "Open incident"},
+            "value": str(view.alert_id),
+        })
+    return {"type": "actions", "block_id": f"alert:{view.alert_id}", "elements": elements}
 
 
 def render_thread_note(text: str) -> list[Block]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -166,3 +167,111 @@ class Replica(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Incident(Base):
+    """An incident on one asset: its state, its timers, and the RACI plan it was opened with.
+
+    `plan` is the fan-out as JSON (`ownership.incident_plan.IncidentPlan`): who was tagged and
+    why, kept as it was at opening even if the registry or the on-call rotation moves on.
+    `next_escalation_at` / `next_reminder_at` are the timers the due-timers job fires.
+    """
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset: Mapped[str] = mapped_column(String(200), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(10))  # sev1 | sev2 | sev3
+    opened_severity: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # open|acknowledged|escalated|…
+    channel: Mapped[str] = mapped_column(String(100))  # the incident channel, as configured
+    plan: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str | None] = mapped_column(String(40))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(40))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_by: Mapped[str | None] = mapped_column(String(40))  # None: by the timer
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(40))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    boundary_side: Mapped[str | None] = mapped_column(String(20))
+    next_escalation_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))  # opened from it
+
+
+class OpenIncident(Base):
+    """One row per asset with an unresolved incident: the database refuses a second one."""
+
+    __tablename__ = "open_incidents"
+
+    asset: Mapped[str] = mapped_column(String(200), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+
+
+class IncidentEvent(Base):
+    """The incident's timeline: what happened, who did it (None: demarc itself), when."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")  # plain text, escaped when shown
+
+
+class IncidentAlert(Base):
+    """Late-data alerts linked to an incident (an alert's own `incident_id` is the first)."""
+
+    __tablename__ = "incident_alerts"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChangeNoticePost(Base):
+    """A change notice's announcement or reminder: each is posted at most once, by any replica.
+
+    `kind` is announce, remind-7 or remind-1; a reminder that became due while an earlier
+    message was still to be sent is recorded with `posted` false instead of being sent late.
+    """
+
+    __tablename__ = "change_notice_posts"
+    __table_args__ = (UniqueConstraint("notice_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    contract_id: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    effective: Mapped[date] = mapped_column(Date)
+    posted: Mapped[bool] = mapped_column(Boolean, default=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SchemaDriftAlert(Base):
+    """A live table that no longer matches its contract's schema, from detection to fix.
+
+    `open_key` is the contract id while the alert is open and NULL once resolved: the unique
+    constraint lets every replica race to open it and only one win.
+    """
+
+    __tablename__ = "schema_drift_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contract_id: Mapped[str] = mapped_column(String(200), index=True)
+    open_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # open | resolved
+    signature: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)  # the drifts in words, one per line
+    table_name: Mapped[str] = mapped_column(String(300))
+    channel: Mapped[str] = mapped_column(String(100))
+    consumer_channels: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.alerts import AlertView, render_alert, render_alert_text, render_thread_note
 from bot.db.models import Alert, SilenceRow
 from bot.escape import code, escape
+from bot.incidents.links import tell_incidents_data_recovered
 from bot.outbox import enqueue
 from ownership.lineage import walk
 from ownership.model import Contract, Registry
@@ -266,6 +267,7 @@ def recover(
     late = (arrived - deadline) if arrived and deadline and arrived > deadline else timedelta(0)
     alert.late_by_seconds = int(late.total_seconds())
     words = f"{format_duration(late)} late" if late else "in time after all"
+    tell_incidents_data_recovered(session, alert, arrived, words, now)
     if alert.caused_by_alert_id is not None:
         cause = session.get(Alert, alert.caused_by_alert_id)
         if cause is not None:

@@ -27,6 +27,8 @@ class Timing:
     retry_failed: timedelta = timedelta(minutes=5)
     longest: timedelta = timedelta(hours=6)
     failures_before_alert: int = 3
+    claim_lease: timedelta = timedelta(minutes=2)  # > the probe timeout; a dead replica's
+    # claim expires after this and another replica runs the check
 
 
 def judge(contract: Contract, result: ProbeResult, now: datetime) -> Evaluation:

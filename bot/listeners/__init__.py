@@ -14,15 +14,16 @@ from weakref import WeakKeyDictionary
 from slack_bolt import App
 
 from bot import ids
-from bot.listeners import actions, admin, commands, events
+from bot.listeners import actions, admin, commands, events, incident_actions, incidents
 from bot.registry_holder import RegistryHolder
+from ownership.incidents import Action
 
 if TYPE_CHECKING:
     from bot.runtime import Services
 
 Clock = Callable[[], datetime]
 Handler = Callable[..., Any]
-RouteKind = Literal["command", "action", "event"]
+RouteKind = Literal["command", "action", "event", "view"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +49,34 @@ def register_listeners(
         _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
         _add(app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services)),
         _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
-        _add(app, "event", ids.APP_MENTION_EVENT, events.make_mention_handler(holder, clock)),
+        _add(
+            app, "event", ids.APP_MENTION_EVENT,
+            events.make_mention_handler(holder, clock, services),
+        ),
+        *_incident_routes(app, services),
     }
     _ROUTES[app] = frozenset(routes)
     return _ROUTES[app]
+
+
+def _incident_routes(app: App, services: Services | None) -> set[Route]:
+    return {
+        _add(app, "command", ids.INCIDENT_COMMAND, incidents.make_incident_handler(services)),
+        _add(app, "action", ids.OPEN_INCIDENT_ACTION,
+             incident_actions.make_open_from_alert_handler(services)),
+        _add(app, "action", ids.ACKNOWLEDGE_INCIDENT_ACTION,
+             incident_actions.make_act_handler(Action.ACKNOWLEDGE, services)),
+        _add(app, "action", ids.ESCALATE_INCIDENT_ACTION,
+             incident_actions.make_act_handler(Action.ESCALATE, services)),
+        _add(app, "action", ids.RESOLVE_INCIDENT_ACTION,
+             incident_actions.make_modal_handler(Action.RESOLVE, services)),
+        _add(app, "action", ids.NOTE_INCIDENT_ACTION,
+             incident_actions.make_modal_handler(Action.NOTE, services)),
+        _add(app, "view", ids.RESOLVE_INCIDENT_VIEW,
+             incident_actions.make_submission_handler(Action.RESOLVE, services)),
+        _add(app, "view", ids.NOTE_INCIDENT_VIEW,
+             incident_actions.make_submission_handler(Action.NOTE, services)),
+    }
 
 
 def routes_of(app: App) -> frozenset[Route]:
@@ -64,6 +89,8 @@ def _add(app: App, kind: RouteKind, route_id: str, handler: Handler) -> Route:
         app.command(route_id)(handler)
     elif kind == "action":
         app.action(route_id)(handler)
+    elif kind == "view":
+        app.view(route_id)(handler)
     else:
         app.event(route_id)(handler)
     return Route(kind, route_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from logging import Logger
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,10 @@ from ownership.answers import who_owns
 if TYPE_CHECKING:
     from bot.listeners import Clock, Handler
     from bot.runtime import Services
+
+# "<alert id>:<minutes>", as the alert's snooze select renders its options (9 digits fit the
+# 32-bit alerts.id column; 6 are more minutes than the 7-day cap).
+SNOOZE_VALUE = re.compile(r"(?P<alert>[0-9]{1,9}):(?P<minutes>[0-9]{1,6})")
 
 # chat.postMessage errors that mean "demarc may not post here", which the user can fix.
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
@@ -73,8 +78,10 @@ def make_snooze_handler(holder: RegistryHolder, clock: Clock, services: Services
             )
             return
         value = str((action.get("selected_option") or {}).get("value", ""))
-        alert_id, _, minutes = value.partition(":")
-        if not (alert_id.isdigit() and minutes.isdigit()):
+        # ASCII digits of sane length only: str.isdigit() takes "²", which int() refuses, and
+        # a huge number overflows the database integer or timedelta instead of being refused.
+        choice = SNOOZE_VALUE.fullmatch(value)
+        if choice is None:
             respond(
                 text="That snooze choice is not valid.",
                 response_type="ephemeral",
@@ -84,8 +91,8 @@ def make_snooze_handler(holder: RegistryHolder, clock: Clock, services: Services
         text = snooze_alert(
             services.engine,
             holder.registry,
-            int(alert_id),
-            int(minutes),
+            int(choice["alert"]),
+            int(choice["minutes"]),
             body["user"]["id"],
             clock(),
         )

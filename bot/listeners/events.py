@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 
+from bot.blocks import section
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.listeners.commands import parse_query
+from bot.listeners.incidents import answer_incident_mention
 from bot.registry_holder import RegistryHolder
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
     from bot.listeners import Clock, Handler
+    from bot.runtime import Services
 
 
 class EventDeduper(Protocol):
@@ -61,10 +64,17 @@ def make_dedupe_middleware(deduper: EventDeduper) -> Handler:
     return drop_duplicate_events
 
 
-def make_mention_handler(holder: RegistryHolder, clock: Clock) -> Handler:
+def make_mention_handler(
+    holder: RegistryHolder, clock: Clock, services: Services | None = None
+) -> Handler:
     def handle_app_mention_event(event: dict[str, Any], client: WebClient) -> None:
         query = parse_query(str(event.get("text", "")))
-        if query:
+        incident = answer_incident_mention(
+            str(event.get("text", "")), str(event.get("user", "")), services
+        )
+        if incident is not None:  # "@demarc incident <asset> <summary>"
+            text, blocks = incident, [section(incident)]
+        elif query:
             answer = who_owns(holder.registry, query, clock())
             text, blocks = render_answer_text(answer), render_answer(answer, query=query)
         else:

@@ -31,6 +31,8 @@ class Queued:
     is_root: bool
     in_thread: bool
     attempts: int
+    created_at: datetime | None = None
+    recovered: bool = False  # released after a worker died mid-send: Slack may have it
 
     @property
     def dependent(self) -> bool:
@@ -112,7 +114,8 @@ def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued]:
 def _snapshot(row: OutboxMessage) -> Queued:
     return Queued(id=row.id, method=row.method, channel=row.channel,
                   payload=dict(json.loads(row.payload)), root_key=row.root_key,
-                  is_root=row.is_root, in_thread=row.in_thread, attempts=row.attempts)
+                  is_root=row.is_root, in_thread=row.in_thread, attempts=row.attempts,
+                  created_at=utc(row.created_at), recovered=row.last_error == LEASE_EXPIRED)
 
 
 def plan(engine: Engine, message: Queued) -> Plan:

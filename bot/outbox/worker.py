@@ -13,7 +13,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.outbox import store
-from bot.outbox.enqueue import PENDING, SENDING, utc
+from bot.outbox.enqueue import PENDING, POST_MESSAGE, SENDING, utc
+from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
 from bot.outbox.slack_call import Delivered, Outcome, Rejected, Retry, call, check_client
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class OutboxWorker:
         self._lease = lease
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._free_at: dict[str, datetime] = {}  # channel -> earliest next call (pacing)
+        self._directory = ChannelDirectory(client)
 
     def _now(self) -> datetime:
         return utc(self._clock())
@@ -55,8 +57,9 @@ class OutboxWorker:
         """Send what is due now; the number of messages Slack accepted."""
         now = self._now()
         if released := store.release_stale(self._engine, now, self._lease):
-            log.warning("Outbox: %d message(s) stuck in sending past the lease; resending",
-                        released)
+            log.warning(
+                "Outbox: %d message(s) stuck in sending past the lease; resending", released
+            )
         held: set[str] = set()  # channels that had their turn (or must wait) this round
         delivered = 0
         for message in store.candidates(self._engine, now, self._batch):
@@ -76,7 +79,24 @@ class OutboxWorker:
         held.update(channels)
         if busy or not store.claim(self._engine, message.id, now):
             return 0
-        outcome = call(self._client, message.method, plan.arguments)
+        arguments = plan.arguments
+        if message.method == POST_MESSAGE:
+            if message.recovered:  # a worker died mid-send: does Slack have it already?
+                found = find_posted(
+                    self._client, self._directory, arguments, message.id, message.created_at or now
+                )
+                if found is not None:
+                    store.mark_sent(
+                        self._engine,
+                        message,
+                        channel=found[0],
+                        ts=found[1],
+                        now=now,
+                        note=plan.note,
+                    )
+                    return 1
+            arguments = {**arguments, "metadata": metadata(message.id)}
+        outcome = call(self._client, message.method, arguments)
         done = self._now()
         self._free_at[plan.channel] = done + self._interval
         return self._record(message, plan, outcome, done)
@@ -86,11 +106,18 @@ class OutboxWorker:
         return free_at is not None and now < free_at
 
     # -- outcomes ----------------------------------------------------------------------------
-    def _record(self, message: store.Queued, plan: store.Send, outcome: Outcome,
-                now: datetime) -> int:
+    def _record(
+        self, message: store.Queued, plan: store.Send, outcome: Outcome, now: datetime
+    ) -> int:
         if isinstance(outcome, Delivered):
-            store.mark_sent(self._engine, message, channel=outcome.channel, ts=outcome.ts,
-                            now=now, note=plan.note)
+            store.mark_sent(
+                self._engine,
+                message,
+                channel=outcome.channel,
+                ts=outcome.ts,
+                now=now,
+                note=plan.note,
+            )
             return 1
         if isinstance(outcome, Retry):
             self._retry(message, plan.channel, outcome, now)
@@ -98,8 +125,7 @@ class OutboxWorker:
         self._reject(message, outcome)
         return 0
 
-    def _retry(self, message: store.Queued, channel: str, outcome: Retry,
-               now: datetime) -> None:
+    def _retry(self, message: store.Queued, channel: str, outcome: Retry, now: datetime) -> None:
         attempts = message.attempts + 1  # the claim counted this attempt
         if outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
             delay = outcome.retry_after
@@ -107,18 +133,34 @@ class OutboxWorker:
         else:
             delay = self.backoff(attempts)
         store.mark_retry(self._engine, message.id, at=now + delay, error=outcome.error)
-        log.warning("Outbox message %d to %s not delivered (attempt %d: %s); retry in %.1fs",
-                    message.id, channel, attempts, outcome.error, delay.total_seconds())
+        log.warning(
+            "Outbox message %d to %s not delivered (attempt %d: %s); retry in %.1fs",
+            message.id,
+            channel,
+            attempts,
+            outcome.error,
+            delay.total_seconds(),
+        )
 
     def _reject(self, message: store.Queued, outcome: Rejected) -> None:
         store.mark_failed(self._engine, message.id, error=outcome.error, was=SENDING)
-        log.error("Outbox message %d (%s to %s) failed permanently: %s",
-                  message.id, message.method, message.channel, outcome.error)
+        log.error(
+            "Outbox message %d (%s to %s) failed permanently: %s",
+            message.id,
+            message.method,
+            message.channel,
+            outcome.error,
+        )
 
     def _abandon(self, message: store.Queued, reason: str) -> None:
         if store.mark_failed(self._engine, message.id, error=reason, was=PENDING):
-            log.error("Outbox message %d (%s to %s) failed: %s",
-                      message.id, message.method, message.channel, reason)
+            log.error(
+                "Outbox message %d (%s to %s) failed: %s",
+                message.id,
+                message.method,
+                message.channel,
+                reason,
+            )
 
     def backoff(self, attempts: int) -> timedelta:
         """2^attempts seconds capped at max_backoff, with equal jitter: in [half, full]."""

@@ -6,17 +6,31 @@ parallel under one deadline. See `bot.probes.sql` and `bot.probes.http` for the 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from bot.probes.http import HttpProber
 from bot.probes.runner import ProbeResult, elapsed, one_line, run_probes
 from bot.probes.sql import SqlProber
 from ownership.model import HttpProbe, Probe, SqlProbe
 
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.probes.http import HttpProber
+
 __all__ = ["HttpProber", "ProbeResult", "Prober", "SqlProber", "run_probes"]
+
+
+def __getattr__(name: str) -> Any:
+    """`HttpProber` (and so httpx) is imported on first use: `demarc check` on SQL-only
+    registries starts faster without it."""
+    if name == "HttpProber":
+        from bot.probes.http import HttpProber
+
+        return HttpProber
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Prober:
@@ -29,9 +43,26 @@ class Prober:
         statement_timeout: float = 30.0,
         http_timeout: float = 10.0,
         http_client: httpx.Client | None = None,
+        pool_size: int = 8,
     ) -> None:
-        self.sql = SqlProber(environ, statement_timeout=statement_timeout)
-        self.http = HttpProber(environ, client=http_client, timeout=http_timeout)
+        self.sql = SqlProber(environ, statement_timeout=statement_timeout, pool_size=pool_size)
+        self._environ = environ
+        self._http_client = http_client
+        self._http_timeout = http_timeout
+        self._http: HttpProber | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def http(self) -> HttpProber:
+        """The HTTP prober, created (with its client) on first use."""
+        with self._lock:
+            if self._http is None:
+                from bot.probes.http import HttpProber
+
+                self._http = HttpProber(
+                    self._environ, client=self._http_client, timeout=self._http_timeout
+                )
+            return self._http
 
     def probe(self, p: Probe) -> ProbeResult:
         start = time.monotonic()
@@ -50,7 +81,10 @@ class Prober:
         try:
             self.sql.close()
         finally:
-            self.http.close()
+            with self._lock:
+                http, self._http = self._http, None
+            if http is not None:
+                http.close()
 
     def __enter__(self) -> Prober:
         return self

@@ -2,6 +2,9 @@
 
 * The URL comes from the environment variable named by `SqlProbe.connection`; it never appears
   in a result: messages mention at most the URL with its password hidden.
+* `postgresql://` and `postgresql+psycopg://` URLs are probed with psycopg directly (see
+  `bot.probes.pg`: same statement, errors and limits, without SQLAlchemy's start-up and
+  per-query cost); every other URL goes through SQLAlchemy, imported only then.
 * Table, schema and column names are identifiers quoted by SQLAlchemy, never formatted into SQL.
   Names with capitals or special characters are therefore case-sensitive (quoted); a dotted
   table name is one identifier, use `schema` for the schema.
@@ -26,30 +29,18 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Engine,
-    Select,
-    column,
-    create_engine,
-    event,
-    func,
-    inspect,
-    select,
-    table,
-    text,
-)
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, NoSuchTableError
-
+from bot.probes import pg
 from bot.probes.runner import ProbeResult, TimestampError, elapsed, format_seconds, one_line, to_utc
 from ownership.errors import InvalidValue
 from ownership.model import SqlProbe
 from ownership.timeparse import zone
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where a non-psycopg URL first needs it
+    from sqlalchemy import ColumnElement, Connection, Engine, Select
+    from sqlalchemy.engine import URL
 
 _UTC = zone("UTC")
 _PG_QUERY_CANCELED = "57014"
@@ -61,7 +52,10 @@ class _SqliteNoColumn(Exception):
 
 
 class SqlProber:
-    """Probes SQL sources; one cached engine per URL, disposed by `close()`."""
+    """Probes SQL sources; one cached engine (or psycopg pool) per URL, closed by `close()`.
+
+    `pool_size` is how many connections per URL are kept open: as many as probes run at once.
+    """
 
     def __init__(
         self,
@@ -69,11 +63,14 @@ class SqlProber:
         *,
         statement_timeout: float = 30.0,
         connect_timeout: float = 10.0,
+        pool_size: int = 8,
     ) -> None:
         self._environ = environ
         self._timeout = statement_timeout
         self._connect_timeout = connect_timeout
+        self._pool_size = max(1, pool_size)
         self._engines: dict[str, Engine] = {}
+        self._pools: dict[str, pg.PgPool] = {}
         self._lock = threading.Lock()
 
     def probe(self, p: SqlProbe) -> ProbeResult:
@@ -84,6 +81,20 @@ class SqlProber:
         raw = value.strip()
         if not raw:
             return self._fail(f"environment variable {p.connection} is empty", start)
+        conninfo = pg.conninfo_for(raw)
+        if conninfo is not None:
+            try:
+                naive_zone = zone(p.naive_timezone)
+            except InvalidValue as exc:
+                return self._fail(str(exc), start)
+            try:
+                row = self._pool(raw, conninfo).query(pg.statement(p))
+            except Exception as exc:  # any failure is a result, never an exception
+                return self._fail(pg.describe(exc, self._timeout, raw), start)
+            return self._result(p, row, naive_zone, start)
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             url = make_url(raw)
         except (ArgumentError, ValueError):
@@ -99,6 +110,11 @@ class SqlProber:
             row = self._query(engine, p)
         except Exception as exc:  # any failure is a result, never an exception
             return self._fail(self._describe(exc, url, raw), start)
+        return self._result(p, row, naive_zone, start)
+
+    def _result(
+        self, p: SqlProbe, row: tuple[Any, Any], naive_zone: Any, start: float
+    ) -> ProbeResult:
         try:
             last_update = to_utc(row[0], naive_zone)
             source_now = to_utc(row[1], _UTC)
@@ -109,8 +125,11 @@ class SqlProber:
     def close(self) -> None:
         with self._lock:
             engines, self._engines = list(self._engines.values()), {}
+            pools, self._pools = list(self._pools.values()), {}
         for engine in engines:
             engine.dispose()
+        for pool in pools:
+            pool.close()
 
     def __enter__(self) -> SqlProber:
         return self
@@ -122,6 +141,21 @@ class SqlProber:
     def _fail(self, message: str, start: float) -> ProbeResult:
         return ProbeResult(error=message, duration=elapsed(start))
 
+    def _pool(self, raw: str, conninfo: str) -> pg.PgPool:
+        pool = self._pools.get(raw)  # the hot path takes no lock
+        if pool is not None:
+            return pool
+        with self._lock:
+            pool = self._pools.get(raw)
+            if pool is None:
+                pool = self._pools[raw] = pg.PgPool(
+                    conninfo,
+                    size=self._pool_size,
+                    statement_timeout=self._timeout,
+                    connect_timeout=self._connect_timeout,
+                )
+            return pool
+
     def _engine(self, url: URL) -> Engine:
         key = url.render_as_string(hide_password=False)
         with self._lock:
@@ -131,6 +165,8 @@ class SqlProber:
             return engine
 
     def _create_engine(self, url: URL) -> Engine:
+        from sqlalchemy import create_engine, event
+
         backend = url.get_backend_name()
         if backend == "sqlite":
             engine = create_engine(
@@ -152,13 +188,15 @@ class SqlProber:
             url,
             connect_args=connect_args,
             pool_pre_ping=True,
-            pool_size=2,
+            pool_size=self._pool_size,
             max_overflow=2,
             pool_timeout=self._timeout,
             pool_recycle=1800,
         )
 
     def _query(self, engine: Engine, p: SqlProbe) -> tuple[Any, Any]:
+        from sqlalchemy import column, func, select, table, text
+
         newest: ColumnElement[Any] = func.max(column(p.timestamp_column))
         query: Select[tuple[Any, Any]] = select(newest, func.current_timestamp())
         query = query.select_from(table(p.table, schema=p.schema))
@@ -174,6 +212,8 @@ class SqlProber:
     @contextmanager
     def _deadline(self, conn: Connection) -> Iterator[None]:
         """Bound the statement's run time the way the dialect allows."""
+        from sqlalchemy import text
+
         backend = conn.dialect.name
         if backend == "postgresql":
             millis = max(1, int(self._timeout * 1000))
@@ -196,6 +236,8 @@ class SqlProber:
 
     def _describe(self, exc: Exception, url: URL, raw: str) -> str:
         """A short, password-free, one-line description of a failure."""
+        from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+
         if isinstance(exc, DBAPIError):
             orig = exc.orig
             code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
@@ -229,6 +271,9 @@ def _redact(message: str, url: URL, raw: str) -> str:
 
 def _check_sqlite_column(conn: Connection, p: SqlProbe) -> None:
     """SQLite reads an unknown "quoted" column as a string literal: refuse it explicitly."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import NoSuchTableError
+
     try:
         names = {c["name"].lower() for c in inspect(conn).get_columns(p.table, schema=p.schema)}
     except NoSuchTableError:

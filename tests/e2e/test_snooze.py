@@ -93,19 +93,20 @@ class Scene:
             [alert] = s.scalars(select(Alert).where(Alert.contract_id == CONTRACT)).all()
             return alert
 
-    def root_ts(self, alert: Alert) -> str:
+    def root(self, alert: Alert) -> tuple[str, str]:
+        """Where the alert's root landed in Slack: (channel id, ts), as the outbox recorded."""
         with Session(self.a.services.engine) as s:
             root = s.get(SlackRoot, f"alert:{alert.id}")
             assert root is not None, "the root was not delivered"
-            return root.ts
+            return root.channel, root.ts
 
     def snooze(self, value: str, response_id: str, *, signed: bool = True) -> Any:
-        alert = self.alert()
+        channel, ts = self.root(self.alert())
         body = snooze_body(
             value,
             response_url=self.slack.response_url(response_id),
-            message_ts=self.root_ts(alert),
-            channel=CHANNEL,
+            message_ts=ts,
+            channel=channel,
         )
         return self.a.bot.sender.post(body, FORM, signed=signed)
 
@@ -153,7 +154,7 @@ def snooze_values(root: RecordedRequest) -> dict[str, str]:
 
 def test_snooze_from_the_alert_silences_it_and_says_so(scene: Scene) -> None:
     alert = scene.alert()
-    root_ts = scene.root_ts(alert)
+    channel, root_ts = scene.root(alert)
     [root] = scene.slack.calls("chat.postMessage")
     value = snooze_values(root)["4 hours"]
     assert value == f"{alert.id}:240"
@@ -179,11 +180,11 @@ def test_snooze_from_the_alert_silences_it_and_says_so(scene: Scene) -> None:
     scene.a.deliver()
     assert len(scene.sent()) == before + 2  # one thread reply, one edit of the root
     [note] = scene.thread(root_ts)
-    assert note.body["channel"] == CHANNEL
+    assert note.body["channel"] == channel
     assert note.body["text"].startswith(f":zzz: Snoozed by <@{USER_ID}> for 4 h (until 06:31 UTC).")
     assert f"no new alerts for `{CONTRACT}` until then" in note.body["text"]
     [edit] = scene.slack.calls("chat.update")
-    assert edit.body["ts"] == root_ts
+    assert (edit.body["channel"], edit.body["ts"]) == (channel, root_ts)
     assert "Snoozed until 06:31 UTC" in json.dumps(edit.body["blocks"])
 
     # Still late ten minutes on: the root is edited in place and still shows the snooze.
@@ -213,7 +214,20 @@ def test_snoozing_a_recovered_alert_changes_nothing(scene: Scene) -> None:
     assert len(scene.sent()) == requests + 1  # only the answer
 
 
-@pytest.mark.parametrize("value", ["abc", "1:", ":240", "1:-5", "1:240:9"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "abc",
+        "1:",
+        ":240",
+        "1:-5",
+        "1:240:9",
+        " 1:240",
+        "1:\u00b2",  # "²": str.isdigit() says yes, int() says no
+        "1:" + "9" * 30,  # too big for a timedelta
+        "9" * 30 + ":240",  # too big for the alerts.id column
+    ],
+)
 def test_a_tampered_snooze_value_is_refused(scene: Scene, value: str) -> None:
     queued = scene.outbox_size()
     response = scene.snooze(value, "snooze-bad")
@@ -221,6 +235,13 @@ def test_a_tampered_snooze_value_is_refused(scene: Scene, value: str) -> None:
     assert scene.answer("snooze-bad")["text"] == "That snooze choice is not valid."
     assert scene.silences() == []
     assert scene.outbox_size() == queued
+
+
+def test_snoozing_an_alert_that_does_not_exist(scene: Scene) -> None:
+    response = scene.snooze("999999999:240", "snooze-gone")
+    assert response.status_code == 200
+    assert scene.answer("snooze-gone")["text"].startswith("That alert no longer exists")
+    assert scene.silences() == []
 
 
 def test_a_snooze_longer_than_a_week_is_refused(scene: Scene) -> None:

@@ -5,8 +5,10 @@ Serves Web API methods at `/api/<method>` and response URLs at `/response/<id>`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -50,6 +52,8 @@ class FakeSlack:
         self._requests: list[RecordedRequest] = []
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._ts = itertools.count(1)
+        self._names: dict[str, str] = {}
+        self._messages: dict[str, list[dict[str, Any]]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -136,9 +140,11 @@ class FakeSlack:
             }
         if request.method == "chat.postMessage":
             ts = self._next_ts()
+            channel = self.channel_id(str(body.get("channel")))
+            self._store(channel, ts, body)
             return {
                 "ok": True,
-                "channel": body.get("channel"),
+                "channel": channel,
                 "ts": ts,
                 "message": {
                     "type": "message",
@@ -152,12 +158,49 @@ class FakeSlack:
             return {"ok": True, "message_ts": self._next_ts()}
         if request.method in ("chat.update", "chat.delete"):
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        if request.method == "conversations.list":
+            with self._lock:
+                names = dict(self._names)
+            return {"ok": True, "channels": [{"id": i, "name": n} for n, i in names.items()],
+                    "response_metadata": {"next_cursor": ""}}
+        if request.method in ("conversations.history", "conversations.replies"):
+            return {"ok": True, "messages": self._history(request.method, body),
+                    "has_more": False}
         return {"ok": True}
+
+    # -- the channels' contents (for conversations.history / replies) ----------------------
+    def channel_id(self, channel: str) -> str:
+        """Slack answers with channel ids: `#name` gets a stable made-up one."""
+        if re.match(r"^[CGD][A-Z0-9]+$", channel):
+            return channel
+        name = channel.lstrip("#")
+        cid = "C" + hashlib.sha1(name.encode()).hexdigest()[:9].upper()
+        with self._lock:
+            self._names[name] = cid
+        return cid
+
+    def _store(self, channel: str, ts: str, body: dict[str, Any]) -> None:
+        message = {"ts": ts, "text": body.get("text", ""), "thread_ts": body.get("thread_ts"),
+                   "metadata": body.get("metadata")}
+        with self._lock:
+            self._messages.setdefault(channel, []).append(message)
+
+    def _history(self, method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        channel = self.channel_id(str(body.get("channel")))
+        oldest = float(body.get("oldest") or 0)
+        with self._lock:
+            stored = list(self._messages.get(channel, []))
+        if method == "conversations.replies":
+            stored = [m for m in stored if m["thread_ts"] == body.get("ts")]
+        else:
+            stored = [m for m in stored if not m["thread_ts"]]
+        return [{k: v for k, v in m.items() if v is not None} for m in reversed(stored)
+                if float(m["ts"]) >= oldest]
 
     def _next_ts(self) -> str:
         with self._lock:
             n = next(self._ts)
-        return f"{1767225600 + n}.{n:06d}"
+        return f"{int(time.time())}.{n:06d}"  # like Slack: the wall clock, unique per message
 
 
 def _parse(raw: bytes, content_type: str) -> dict[str, Any]:

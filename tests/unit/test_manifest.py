@@ -25,7 +25,16 @@ from tests.conftest import REPO_ROOT
 
 SCHEMA = Path(__file__).resolve().parent.parent / "fixtures" / "slack" / "manifest.schema.json"
 # The smallest set that works: /whoowns, receiving @mentions, posting answers.
-EXPECTED_BOT_SCOPES = {"commands", "app_mentions:read", "chat:write"}
+EXPECTED_BOT_SCOPES = {
+    "commands",
+    "app_mentions:read",
+    "chat:write",
+    # read-only, to find a message a crashed replica may have posted before posting it again
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+}
 
 
 @pytest.fixture(scope="module")

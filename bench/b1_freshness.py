@@ -1,0 +1,296 @@
+"""B1 freshness sweep: `demarc check` vs `dbt source freshness` vs a psycopg floor.
+
+For each size, creates that many PostgreSQL tables (own schema, indexed `updated_at`, dropped
+afterwards), the same tables as demarc contracts (age SLA, SQL probe) and as dbt sources
+(`loaded_at_field`), then times three whole processes with the same thread count:
+
+* `demarc check --registry … --threads N --json`
+* `dbt source freshness` (dbt-core 1.11 + dbt-postgres 1.11.0 in bench/.venv-dbt; skipped with
+  the reason when it is not installed; see bench/requirements-dbt.txt)
+* the floor: bench/b1_floor.py, the same `max(updated_at)` queries with plain psycopg
+
+and checks that every table's newest timestamp is identical across the three.
+Target: demarc ≥ 10× faster than dbt, and within 2× of the floor.
+
+    .venv/bin/python -m bench.b1_freshness                # 500 and 2,000 tables, 4 threads
+    .venv/bin/python -m bench.b1_freshness --tiny         # 20 tables, one run each (CI)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+
+from bench.common import (
+    BENCH,
+    PYTHON,
+    TEAMS_YAML,
+    Verdicts,
+    parser,
+    pg_url,
+    print_header,
+    ratio,
+    run_process,
+    write,
+)
+
+SCHEMA = "demarc_bench_b1"
+ROWS_PER_TABLE = 50
+BATCH = 250
+DBT_VENV = Path(os.environ.get("BENCH_DBT_VENV", BENCH / ".venv-dbt"))
+DEMARC = Path(PYTHON).with_name("demarc")
+
+
+def table_names(n: int) -> list[str]:
+    return [f"t{i:05d}" for i in range(n)]
+
+
+# ---------------------------------------------------------------------- the database
+def create_tables(url: str, names: list[str]) -> None:
+    """One schema, `names` tables of ROWS_PER_TABLE rows; every 10th is two days stale."""
+    drop_tables(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{SCHEMA}"')
+        for start in range(0, len(names), BATCH):  # a transaction per batch: lock table size
+            with conn.transaction():
+                for i, name in enumerate(names[start : start + BATCH], start):
+                    stale = "interval '2 days'" if i % 10 == 0 else "interval '0'"
+                    conn.execute(
+                        f'CREATE TABLE "{SCHEMA}"."{name}" '
+                        "(id serial PRIMARY KEY, updated_at timestamptz NOT NULL)"
+                    )
+                    conn.execute(
+                        f'INSERT INTO "{SCHEMA}"."{name}" (updated_at) '
+                        f"SELECT now() - {stale} - random() * interval '20 hours' "
+                        f"FROM generate_series(1, {ROWS_PER_TABLE})"
+                    )
+                    conn.execute(f'CREATE INDEX ON "{SCHEMA}"."{name}" (updated_at)')
+        conn.execute(f'ANALYZE "{SCHEMA}".t00000')
+
+
+def drop_tables(url: str) -> None:
+    """Drop the schema, its tables a batch at a time (one DROP SCHEMA … CASCADE of thousands
+    of tables would need more locks than max_locks_per_transaction allows)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (SCHEMA,)
+        ).fetchall()
+        names = [row[0] for row in found]
+        for start in range(0, len(names), BATCH):
+            batch = ", ".join(f'"{SCHEMA}"."{n}"' for n in names[start : start + BATCH])
+            conn.execute(f"DROP TABLE {batch} CASCADE")
+        conn.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+
+
+# ---------------------------------------------------------------------- demarc and dbt inputs
+def write_registry(root: Path, names: list[str]) -> None:
+    write(root / "teams.yaml", TEAMS_YAML)
+    for name in names:
+        write(
+            root / "contracts" / f"{name}.yaml",
+            f"data_source: bench_{name}\n"
+            "owner_team: data_engineering\n"
+            "consumer_teams: [mlops_churn]\n"
+            'freshness: {warn_after: "12 hours", error_after: "24 hours"}\n'
+            "probe: {sql: {connection: BENCH_PG_URL, "
+            f"table: {name}, schema: {SCHEMA}, timestamp_column: updated_at}}}}\n",
+        )
+
+
+def write_dbt_project(root: Path, names: list[str], url: str, threads: int) -> None:
+    parts = urlsplit(url)
+    write(root / "dbt_project.yml", "name: bench\nversion: '1.0'\nconfig-version: 2\n"
+          "profile: bench\n")
+    profile = {
+        "bench": {
+            "target": "pg",
+            "outputs": {
+                "pg": {
+                    "type": "postgres",
+                    "host": parts.hostname or "127.0.0.1",
+                    "port": parts.port or 5432,
+                    "user": unquote(parts.username or "postgres"),
+                    "password": unquote(parts.password or ""),
+                    "dbname": parts.path.lstrip("/") or "postgres",
+                    "schema": SCHEMA,
+                    "threads": threads,
+                }
+            },
+        }
+    }
+    write(root / "profiles.yml", json.dumps(profile, indent=2))  # JSON is YAML
+    tables = "".join(f"      - name: {name}\n" for name in names)
+    write(
+        root / "models" / "sources.yml",
+        "version: 2\n"
+        "sources:\n"
+        "  - name: bench\n"
+        f"    schema: {SCHEMA}\n"
+        "    loaded_at_field: updated_at\n"
+        "    freshness:\n"
+        "      warn_after: {count: 12, period: hour}\n"
+        "      error_after: {count: 24, period: hour}\n"
+        "    tables:\n" + tables,
+    )
+
+
+# ---------------------------------------------------------------------- the three runners
+def run_demarc(registry: Path, threads: int, url: str) -> tuple[float, dict[str, str | None]]:
+    env = {**os.environ, "BENCH_PG_URL": url}
+    argv = [str(DEMARC), "check", "--registry", str(registry), "--threads", str(threads),
+            "--json"]
+    took, out = run_process(argv, env=env)
+    stamps = {row["contract"].removeprefix("bench_"): row["last_update"]
+              for row in json.loads(out)}
+    errors = [row for row in json.loads(out) if row["state"] == "check_failed"]
+    if errors:
+        raise RuntimeError(f"demarc check failed for {len(errors)} contracts: {errors[:3]}")
+    return took, stamps
+
+
+def run_floor(names: list[str], threads: int, url: str) -> tuple[float, dict[str, str | None]]:
+    argv = [PYTHON, str(BENCH / "b1_floor.py"), url, SCHEMA, str(threads), *names]
+    took, out = run_process(argv)
+    return took, json.loads(out)
+
+
+def dbt_missing() -> str | None:
+    if not (DBT_VENV / "bin" / "dbt").exists():
+        return (
+            f"dbt is not installed at {DBT_VENV} (python3 -m venv bench/.venv-dbt && "
+            "bench/.venv-dbt/bin/pip install -r bench/requirements-dbt.txt)"
+        )
+    return None
+
+
+def run_dbt(project: Path) -> tuple[float, dict[str, str | None]]:
+    env = {
+        **os.environ,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+        "DBT_PRINTER_WIDTH": "120",
+    }
+    argv = [str(DBT_VENV / "bin" / "dbt"), "source", "freshness", "--project-dir",
+            str(project), "--profiles-dir", str(project)]
+    took, _ = run_process(argv, env=env, cwd=project)
+    data = json.loads((project / "target" / "sources.json").read_text())
+    stamps: dict[str, str | None] = {}
+    for result in data["results"]:
+        name = result["unique_id"].rsplit(".", 1)[-1]
+        stamps[name] = result.get("max_loaded_at")
+    return took, stamps
+
+
+def same_instant(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return datetime.fromisoformat(a) == datetime.fromisoformat(b)
+
+
+def mismatches(names: list[str], ref: dict[str, str | None],
+               other: dict[str, str | None]) -> list[str]:
+    return [
+        f"{n}: {ref.get(n)} vs {other.get(n)}"
+        for n in names
+        if n not in other or not same_instant(ref.get(n), other.get(n))
+    ]
+
+
+# ---------------------------------------------------------------------- one size
+def bench_size(n: int, threads: int, repeat: int, dbt_repeat: int, verdicts: Verdicts,
+               skip_dbt: str | None) -> dict[str, object]:
+    url = pg_url()
+    names = table_names(n)
+    print(f"-- {n} tables, {threads} threads")
+    sys.stdout.flush()
+    with tempfile.TemporaryDirectory(prefix="demarc-b1-") as tmp:
+        root = Path(tmp)
+        create_tables(url, names)
+        try:
+            write_registry(root / "registry", names)
+            write_dbt_project(root / "dbt", names, url, threads)
+            run_floor(names, threads, url)  # warm PostgreSQL's caches; not counted
+            floor_t, floor = min(
+                (run_floor(names, threads, url) for _ in range(repeat)), key=lambda r: r[0]
+            )
+            demarc_t, demarc = min(
+                (run_demarc(root / "registry", threads, url) for _ in range(repeat)),
+                key=lambda r: r[0],
+            )
+            dbt_t: float | None = None
+            dbt: dict[str, str | None] = {}
+            if skip_dbt is None:
+                dbt_t, dbt = min((run_dbt(root / "dbt") for _ in range(dbt_repeat)),
+                                 key=lambda r: r[0])
+        finally:
+            drop_tables(url)
+            shutil.rmtree(root / "dbt" / "target", ignore_errors=True)
+    print(f"   floor (psycopg, {threads} threads)  {floor_t:8.3f} s   best of {repeat}")
+    print(f"   demarc check                  {demarc_t:8.3f} s   best of {repeat}")
+    if dbt_t is not None:
+        print(f"   dbt source freshness          {dbt_t:8.3f} s   best of {dbt_repeat}")
+    else:
+        print(f"   dbt source freshness          skipped: {skip_dbt}")
+    bad = mismatches(names, floor, demarc)
+    print(f"   timestamps demarc vs floor: {n - len(bad)}/{n} identical"
+          + (f"; mismatches: {bad[:5]}" if bad else ""))
+    verdicts.check(f"{n} tables: demarc timestamps identical to the floor's", not bad)
+    vs_floor = ratio(demarc_t, floor_t)
+    print(f"   demarc / floor = {vs_floor:.2f}×  (target ≤ 2×)")
+    verdicts.check(f"{n} tables: demarc within 2× of the floor ({vs_floor:.2f}×)",
+                   vs_floor <= 2.0)
+    result: dict[str, object] = {"tables": n, "threads": threads, "floor_s": floor_t,
+                                 "demarc_s": demarc_t, "demarc_vs_floor": vs_floor}
+    if dbt_t is not None:
+        bad_dbt = mismatches(names, floor, dbt)
+        print(f"   timestamps dbt vs floor: {n - len(bad_dbt)}/{n} identical"
+              + (f"; mismatches: {bad_dbt[:5]}" if bad_dbt else ""))
+        verdicts.check(f"{n} tables: dbt timestamps identical to demarc's and the floor's",
+                       not bad_dbt and not bad)
+        speedup = ratio(dbt_t, demarc_t)
+        print(f"   dbt / demarc = {speedup:.1f}×  (target ≥ 10×)")
+        verdicts.check(f"{n} tables: demarc ≥ 10× faster than dbt ({speedup:.1f}×)",
+                       speedup >= 10.0)
+        result.update(dbt_s=dbt_t, dbt_vs_demarc=speedup)
+    else:
+        verdicts.check(f"{n} tables: demarc vs dbt (skipped: {skip_dbt})", None)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--tables", type=int, nargs="+", default=[500, 2000])
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--repeat", type=int, default=3, help="runs of demarc and the floor (best)")
+    p.add_argument("--dbt-repeat", type=int, default=2, help="runs of dbt (best)")
+    p.add_argument("--no-dbt", action="store_true", help="skip dbt even if it is installed")
+    args = p.parse_args(argv)
+    if args.tiny:
+        args.tables, args.repeat, args.dbt_repeat = [20], 1, 1
+    skip = "--no-dbt given" if args.no_dbt else dbt_missing()
+    print_header("B1 freshness sweep: demarc check vs dbt source freshness vs psycopg floor",
+                 ["demarc", "sqlalchemy", "psycopg", "PyYAML"])
+    if skip is None:
+        _, version = run_process([str(DBT_VENV / "bin" / "dbt"), "--version"], check=False)
+        print("   dbt: " + " ".join(line.strip() for line in version.splitlines()
+                                    if "installed" in line or "postgres:" in line))
+    else:
+        print(f"   dbt part skipped: {skip}")
+    verdicts = Verdicts()
+    results = [bench_size(n, args.threads, args.repeat, args.dbt_repeat, verdicts, skip)
+               for n in args.tables]
+    print("RESULTS " + json.dumps(results))
+    verdicts.print_summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

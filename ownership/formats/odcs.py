@@ -1,0 +1,368 @@
+"""Open Data Contract Standard v3.0 to v3.2 (bitol-io), read into demarc's `Contract`.
+
+The document is checked against the ODCS JSON Schema shipped by the `open-data-contract-standard`
+package (problems have code `format-schema`, warnings in lenient mode), then the fields demarc
+uses are read with positions; docs/formats.md has the mapping table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import time, timedelta
+from functools import lru_cache
+from typing import Any
+
+from ownership.errors import InvalidValue
+from ownership.formats.common import (
+    Extension,
+    FormatResult,
+    Imported,
+    duration,
+    read_extension,
+    schema_problems,
+    slug,
+    to_json,
+)
+from ownership.model import AgeSla, ChangePolicy, Column, Contract, DeadlineSla, SourceRef, SqlProbe
+from ownership.read.fields import IDENTIFIER, SLACK_CHANNEL, Collector
+from ownership.timeparse import parse_update_time
+from ownership.yamlsafe import YList, YMap
+
+SUPPORTED = re.compile(r"^v3\.[0-2]\.\d+$")
+DEFAULT_CONNECTION = "ODCS_WAREHOUSE_URL"
+EXTENSION_PROPERTY = "demarc"
+_TIME = re.compile(
+    r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:(Z|UTC)|([+-])(\d{2}):?(\d{2}))?$", re.IGNORECASE
+)
+_SLACK_URL = re.compile(r"slack\.com/(?:archives|messages)/([CG][A-Z0-9]{2,})")
+_HOUR, _DAY = timedelta(hours=1), timedelta(days=1)
+
+
+def is_odcs(doc: YMap) -> bool:
+    api = doc.get("apiVersion")
+    return "apiVersion" in doc and not (isinstance(api, str) and api.startswith("backstage.io/"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    from importlib.resources import files
+
+    from jsonschema import Draft201909Validator
+
+    text = (files("open_data_contract_standard") / "schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    _require_if_keys(schema)
+    return Draft201909Validator(schema)
+
+
+def _require_if_keys(node: Any) -> None:
+    """Fix the schema's `if: {properties: {logicalType: {const: map}}}` conditions, which also
+    hold when logicalType is absent (JSON Schema's vacuous truth): the 3.2.0 schema then asks
+    every property without a logicalType for a `map`. An `if` on a key's value now needs the key.
+    """
+    if isinstance(node, dict):
+        cond = node.get("if")
+        if isinstance(cond, dict):
+            for part in [cond, *cond.get("anyOf", [])]:
+                if "required" not in part and isinstance(part.get("properties"), dict):
+                    part["required"] = sorted(part["properties"])
+        for value in node.values():
+            _require_if_keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            _require_if_keys(value)
+
+
+def read_odcs(c: Collector, doc: YMap) -> FormatResult:
+    out = FormatResult()
+    api = doc.get("apiVersion")
+    if not isinstance(api, str) or not SUPPORTED.match(api.strip()):
+        hint = (
+            " (ODCS v2 has another layout: convert it to v3)" if str(api).startswith("v2") else ""
+        )
+        c.error(
+            doc.value_at("apiVersion"),
+            f"apiVersion {api!r} is not one demarc reads: ODCS v3.0.x to v3.2.x{hint}",
+            "unsupported-format",
+        )
+        return out
+    validator = _validator()
+    schema_problems(c, doc, validator.iter_errors(to_json(doc)), "ODCS", validator.schema)
+    if doc.get("kind", "DataContract") != "DataContract":
+        return out  # the schema check said why
+    objects = [(o, at) for o, at in c.items(doc.get("schema"), doc.value_at("schema"), "schema")]
+    objects = [
+        (o, at) for o, at in objects if isinstance(o, YMap) and isinstance(o.get("name"), str)
+    ]
+    name = next(
+        (
+            v
+            for v in (doc.get("name"), doc.get("dataProduct"), *(o["name"] for o, _ in objects))
+            if isinstance(v, str) and v.strip()
+        ),
+        doc.get("id"),
+    )
+    contract_id = slug(str(name)) if name is not None else ""
+    if not IDENTIFIER.match(contract_id):
+        c.error(doc.where, "an ODCS contract needs a name (or dataProduct or id)", "missing-field")
+        return out
+    what = f"contract '{contract_id}'"
+    ext = _extension(c, doc, what)
+    team_name, team_at, members = _team(c, doc, what)
+    alert, change, contacts = _support(c, doc, what)
+    sla, age, element = _sla(c, doc, what)
+    table, column_name, columns = _schema(c, objects, element, what)
+    probe = None
+    if element and table and (sla or age):
+        probe = SqlProbe(
+            ext.connection or DEFAULT_CONNECTION, table, column_name or element, _server_schema(doc)
+        )
+    owner = ext.owner_team or team_name or ""
+    contract = Contract(
+        id=contract_id,
+        asset=contract_id,
+        owner_team=owner,
+        consumer_teams=ext.consumer_teams,
+        sla=sla,
+        freshness=age,
+        schema=columns,
+        change_policy=ChangePolicy(
+            notice_days=ext.notice_days, channel=ext.change_channel or change
+        ),
+        contacts=tuple(contacts),
+        probe=probe,
+        alert_channel=ext.alert_channel or alert,
+        source=doc.where,
+        format="odcs",
+        description=_description(doc),
+        asset_kind=ext.asset_kind,
+    )
+    owner_at = ext.owner_at if ext.owner_team else team_at
+    out.contracts.append(
+        Imported(contract, owner_at or doc.where, ext.consumers_at or doc.where, members)
+    )
+    return out
+
+
+def _extension(c: Collector, doc: YMap, what: str) -> Extension:
+    props = doc.get("customProperties")
+    for item, _ in c.items(props, doc.value_at("customProperties"), "customProperties"):
+        if isinstance(item, YMap) and item.get("property") == EXTENSION_PROPERTY:
+            return read_extension(
+                c, item.get("value"), item.value_at("value"), f"{what} customProperties demarc"
+            )
+    return Extension()
+
+
+def _description(doc: YMap) -> str:
+    raw = doc.get("description")
+    if isinstance(raw, dict):
+        raw = raw.get("purpose")
+    return raw.strip() if isinstance(raw, str) else ""
+
+
+def _team(
+    c: Collector, doc: YMap, what: str
+) -> tuple[str | None, SourceRef | None, tuple[str, ...]]:
+    """The team's name (object shape) and its current members, owners first."""
+    raw = doc.get("team")
+    name, at, members = None, None, None
+    if isinstance(raw, YMap):
+        for key in ("id", "name"):
+            if isinstance(raw.get(key), str) and raw[key].strip():
+                name, at = raw[key].strip(), raw.value_at(key)
+        members = raw.get("members")
+        where = raw.value_at("members")
+    elif isinstance(raw, YList):  # deprecated (v3.0) shape: a list of members
+        members, where = raw, doc.value_at("team")
+    else:
+        return None, None, ()
+    current: list[tuple[bool, str]] = []
+    for item, _ in c.items(members, where, f"{what} team members"):
+        if not isinstance(item, YMap):
+            continue  # the schema check reports it
+        person = item.get("username") or item.get("name")
+        if not isinstance(person, str) or not person.strip():
+            continue  # the schema check reports it
+        if item.get("dateOut") is None:
+            role = str(item.get("role") or "").lower()
+            current.append(("owner" not in role, person.strip()))
+    return name, at, tuple(p for _, p in sorted(current, key=lambda x: x[0]))
+
+
+def _support(
+    c: Collector, doc: YMap, what: str
+) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    alert = change = None
+    contacts: list[tuple[str, str]] = []
+    for item, _ in c.items(doc.get("support"), doc.value_at("support"), f"{what} support"):
+        if not isinstance(item, YMap):
+            continue
+        name, url = item.get("channel"), item.get("url")
+        tool = str(item.get("tool") or "").strip().lower()
+        shown = name if isinstance(name, str) else url
+        if isinstance(shown, str):
+            contacts.append((tool or "support", shown))
+        slack_id = _SLACK_URL.search(url) if isinstance(url, str) else None
+        is_slack = tool == "slack" or slack_id is not None
+        if not is_slack:
+            continue
+        channel = slack_id.group(1) if slack_id else None
+        if channel is None and isinstance(name, str):
+            channel = name.strip() if name.strip().startswith("#") else "#" + name.strip()
+            if not SLACK_CHANNEL.match(channel):
+                c.error(
+                    item.value_at("channel"),
+                    f"{what} support: Slack channel {name!r} is not a valid channel name "
+                    '(e.g. "#data-eng-oncall")',
+                    "bad-value",
+                )
+                continue
+        if channel is None:
+            continue
+        if str(item.get("scope") or "").lower() == "announcements":
+            change = change or channel
+        else:
+            alert = alert or channel
+    return alert, change, contacts
+
+
+# ---------------------------------------------------------------------- SLA
+def _sla(
+    c: Collector, doc: YMap, what: str
+) -> tuple[DeadlineSla | None, AgeSla | None, str | None]:
+    """Deadline from timeOfAvailability / frequency / schedule; age from freshness / latency."""
+    ages: dict[str, timedelta] = {}
+    period: timedelta | None = None
+    times: list[tuple[time, str, SourceRef]] = []
+    cron: str | None = None
+    elements: dict[str, str] = {}
+    for item, _ in c.items(doc.get("slaProperties"), doc.value_at("slaProperties"), what):
+        if not isinstance(item, YMap) or not isinstance(item.get("property"), str):
+            continue
+        prop = item["property"].strip()
+        key = prop.lower()
+        if key not in ("latency", "freshness", "frequency", "timeofavailability"):
+            continue  # retention, generalAvailability …: nothing demarc checks
+        ctx = f"{what} slaProperties {prop}"
+        if isinstance(item.get("element"), str) and item["element"].strip():
+            elements.setdefault(key, item["element"].split(",")[0].strip())
+        schedule = item.get("schedule")
+        scheduler = str(item.get("scheduler") or "cron").lower()
+        if isinstance(schedule, str) and scheduler == "cron" and key != "latency":
+            from croniter import croniter
+
+            if croniter.is_valid(schedule) and len(schedule.split()) == 5:
+                cron = cron or schedule.strip()
+            else:
+                c.error(
+                    item.value_at("schedule"),
+                    f"{ctx}: '{schedule}' is not a valid cron",
+                    "bad-value",
+                )
+        if key == "timeofavailability":
+            parsed = c.parsed(item, "value", ctx, _availability, required=True)
+            if parsed is not None:
+                times.append((parsed[0], parsed[1], item.value_at("value")))
+            continue
+        unit = item.get("unit")
+        span = c.parsed(item, "value", ctx, lambda v: duration(v, unit))  # noqa: B023
+        if span is None:
+            continue
+        if key == "frequency":
+            period = span
+        else:
+            ages.setdefault(key, span)
+    if isinstance(doc.get("slaDefaultElement"), str):
+        elements.setdefault("default", doc["slaDefaultElement"].split(",")[0].strip())
+    order = ("freshness", "latency", "timeofavailability", "frequency", "default")
+    element = next((elements[k] for k in order if k in elements), None)
+    deadline = _deadline(period, times, cron)
+    limit = ages.get("freshness") or ages.get("latency")
+    if limit is None and deadline is None and period is not None:
+        limit = period  # "daily" with no time of day: an update older than a day is late
+    age = AgeSla(None, limit) if limit is not None else None
+    return deadline, age, element
+
+
+def _deadline(
+    period: timedelta | None, times: list[tuple[time, str, SourceRef]], cron: str | None
+) -> DeadlineSla | None:
+    if cron is not None:
+        return DeadlineSla("cron", times[0][1] if times else "UTC", timedelta(0), cron=cron)
+    if not times:
+        return None
+    # Several times of availability (one per driver): demarc checks the earliest promise.
+    at, tz, _ = min(times, key=lambda t: (t[1] != "UTC", t[0]))
+    if period in (None, _DAY):
+        return DeadlineSla("daily", tz, timedelta(0), at)
+    if period == _HOUR:
+        return DeadlineSla("hourly", tz, timedelta(0), time(0, at.minute, at.second))
+    return None  # weekly or odd periods: no fixed weekday to be due on; the age SLA applies
+
+
+def _availability(value: Any) -> tuple[time, str]:
+    """ "09:00-08:00" (an offset: read as UTC), "09:00Z", "06:00 Europe/Berlin" -> (time, zone)."""
+    if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads 9:00 as 540
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    if not isinstance(value, str):
+        raise InvalidValue(f'expected a time of day such as "09:00-08:00", got {value!r}')
+    match = _TIME.match(value.strip())
+    if match:
+        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise InvalidValue(f"impossible time {value!r}")
+        offset = 0
+        if match[5]:
+            offset = (int(match[6]) * 60 + int(match[7])) * (1 if match[5] == "+" else -1)
+        minutes = (hour * 60 + minute - offset) % (24 * 60)
+        return time(minutes // 60, minutes % 60, second), "UTC"
+    weekday, at, tz = parse_update_time(value, "UTC")
+    if weekday is not None:
+        raise InvalidValue(f"{value!r}: a weekday is not supported in timeOfAvailability")
+    return at, tz
+
+
+# ---------------------------------------------------------------------- schema
+def _schema(
+    c: Collector, objects: list[tuple[YMap, SourceRef]], element: str | None, what: str
+) -> tuple[str | None, str | None, tuple[Column, ...]]:
+    """(physical table, physical timestamp column, columns); the element's table is primary."""
+    table_ref, column_ref = None, element
+    if element and "." in element:
+        table_ref, column_ref = element.rsplit(".", 1)
+    matched = next((o for o, _ in objects if table_ref in (o["name"], o.get("physicalName"))), None)
+    primary = matched or (objects[0][0] if objects else None)
+    columns: list[Column] = []
+    physical_column = None
+    for obj, _ in sorted(objects, key=lambda o: o[0] is not primary):
+        prefix = "" if obj is primary else f"{obj['name']}."
+        for prop, _ in c.items(obj.get("properties"), obj.value_at("properties"), what):
+            if not isinstance(prop, YMap) or not isinstance(prop.get("name"), str):
+                continue
+            kind = prop.get("physicalType") or prop.get("logicalType") or ""
+            if obj is primary and prop["name"] == column_ref and (matched or not table_ref):
+                physical_column = str(prop.get("physicalName") or prop["name"])
+            columns.append(
+                Column(
+                    name=prefix + prop["name"],
+                    type=str(kind),
+                    required=prop.get("required") is True,
+                    description=str(prop.get("description") or ""),
+                )
+            )
+    table = table_ref.split(".")[-1] if table_ref else None
+    if matched is not None or (primary is not None and table_ref is None):
+        assert primary is not None
+        table = str(primary.get("physicalName") or primary["name"])
+    return table, physical_column or column_ref, tuple(columns)
+
+
+def _server_schema(doc: YMap) -> str | None:
+    servers = doc.get("servers")
+    if isinstance(servers, list):
+        for server in servers:
+            if isinstance(server, dict) and isinstance(server.get("schema"), str):
+                return str(server["schema"])
+    return None
