@@ -4,8 +4,8 @@ Responders (their on-call is tagged): the R teams of the asset; the R teams of e
 late upstream asset; and the R teams of the `production_incident` activity when the registry
 has it (the lecture's "production incident: R for both teams"), so Data Engineering is tagged
 on an MLOps asset's incident even when nothing upstream is late. A discipline key in that row
-means the asset's owner when it is of that discipline, else the teams of that discipline that
-own something in the asset's lineage (never every team of the company).
+means the asset's owner when it is of that discipline, else the teams of that discipline with a
+stake in the asset: its contract's consumers and the owners of its lineage (never every team).
 
 The Accountable is named, and tagged only on escalation. Consulted teams are mentioned in the
 thread. Informed teams get a one-line notice, without any ping, in their own channel.
@@ -228,8 +228,12 @@ def _incident_row(registry: Registry, asset: Asset, owner: str | None) -> Roles:
 
 
 def _lineage_teams(registry: Registry, asset: Asset) -> set[str]:
-    """Teams with a role on the asset, or owning (R/A) anything up- or downstream of it."""
-    teams = set(asset_roles(registry, asset))
+    """Teams with a stake: the owner, contract consumers, and the owners (R/A) of anything up-
+    or downstream. Not a whole discipline Informed by a matrix row (e.g. "mlops: I" on ingestion
+    would otherwise make every MLOps team a responder for every source)."""
+    teams = {asset_owner(registry, asset) or ""}
+    contract = registry.contract_for(asset.id)
+    teams.update(contract.consumer_teams if contract else ())
     for direction in ("up", "down"):
         for other, _ in walk(registry, asset.id, direction):
             for team_id, held in asset_roles(registry, registry.assets[other]).items():
