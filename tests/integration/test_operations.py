@@ -1,0 +1,165 @@
+"""Operating demarc: health, metrics, registry reload, replica guard, logs without secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.coordination import LeaseKeeper, SingleReplicaOnly, register_replica
+from bot.db.models import OutboxMessage
+from bot.logs import JsonFormatter, context_id, scrub
+from bot.metrics import Metrics
+from bot.registry_holder import RegistryHolder
+from bot.reload import Reloader
+from bot.runtime import Services, build_services
+from tests.conftest import EXAMPLE_REGISTRY
+from tests.fakes.fake_slack import FakeSlack
+
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def registry_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(EXAMPLE_REGISTRY, tmp_path / "registry"))
+
+
+@pytest.fixture
+def services(database_url: str, registry_copy: Path) -> Iterator[Services]:
+    with FakeSlack() as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
+        built = build_services(RegistryHolder.from_path(registry_copy), database_url, client,
+                               environ={}, clock=lambda: NOW)
+        yield built
+        built.prober.close()
+        built.engine.dispose()
+
+
+def test_reload_applies_good_changes_and_keeps_the_last_good_registry(
+    services: Services, registry_copy: Path
+) -> None:
+    changes: list[int] = []
+    reloader = Reloader(services.holder, services.engine, lambda: NOW, "#demarc-admin",
+                        on_change=lambda: changes.append(1))
+    assert not reloader.changed()
+    (registry_copy / "extra.yaml").write_text(
+        "assets:\n  - {id: new_table, kind: table, owner: data_engineering, "
+        "runbook: 'https://x'}\n")
+    assert reloader.changed()
+    reloader.reload("test")
+    assert "new_table" in services.holder.registry.assets
+    assert changes == [1]
+
+    (registry_copy / "broken.yaml").write_text("assets:\n  - {id: x, kind: table, owner: nobody}\n")
+    problems = reloader.reload("files changed")
+    assert any("'nobody' is not a team" in p.message for p in problems)
+    assert "new_table" in services.holder.registry.assets  # still the last good one
+    assert "x" not in services.holder.registry.assets
+    reloader.reload("files changed")  # the same failure again: reported once
+    with Session(services.engine) as session:
+        messages = session.scalars(select(OutboxMessage)).all()
+    assert len(messages) == 1
+    assert messages[0].channel == "#demarc-admin"
+    text = json.loads(messages[0].payload)["text"]
+    assert "broken.yaml:2:5" in text
+    assert "keeps running the last good registry" in text
+    assert changes == [1]
+
+
+def test_metrics_read_the_shared_database(services: Services) -> None:
+    services.freshness.check()
+    body = Metrics(services.engine, lambda: NOW).render().decode()
+    assert 'demarc_contracts{state="check_failed"} 4.0' in body  # no warehouse in this test
+    assert 'demarc_checks_total{state="check_failed"} 4.0' in body
+    assert "demarc_outbox_depth 0.0" in body
+    assert "demarc_http_request_duration_seconds" in body
+
+
+def test_health_reports_each_part_and_503_when_the_database_is_gone(
+    services: Services, tmp_path: Path
+) -> None:
+    from bot.app import create_app
+    from bot.db.engine import make_engine
+    from bot.settings import Settings
+    from bot.web import WebApp
+
+    health = services.healthy()
+    assert health["status"] == "ok"
+    assert health["checks"]["database"] == "ok"  # type: ignore[index]
+    good = services.engine
+    services.engine = make_engine(
+        f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.sqlite3'}"
+        if good.dialect.name == "sqlite" else
+        "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2")
+    try:
+        health = services.healthy()
+        assert health["status"] == "unhealthy"
+        assert str(health["checks"]["database"]).startswith("unreachable")  # type: ignore[index]
+        app = create_app(Settings(slack_bot_token="xoxb-t", slack_signing_secret="s"),
+                         services.holder)
+        statuses: list[str] = []
+        body = WebApp(app, health=services.healthy)(
+            {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
+            lambda status, headers: statuses.append(status))  # type: ignore[arg-type,return-value]
+        assert statuses == ["503 Service Unavailable"]
+        assert b"unreachable" in b"".join(body)
+    finally:
+        services.engine.dispose()
+        services.engine = good
+
+
+def test_a_second_replica_on_sqlite_is_refused(tmp_path: Path) -> None:
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    register_replica(engine, "first", NOW)
+    with pytest.raises(SingleReplicaOnly, match="use PostgreSQL"):
+        register_replica(engine, "second", NOW + timedelta(seconds=5))
+    # A replica whose heartbeat stopped long ago is dead: a new one may start.
+    register_replica(engine, "third", NOW + timedelta(minutes=5))
+    engine.dispose()
+
+
+def test_lease_has_one_holder_and_fences_a_takeover(database_url: str) -> None:
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    a = LeaseKeeper(engine, "outbox", "replica-a", ttl=timedelta(seconds=20))
+    b = LeaseKeeper(engine, "outbox", "replica-b", ttl=timedelta(seconds=20))
+    token = a.acquire(NOW)
+    assert token is not None
+    assert b.acquire(NOW + timedelta(seconds=5)) is None
+    assert a.acquire(NOW + timedelta(seconds=10)) == token  # renewal keeps the token
+    taken = b.acquire(NOW + timedelta(seconds=31))  # a stopped renewing: b takes over
+    assert taken == token + 1
+    assert a.acquire(NOW + timedelta(seconds=32)) is None
+    engine.dispose()
+
+
+def test_log_lines_are_json_with_the_request_id_and_no_secrets() -> None:
+    record = logging.LogRecord("demarc", logging.ERROR, __file__, 1,
+                               "posting with xoxb-1234-5678-abcdef to "
+                               "postgresql://demarc:hunter2@db/demarc failed", None, None)
+    token = context_id.set("req-42")
+    try:
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        context_id.reset(token)
+    assert line["id"] == "req-42"
+    assert "hunter2" not in line["message"]
+    assert "xoxb-1234" not in line["message"]
+    assert "postgresql://demarc:***@db/demarc" in line["message"]
+    assert scrub("password=abc token: xyz") == "password=*** token: ***"
