@@ -1,0 +1,100 @@
+"""`/demarc reload` through Bolt's endpoint: admins reload, a broken registry is kept out."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from slack_sdk import WebClient
+
+from bot.app import create_app
+from bot.registry_holder import RegistryHolder
+from bot.reload import Reloader
+from bot.runtime import Services, build_services
+from bot.settings import Settings
+from bot.web import EVENTS_PATH
+from tests.conftest import EXAMPLE_REGISTRY
+from tests.e2e.conftest import NOW, SIGNING_SECRET, serving
+from tests.fakes.fake_slack import FakeSlack, wait_for
+from tests.fakes.signing import FakeSlackSender, command_body
+
+ADMIN = "U0ADMIN001"
+STRANGER = "U0STRANGER"
+
+
+@dataclass
+class World:
+    registry: Path
+    services: Services
+    sender: FakeSlackSender
+    slack: FakeSlack
+
+    def reload(self, user: str, response_id: str) -> httpx.Response:
+        body = command_body("reload", command="/demarc", user_id=user,
+                            response_url=self.slack.response_url(response_id))
+        return self.sender.post(body, "application/x-www-form-urlencoded")
+
+
+@pytest.fixture
+def world(slack: FakeSlack, tmp_path: Path) -> Iterator[World]:
+    registry = Path(shutil.copytree(EXAMPLE_REGISTRY, tmp_path / "registry"))
+    settings = Settings.from_env({
+        "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DEMARC_REGISTRY": str(registry), "DEMARC_SLACK_API_URL": slack.base_url,
+        "DEMARC_ADMINS": ADMIN,
+    })
+    holder = RegistryHolder.from_path(registry)
+    client = WebClient(token="xoxb-e2e", base_url=slack.base_url, retry_handlers=[])
+    services = build_services(holder, f"sqlite:///{tmp_path / 'db.sqlite3'}", client,
+                              environ={}, clock=lambda: NOW)
+    services.admins = settings.admins
+    services.reloader = Reloader(holder, services.engine, lambda: NOW, "#demarc-admin")
+    app = create_app(settings, holder, clock=lambda: NOW, services=services)
+    try:
+        with serving(app) as url, httpx.Client(timeout=10) as http:
+            sender = FakeSlackSender(http, url + EVENTS_PATH, SIGNING_SECRET,
+                                     response_url=slack.response_url)
+            yield World(registry, services, sender, slack)
+    finally:
+        services.prober.close()
+        services.engine.dispose()
+
+
+def final_text(slack: FakeSlack, response_id: str) -> str:
+    wait_for(lambda: slack.responses(response_id), message="a response")
+    return str(slack.responses(response_id)[-1].body["text"])
+
+
+def test_admin_reloads_and_the_new_asset_answers(world: World) -> None:
+    (world.registry / "more.yaml").write_text(
+        "assets:\n  - {id: fresh_table, kind: table, owner: data_engineering, "
+        "runbook: 'https://x'}\n")
+    response = world.reload(ADMIN, "r1")
+    assert response.status_code == 200
+    assert "Reloading" in response.text
+    assert "Registry reloaded: 4 teams, 15 assets" in final_text(world.slack, "r1")
+    assert "fresh_table" in world.services.holder.registry.assets
+
+
+def test_a_broken_registry_is_refused_with_file_and_line(world: World) -> None:
+    (world.registry / "typo.yaml").write_text(
+        "assets:\n  - id: a1\n    kind: table\n    ownr: data_engineering\n")
+    world.reload(ADMIN, "r2")
+    text = final_text(world.slack, "r2")
+    assert "Reload failed with 1 error(s)" in text
+    assert "typo.yaml:4:5" in text
+    assert "did you mean 'owner'" in text
+    assert "a1" not in world.services.holder.registry.assets  # the last good one runs on
+
+
+def test_strangers_cannot_reload(world: World) -> None:
+    (world.registry / "more.yaml").write_text("assets:\n  - {id: t2, kind: table}\n")
+    response = world.reload(STRANGER, "r3")
+    assert response.status_code == 200
+    assert "Only demarc admins" in response.text
+    assert "t2" not in world.services.holder.registry.assets
+    assert world.slack.responses("r3") == []
