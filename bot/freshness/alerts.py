@@ -299,3 +299,47 @@ def recovers(alert: Alert, evaluation: Evaluation) -> bool:
 
 def _seconds(delta: timedelta | None) -> int | None:
     return int(delta.total_seconds()) if delta is not None else None
+
+
+def cause_settled(cause: Alert | None, now: datetime, grace: timedelta) -> bool:
+    """The upstream recovered a while ago (time for this pipeline to rerun), or vanished."""
+    if cause is None:
+        return True
+    recovered = _maybe(cause.recovered_at)
+    return cause.status != "open" and recovered is not None and now - recovered >= grace
+
+
+def promote(
+    session: Session,
+    registry: Registry,
+    contract: Contract,
+    alert: Alert,
+    cause: Alert | None,
+    now: datetime,
+) -> str:
+    """Still late after its upstream recovered: now it is this contract's own problem, so it
+    gets its own root in its own channel (and the upstream thread hears about it)."""
+    channel = alert_channel(registry, contract)
+    if cause is not None:
+        reply(
+            session,
+            cause,
+            f"{code(contract.id)} is still late after this recovered; "
+            f"its owner {escape(contract.owner_team)} has been alerted.",
+            now,
+        )
+    alert.caused_by_alert_id = None
+    if not channel:
+        alert.status = "undeliverable"
+        return "late, but the owner team has no on-call channel"
+    alert.channel = channel
+    post_root(session, build_view(registry, contract, alert, now), alert, now)
+    upstream = cause.contract_id if cause is not None else "its upstream"
+    reply(
+        session,
+        alert,
+        f"This was waiting on {code(upstream)}, which recovered; "
+        f"{code(contract.id)} is still late.",
+        now,
+    )
+    return "alert opened (upstream recovered)"

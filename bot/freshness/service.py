@@ -198,6 +198,10 @@ class FreshnessService:
                 return f"silenced until {silenced.until:%Y-%m-%d %H:%M} UTC"
             return A.open_late_alert(session, registry, contract, key, evaluation, now)
         if existing.status == "open":
+            if existing.caused_by_alert_id is not None and silenced is None:
+                cause = session.get(Alert, existing.caused_by_alert_id)
+                if A.cause_settled(cause, now, self.timing.recheck):
+                    return A.promote(session, registry, contract, existing, cause, now)
             A.refresh_alert(session, registry, contract, existing, evaluation, now, silenced)
             return "still late"
         return None

@@ -236,6 +236,27 @@ def test_downstream_late_because_of_upstream_joins_its_alert(world: World) -> No
     assert alerts["churn_features"].caused_by_alert_id == alerts["customer_master_db"].id
 
 
+def test_downstream_still_late_after_upstream_recovered_gets_its_own_root(
+    world: World,
+) -> None:
+    world.load("customers", datetime(2026, 11, 23, 1, 50, tzinfo=UTC))
+    world.load("churn_features", datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    world.clock.now = datetime(2026, 11, 25, 4, 31, tzinfo=UTC)
+    world.sweep()
+    world.load("customers", datetime(2026, 11, 25, 4, 40, tzinfo=UTC))
+    world.clock.now = datetime(2026, 11, 25, 4, 41, tzinfo=UTC)
+    world.sweep()  # upstream recovered; downstream gets time to rerun its pipeline
+    assert world.posts("#mlops-churn-oncall") == []
+    world.clock.now = datetime(2026, 11, 25, 4, 55, tzinfo=UTC)
+    world.sweep()
+    [own] = [b for b in world.posts("#mlops-churn-oncall") if "thread_ts" not in b]
+    assert own["text"].startswith("churn_features is late")
+    assert "<@U0DANAKOW>" in blocks_text(own)  # the MLOps on-call is tagged now
+    world.clock.advance(minutes=10)
+    world.sweep()  # and only once
+    assert len([b for b in world.posts("#mlops-churn-oncall") if "thread_ts" not in b]) == 1
+
+
 def test_failed_probes_are_never_late_and_alert_once_after_three(world: World) -> None:
     world.services.freshness.probe_many = lambda jobs: {  # type: ignore[method-assign]
         cid: __import__("bot.probes", fromlist=["ProbeResult"]).ProbeResult(error="boom")
