@@ -45,6 +45,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if not args.json:
         verdict = "invalid" if errors else "valid"
+        if not errors and args.strict and warnings:
+            verdict = "valid, but --strict fails on warnings"
         print(
             f"{args.registry}: {verdict}: {errors} error(s), {warnings} warning(s)", file=sys.stderr
         )

@@ -8,6 +8,7 @@ whatever the time of day.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,9 +44,13 @@ class DemoWorld:
             conn.execute(self.tables[contract.id].insert().values(ts=now))
         return now
 
+    owns_directory: bool = False
+
     def close(self) -> None:
         self.services.stop()
         self.warehouse.dispose()
+        if self.owns_directory:  # a temporary world: leave nothing behind
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 class DemoClock:
@@ -88,6 +93,7 @@ def seed_time(contract: Contract, now: datetime) -> datetime:
 
 
 def build_world(registry_path: Path, out: TextIO, directory: Path | None = None) -> DemoWorld:
+    owns_directory = directory is None
     directory = directory or Path(tempfile.mkdtemp(prefix="demarc-demo-"))
     holder = RegistryHolder.from_path(registry_path)
     clock = demo_clock(holder.registry)
@@ -126,7 +132,7 @@ def build_world(registry_path: Path, out: TextIO, directory: Path | None = None)
         clock=clock,  # type: ignore[arg-type]
         per_channel_interval=timedelta(0),
     )
-    return DemoWorld(services, warehouse, tables, clock, directory)
+    return DemoWorld(services, warehouse, tables, clock, directory, owns_directory=owns_directory)
 
 
 def deliver_all(world: DemoWorld, rounds: int = 20) -> None:

@@ -155,10 +155,11 @@ def run(
     today: date,
     as_json: bool,
     cwd: Path | None = None,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     cwd = cwd or Path.cwd()
+    out, err = out or sys.stdout, err or sys.stderr
     with ExitStack() as stack:
         try:
             before = load(resolve(old, registry, cwd, stack))

@@ -133,7 +133,8 @@ def _loop(world: DemoWorld, stdin: TextIO, stdout: TextIO) -> int:
     interactive = stdin.isatty()
     print(
         f"demarc demo: {len(registry.teams)} teams, {len(registry.assets)} assets, "
-        f"{len(registry.contracts)} contracts; database and warehouse in {world.directory}.",
+        f"{len(registry.contracts)} contracts; SQLite database and warehouse in "
+        f"{world.directory}{' (removed on exit)' if world.owns_directory else ''}.",
         file=stdout,
     )
     print(f"Demo clock: {stamp(world.clock())}. Checking freshness…", file=stdout, flush=True)

@@ -58,13 +58,13 @@ def _after(world: DemoWorld, text: str) -> str:
     return _plain(world, text)
 
 
-def _target(world: DemoWorld, text: str) -> tuple[int | None, str]:
-    """(incident id, the rest): an explicit `#12`/`12` first, else the latest open one."""
+def _target(world: DemoWorld, text: str, *, unresolved: bool = True) -> tuple[int | None, str]:
+    """(incident id, the rest): an explicit `#12`/`12` first, else the latest (open) one."""
     first, _, rest = text.strip().partition(" ")
     found = _ID.match(first)
     if found:
         return int(found[1]), rest.strip()
-    return _service(world).latest_open(), text.strip()
+    return _service(world).latest(unresolved=unresolved), text.strip()
 
 
 def incident(world: DemoWorld, text: str) -> str:
@@ -96,7 +96,7 @@ def _act(verb: Action) -> Handler:
 
 
 def timeline(world: DemoWorld, text: str) -> str:
-    incident_id, _ = _target(world, text)
+    incident_id, _ = _target(world, text, unresolved=False)
     found = _service(world).timeline(incident_id) if incident_id else None
     if found is None:
         return "No such incident."
@@ -104,7 +104,7 @@ def timeline(world: DemoWorld, text: str) -> str:
 
 
 def export(world: DemoWorld, text: str) -> str:
-    incident_id, _ = _target(world, text)
+    incident_id, _ = _target(world, text, unresolved=False)
     if incident_id is None:
         return "No incident to export."
     draft = export_incident(world.services.engine, incident_id, world.services.holder.registry,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ownership.lineage import walk
 from ownership.model import ROLE_ORDER, Activity, Asset, Contract, Person, Registry, Role, Team
@@ -90,20 +91,60 @@ def normalise(query: str) -> str:
     return "_".join(text.replace("-", " ").split()) if text else ""
 
 
-_NAMES_ATTR = "_answers_names"
+def _memo(registry: Registry, name: str) -> dict[str, Any]:
+    """A cache kept on the registry object itself, so it dies with it.
+
+    A registry is immutable once loaded (a reload makes a new one), so whatever is derived
+    from it alone can be computed once: on 50k assets the name index costs ~50 ms to build
+    and an answer's RACI resolution for itself and 20 linked assets most of its time.
+    """
+    memo: dict[str, Any] | None = registry.__dict__.get(name)
+    if memo is None:
+        memo = {}
+        object.__setattr__(registry, name, memo)  # frozen dataclass: a cache, not state
+    return memo
 
 
 def _names(registry: Registry) -> dict[str, tuple[str, str]]:
-    """Every name people may type -> ("asset" | "activity", id); built once per registry.
-
-    A registry is immutable once loaded (a reload makes a new one), so the index is kept on
-    the registry object itself and dies with it: on 50k assets building it costs ~50 ms.
-    """
-    names: dict[str, tuple[str, str]] | None = registry.__dict__.get(_NAMES_ATTR)
+    """Every name people may type -> ("asset" | "activity", id); built once per registry."""
+    memo = _memo(registry, "_answers_names")
+    names: dict[str, tuple[str, str]] | None = memo.get("names")
     if names is None:
-        names = _build_names(registry)
-        object.__setattr__(registry, _NAMES_ATTR, names)  # frozen dataclass: a cache only
+        names = memo["names"] = _build_names(registry)
     return names
+
+
+Ordered = tuple[tuple[Team, frozenset[Role]], ...]
+
+
+def _ordered(registry: Registry, roles: dict[str, frozenset[Role]]) -> Ordered:
+    """Teams with their roles, R before A before C before I, then by name."""
+    pairs = [(registry.teams[t], held) for t, held in roles.items()]
+    return tuple(
+        sorted(pairs, key=lambda p: (min(ROLE_ORDER.index(r) for r in p[1]), p[0].name))
+    )
+
+
+def _asset_roles(registry: Registry, asset: Asset) -> Ordered:
+    """`asset_roles`, ordered, once per asset and registry."""
+    memo = _memo(registry, "_answers_roles")
+    roles: Ordered | None = memo.get(asset.id)
+    if roles is None:
+        roles = memo[asset.id] = _ordered(registry, asset_roles(registry, asset))
+    return roles
+
+
+def _owners(registry: Registry, asset: Asset) -> Ordered:
+    """The R/A teams of `asset`, ordered, once per asset and registry."""
+    memo = _memo(registry, "_answers_owners")
+    owners: Ordered | None = memo.get(asset.id)
+    if owners is None:
+        owners = memo[asset.id] = tuple(
+            (team, held)
+            for team, held in _asset_roles(registry, asset)
+            if Role.RESPONSIBLE in held or Role.ACCOUNTABLE in held
+        )
+    return owners
 
 
 def _build_names(registry: Registry) -> dict[str, tuple[str, str]]:
@@ -152,34 +193,38 @@ def who_owns(registry: Registry, query: str, now: datetime) -> Answer:
     if kind == "activity":
         activity = registry.activities[ident]
         roles = activity_roles(registry, activity)
-        return ActivityAnswer(activity, _team_roles(registry, roles, now))
+        return ActivityAnswer(activity, _team_roles(_ordered(registry, roles), now))
     return answer_asset(registry, registry.assets[ident], "alias", now)
 
 
 def _team_roles(
-    registry: Registry, roles: dict[str, frozenset[Role]], now: datetime
+    roles: Ordered, now: datetime, oncall: dict[str, Person | None] | None = None
 ) -> tuple[TeamRoles, ...]:
+    """`oncall` caches who is on call per team at `now` across one answer."""
+    oncall = {} if oncall is None else oncall
     out = []
-    for team_id, held in roles.items():
-        team = registry.teams[team_id]
-        paged = Role.RESPONSIBLE in held or Role.ACCOUNTABLE in held
-        out.append(TeamRoles(team, held, on_call(team, now) if paged else None))
-    return tuple(
-        sorted(out, key=lambda t: (min(ROLE_ORDER.index(r) for r in t.roles), t.team.name))
-    )
+    for team, held in roles:
+        person = None
+        if Role.RESPONSIBLE in held or Role.ACCOUNTABLE in held:  # paged: who is on call
+            if team.id not in oncall:
+                oncall[team.id] = on_call(team, now)
+            person = oncall[team.id]
+        out.append(TeamRoles(team, held, person))
+    return tuple(out)
 
 
 def _linked(
-    registry: Registry, pairs: list[tuple[str, int]], now: datetime, limit: int
+    registry: Registry,
+    pairs: list[tuple[str, int]],
+    now: datetime,
+    limit: int,
+    oncall: dict[str, Person | None] | None = None,
 ) -> tuple[LinkedAsset, ...]:
     out = []
     for asset_id, depth in pairs[:limit]:
         asset = registry.assets[asset_id]
-        roles = asset_roles(registry, asset)
-        owners = {t: r for t, r in roles.items() if Role.RESPONSIBLE in r or Role.ACCOUNTABLE in r}
-        out.append(
-            LinkedAsset(asset, _team_roles(registry, owners, now), depth, _summary(registry, asset))
-        )
+        owners = _team_roles(_owners(registry, asset), now, oncall)
+        out.append(LinkedAsset(asset, owners, depth, _summary(registry, asset)))
     return tuple(out)
 
 
@@ -187,23 +232,30 @@ def _summary(registry: Registry, asset: Asset) -> ContractSummary | None:
     contract = registry.contract_for(asset.id)
     if contract is None:
         return None
-    words = describe_sla(contract.sla) if contract.sla else None
-    if contract.freshness is not None:
-        age = describe_age_sla(contract.freshness)
-        words = f"{words}; {age}" if words else age
-    return ContractSummary(contract, words)
+    memo = _memo(registry, "_answers_summaries")
+    summary: ContractSummary | None = memo.get(contract.id)
+    if summary is None:
+        words = describe_sla(contract.sla) if contract.sla else None
+        if contract.freshness is not None:
+            age = describe_age_sla(contract.freshness)
+            words = f"{words}; {age}" if words else age
+        summary = memo[contract.id] = ContractSummary(contract, words)
+    return summary
 
 
 def answer_asset(
     registry: Registry, asset: Asset, matched_by: str, now: datetime, lineage_limit: int = 10
 ) -> AssetAnswer:
     summary = _summary(registry, asset)
+    oncall: dict[str, Person | None] = {}
+    up = walk(registry, asset.id, "up", limit=lineage_limit)
+    down = walk(registry, asset.id, "down", limit=lineage_limit)
     return AssetAnswer(
         asset=asset,
         matched_by=matched_by,
-        teams=_team_roles(registry, asset_roles(registry, asset), now),
+        teams=_team_roles(_asset_roles(registry, asset), now, oncall),
         contract=summary,
-        upstream=_linked(registry, walk(registry, asset.id, "up"), now, lineage_limit),
-        downstream=_linked(registry, walk(registry, asset.id, "down"), now, lineage_limit),
+        upstream=_linked(registry, up, now, lineage_limit, oncall),
+        downstream=_linked(registry, down, now, lineage_limit, oncall),
         runbook=asset.runbook,
     )

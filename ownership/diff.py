@@ -196,6 +196,16 @@ def _column(cid: str, was: Column, now: Column) -> Iterator[Change]:
                 was.type,
                 now.type,
             )
+        elif how == "same":
+            yield Change(
+                cid,
+                "column_type_respelled",
+                name,
+                False,
+                f"column {name} is written {now.type} instead of {was.type}, the same type",
+                was.type,
+                now.type,
+            )
         else:
             yield Change(
                 cid,
@@ -240,12 +250,13 @@ _SPAN = timedelta(days=14)
 _MAX_PERIODS = 5000
 
 
-def _deadlines(sla: DeadlineSla) -> list[datetime]:
+def _deadlines(sla: DeadlineSla, pad: timedelta = timedelta(0)) -> list[datetime]:
     out: list[datetime] = []
     for start in _WINDOWS:
-        period = period_at(sla, start)
-        while period.expected < start + _SPAN and len(out) < _MAX_PERIODS:
-            if period.expected >= start:
+        begin, end = start - pad, start + _SPAN + pad
+        period = period_at(sla, begin)
+        while period.expected < end and len(out) < _MAX_PERIODS:
+            if period.expected >= begin:
                 out.append(period.deadline)
             period = next_period(sla, period)
     return out
@@ -258,7 +269,8 @@ def compare_deadlines(old: DeadlineSla, new: DeadlineSla) -> tuple[str, str]:
         return "looser", f"less often ({len(before)} → {len(after)} deliveries a fortnight)"
     if len(after) > len(before):
         return "tighter", "more often"
-    shifts = [min((n - o for n in after), key=abs) for o in before]
+    around = _deadlines(new, pad=timedelta(days=8))  # the nearest may lie past the window
+    shifts = [min((n - o for n in around), key=abs) for o in before]
     later, earlier = max(shifts, default=timedelta(0)), min(shifts, default=timedelta(0))
     if later > timedelta(0) and earlier < timedelta(0):
         return "mixed", "some deliveries later, some earlier"

@@ -6,9 +6,17 @@ from ownership.model import Registry
 
 
 def walk(
-    registry: Registry, start: str, direction: str, max_depth: int = 10
+    registry: Registry,
+    start: str,
+    direction: str,
+    max_depth: int = 10,
+    limit: int | None = None,
 ) -> list[tuple[str, int]]:
-    """Assets reachable from `start` ("up" or "down"), breadth first, each once, with depth."""
+    """Assets reachable from `start` ("up" or "down"), breadth first, each once, with depth.
+
+    `limit` stops after that many (the nearest first): an answer that shows ten need not
+    visit the thousands of assets a large lineage reaches.
+    """
     seen = {start}
     frontier = [start]
     out: list[tuple[str, int]] = []
@@ -25,6 +33,8 @@ def walk(
                     seen.add(n)
                     nxt.append(n)
                     out.append((n, depth))
+                    if limit is not None and len(out) >= limit:
+                        return out
         frontier = nxt
         if not frontier:
             break

@@ -54,6 +54,7 @@ class _Parts:
     assets: list[Asset] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)
+    kind_sources: dict[str, SourceRef] = field(default_factory=dict)
     contracts: list[Contract] = field(default_factory=list)
     silences: list[Silence] = field(default_factory=list)
     admins: list[str] = field(default_factory=list)
@@ -185,6 +186,9 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
             parts.assets.append(asset)
     if doc.get("raci") is not None:
         activities, kinds = read_raci(c, doc["raci"], doc.value_at("raci"))
+        raw_kinds = doc["raci"].get("kinds") if isinstance(doc["raci"], YMap) else None
+        if isinstance(raw_kinds, YMap):
+            parts.kind_sources.update({k: raw_kinds.value_at(k) for k in kinds})
         parts.activities.extend(activities)
         for kind, activity in kinds.items():
             if kind in parts.kinds:
@@ -248,6 +252,7 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
         assets=assets,
         activities=unique(parts.activities, "activity"),
         kind_activities=dict(parts.kinds),
+        kind_sources=dict(parts.kind_sources),
         contracts=contracts,
         silences=tuple(parts.silences),
         admins=tuple(parts.admins),

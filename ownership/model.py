@@ -133,6 +133,11 @@ class Activity:
     roles: RoleMap
     aliases: tuple[str, ...] = ()
     source: SourceRef = NOWHERE
+    at: dict[str, SourceRef] = field(default_factory=dict, compare=False)
+
+    def where(self, key: str) -> SourceRef:
+        """Where field `key` was written (e.g. "roles.mlops"), else the activity itself."""
+        return self.at.get(key, self.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,11 @@ class Asset:
     incident_channel: str | None = None
     probe: Probe | None = None
     source: SourceRef = NOWHERE
+    at: dict[str, SourceRef] = field(default_factory=dict, compare=False)
+
+    def where(self, key: str) -> SourceRef:
+        """Where field `key` was written (e.g. "owner", "upstream[x]"), else the asset."""
+        return self.at.get(key, self.source)
 
 
 # ---------------------------------------------------------------------- contracts
@@ -240,6 +250,11 @@ class Contract:
     format: str = "demarc"
     description: str = ""
     asset_kind: str | None = None
+    at: dict[str, SourceRef] = field(default_factory=dict, compare=False)
+
+    def where(self, key: str) -> SourceRef:
+        """Where field `key` was written (e.g. "owner_team"), else the contract."""
+        return self.at.get(key, self.source)
 
 
 # ---------------------------------------------------------------------- change notices
@@ -277,6 +292,7 @@ class Registry:
     assets: dict[str, Asset] = field(default_factory=dict)
     activities: dict[str, Activity] = field(default_factory=dict)
     kind_activities: dict[str, str] = field(default_factory=dict)
+    kind_sources: dict[str, SourceRef] = field(default_factory=dict, compare=False)
     contracts: dict[str, Contract] = field(default_factory=dict)
     silences: tuple[Silence, ...] = ()
     admins: tuple[str, ...] = ()

@@ -6,6 +6,8 @@ reviewer would flag (nobody Accountable, shared accountability, no on-call chann
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ownership.errors import Problem, Severity
 from ownership.lineage import find_cycles
 from ownership.model import Registry, Role, RoleMap, SourceRef
@@ -30,11 +32,11 @@ def validate(registry: Registry) -> list[Problem]:
         if ref is not None and ref not in teams:
             error(where, f"{what} '{ref}' is not a team{did_you_mean(ref, teams)}", "unknown-team")
 
-    def check_keys(role_map: RoleMap, where: SourceRef, what: str) -> None:
+    def check_keys(role_map: RoleMap, where: Callable[[str], SourceRef], what: str) -> None:
         for key, _ in role_map:
             if key not in keys:
                 error(
-                    where,
+                    where(key),
                     f"{what}: '{key}' is neither a team nor a discipline{did_you_mean(key, keys)}",
                     "unknown-team",
                 )
@@ -54,7 +56,11 @@ def validate(registry: Registry) -> list[Problem]:
             names[alias.lower()] = asset.id
 
     for activity in registry.activities.values():
-        check_keys(activity.roles, activity.source, f"activity '{activity.id}'")
+        check_keys(
+            activity.roles,
+            lambda k, a=activity: a.where(f"roles.{k}"),  # type: ignore[misc]
+            f"activity '{activity.id}'",
+        )
         accountable = [k for k, r in activity.roles if Role.ACCOUNTABLE in r]
         if not accountable:
             warn(
@@ -78,7 +84,7 @@ def validate(registry: Registry) -> list[Problem]:
     for kind, activity_id in registry.kind_activities.items():
         if activity_id not in registry.activities:
             error(
-                SourceRef("raci.kinds"),
+                registry.kind_sources.get(kind, SourceRef("raci.kinds")),
                 f"raci kind '{kind}' maps to unknown activity "
                 f"'{activity_id}'{did_you_mean(activity_id, registry.activities)}",
                 "unknown-activity",
@@ -86,11 +92,15 @@ def validate(registry: Registry) -> list[Problem]:
 
     for asset in registry.assets.values():
         what = f"asset '{asset.id}'"
-        check_team(asset.owner, asset.source, f"{what} owner")
-        check_keys(asset.raci, asset.source, f"{what} raci")
+        check_team(asset.owner, asset.where("owner"), f"{what} owner")
+        check_keys(
+            asset.raci,
+            lambda k, a=asset: a.where(f"raci.{k}"),  # type: ignore[misc]
+            f"{what} raci",
+        )
         if asset.activity and asset.activity not in registry.activities:
             error(
-                asset.source,
+                asset.where("activity"),
                 f"{what} activity '{asset.activity}' is not an activity"
                 f"{did_you_mean(asset.activity, registry.activities)}",
                 "unknown-activity",
@@ -98,12 +108,16 @@ def validate(registry: Registry) -> list[Problem]:
         for up in asset.upstream:
             if up not in registry.assets:
                 error(
-                    asset.source,
+                    asset.where(f"upstream[{up}]"),
                     f"{what} upstream '{up}' is not an asset{did_you_mean(up, registry.assets)}",
                     "unknown-asset",
                 )
             elif up == asset.id:
-                error(asset.source, f"{what} lists itself as upstream", "lineage-cycle")
+                error(
+                    asset.where(f"upstream[{up}]"),
+                    f"{what} lists itself as upstream",
+                    "lineage-cycle",
+                )
         roles = asset_roles(registry, asset)
         accountable = teams_with(roles, Role.ACCOUNTABLE)
         if not teams_with(roles, Role.RESPONSIBLE) and not accountable:
@@ -135,9 +149,11 @@ def validate(registry: Registry) -> list[Problem]:
 
     for contract in registry.contracts.values():
         what = f"contract '{contract.id}'"
-        check_team(contract.owner_team, contract.source, f"{what} owner_team")
+        check_team(contract.owner_team, contract.where("owner_team"), f"{what} owner_team")
         for consumer in contract.consumer_teams:
-            check_team(consumer, contract.source, f"{what} consumer team")
+            check_team(
+                consumer, contract.where(f"consumer_teams[{consumer}]"), f"{what} consumer team"
+            )
             if consumer == contract.owner_team:
                 warn(
                     contract.source,

@@ -45,9 +45,11 @@ def snooze_alert(
         if alert.caused_by_alert_id is None:
             A.edit_root(session, view, alert, now)
         who = user_mention(user_id) or "someone"
+        # an alert attached to its upstream's has no thread of its own: say it there
+        cause = session.get(Alert, alert.caused_by_alert_id) if alert.caused_by_alert_id else None
         A.reply(
             session,
-            alert,
+            cause or alert,
             f":zzz: Snoozed by {who} for {format_duration(duration)} "
             f"(until {when(until, now)}). Checks go on; no new alerts for "
             f"{code(contract.asset)} until then.",

@@ -238,6 +238,7 @@ class IncidentService:
         with self.sessions() as session:
             return incident_in_channel(session, channel_id, channel_name)
 
-    def latest_open(self) -> int | None:
+    def latest(self, *, unresolved: bool = True) -> int | None:
+        """The newest (unresolved) incident's id: what the demo acts on without an id."""
         with self.sessions() as session:
-            return timers.latest_open(session)
+            return timers.latest(session, unresolved=unresolved)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, Update, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import Incident
@@ -44,9 +44,10 @@ def due(engine: Engine, now: datetime, limit: int = 200) -> list[int]:
         return list(session.scalars(query))
 
 
-def _claimed(session: Session, statement: object) -> bool:
-    result = session.execute(statement.execution_options(synchronize_session=False))  # type: ignore[attr-defined]
-    return int(result.rowcount) == 1
+def _claimed(session: Session, statement: Update) -> bool:
+    """Run the conditional UPDATE; True when it matched the row (this caller won the claim)."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
 def claim_escalation(session: Session, incident_id: int, now: datetime) -> bool:
@@ -66,10 +67,11 @@ def claim_reminder(session: Session, incident_id: int, now: datetime, later: dat
     ).values(next_reminder_at=later))
 
 
-def latest_open(session: Session) -> int | None:
-    return session.scalar(
-        select(Incident.id).where(Incident.status.in_(UNRESOLVED)).order_by(Incident.id.desc())
-    )
+def latest(session: Session, *, unresolved: bool) -> int | None:
+    query = select(Incident.id).order_by(Incident.id.desc())
+    if unresolved:
+        query = query.where(Incident.status.in_(UNRESOLVED))
+    return session.scalar(query.limit(1))
 
 
 class TimerLoop:

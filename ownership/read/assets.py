@@ -6,7 +6,13 @@ from typing import Any
 
 from ownership.errors import InvalidValue
 from ownership.model import KNOWN_ASSET_KINDS, Activity, Asset, Role, RoleMap, Silence, SourceRef
-from ownership.read.fields import SLACK_CHANNEL, Collector, did_you_mean, parse_instant
+from ownership.read.fields import (
+    SLACK_CHANNEL,
+    Collector,
+    did_you_mean,
+    parse_instant,
+    positions,
+)
 from ownership.read.probes import read_probe
 from ownership.yamlsafe import YMap
 
@@ -101,6 +107,7 @@ def read_asset(c: Collector, raw: Any, where: SourceRef) -> Asset | None:
         incident_channel=channel,
         probe=read_probe(c, m, what),
         source=m.where,
+        at=positions(m),
     )
 
 
@@ -145,6 +152,7 @@ def read_raci(c: Collector, raw: Any, where: SourceRef) -> tuple[list[Activity],
                     roles=roles,
                     aliases=_names(c, entry, "aliases", f"activity '{act_id}'"),
                     source=entry.where,
+                    at=positions(entry),
                 )
             )
     kinds: dict[str, str] = {}

@@ -23,7 +23,7 @@ from ownership.model import (
     DeadlineSla,
     SourceRef,
 )
-from ownership.read.fields import SLACK_CHANNEL, Collector
+from ownership.read.fields import SLACK_CHANNEL, Collector, positions
 from ownership.read.probes import read_probe
 from ownership.timeparse import parse_duration, parse_update_time, zone
 from ownership.yamlsafe import YMap
@@ -87,6 +87,7 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
         source=m.where,
         description=c.text(m, "description", what) or "",
         asset_kind=c.identifier(m, "asset_kind", what, required=False),
+        at=positions(m),
     )
 
 

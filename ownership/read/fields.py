@@ -188,3 +188,19 @@ def parse_instant(value: Any) -> datetime:
 
 def where_or(value: Any, fallback: SourceRef) -> SourceRef:
     return where_of(value, fallback)
+
+
+def positions(m: YMap) -> dict[str, SourceRef]:
+    """Where each field was written: `key` (its value), `key[item]` for list items, and
+    `key.sub` for the keys of a nested mapping (e.g. `raci.mlops`), for precise messages."""
+    out: dict[str, SourceRef] = {}
+    for key, value in m.items():
+        out[key] = m.value_at(key)
+        if isinstance(value, YList):
+            for index, item in enumerate(value):
+                if isinstance(item, str | int) and not isinstance(item, bool):
+                    out.setdefault(f"{key}[{item}]", value.item_at(index))
+        elif isinstance(value, YMap):
+            for sub in value:
+                out[f"{key}.{sub}"] = value.key_at(sub)
+    return out

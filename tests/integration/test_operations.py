@@ -69,7 +69,7 @@ def test_reload_applies_good_changes_and_keeps_the_last_good_registry(
     assert len(messages) == 1
     assert messages[0].channel == "#demarc-admin"
     text = json.loads(messages[0].payload)["text"]
-    assert "broken.yaml:2:5" in text
+    assert "broken.yaml:2:33" in text  # the `owner:` value
     assert "keeps running the last good registry" in text
     assert changes == [1]
 

@@ -170,7 +170,8 @@ def on_call_line(out: str) -> str:
     ("at", "person"),
     [
         ("2026-12-16T12:00:00+00:00", "Bogdan Ilic (@U0BOGDAN1)"),  # the week before
-        ("2026-12-25T12:00:00+00:00", "Chen Wei (@U0CHENWEI)"),  # Chen covers Dec 24-28
+        ("2026-12-23T12:00:00+00:00", "Chen Wei (@U0CHENWEI)"),  # Chen's week
+        ("2026-12-25T12:00:00+00:00", "Alice Moreau (@U0ALICE01)"),  # Alice covers Dec 24-28
     ],
 )
 def test_whoowns_at_answers_for_that_instant(
@@ -196,13 +197,12 @@ def test_whoowns_at_answers_for_that_instant(
 def test_whoowns_at_picks_the_on_call_override(
     registry_copy: Path, at: str, person: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """In the example, Chen's override falls in Chen's own rotation week, so it cannot show that
-    the override wins; here the same override names Bogdan instead."""
+    """The override's edges, with the example's override naming Bogdan instead of Alice."""
     teams = registry_copy / "teams.yaml"
     text = teams.read_text()
-    chen = "member: chen@company.com, from:"
-    assert text.count(chen) == 1
-    teams.write_text(text.replace(chen, "member: bogdan@company.com, from:"))
+    alice = "member: alice@company.com, from:"
+    assert text.count(alice) == 1
+    teams.write_text(text.replace(alice, "member: bogdan@company.com, from:"))
     args = ["whoowns", "customer_master_db", "--registry", str(registry_copy), "--at", at]
     assert main(args) == 0
     assert on_call_line(capsys.readouterr().out).endswith(f"on call: {person}")

@@ -74,7 +74,8 @@ def test_odcs_contract_answers_who_owns_like_demarcs_own(tmp_path: Path) -> None
     assert answer.contract.contract.owner_team == "data_engineering"
     [owner] = answer.with_role(Role.ACCOUNTABLE)
     assert owner.team.id == "data_engineering"
-    assert owner.oncall is not None and owner.oncall.slack_id == "U0ALICE01"
+    assert owner.oncall is not None
+    assert owner.oncall.slack_id == "U0ALICE01"
 
 
 def test_odcs_legacy_list_team_owner_is_the_member_without_date_out(tmp_path: Path) -> None:
@@ -160,8 +161,10 @@ def test_odcs_schema_violations_fail_unless_lenient_which_says_what_it_ignored(
 def test_lenient_mode_from_the_registry_file_and_skipping_unowned_contracts(
     tmp_path: Path,
 ) -> None:
-    text = (FIXTURES / "odcs/lenient.odcs.yaml").read_text().replace(
-        "team: {name: data_engineering}", "team: {name: finance}"
+    text = (
+        (FIXTURES / "odcs/lenient.odcs.yaml")
+        .read_text()
+        .replace("team: {name: data_engineering}", "team: {name: finance}")
     )
     root = registry_with(
         tmp_path, extra={"settings.yaml": "formats: {lenient: true}\n", "c.odcs.yaml": text}
@@ -226,7 +229,12 @@ version: 1.0.0
 name: weekday_sales
 team: {name: data_engineering}
 slaProperties:
-  - {property: frequency, value: 1, unit: d, scheduler: cron, schedule: "0 6 * * 1-5", element: t.loaded_at}
+  - property: frequency
+    value: 1
+    unit: d
+    scheduler: cron
+    schedule: "0 6 * * 1-5"
+    element: t.loaded_at
 """
     result = load_registry(registry_with(tmp_path, extra={"c.odcs.yaml": text}))
     assert result.registry is not None, messages(result)
@@ -260,9 +268,11 @@ def test_dbt_legacy_style_inheritance_overrides_and_opt_outs(tmp_path: Path) -> 
     ]
     opportunity = contracts["salesforce.opportunity"]  # warn_after merged over the source's
     assert opportunity.freshness == AgeSla(timedelta(hours=6), two_days)
-    assert opportunity.probe is not None and opportunity.probe.table == "opportunity_v2"
+    assert opportunity.probe is not None
+    assert opportunity.probe.table == "opportunity_v2"
     opted_out = contracts["salesforce.user_role"]  # freshness: null
-    assert opted_out.freshness is None and opted_out.probe is None
+    assert opted_out.freshness is None
+    assert opted_out.probe is None
     lead = contracts["salesforce.lead"]
     assert lead.probe == SqlProbe(
         "DBT_WAREHOUSE_URL", "lead", "systemmodstamp", "salesforce", "isdeleted = false"
@@ -317,8 +327,10 @@ def test_broken_dbt_sources_report_every_problem_at_its_line(tmp_path: Path) -> 
 
 
 def test_dbt_unknown_keys_are_warnings_in_lenient_mode(tmp_path: Path) -> None:
-    text = "version: 2\nsources:\n  - name: raw\n    meta: {owner: data_engineering}\n" \
+    text = (
+        "version: 2\nsources:\n  - name: raw\n    meta: {owner: data_engineering}\n"
         "    tables: [{name: t, freshnes: {}}]\n"
+    )
     strict = load_registry(registry_with(tmp_path, extra={"s.yml": text}))
     assert [p.code for p in strict.errors] == ["format-schema"]
     lenient = load_registry(tmp_path, lenient=True)
@@ -339,7 +351,8 @@ def test_backstage_groups_are_teams_and_users_their_members(tmp_path: Path) -> N
     result = load(tmp_path, "backstage/team.yaml")
     assert result.registry is not None, messages(result)
     team = result.registry.teams["team-a"]
-    assert team.usergroup is not None and team.usergroup.id == "S0TEAMA01"
+    assert team.usergroup is not None
+    assert team.usergroup.id == "S0TEAMA01"
     assert team.oncall_channel == "#team-a-oncall"
     assert team.discipline == "mlops"
     assert [(p.name, p.slack_id, p.email) for p in team.members] == [

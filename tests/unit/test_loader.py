@@ -128,13 +128,13 @@ sla:
     result = load_registry(root)
     assert result.registry is None
     found = codes_at(root)
-    assert ("assets.yaml", 4, "unknown-team") not in found  # reported on the asset, line 2
-    assert ("assets.yaml", 2, "unknown-team") in found
-    assert ("assets.yaml", 2, "unknown-asset") in found
+    assert ("assets.yaml", 4, "unknown-team") in found  # at the `owner:` value itself
+    assert ("assets.yaml", 5, "unknown-asset") in found  # at the list item
+    assert ("assets.yaml", 2, "unknown-team") not in found
     assert ("assets.yaml", 6, "unknown-field") in found
     assert ("assets.yaml", 11, "duplicate-id") in found
     assert any(code == "lineage-cycle" for _, _, code in found)
-    assert ("c.yaml", 1, "unknown-team") in found
+    assert ("c.yaml", 3, "unknown-team") in found  # consumer_teams: [mlops, ghosts]
     assert ("c.yaml", 6, "bad-value") in found
     assert ("c.yaml", 7, "bad-value") in found
     text = "\n".join(problems_of(root))
