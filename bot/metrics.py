@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -18,90 +19,84 @@ from bot.db.models import Alert, CheckResult, ContractStatus, OutboxMessage
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
+UNDELIVERED = ("pending", "sending")
+Family = GaugeMetricFamily | CounterMetricFamily
+
+
 class DatabaseCollector(Collector):
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self.engine = engine
         self.clock = clock
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(self) -> Iterator[Family]:
         with Session(self.engine) as s:
-            states = GaugeMetricFamily(
-                "demarc_contracts", "Contracts by last state", labels=["state"]
+            yield from self._grouped(s)
+            yield from self._outbox(s)
+
+    def _grouped(self, s: Session) -> Iterator[Family]:
+        """Counts per label value, one family per (table, column) pair."""
+        families: list[tuple[Family, Any]] = [
+            (
+                GaugeMetricFamily("demarc_contracts", "Contracts by last state", labels=["state"]),
+                select(ContractStatus.state, func.count()).group_by(ContractStatus.state),
+            ),
+            (
+                CounterMetricFamily("demarc_checks", "Checks run, by result", labels=["state"]),
+                select(CheckResult.state, func.count()).group_by(CheckResult.state),
+            ),
+            (
+                CounterMetricFamily("demarc_alerts", "Alerts opened", labels=["kind", "status"]),
+                select(Alert.kind, Alert.status, func.count()).group_by(Alert.kind, Alert.status),
+            ),
+            (
+                CounterMetricFamily(
+                    "demarc_slack_messages", "Outbox messages by status", labels=["status"]
+                ),
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status),
+            ),
+        ]
+        for family, statement in families:
+            for *labels, n in s.execute(statement):
+                family.add_metric([str(label) for label in labels], n)
+            yield family
+
+    def _outbox(self, s: Session) -> Iterator[Family]:
+        def count(*where: Any) -> float:
+            return float(
+                s.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0
             )
-            for state, n in s.execute(
-                select(ContractStatus.state, func.count()).group_by(ContractStatus.state)
-            ):
-                states.add_metric([state], n)
-            yield states
-            checks = CounterMetricFamily("demarc_checks", "Checks run, by result", labels=["state"])
-            for state, n in s.execute(
-                select(CheckResult.state, func.count()).group_by(CheckResult.state)
-            ):
-                checks.add_metric([state], n)
-            yield checks
-            alerts = CounterMetricFamily(
-                "demarc_alerts", "Alerts opened", labels=["kind", "status"]
-            )
-            for kind, status, n in s.execute(
-                select(Alert.kind, Alert.status, func.count()).group_by(Alert.kind, Alert.status)
-            ):
-                alerts.add_metric([kind, status], n)
-            yield alerts
-            sent = CounterMetricFamily(
-                "demarc_slack_messages", "Outbox messages by status", labels=["status"]
-            )
-            for status, n in s.execute(
-                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-            ):
-                sent.add_metric([status], n)
-            yield sent
-            retries = (
-                s.scalar(
-                    select(func.coalesce(func.sum(OutboxMessage.attempts - 1), 0)).where(
-                        OutboxMessage.attempts > 1
-                    )
-                )
-                or 0
-            )
-            yield CounterMetricFamily(
-                "demarc_slack_retries", "Slack calls retried", value=float(retries)
-            )
-            errors = (
-                s.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.last_error.is_not(None))
-                )
-                or 0
-            )
-            yield CounterMetricFamily(
-                "demarc_slack_errors", "Messages that met a Slack error", value=float(errors)
-            )
-            depth = (
-                s.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.status.in_(("pending", "sending")))
-                )
-                or 0
-            )
-            yield GaugeMetricFamily(
-                "demarc_outbox_depth", "Undelivered messages", value=float(depth)
-            )
-            oldest = s.scalar(
-                select(func.min(OutboxMessage.created_at)).where(
-                    OutboxMessage.status.in_(("pending", "sending"))
+
+        retries = (
+            s.scalar(
+                select(func.coalesce(func.sum(OutboxMessage.attempts - 1), 0)).where(
+                    OutboxMessage.attempts > 1
                 )
             )
-            age = 0.0
-            if oldest is not None:
-                oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
-                age = max(0.0, (self.clock() - oldest).total_seconds())
-            yield GaugeMetricFamily(
-                "demarc_outbox_oldest_age_seconds",
-                "Age of the oldest undelivered message",
-                value=age,
-            )
+            or 0
+        )
+        yield CounterMetricFamily(
+            "demarc_slack_retries", "Slack calls retried", value=float(retries)
+        )
+        yield CounterMetricFamily(
+            "demarc_slack_errors",
+            "Messages that met a Slack error",
+            value=count(OutboxMessage.last_error.is_not(None)),
+        )
+        yield GaugeMetricFamily(
+            "demarc_outbox_depth",
+            "Undelivered messages",
+            value=count(OutboxMessage.status.in_(UNDELIVERED)),
+        )
+        oldest = s.scalar(
+            select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(UNDELIVERED))
+        )
+        age = 0.0
+        if oldest is not None:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+            age = max(0.0, (self.clock() - oldest).total_seconds())
+        yield GaugeMetricFamily(
+            "demarc_outbox_oldest_age_seconds", "Age of the oldest undelivered message", value=age
+        )
 
 
 class Metrics:

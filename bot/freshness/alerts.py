@@ -110,39 +110,40 @@ def _maybe(at: datetime | None) -> datetime | None:
     return _aware(at) if at is not None else None
 
 
-def post_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:
+def _send(
+    session: Session,
+    alert: Alert,
+    now: datetime,
+    payload: dict[str, object],
+    *,
+    method: str = "chat.postMessage",
+    is_root: bool = False,
+    in_thread: bool = False,
+) -> None:
     enqueue(
         session,
-        method="chat.postMessage",
+        method=method,
         channel=alert.channel,
         now=now,
-        payload={"text": render_alert_text(view), "blocks": render_alert(view)},
+        payload=payload,
         root_key=root_key(alert),
-        is_root=True,
+        is_root=is_root,
+        in_thread=in_thread,
     )
+
+
+def post_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:
+    payload = {"text": render_alert_text(view), "blocks": render_alert(view)}
+    _send(session, alert, now, payload, is_root=True)
 
 
 def edit_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:
-    enqueue(
-        session,
-        method="chat.update",
-        channel=alert.channel,
-        now=now,
-        payload={"text": render_alert_text(view), "blocks": render_alert(view)},
-        root_key=root_key(alert),
-    )
+    payload = {"text": render_alert_text(view), "blocks": render_alert(view)}
+    _send(session, alert, now, payload, method="chat.update")
 
 
 def reply(session: Session, alert: Alert, text: str, now: datetime) -> None:
-    enqueue(
-        session,
-        method="chat.postMessage",
-        channel=alert.channel,
-        now=now,
-        payload={"text": text, "blocks": render_thread_note(text)},
-        root_key=root_key(alert),
-        in_thread=True,
-    )
+    _send(session, alert, now, {"text": text, "blocks": render_thread_note(text)}, in_thread=True)
 
 
 def open_alerts(session: Session, contract_id: str, kind: str = "late") -> list[Alert]:
