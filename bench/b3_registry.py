@@ -35,6 +35,7 @@ from bench.common import (
     summary_ms,
     write,
 )
+from bot.registry_holder import RegistryHolder
 from ownership.answers import AssetAnswer, who_owns
 from ownership.loader import load_registry, registry_files
 
@@ -192,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         del again
         print(f"   peak memory of one load (tracemalloc): {peak / 2**20:.1f} MiB")
 
+        # Lookups as the bot serves them: the registry held by a RegistryHolder.
+        registry = RegistryHolder.from_path(root).registry
         rng = random.Random(7)
         n = len(registry.assets)
         by_id, by_alias = [], []

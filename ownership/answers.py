@@ -120,9 +120,7 @@ Ordered = tuple[tuple[Team, frozenset[Role]], ...]
 def _ordered(registry: Registry, roles: dict[str, frozenset[Role]]) -> Ordered:
     """Teams with their roles, R before A before C before I, then by name."""
     pairs = [(registry.teams[t], held) for t, held in roles.items()]
-    return tuple(
-        sorted(pairs, key=lambda p: (min(ROLE_ORDER.index(r) for r in p[1]), p[0].name))
-    )
+    return tuple(sorted(pairs, key=lambda p: (min(ROLE_ORDER.index(r) for r in p[1]), p[0].name)))
 
 
 def _asset_roles(registry: Registry, asset: Asset) -> Ordered:

@@ -299,6 +299,7 @@ class Registry:
     change_notices: tuple[ChangeNotice, ...] = ()
     _by_asset: dict[str, Contract] = field(init=False, repr=False, compare=False)
     _downstream: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _disciplines: dict[str, tuple[Team, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_asset: dict[str, Contract] = {}
@@ -310,6 +311,11 @@ class Registry:
                 downstream.setdefault(up, []).append(asset.id)
         object.__setattr__(self, "_by_asset", by_asset)
         object.__setattr__(self, "_downstream", {k: tuple(v) for k, v in downstream.items()})
+        disciplines: dict[str, list[Team]] = {}
+        for team in self.teams.values():
+            if team.discipline is not None:
+                disciplines.setdefault(team.discipline, []).append(team)
+        object.__setattr__(self, "_disciplines", {k: tuple(v) for k, v in disciplines.items()})
 
     def contract_for(self, asset_id: str) -> Contract | None:
         return self._by_asset.get(asset_id)
@@ -319,4 +325,4 @@ class Registry:
         return self._downstream.get(asset_id, ())
 
     def teams_in(self, discipline: str) -> tuple[Team, ...]:
-        return tuple(t for t in self.teams.values() if t.discipline == discipline)
+        return self._disciplines.get(discipline, ())

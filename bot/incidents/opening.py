@@ -89,7 +89,9 @@ def _link(
     if contract is None or not alert.channel:
         return
     if alert.caused_by_alert_id is None:
-        alert_view = freshness_alerts.build_view(registry, contract, alert, now)
+        snoozed = freshness_alerts.active_silence(session, registry, contract, now)
+        alert_view = freshness_alerts.build_view(
+            registry, contract, alert, now, snoozed_until=snoozed.until if snoozed else None)
         freshness_alerts.edit_root(session, alert_view, alert, now)
     mention = user_mention(actor)
     opener = f" by {mention}" if mention else ""

@@ -45,6 +45,7 @@ from ownership.incidents import (
     Changed,
     Refused,
     Severity,
+    Status,
     TimerPolicy,
     decide,
     may_act,
@@ -111,10 +112,9 @@ class IncidentService:
                 if alert is None or contract is None or asset is None:
                     return Reply("That alert no longer exists (was the contract removed from "
                                  "the registry?).", ok=False)
-                if alert.incident_id is not None:
-                    row = session.get(Incident, alert.incident_id)
-                    if row is not None:
-                        return replies.already_open(view_of(row, registry, now), row.channel)
+                row = session.get(Incident, alert.incident_id) if alert.incident_id else None
+                if row is not None and row.status != Status.RESOLVED.value:
+                    return replies.already_open(view_of(row, registry, now), row.channel)
                 summary = (f"{contract.id} is late" if alert.kind == "late"
                            else f"{contract.id} cannot be checked")
                 return open_incident(session, registry, asset, summary, DEFAULT_SEVERITY, actor,

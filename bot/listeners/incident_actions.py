@@ -38,8 +38,12 @@ def _say(respond: Respond, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def _replayed(service: IncidentService, key: str) -> bool:
-    return SqlEventDeduper(service.engine, service.clock).seen_before(key[:64])
+def _replayed(service: IncidentService, kind: str, unique: object, user: str = "") -> bool:
+    """True when this exact request (Slack's `action_ts`, or the view id) was handled before."""
+    if not unique:
+        return False  # nothing to recognise a replay by: act, the state keeps it safe
+    key = f"{kind}:{unique}:{user}"[:64]
+    return SqlEventDeduper(service.engine, service.clock).seen_before(key)
 
 
 def _target(action: dict[str, Any], body: dict[str, Any], service: IncidentService | None,
@@ -53,7 +57,7 @@ def _target(action: dict[str, Any], body: dict[str, Any], service: IncidentServi
         _say(respond, "That button is not valid.")
         return None
     user = str(body["user"]["id"])
-    if _replayed(service, f"action:{action.get('action_ts')}:{user}"):
+    if _replayed(service, "action", action.get("action_ts"), user):
         return None
     return service, int(value), user
 
@@ -129,7 +133,7 @@ def make_submission_handler(verb: Action, services: Services | None) -> Handler:
         service = incidents_of(services)
         incident_id, channel = read_metadata(str(view.get("private_metadata", "")))
         user = str(body["user"]["id"])
-        if service is None or incident_id is None or _replayed(service, f"view:{view.get('id')}"):
+        if service is None or incident_id is None or _replayed(service, "view", view.get("id")):
             return
         if verb is Action.RESOLVE:
             reply = service.resolve(incident_id, actor=user, side=side or "", note=note)

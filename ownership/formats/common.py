@@ -34,6 +34,7 @@ class Imported:
     owner_at: SourceRef
     consumers_at: SourceRef
     owner_members: tuple[str, ...] = ()
+    consumer_at: tuple[tuple[str, SourceRef], ...] = ()  # each consumer name's own position
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Extension:
     owner_at: SourceRef | None = None
     consumer_teams: tuple[str, ...] = ()
     consumers_at: SourceRef | None = None
+    consumer_at: tuple[tuple[str, SourceRef], ...] = ()
     connection: str | None = None
     alert_channel: str | None = None
     change_channel: str | None = None
@@ -84,6 +86,7 @@ class Extension:
             owner_at=self.owner_at if self.owner_team else base.owner_at,
             consumer_teams=self.consumer_teams or base.consumer_teams,
             consumers_at=self.consumers_at if self.consumer_teams else base.consumers_at,
+            consumer_at=self.consumer_at if self.consumer_teams else base.consumer_at,
             connection=self.connection or base.connection,
             alert_channel=self.alert_channel or base.alert_channel,
             change_channel=self.change_channel or base.change_channel,
@@ -97,9 +100,11 @@ def read_extension(c: Collector, raw: Any, where: SourceRef, what: str) -> Exten
     if m is None:
         return Extension()
     consumers: list[str] = []
+    consumer_at: list[tuple[str, SourceRef]] = []
     for item, at in c.items(m.get("consumer_teams"), m.value_at("consumer_teams"), what):
         if isinstance(item, str) and item.strip():
             consumers.append(item.strip())
+            consumer_at.append((item.strip(), at))
         else:
             c.error(at, f"each of {what} consumer_teams must be a team id", "wrong-type")
     connection = c.text(m, "connection", what)
@@ -124,6 +129,7 @@ def read_extension(c: Collector, raw: Any, where: SourceRef, what: str) -> Exten
         owner_at=m.value_at("owner_team"),
         consumer_teams=tuple(consumers),
         consumers_at=m.value_at("consumer_teams"),
+        consumer_at=tuple(consumer_at),
         connection=connection,
         alert_channel=channel(c, m, "alert_channel", what),
         change_channel=channel(c, m, "change_channel", what),

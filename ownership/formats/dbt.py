@@ -241,7 +241,12 @@ def _table(
         asset_kind=ext.asset_kind,
     )
     missing_owner_at = raw.value_at("name")
-    return Imported(contract, owner_at or missing_owner_at, ext.consumers_at or raw.where)
+    return Imported(
+        contract,
+        owner_at or missing_owner_at,
+        ext.consumers_at or raw.where,
+        consumer_at=ext.consumer_at,
+    )
 
 
 def _level(c: Collector, m: YMap, what: str) -> _Level:

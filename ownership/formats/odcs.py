@@ -65,7 +65,11 @@ def _require_if_keys(node: Any) -> None:
         cond = node.get("if")
         if isinstance(cond, dict):
             for part in [cond, *cond.get("anyOf", [])]:
-                if "required" not in part and isinstance(part.get("properties"), dict):
+                if (
+                    isinstance(part, dict)
+                    and "required" not in part
+                    and isinstance(part.get("properties"), dict)
+                ):
                     part["required"] = sorted(part["properties"])
         for value in node.values():
             _require_if_keys(value)
@@ -140,7 +144,13 @@ def read_odcs(c: Collector, doc: YMap) -> FormatResult:
     )
     owner_at = ext.owner_at if ext.owner_team else team_at
     out.contracts.append(
-        Imported(contract, owner_at or doc.where, ext.consumers_at or doc.where, members)
+        Imported(
+            contract,
+            owner_at or doc.where,
+            ext.consumers_at or doc.where,
+            members,
+            ext.consumer_at,
+        )
     )
     return out
 

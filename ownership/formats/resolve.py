@@ -126,24 +126,26 @@ def resolve_imported(
                 )
                 continue
         consumers = []
+        places = dict(item.consumer_at)
+        at = {**contract.at, "owner_team": item.owner_at, "consumer_teams": item.consumers_at}
         for ref in contract.consumer_teams:
+            where = places.get(ref, item.consumers_at)
             team = find_team(ref, teams)
             if team is not None:
-                consumers.append(team.id)
+                if team.id not in consumers:  # "MLOps Churn" and mlops_churn are one team
+                    consumers.append(team.id)
+                    at[f"consumer_teams[{team.id}]"] = where
                 continue
             message = f"{what} consumer team '{ref}' is not a team{did_you_mean(ref, teams)}"
             if lenient:
                 problems.append(
-                    Problem(
-                        item.consumers_at,
-                        LENIENT_PREFIX + message,
-                        Severity.WARNING,
-                        "unknown-team",
-                    )
+                    Problem(where, LENIENT_PREFIX + message, Severity.WARNING, "unknown-team")
                 )
             else:
-                problems.append(Problem(item.consumers_at, message, code="unknown-team"))
-        contracts.append(replace(contract, owner_team=owner.id, consumer_teams=tuple(consumers)))
+                problems.append(Problem(where, message, code="unknown-team"))
+        contracts.append(
+            replace(contract, owner_team=owner.id, consumer_teams=tuple(consumers), at=at)
+        )
     return contracts, problems
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -164,7 +163,7 @@ def test_unknown_asset_gets_suggestions_and_an_empty_summary_gets_usage(scene: S
 
 def test_a_second_incident_on_the_asset_points_to_the_open_one(scene: Scene) -> None:
     open_incident(scene)
-    response, rid = scene.command("age still wrong")
+    _, rid = scene.command("age still wrong")
     assert "Incident #1 (SEV2, open) is already open on `customer_age`" in scene.answer(rid)[
         "text"]
     scene.deliver()

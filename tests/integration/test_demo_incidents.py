@@ -46,7 +46,8 @@ def test_an_incident_driven_from_the_terminal(
     opened = answers['/incident customer_age "predictions wrong"']
     assert "Responders, please *Acknowledge*" in opened
     assert "*MLOps Churn* on call" in opened
-    assert "*Data Engineering* on call: Responsible for upstream customer_master_db (late)" in opened
+    assert ("*Data Engineering* on call: Responsible for upstream customer_master_db (late)"
+            in opened)
     assert "#mlops-reco-oncall · message" in opened  # the Informed notice
     assert opened.rstrip().endswith("tagged the on-call of MLOps Churn, Data Engineering.")
     assert "already open" in answers["/incident customer_age again"]

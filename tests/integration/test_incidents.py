@@ -148,12 +148,16 @@ def test_one_open_incident_per_asset_in_the_service_and_in_the_database(world: W
     assert not again.ok
     assert again.incident_id == 1
     assert "already open" in again.text
-    with pytest.raises(IntegrityError), Session(world.services.engine) as s, s.begin():
-        s.add(Incident(asset="customer_age", summary="x", severity="sev2",
-                       opened_severity="sev2", status="open", channel="#c", plan="{}",
-                       opened_at=T))
+    with Session(world.services.engine) as s, s.begin():
+        second = Incident(asset="customer_age", summary="x", severity="sev2",
+                          opened_severity="sev2", status="open", channel="#c", plan="{}",
+                          opened_at=T)
+        s.add(second)
         s.flush()
-        s.add(OpenIncident(asset="customer_age", incident_id=2))
+        s.add(OpenIncident(asset="customer_age", incident_id=second.id))
+        with pytest.raises(IntegrityError):
+            s.flush()  # a second open incident for the asset: refused by the database
+        s.rollback()
     world.incidents.resolve(1, actor=DANA, side="data", note="fixed")
     reopened = world.incidents.open("customer_age", "broken again", actor=DANA)
     assert reopened.ok

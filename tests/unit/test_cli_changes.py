@@ -94,3 +94,20 @@ def test_periodic_jobs_run_at_once_and_survive_failures() -> None:
     assert not thread.is_alive()
     assert runs[:2] == ["boom", "ok"]
     assert runs.count("boom") >= 2
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("orders", "Contract orders: daily, due 06:00 UTC, late after 06:00 UTC"),
+        ("stripe.invoices", "Contract stripe.invoices: warn after 12 h, error after 1 d"),
+    ],
+)
+def test_whoowns_answers_odcs_and_dbt_contracts(
+    query: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = "2026-11-25T12:00:00+00:00"
+    assert main(["whoowns", query, "--registry", str(EXAMPLE), "--at", at]) == 0
+    out = capsys.readouterr().out
+    assert words in out
+    assert "R/A  Data Engineering" in out

@@ -408,3 +408,35 @@ def test_formats_example_loads_clean_and_answers(tmp_path: Path) -> None:
     payouts = registry.contracts["stripe.payouts"]
     assert payouts.freshness == AgeSla(timedelta(hours=6), timedelta(hours=24))
     assert [n.contract for n in registry.change_notices] == ["orders"]
+
+
+def test_unknown_consumer_is_reported_at_its_own_item(tmp_path: Path) -> None:
+    text = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: c1
+version: 1.0.0
+name: orders
+team: {name: Data Engineering}
+customProperties:
+  - property: demarc
+    value:
+      consumer_teams:
+        - MLOps Churn
+        - mlops_chrun
+"""
+    result = load_registry(registry_with(tmp_path, extra={"c.odcs.yaml": text}))
+    [problem] = result.errors
+    assert (problem.where.line, problem.where.column, problem.code) == (12, 11, "unknown-team")
+    assert problem.message == (
+        "contract 'orders' consumer team 'mlops_chrun' is not a team; did you mean "
+        "'mlops_churn'?"
+    )
+    fixed = load_registry(
+        registry_with(tmp_path, extra={"c.odcs.yaml": text.replace("chrun", "churn")})
+    )
+    assert fixed.registry is not None
+    contract = fixed.registry.contracts["orders"]
+    assert contract.consumer_teams == ("mlops_churn",)  # both names are the same team
+    assert contract.where("owner_team").line == 6
+    assert contract.where("consumer_teams[mlops_churn]").line in (11, 12)

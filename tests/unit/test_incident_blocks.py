@@ -216,5 +216,5 @@ def test_every_incident_route_is_registered() -> None:
     app = create_app(settings, RegistryHolder(Registry()))
     routes = routes_of(app)
     assert {r.id for r in routes if r.kind == "view"} == ids.VIEWS
-    assert ids.INCIDENT_ACTIONS <= {r.id for r in routes if r.kind == "action"}
+    assert {r.id for r in routes if r.kind == "action"} >= ids.INCIDENT_ACTIONS
     assert ids.INCIDENT_COMMAND in {r.id for r in routes if r.kind == "command"}
