@@ -23,3 +23,12 @@ def test_upgrade_matches_models_and_downgrade_empties(database_url: str) -> None
     with engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
     engine.dispose()
+
+
+def test_revisions_form_one_line_with_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.db.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1, "branches must be merged (alembic merge heads)"
