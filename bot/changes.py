@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -118,28 +119,23 @@ class ChangeNoticeService:
                     )
                 session.flush()  # another replica that got here first makes this fail
                 today = now.astimezone(UTC).date()
-                if send == ANNOUNCE:
+                announce = send == ANNOUNCE
+                if announce:  # the root message; each reminder is broadcast from its thread
                     text, blocks = render_announcement(registry, contract, notice, effective, today)
-                    enqueue(
-                        session,
-                        method="chat.postMessage",
-                        channel=channel,
-                        payload={"text": text, "blocks": blocks},
-                        now=now,
-                        root_key=root_key(notice),
-                        is_root=True,
-                    )
+                    payload: dict[str, Any] = {"text": text, "blocks": blocks}
                 else:
                     text = render_reminder(registry, contract, effective, today)
-                    enqueue(
-                        session,
-                        method="chat.postMessage",
-                        channel=channel,
-                        payload={"text": text, "reply_broadcast": True},
-                        now=now,
-                        root_key=root_key(notice),
-                        in_thread=True,
-                    )
+                    payload = {"text": text, "reply_broadcast": True}
+                enqueue(
+                    session,
+                    method="chat.postMessage",
+                    channel=channel,
+                    payload=payload,
+                    now=now,
+                    root_key=root_key(notice),
+                    is_root=announce,
+                    in_thread=not announce,
+                )
         except IntegrityError:
             log.info("change notice %s was posted by another replica", notice.id)
             return None

@@ -221,6 +221,7 @@ def _post(
 ) -> None:
     key = f"drift:{alert.id}"
     consumers = [c for c in alert.consumer_channels.split(",") if c]
+    consumer_threads = [(channel, f"{key}:{i}") for i, channel in enumerate(consumers)]
     if resolved or changed:
         note = (
             ":large_green_circle: The table matches the contract again. Resolved."
@@ -237,25 +238,7 @@ def _post(
             payload={"text": text, "blocks": blocks},
             root_key=key,
         )
-        enqueue(
-            session,
-            method="chat.postMessage",
-            channel=alert.channel,
-            now=now,
-            payload={"text": note},
-            root_key=key,
-            in_thread=True,
-        )
-        for index, channel in enumerate(consumers):
-            enqueue(
-                session,
-                method="chat.postMessage",
-                channel=channel,
-                now=now,
-                payload={"text": note},
-                root_key=f"{key}:{index}",
-                in_thread=True,
-            )
+        _say(session, now, note, [(alert.channel, key), *consumer_threads], root=False)
         return
     text, blocks = render_drift(registry, contract, alert, now)
     enqueue(
@@ -274,15 +257,23 @@ def _post(
         f"contract:\n{_bullets(alert)}\nIts owner {owner_name} is alerted in "
         f"{escape(alert.channel)}; this thread says when it is fixed."
     )
-    for index, channel in enumerate(consumers):
+    _say(session, now, fyi, consumer_threads, root=True)
+
+
+def _say(
+    session: Session, now: datetime, text: str, threads: list[tuple[str, str]], *, root: bool
+) -> None:
+    """Post `text` to each (channel, root key): as that root, or in its thread."""
+    for channel, key in threads:
         enqueue(
             session,
             method="chat.postMessage",
             channel=channel,
             now=now,
-            payload={"text": fyi},
-            root_key=f"{key}:{index}",
-            is_root=True,
+            payload={"text": text},
+            root_key=key,
+            is_root=root,
+            in_thread=not root,
         )
 
 

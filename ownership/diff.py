@@ -8,15 +8,18 @@ tighter SLA, a description) is non-breaking. docs/formats.md lists every kind wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from ownership.model import Column, Contract, DeadlineSla, Registry
 from ownership.periods import next_period, period_at
 from ownership.sla import describe_age_sla, describe_sla
 from ownership.timeparse import format_duration
 from ownership.types import compare
+
+_Promise = TypeVar("_Promise")
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,25 +284,36 @@ def compare_deadlines(old: DeadlineSla, new: DeadlineSla) -> tuple[str, str]:
     return "same", "the same deadlines"
 
 
+def _added_or_removed(
+    contract_id: str,
+    subject: str,
+    old: _Promise | None,
+    new: _Promise | None,
+    describe: Callable[[_Promise], str],
+    *,
+    added: str,
+    removed: str,
+) -> Iterator[Change]:
+    """A promise (`subject`) only one version makes: removing it breaks, adding it does not."""
+    if new is not None:
+        yield Change(contract_id, f"{subject}_added", subject, False, added, None, describe(new))
+    elif old is not None:
+        yield Change(contract_id, f"{subject}_removed", subject, True, removed, describe(old), None)
+
+
 def _sla(old: Contract, new: Contract) -> Iterator[Change]:
     a, b = old.sla, new.sla
     if a == b:
         return
-    if b is None:
-        assert a is not None
-        yield Change(
+    if a is None or b is None:
+        yield from _added_or_removed(
             new.id,
-            "sla_removed",
             "sla",
-            True,
-            "the delivery SLA is removed: nothing is promised about when data arrives",
-            describe_sla(a),
-            None,
-        )
-        return
-    if a is None:
-        yield Change(
-            new.id, "sla_added", "sla", False, "a delivery SLA is added", None, describe_sla(b)
+            a,
+            b,
+            describe_sla,
+            added="a delivery SLA is added",
+            removed="the delivery SLA is removed: nothing is promised about when data arrives",
         )
         return
     how, words = compare_deadlines(a, b)
@@ -338,27 +352,15 @@ def _freshness(old: Contract, new: Contract) -> Iterator[Change]:
     a, b = old.freshness, new.freshness
     if a == b:
         return
-    if b is None:
-        assert a is not None
-        yield Change(
+    if a is None or b is None:
+        yield from _added_or_removed(
             new.id,
-            "freshness_removed",
             "freshness",
-            True,
-            "the freshness limits are removed",
-            describe_age_sla(a),
-            None,
-        )
-        return
-    if a is None:
-        yield Change(
-            new.id,
-            "freshness_added",
-            "freshness",
-            False,
-            "freshness limits are added",
-            None,
-            describe_age_sla(b),
+            a,
+            b,
+            describe_age_sla,
+            added="freshness limits are added",
+            removed="the freshness limits are removed",
         )
         return
     pairs = (

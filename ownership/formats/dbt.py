@@ -368,12 +368,4 @@ def _list(value: Any) -> list[Any]:
 
 def _keys(c: Collector, m: YMap, allowed: tuple[str, ...], what: str) -> None:
     """Unknown keys are schema problems: errors, or warnings in lenient mode."""
-    for key, at in m.duplicates:
-        c.error(at, f"duplicate key '{key}' in {what}", "duplicate-key")
-    for key in m:
-        if key not in allowed:
-            c.error(
-                m.key_at(key),
-                f"unknown field '{key}' in {what}{did_you_mean(key, allowed)}",
-                SCHEMA_CODE,
-            )
+    c.known_keys(m, allowed, what, SCHEMA_CODE)

@@ -171,16 +171,22 @@ def _freshness(c: Collector, m: YMap, what: str) -> AgeSla | None:
     return AgeSla(warn, error)
 
 
-def _schema(c: Collector, m: YMap, what: str) -> tuple[Column, ...]:
-    raw = m.get("schema")
+def _named(c: Collector, m: YMap, field: str, what: str) -> YMap | None:
+    """`m[field]` as a mapping whose keys are names (columns, contact kinds), if it is one."""
+    raw = m.get(field)
     if raw is None:
-        return ()
-    s = c.mapping(
-        raw, m.value_at("schema"), f"{what} schema", tuple(raw) if isinstance(raw, dict) else ()
+        return None
+    return c.mapping(
+        raw, m.value_at(field), f"{what} {field}", tuple(raw) if isinstance(raw, dict) else ()
     )
+
+
+def _schema(c: Collector, m: YMap, what: str) -> tuple[Column, ...]:
+    s = _named(c, m, "schema", what)
+    if s is None:
+        return ()
     columns = []
-    for name in s or {}:
-        assert s is not None
+    for name in s:
         value = s[name]
         if isinstance(value, str):  # shorthand `column: string`
             columns.append(Column(name, value))
@@ -230,15 +236,11 @@ def _policy(c: Collector, m: YMap, what: str) -> ChangePolicy:
 
 
 def _contacts(c: Collector, m: YMap, what: str, lines: list[str]) -> tuple[tuple[str, str], ...]:
-    raw = m.get("contacts")
-    if raw is None:
+    cm = _named(c, m, "contacts", what)
+    if cm is None:
         return ()
-    cm = c.mapping(
-        raw, m.value_at("contacts"), f"{what} contacts", tuple(raw) if isinstance(raw, dict) else ()
-    )
     out = []
-    for key in cm or {}:
-        assert cm is not None
+    for key in cm:
         value = cm[key]
         if value is None:
             recovered = _comment_channel(lines, cm.key_at(key))

@@ -68,20 +68,25 @@ class Collector:
         if not isinstance(value, YMap):
             self.error(where, f"{what} must be a mapping, not {_type_name(value)}", "wrong-type")
             return None
-        allowed = tuple(allowed)
-        for key, at in value.duplicates:
-            self.error(at, f"duplicate key '{key}' in {what}", "duplicate-key")
-        for key in value:
-            if key not in allowed:
-                self.error(
-                    value.key_at(key),
-                    f"unknown field '{key}' in {what}{did_you_mean(key, allowed)}",
-                    "unknown-field",
-                )
+        self.known_keys(value, tuple(allowed), what)
         for key in required:
             if value.get(key) is None:
                 self.error(value.where, f"{what} needs '{key}'", "missing-field")
         return value
+
+    def known_keys(
+        self, m: YMap, allowed: tuple[str, ...], what: str, code: str = "unknown-field"
+    ) -> None:
+        """Reports duplicate keys of `m` and keys not in `allowed` (as `code`)."""
+        for key, at in m.duplicates:
+            self.error(at, f"duplicate key '{key}' in {what}", "duplicate-key")
+        for key in m:
+            if key not in allowed:
+                self.error(
+                    m.key_at(key),
+                    f"unknown field '{key}' in {what}{did_you_mean(key, allowed)}",
+                    code,
+                )
 
     def items(self, value: Any, where: SourceRef, what: str) -> list[tuple[Any, SourceRef]]:
         """A list's items with positions; a single scalar counts as a one-item list."""

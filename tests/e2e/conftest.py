@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -23,6 +23,8 @@ from bot.web import EVENTS_PATH, make_server
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.signing import FakeSlackSender
+from tests.integration.worlds import Clock as SettableClock  # one clock for app and services
+from tests.integration.worlds import deliver
 
 SIGNING_SECRET = "e2e-signing-secret"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a Tuesday: on-call rotations are mid-shift
@@ -101,19 +103,6 @@ def bot(start: Callable[..., Running]) -> Running:
 
 
 # ---------------------------------------------------------------------- with the database
-class SettableClock:
-    """One clock for the app and the services; the test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
-
-
 @dataclass
 class Alerting:
     """A running app with freshness services on a SQLite file (also the "warehouse")."""
@@ -125,9 +114,7 @@ class Alerting:
 
     def deliver(self, rounds: int = 5) -> None:
         """Run the outbox; pacing is 1 message/s per channel, so step the clock along."""
-        for _ in range(rounds):
-            self.services.outbox.deliver_due()
-            self.clock.advance(seconds=1.1)
+        deliver(self.services, self.clock, rounds)
 
 
 @pytest.fixture

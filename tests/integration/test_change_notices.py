@@ -4,32 +4,22 @@ PostgreSQL, through the real outbox to the fake Slack Web API."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import ChangeNoticePost
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services, build_services
+from bot.runtime import Services
 from tests.fakes.fake_slack import FakeSlack
+from tests.integration import worlds
+from tests.integration.worlds import Clock, blocks_text, write_registry
 
-TEAMS = """\
-teams:
-  - id: data_engineering
-    name: Data Engineering
-    slack: {usergroup: {id: S0DATAENG}, oncall_channel: "#data-eng-oncall"}
-    members: [{name: Alice, slack: U0ALICE01}]
-  - id: mlops_churn
-    name: MLOps Churn
-    slack: {usergroup: {id: S0MLCHURN}, oncall_channel: "#mlops-churn-oncall"}
-    members: [{name: Dana, slack: U0DANAKOW}]
+RECOMMENDER_AND_NOTICE = """\
   - id: mlops_recommender
     name: MLOps Recommender
     slack: {usergroup: {id: S0MLRECO1}, oncall_channel: "#mlops-reco-oncall"}
@@ -40,6 +30,7 @@ change_notices:
     change: "monthly_charges is removed; use billing_stripe.amount_cents"
     scope: [monthly_charges]
 """
+TEAMS = worlds.TEAMS + RECOMMENDER_AND_NOTICE
 CONTRACT = """\
 data_source: customer_master_db
 owner_team: data_engineering
@@ -52,55 +43,33 @@ change_policy:
 CHANNEL = "#data-changes"
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class World:
     def __init__(self, reg: Path, url: str, slack: FakeSlack, clock: Clock) -> None:
         self.reg, self.url, self.slack, self.clock = reg, url, slack, clock
         self.replicas: list[Services] = []
 
     def replica(self) -> Services:
-        client = WebClient(token="xoxb-test", base_url=self.slack.base_url, retry_handlers=[])
-        services = build_services(
-            RegistryHolder.from_path(self.reg), self.url, client, environ={}, clock=self.clock
-        )
+        services = worlds.start_services(self.reg, self.url, self.slack, self.clock, environ={})
         self.replicas.append(services)
         return services
 
     def deliver(self, services: Services) -> None:
-        for _ in range(4):
-            services.outbox.deliver_due()
-            self.clock.now += timedelta(seconds=1.1)
+        worlds.deliver(services, self.clock, rounds=4)
 
     def posts(self) -> list[dict[str, Any]]:
-        return [r.body for r in self.slack.calls("chat.postMessage")]
+        return worlds.posts(self.slack)
 
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    reg = tmp_path / "registry"
-    reg.mkdir()
-    (reg / "teams.yaml").write_text(TEAMS)
-    (reg / "customer_master_db.yaml").write_text(CONTRACT)
+    reg = write_registry(
+        tmp_path / "registry", {"teams.yaml": TEAMS, "customer_master_db.yaml": CONTRACT}
+    )
     with FakeSlack() as slack:
         w = World(reg, database_url, slack, Clock(datetime(2026, 10, 1, 9, 0, tzinfo=UTC)))
         yield w
         for services in w.replicas:
-            services.prober.close()
-            if services.drift is not None:
-                services.drift.inspector.close()
-            services.engine.dispose()
-
-
-def blocks(body: dict[str, Any]) -> str:
-    raw = body.get("blocks")
-    return json.dumps(json.loads(raw) if isinstance(raw, str) else raw)
+            worlds.close_services(services)
 
 
 def test_announcement_then_reminders_each_once(world: World) -> None:
@@ -112,7 +81,7 @@ def test_announcement_then_reminders_each_once(world: World) -> None:
     world.deliver(bot)
     [root] = world.posts()
     assert root["channel"] == CHANNEL
-    shown = blocks(root)
+    shown = blocks_text(root)
     assert "<!subteam^S0MLCHURN>" in shown
     assert "<!subteam^S0MLRECO1>" in shown
     assert "Sat 2026-10-31" in shown  # announced + 30 days' notice
@@ -153,7 +122,7 @@ def test_first_seen_late_announces_once_without_stale_reminders(world: World) ->
     assert action.kind == "announce"
     world.deliver(bot)
     [root] = world.posts()
-    assert "(tomorrow)" in blocks(root)
+    assert "(tomorrow)" in blocks_text(root)
     with Session(bot.engine) as session:
         rows = {r.kind: r.posted for r in session.scalars(select(ChangeNoticePost))}
     assert rows == {"announce": True, "remind-7": False, "remind-1": False}

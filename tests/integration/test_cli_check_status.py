@@ -10,33 +10,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from slack_sdk import WebClient
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, create_engine, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
 from bot.db.models import ContractStatus
-from bot.registry_holder import RegistryHolder
-from bot.runtime import build_services
 from tests.fakes.fake_slack import FakeSlack
+from tests.integration import worlds
+from tests.integration.worlds import TEAMS_ON_CALL, create_load_tables, running
 
-TEAMS = """\
-teams:
-  - id: data_engineering
-    name: Data Engineering
-    slack: {usergroup: {id: S0DATAENG}, oncall_channel: "#data-eng-oncall"}
-    members: [{name: Alice, slack: U0ALICE01}]
-    oncall: {members: [U0ALICE01], period: weekly, timezone: UTC, start: 2026-01-05}
-  - id: mlops_churn
-    name: MLOps Churn
-    slack: {usergroup: {id: S0MLCHURN}, oncall_channel: "#mlops-churn-oncall"}
-    members: [{name: Dana, slack: U0DANAKOW}]
-    oncall: {members: [U0DANAKOW], period: weekly, timezone: UTC, start: 2026-01-05}
+ASSETS = """\
 assets:
   - {id: orders, kind: source, owner: data_engineering}
   - {id: events, kind: source, owner: data_engineering}
   - {id: refunds, kind: source, owner: data_engineering}
 """
+TEAMS = TEAMS_ON_CALL + ASSETS
 
 
 def contract(name: str, table: str) -> str:
@@ -53,29 +42,20 @@ FRESH, STALE, GHOST = "orders", "events", "refunds"
 
 
 def write_registry(directory: Path, *, ghost: bool = False) -> Path:
-    directory.mkdir(exist_ok=True)
-    (directory / "teams.yaml").write_text(TEAMS)
-    (directory / "orders.yaml").write_text(contract(FRESH, "orders_raw"))
-    (directory / "events.yaml").write_text(contract(STALE, "events_raw"))
+    files = {
+        "teams.yaml": TEAMS,
+        "orders.yaml": contract(FRESH, "orders_raw"),
+        "events.yaml": contract(STALE, "events_raw"),
+    }
     if ghost:  # its table is never created
-        (directory / "refunds.yaml").write_text(contract(GHOST, "refunds_raw"))
-    return directory
+        files["refunds.yaml"] = contract(GHOST, "refunds_raw")
+    return worlds.write_registry(directory, files)
 
 
 def create_tables(url: str, loads: dict[str, datetime]) -> None:
-    meta = MetaData()
-    tables = {
-        name: Table(
-            name,
-            meta,
-            Column("id", Integer, primary_key=True),
-            Column("loaded_at", DateTime(timezone=True)),
-        )
-        for name in loads
-    }
     engine = create_engine(url)
     try:
-        meta.create_all(engine)
+        tables = create_load_tables(engine, loads, column="loaded_at")
         with engine.begin() as conn:
             for name, at in loads.items():
                 conn.execute(tables[name].insert().values(loaded_at=at))
@@ -193,19 +173,8 @@ def recorded(warehouse: str, tmp_path: Path) -> str:
     )
     registry = write_registry(tmp_path / "registry")
     with FakeSlack() as slack:
-        client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
-        services = build_services(
-            RegistryHolder.from_path(registry),
-            warehouse,
-            client,
-            environ={"WAREHOUSE_URL": warehouse},
-            clock=lambda: T,
-        )
-        try:
+        with running(registry, warehouse, slack, lambda: T) as services:
             reports = services.freshness.check()
-        finally:
-            services.prober.close()
-            services.engine.dispose()
         assert {r.contract.id: r.evaluation.state.value for r in reports} == {
             FRESH: "on_time",
             STALE: "late",

@@ -14,19 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.cli import main
 from bot.db.models import Alert, ContractStatus, OutboxMessage
+from tests.integration.worlds import TEAMS_OWNER_ON_CALL, write_registry
 
-TEAMS = """\
-teams:
-  - id: data_engineering
-    name: Data Engineering
-    slack: {usergroup: {id: S0DATAENG}, oncall_channel: "#data-eng-oncall"}
-    members: [{name: Alice, slack: U0ALICE01}]
-    oncall: {members: [U0ALICE01], period: weekly, timezone: UTC, start: 2026-01-05}
-  - id: mlops_churn
-    name: MLOps Churn
-    slack: {usergroup: {id: S0MLCHURN}, oncall_channel: "#mlops-churn-oncall"}
-    members: [{name: Dana, slack: U0DANAKOW}]
-"""
 SOURCES = """\
 version: 2
 sources:
@@ -72,11 +61,9 @@ def write(path: Path, results: list[dict[str, Any]], generated: datetime | None 
 
 @pytest.fixture
 def registry(tmp_path: Path) -> Path:
-    reg = tmp_path / "registry"
-    reg.mkdir()
-    (reg / "teams.yaml").write_text(TEAMS)
-    (reg / "_sources.yml").write_text(SOURCES)
-    return reg
+    return write_registry(
+        tmp_path / "registry", {"teams.yaml": TEAMS_OWNER_ON_CALL, "_sources.yml": SOURCES}
+    )
 
 
 def run(path: str, registry: Path, url: str, *more: str) -> int:

@@ -10,18 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.integration.worlds import TEAMS, write_registry
 
-TEAMS = """\
-teams:
-  - id: data_engineering
-    name: Data Engineering
-    slack: {usergroup: {id: S0DATAENG}, oncall_channel: "#data-eng-oncall"}
-    members: [{name: Alice, slack: U0ALICE01}]
-  - id: mlops_churn
-    name: MLOps Churn
-    slack: {usergroup: {id: S0MLCHURN}, oncall_channel: "#mlops-churn-oncall"}
-    members: [{name: Dana, slack: U0DANAKOW}]
-"""
 CONTRACT = """\
 data_source: customer_master_db
 owner_team: data_engineering
@@ -65,11 +55,15 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
-    (root / "registry" / "contracts").mkdir(parents=True)
+    write_registry(
+        root / "registry",
+        {
+            "teams.yaml": TEAMS,
+            "contracts/customer_master_db.yaml": CONTRACT,
+            "contracts/orders.odcs.yaml": ODCS,
+        },
+    )
     git(root, "init", "-q", "-b", "main")
-    (root / "registry" / "teams.yaml").write_text(TEAMS)
-    (root / "registry" / "contracts" / "customer_master_db.yaml").write_text(CONTRACT)
-    (root / "registry" / "contracts" / "orders.odcs.yaml").write_text(ODCS)
     (root / "README.md").write_text("not part of the registry\n")
     commit(root, "initial registry")
     monkeypatch.chdir(root)

@@ -3,33 +3,35 @@ real SQL probe on a real table, the real outbox, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from slack_sdk import WebClient
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, create_engine, text
 
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services, build_services
+from bot.runtime import Services
 from ownership.sla import FreshnessState
 from tests.fakes.fake_slack import FakeSlack
+from tests.integration.worlds import (
+    DATA_ENGINEERING,
+    MLOPS_CHURN_ON_CALL,
+    Clock,
+    blocks_text,
+    create_load_tables,
+    deliver,
+    on_call,
+    posts,
+    running,
+    schema_of,
+    teams,
+    write_registry,
+)
 
-TEAMS = """\
-teams:
-  - id: data_engineering
-    name: Data Engineering
-    slack: {usergroup: {id: S0DATAENG}, oncall_channel: "#data-eng-oncall"}
-    members: [{name: Alice, slack: U0ALICE01, email: alice@company.com}]
-    oncall: {members: [U0ALICE01], period: weekly, timezone: UTC, start: 2026-01-05}
-  - id: mlops_churn
-    name: MLOps Churn
-    slack: {usergroup: {id: S0MLCHURN}, oncall_channel: "#mlops-churn-oncall"}
-    members: [{name: Dana, slack: U0DANAKOW}]
-    oncall: {members: [U0DANAKOW], period: weekly, timezone: UTC, start: 2026-01-05}
-"""
+# Alice has an email: the ODCS team lists its members by email.
+ALICE_BY_EMAIL = DATA_ENGINEERING.replace(
+    "slack: U0ALICE01}", "slack: U0ALICE01, email: alice@company.com}"
+)
+TEAMS = teams(on_call(ALICE_BY_EMAIL, "U0ALICE01"), MLOPS_CHURN_ON_CALL)
 ODCS = """\
 apiVersion: v3.1.0
 kind: DataContract
@@ -65,60 +67,23 @@ sources:
 T = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
 
 
-def _schema_of(url: str) -> str:
-    if url.startswith("sqlite"):
-        return "main"
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        name = conn.execute(text("SELECT current_schema()")).scalar_one()
-    engine.dispose()
-    return str(name)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def services(database_url: str, tmp_path: Path) -> Iterator[tuple[Services, FakeSlack, Clock]]:
-    reg = tmp_path / "registry"
-    reg.mkdir()
-    (reg / "teams.yaml").write_text(TEAMS)
-    (reg / "orders.odcs.yaml").write_text(ODCS)
-    (reg / "_sources.yml").write_text(DBT.replace("{schema}", _schema_of(database_url)))
-    clock = Clock()
-    with FakeSlack() as slack:
-        client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
-        built = build_services(
-            RegistryHolder.from_path(reg),
-            database_url,
-            client,
-            environ={"WAREHOUSE_URL": database_url},
-            clock=clock,
-        )
-        meta = MetaData()
-        for name in ("fmt_orders", "fmt_events"):
-            Table(
-                name,
-                meta,
-                Column("id", Integer, primary_key=True),
-                Column("updated_at", DateTime(timezone=True)),
-            )
-        meta.create_all(built.engine)
+    reg = write_registry(
+        tmp_path / "registry",
+        {
+            "teams.yaml": TEAMS,
+            "orders.odcs.yaml": ODCS,
+            "_sources.yml": DBT.replace("{schema}", schema_of(database_url)),
+        },
+    )
+    clock = Clock(T)
+    with FakeSlack() as slack, running(reg, database_url, slack, clock) as built:
+        tables = create_load_tables(built.engine, ("fmt_orders", "fmt_events"))
         with built.engine.begin() as conn:
-            conn.execute(
-                meta.tables["fmt_orders"].insert().values(updated_at=T - timedelta(days=1))
-            )
-            conn.execute(
-                meta.tables["fmt_events"].insert().values(updated_at=T - timedelta(minutes=5))
-            )
+            conn.execute(tables["fmt_orders"].insert().values(updated_at=T - timedelta(days=1)))
+            conn.execute(tables["fmt_events"].insert().values(updated_at=T - timedelta(minutes=5)))
         yield built, slack, clock
-        built.prober.close()
-        built.engine.dispose()
 
 
 def test_odcs_and_dbt_contracts_are_checked_and_alerted(
@@ -127,13 +92,10 @@ def test_odcs_and_dbt_contracts_are_checked_and_alerted(
     built, slack, clock = services
     reports = {r.contract.id: r.evaluation.state for r in built.freshness.check()}
     assert reports == {"fmt_orders": FreshnessState.LATE, "shop.fmt_events": FreshnessState.ON_TIME}
-    for _ in range(3):
-        built.outbox.deliver_due()
-        clock.now += timedelta(seconds=1.1)
-    [root] = [r.body for r in slack.calls("chat.postMessage")]
+    deliver(built, clock, rounds=3)
+    [root] = posts(slack)
     assert root["channel"] == "#orders-oncall"  # the ODCS Slack support channel
-    raw = root["blocks"]
-    shown = json.dumps(json.loads(raw) if isinstance(raw, str) else raw)
+    shown = blocks_text(root)
     assert "<@U0ALICE01>" in shown  # owner found through the member without dateOut
     assert "daily, due 02:00 UTC, late after 02:00 UTC" in shown
     assert "MLOps Churn" in shown

@@ -6,41 +6,29 @@ WAREHOUSE_URL, the real outbox delivers to the fake Slack Web API, and the clock
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from slack_sdk import WebClient
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Alert, CheckResult, OutboxMessage, SilenceRow
 from bot.freshness.judge import Timing
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services, build_services
+from bot.runtime import Services
 from ownership.sla import FreshnessState
 from tests.fakes.fake_slack import FakeSlack
+from tests.integration import worlds
+from tests.integration.worlds import TEAMS_ON_CALL, Clock, blocks_text, running, write_registry
 
-TEAMS = """\
-teams:
-  - id: data_engineering
-    name: Data Engineering
-    slack: {usergroup: {id: S0DATAENG}, oncall_channel: "#data-eng-oncall"}
-    members: [{name: Alice, slack: U0ALICE01}]
-    oncall: {members: [U0ALICE01], period: weekly, timezone: UTC, start: 2026-01-05}
-  - id: mlops_churn
-    name: MLOps Churn
-    slack: {usergroup: {id: S0MLCHURN}, oncall_channel: "#mlops-churn-oncall"}
-    members: [{name: Dana, slack: U0DANAKOW}]
-    oncall: {members: [U0DANAKOW], period: weekly, timezone: UTC, start: 2026-01-05}
+ASSETS = """\
 assets:
   - {id: customer_master_db, kind: source, owner: data_engineering, runbook: "https://wiki/rb"}
   - {id: churn_features, kind: table, owner: mlops_churn, upstream: [customer_master_db],
      runbook: "https://wiki/cf"}
 """
+TEAMS = TEAMS_ON_CALL + ASSETS
 CONTRACT = """\
 data_source: customer_master_db
 owner_team: data_engineering
@@ -59,31 +47,11 @@ ROOT_CHANNEL = "#data-eng-oncall"
 T = datetime(2026, 11, 25, 2, 31, tzinfo=UTC)  # one minute past the 02:30 deadline
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
-
-
-class World:
+class World(worlds.World):
     def __init__(self, services: Services, slack: FakeSlack, clock: Clock, url: str) -> None:
-        self.services, self.slack, self.clock, self.url = services, slack, clock, url
-        meta = MetaData()
-        self.tables = {
-            name: Table(
-                name,
-                meta,
-                Column("id", Integer, primary_key=True),
-                Column("updated_at", DateTime(timezone=True)),
-            )
-            for name in ("customers", "churn_features")
-        }
-        meta.create_all(services.engine)
+        super().__init__(services, slack, clock)
+        self.url = url
+        self.tables = worlds.create_load_tables(services.engine, ("customers", "churn_features"))
 
     def load(self, table: str, at: datetime) -> None:
         with self.services.engine.begin() as conn:
@@ -94,54 +62,30 @@ class World:
         self.deliver(deliver_rounds)
         return {r.contract.id: r.evaluation.state for r in reports}
 
-    def deliver(self, rounds: int = 5) -> None:
-        for _ in range(rounds):  # pacing is 1/s per channel: step the fake clock along
-            self.services.outbox.deliver_due()
-            self.clock.advance(seconds=1.1)
-
-    def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
-        return [
-            r.body
-            for r in self.slack.calls("chat.postMessage")
-            if channel is None or r.body.get("channel") == channel
-        ]
-
-    def roots(self) -> list[dict[str, Any]]:
-        return [b for b in self.posts() if "thread_ts" not in b]
-
-    def updates(self) -> list[dict[str, Any]]:
-        return [r.body for r in self.slack.calls("chat.update")]
-
-
-def blocks_text(body: dict[str, Any]) -> str:
-    blocks = body.get("blocks")
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    return json.dumps(blocks)
-
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    reg = tmp_path / "registry"
-    reg.mkdir()
-    (reg / "teams.yaml").write_text(TEAMS)
-    (reg / "customer_master_db.yaml").write_text(CONTRACT)
-    (reg / "churn_features.yaml").write_text(DOWNSTREAM)
+    reg = write_registry(
+        tmp_path / "registry",
+        {
+            "teams.yaml": TEAMS,
+            "customer_master_db.yaml": CONTRACT,
+            "churn_features.yaml": DOWNSTREAM,
+        },
+    )
     clock = Clock(T)
-    with FakeSlack() as slack:
-        client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
-        services = build_services(
-            RegistryHolder.from_path(reg),
+    with (
+        FakeSlack() as slack,
+        running(
+            reg,
             database_url,
-            client,
-            environ={"WAREHOUSE_URL": database_url},
-            clock=clock,
+            slack,
+            clock,
             timing=Timing(recheck=timedelta(minutes=10)),
             probe_timeout=20,
-        )
+        ) as services,
+    ):
         yield World(services, slack, clock, database_url)
-        services.prober.close()
-        services.engine.dispose()
 
 
 def test_late_table_alerts_once_with_the_right_people_then_recovery_edits_it(
@@ -303,18 +247,9 @@ def test_restart_does_not_double_the_root(world: World) -> None:
     world.sweep()
     assert len(world.roots()) == 1
     # A second process on the same database (a restart) re-checks: still one root.
-    again = build_services(
-        world.services.holder,
-        world.url,
-        WebClient(token="xoxb-test", base_url=world.slack.base_url, retry_handlers=[]),
-        environ={"WAREHOUSE_URL": world.url},
-        clock=world.clock,
-    )
+    again = worlds.start_services(world.services.holder, world.url, world.slack, world.clock)
     world.clock.advance(minutes=10)
     again.freshness.check()
-    for _ in range(3):
-        again.outbox.deliver_due()
-        world.clock.advance(seconds=2)
+    worlds.deliver(again, world.clock, rounds=3, seconds=2)
     assert len(world.roots()) == 1
-    again.prober.close()
-    again.engine.dispose()
+    worlds.close_services(again)

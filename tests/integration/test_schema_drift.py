@@ -3,36 +3,29 @@ it: the real inspection of a real table, on SQLite and PostgreSQL, through the o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from slack_sdk import WebClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.db.models import SchemaDriftAlert
 from bot.drift import TableInspector
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services, build_services
+from bot.runtime import Services
 from ownership.model import SqlProbe
 from tests.fakes.fake_slack import FakeSlack
+from tests.integration import worlds
+from tests.integration.worlds import (
+    TEAMS_OWNER_ON_CALL,
+    Clock,
+    blocks_text,
+    running,
+    schema_of,
+    write_registry,
+)
 
-TEAMS = """\
-teams:
-  - id: data_engineering
-    name: Data Engineering
-    slack: {usergroup: {id: S0DATAENG}, oncall_channel: "#data-eng-oncall"}
-    members: [{name: Alice, slack: U0ALICE01}]
-    oncall: {members: [U0ALICE01], period: weekly, timezone: UTC, start: 2026-01-05}
-  - id: mlops_churn
-    name: MLOps Churn
-    slack: {usergroup: {id: S0MLCHURN}, oncall_channel: "#mlops-churn-oncall"}
-    members: [{name: Dana, slack: U0DANAKOW}]
-"""
 CONTRACT = """\
 data_source: customer_master_db
 owner_team: data_engineering
@@ -69,17 +62,9 @@ CREATE = (
 )
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class World:
+class World(worlds.World):
     def __init__(self, services: Services, slack: FakeSlack, clock: Clock) -> None:
-        self.services, self.slack, self.clock = services, slack, clock
+        super().__init__(services, slack, clock)
         self.sql(CREATE)
 
     def sql(self, statement: str) -> None:
@@ -89,60 +74,24 @@ class World:
     def check(self) -> dict[str, str | None]:
         assert self.services.drift is not None
         reports = self.services.drift.check()
-        for _ in range(6):
-            self.services.outbox.deliver_due()
-            self.clock.now += timedelta(seconds=1.1)
+        self.deliver(6)
         return {r.contract_id: r.action for r in reports}
-
-    def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
-        return [
-            r.body
-            for r in self.slack.calls("chat.postMessage")
-            if channel is None or r.body.get("channel") == channel
-        ]
-
-    def updates(self) -> list[dict[str, Any]]:
-        return [r.body for r in self.slack.calls("chat.update")]
 
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    reg = tmp_path / "registry"
-    reg.mkdir()
-    (reg / "teams.yaml").write_text(TEAMS)
-    (reg / "customer_master_db.yaml").write_text(CONTRACT)
-    (reg / "crm.yml").write_text(DBT.replace("{schema}", _schema_of(database_url)))
+    reg = write_registry(
+        tmp_path / "registry",
+        {
+            "teams.yaml": TEAMS_OWNER_ON_CALL,
+            "customer_master_db.yaml": CONTRACT,
+            "crm.yml": DBT.replace("{schema}", schema_of(database_url)),
+        },
+    )
     clock = Clock(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
-    with FakeSlack() as slack:
-        client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
-        services = build_services(
-            RegistryHolder.from_path(reg),
-            database_url,
-            client,
-            environ={"WAREHOUSE_URL": database_url},
-            clock=clock,
-        )
+    with FakeSlack() as slack, running(reg, database_url, slack, clock) as services:
         yield World(services, slack, clock)
         assert services.drift is not None
-        services.drift.inspector.close()
-        services.prober.close()
-        services.engine.dispose()
-
-
-def _schema_of(url: str) -> str:
-    """Where the test's tables are: SQLite's main, or this test's PostgreSQL schema."""
-    if url.startswith("sqlite"):
-        return "main"
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        name = conn.execute(text("SELECT current_schema()")).scalar_one()
-    engine.dispose()
-    return str(name)
-
-
-def blocks(body: dict[str, Any]) -> str:
-    raw = body.get("blocks")
-    return json.dumps(json.loads(raw) if isinstance(raw, str) else raw)
 
 
 def test_live_column_drop_is_alerted_once_and_resolved_when_fixed(world: World) -> None:
@@ -155,7 +104,7 @@ def test_live_column_drop_is_alerted_once_and_resolved_when_fixed(world: World) 
     owner_posts = world.posts(OWNER)
     assert len(owner_posts) == 2  # one per contract
     root = next(p for p in owner_posts if "customer_master_db" in p["text"])
-    shown = blocks(root)
+    shown = blocks_text(root)
     assert "column monthly_charges is missing (the contract says float)" in shown
     assert "<@U0ALICE01>" in shown  # the owner's on-call is tagged
     assert "MLOps Churn" in shown
@@ -195,7 +144,7 @@ def test_type_change_and_missing_table(world: World) -> None:
     )
     world.check()
     root = next(p for p in world.posts(OWNER) if "customer_master_db" in p["text"])
-    assert "column customer_id is INTEGER; the contract says string" in blocks(root)
+    assert "column customer_id is INTEGER; the contract says string" in blocks_text(root)
     world.sql("DROP TABLE drift_customers")
     assert world.check()["customer_master_db"] == "drift changed"
     changed = [p for p in world.posts() if p["text"].startswith("The drift changed")]
