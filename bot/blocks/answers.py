@@ -19,7 +19,7 @@ from ownership.answers import (
     NotFound,
     TeamRoles,
 )
-from ownership.model import Person, Team
+from ownership.model import Person, Role, Team
 
 NAME_LIMIT = 80
 DESCRIPTION_LIMIT = 300
@@ -119,18 +119,22 @@ def _activity_blocks(answer: ActivityAnswer) -> list[Block]:
 def _team_lines(teams: Iterable[TeamRoles]) -> list[str]:
     lines = []
     for entry in teams:
-        line = f"*{entry.label}*  {render_team(entry.team)}"
+        # Only the R and A teams are mentioned: a shared answer must not ping C and I teams.
+        paged = Role.RESPONSIBLE in entry.roles or Role.ACCOUNTABLE in entry.roles
+        line = f"*{entry.label}*  {render_team(entry.team, mention=paged)}"
         if entry.oncall is not None:
             line += f" — on call: {render_person(entry.oncall)}"
         lines.append(line)
     return lines or ["_No team has a role here yet._"]
 
 
-def render_team(team: Team) -> str:
-    """`<!subteam^S…> Name` when the team has a user group, else the name in bold."""
+def render_team(team: Team, *, mention: bool = True) -> str:
+    """`<!subteam^S…> Name` when the team has a user group (and may be pinged), else bold."""
     name = truncate(team.name, NAME_LIMIT)
-    mention = usergroup_mention(team.usergroup.id if team.usergroup else None)
-    return f"{mention} {escape(name)}" if mention else bold(name)
+    if not mention:
+        return bold(name)
+    mention_text = usergroup_mention(team.usergroup.id if team.usergroup else None)
+    return f"{mention_text} {escape(name)}" if mention_text else bold(name)
 
 
 def render_person(person: Person) -> str:

@@ -43,7 +43,8 @@ def test_whoowns_customer_age(bot: Running) -> None:
     assert churn_oncall.slack_id
     assert body["blocks"][0]["text"]["text"] == "customer_age (feature)"
     assert f"*R/A*  <!subteam^S0MLCHURN> MLOps Churn — on call: <@{churn_oncall.slack_id}>" in text
-    assert "*C*  <!subteam^S0DATAENG> Data Engineering" in text
+    assert "*C*  *Data Engineering*" in text  # named: a shared answer pings only R and A
+    assert "S0DATAENG" not in text
     source_contract = registry.contract_for("customer_master_db")
     assert source_contract is not None
     assert source_contract.sla is not None
@@ -73,7 +74,8 @@ def test_whoowns_an_activity_lists_each_teams_role(bot: Running) -> None:
     assert body["blocks"][0]["text"]["text"] == "Feature engineering (activity)"
     assert "*R/A*  <!subteam^S0MLCHURN> MLOps Churn" in text
     assert "*R/A*  <!subteam^S0MLRECO1> MLOps Recommender" in text
-    assert "*C*  <!subteam^S0DATAENG> Data Engineering" in text
+    assert "*C*  *Data Engineering*" in text  # named: a shared answer pings only R and A
+    assert "S0DATAENG" not in text
 
 
 def test_empty_text_gives_usage(bot: Running) -> None:

@@ -92,7 +92,8 @@ def test_asset_answer_layout() -> None:
     }
     text = all_text(blocks)
     assert "*R/A*  <!subteam^S0MLCHURN> MLOps Churn — on call: <@U0DANAKOW>" in text
-    assert "*C*  <!subteam^S0DATAENG> Data Engineering" in text
+    assert "*C*  *Data Engineering*" in text  # named: a shared answer pings only R and A
+    assert "S0DATAENG" not in text
     assert "Contract: daily, due 02:00 UTC, late after 02:30 UTC · owner Data Engineering" in text
     assert "⬆ customer_master_db (source) — R/A Data Engineering" in text
     assert "⬇ churn_model (model) — R/A MLOps Churn" in text
@@ -162,7 +163,8 @@ def test_activity_answer_lists_each_team_role() -> None:
     assert blocks[0]["text"]["text"] == "Feature engineering (activity)"
     text = all_text(blocks)
     assert "*R/A*  <!subteam^S0MLCHURN> MLOps Churn — on call: <@U0DANAKOW>" in text
-    assert "*C*  <!subteam^S0DATAENG> Data Engineering" in text
+    assert "*C*  *Data Engineering*" in text  # named: a shared answer pings only R and A
+    assert "S0DATAENG" not in text
     assert render_answer_text(answer) == (
         "Feature engineering (activity): R/A MLOps Churn; C Data Engineering"
     )
@@ -229,7 +231,7 @@ def test_many_teams_are_cut_to_fit_a_section_with_a_count() -> None:
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert all(len(s) <= SECTION_TEXT_LIMIT for s in sections)
     team_section = next(s for s in sections if "Team 0" in s)
-    shown = team_section.count("<!subteam^")
+    shown = team_section.count("*C*  ")
     assert team_section.endswith(f"… and {100 - shown} more")
     assert 0 < shown < 100
 
