@@ -163,3 +163,51 @@ def test_log_lines_are_json_with_the_request_id_and_no_secrets() -> None:
     assert "xoxb-1234" not in line["message"]
     assert "postgresql://demarc:***@db/demarc" in line["message"]
     assert scrub("password=abc token: xyz") == "password=*** token: ***"
+
+
+def test_the_served_process_answers_health_and_metrics_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    """What the container runs (`demarc serve`), as a real process on a free port."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with FakeSlack() as slack:
+        env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="secret",
+                   DEMARC_REGISTRY=str(EXAMPLE_REGISTRY), DEMARC_SLACK_API_URL=slack.base_url,
+                   DEMARC_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                   DEMARC_HOST="127.0.0.1", PORT=str(port), DEMARC_RELOAD_INTERVAL="0")
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                    assert time.monotonic() < deadline, "demarc serve did not come up"
+                    time.sleep(0.1)
+            assert health.status_code == 200
+            assert health.json()["checks"]["scheduler"] == "ok"
+            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+            assert metrics.status_code == 200
+            assert "demarc_outbox_depth" in metrics.text
+            latency = 'demarc_http_request_duration_seconds_count{route="/healthz"} 1.0'
+            assert latency in metrics.text
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            output = proc.communicate(timeout=30)[0].decode()
+        assert proc.returncode == 0
+        assert "xoxb-test" not in output  # the token never reaches the logs
+        assert '"message": "demarc stopped"' in output
