@@ -42,7 +42,7 @@ from bench.common import (
     write,
 )
 
-SCHEMA = "demarc_bench_b1"
+SCHEMA = f"demarc_bench_b1_{os.getpid()}"  # own schema per run, dropped at the end
 ROWS_PER_TABLE = 50
 BATCH = 250
 DBT_VENV = Path(os.environ.get("BENCH_DBT_VENV", BENCH / ".venv-dbt"))

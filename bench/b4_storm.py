@@ -9,7 +9,10 @@ delivers it over real HTTP to a fake Slack that behaves like Slack under load:
 * `chat.postMessage`: at most 1 message per second per channel; beyond that HTTP 429 with
   `Retry-After` (Slack's documented special limit);
 * `chat.update`: at most 50 per minute for the workspace (Tier 3), beyond that 429 too;
-* a section block over 3,000 characters is refused with `invalid_blocks`, as Slack does.
+* a section block over 3,000 characters is refused with `invalid_blocks`, as Slack does;
+* the channels are not demarc's alone: after every `--busy-every`-th accepted post (default
+  2nd) another app posts there too, so the channel's next second is taken and demarc's next
+  message meets a 429 even though demarc paces itself at 1/s.
 
 Time is simulated: the service, the worker's pacing and the fake's limits share one clock
 that advances 0.5 s per delivery round, so the drain takes seconds of real time.
@@ -63,9 +66,11 @@ class RateLimitedSlack(FakeSlack):
     """FakeSlack with Slack's limits on a given clock (see the module docstring)."""
 
     def __init__(self, clock: Callable[[], float], *, per_channel: float = 1.0,
-                 updates_per_minute: int = 50) -> None:
+                 updates_per_minute: int = 50, busy_every: int = 0) -> None:
         super().__init__()
         self.clock = clock
+        self.busy_every = busy_every
+        self.posts: collections.Counter[str] = collections.Counter()
         self.per_channel = per_channel
         self.updates_per_minute = updates_per_minute
         self.free_at: dict[str, float] = {}
@@ -82,7 +87,7 @@ class RateLimitedSlack(FakeSlack):
         now = self.clock()
         with self._limits:
             if request.method == "chat.postMessage":
-                channel = str(request.body.get("channel", ""))
+                channel = self.channel_id(str(request.body.get("channel", "")))
                 free = self.free_at.get(channel, -math.inf)
                 if now < free:
                     self.rate_limited += 1
@@ -98,7 +103,11 @@ class RateLimitedSlack(FakeSlack):
                 self.invalid += 1
                 return Failure(200, "invalid_blocks")
             if request.method == "chat.postMessage":
-                self.free_at[str(request.body.get("channel", ""))] = now + self.per_channel
+                channel = self.channel_id(str(request.body.get("channel", "")))
+                self.posts[channel] += 1
+                taken = self.busy_every and self.posts[channel] % self.busy_every == 0
+                # another app posts right after us: the channel's next second is used up too
+                self.free_at[channel] = now + self.per_channel * (2 if taken else 1)
             else:
                 self.updates.append(now)
             self.accepted.append(request)
@@ -170,7 +179,8 @@ def fill_warehouse(url: str, names: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------- the run
-def run(downstream: int, step: float, max_sim: float, verdicts: Verdicts) -> dict[str, Any]:
+def run(downstream: int, step: float, max_sim: float, busy_every: int,
+        verdicts: Verdicts) -> dict[str, Any]:
     from slack_sdk import WebClient
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
@@ -187,7 +197,7 @@ def run(downstream: int, step: float, max_sim: float, verdicts: Verdicts) -> dic
         write_registry(root, downstream)
         url = f"sqlite:///{Path(tmp) / 'demarc.sqlite3'}"
         fill_warehouse(url, names)
-        with RateLimitedSlack(clock.seconds) as slack:
+        with RateLimitedSlack(clock.seconds, busy_every=busy_every) as slack:
             client = WebClient(token="xoxb-bench", base_url=slack.base_url, retry_handlers=[])
             services = build_services(RegistryHolder.from_path(root), url, client,
                                       environ={"WAREHOUSE_URL": url}, clock=clock)
@@ -207,6 +217,9 @@ def run(downstream: int, step: float, max_sim: float, verdicts: Verdicts) -> dic
                 drain_s = time.perf_counter() - began
                 with Session(services.engine) as s:
                     statuses = collections.Counter(s.scalars(select(OutboxMessage.status)))
+                    errors = collections.Counter(s.scalars(
+                        select(OutboxMessage.last_error).where(OutboxMessage.status == "failed")
+                    ))
             finally:
                 services.prober.close()
                 services.engine.dispose()
@@ -234,8 +247,12 @@ def run(downstream: int, step: float, max_sim: float, verdicts: Verdicts) -> dic
         print(f"      not named: {missing[:10]}")
     lost = sum(n for status, n in statuses.items() if status != "sent")
     verdicts.check(f"0 lost (outbox rows not sent: {lost})", lost == 0)
-    verdicts.check(f"no unhandled 429 ({rate_limited} answered, failed rows: "
-                   f"{statuses.get('failed', 0)})", statuses.get("failed", 0) == 0 and lost == 0)
+    if errors:
+        print(f"   failed rows by error: {dict(errors)}")
+    unhandled = sum(n for error, n in errors.items() if "ratelimited" in str(error))
+    unhandled += statuses.get("pending", 0) + statuses.get("sending", 0)
+    verdicts.check(f"no unhandled 429 ({rate_limited} answered; rows failed on a 429 or "
+                   f"still queued: {unhandled})", unhandled == 0)
     return {"downstream": downstream, "late": len(late), "queued": queued,
             "roots": len(roots), "replies": len(replies), "updates": len(updates),
             "rate_limited": rate_limited, "invalid_blocks": invalid,
@@ -256,17 +273,19 @@ def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--downstream", type=int, default=1000)
     p.add_argument("--step", type=float, default=0.5, help="simulated seconds per round")
+    p.add_argument("--busy-every", type=int, default=2,
+                   help="another app posts after every Nth of ours (0: never)")
     p.add_argument("--max-sim", type=float, default=6 * 3600.0,
                    help="give up draining after this many simulated seconds")
     args = p.parse_args(argv)
     if args.tiny:
         args.downstream = 30
-    logging.disable(logging.WARNING)  # the worker logs each 429 it handles
+    logging.disable(logging.CRITICAL)  # the worker logs each 429; the outbox rows tell all
     print_header("B4 alert storm: 1 upstream outage, N late downstream contracts, "
                  "rate-limited fake Slack", ["demarc", "slack_sdk", "sqlalchemy"])
     print(f"-- {args.downstream} downstream contracts of one late upstream")
     verdicts = Verdicts()
-    result = run(args.downstream, args.step, args.max_sim, verdicts)
+    result = run(args.downstream, args.step, args.max_sim, args.busy_every, verdicts)
     print("RESULTS " + json.dumps(result))
     verdicts.print_summary()
     return 0

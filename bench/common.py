@@ -63,7 +63,9 @@ def parser(description: str) -> argparse.ArgumentParser:
 
 
 def pg_url() -> str:
-    return os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL)
+    """A libpq URL (BENCH_PG_URL, else DEMARC_TEST_POSTGRES_URL, else the local server)."""
+    url = os.environ.get("BENCH_PG_URL") or os.environ.get("DEMARC_TEST_POSTGRES_URL")
+    return (url or DEFAULT_PG_URL).replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 # ---------------------------------------------------------------------- machine and versions

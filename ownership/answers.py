@@ -9,7 +9,7 @@ from typing import Any
 from ownership.lineage import walk
 from ownership.model import ROLE_ORDER, Activity, Asset, Contract, Person, Registry, Role, Team
 from ownership.oncall import on_call
-from ownership.raci import activity_roles, asset_roles
+from ownership.raci import activity_roles, role_inputs, roles_from
 from ownership.sla import describe_age_sla, describe_sla
 
 
@@ -91,14 +91,14 @@ def normalise(query: str) -> str:
     return "_".join(text.replace("-", " ").split()) if text else ""
 
 
-def _memo(registry: Registry, name: str) -> dict[str, Any]:
+def _memo(registry: Registry, name: str) -> dict[Any, Any]:
     """A cache kept on the registry object itself, so it dies with it.
 
     A registry is immutable once loaded (a reload makes a new one), so whatever is derived
     from it alone can be computed once: on 50k assets the name index costs ~50 ms to build
     and an answer's RACI resolution for itself and 20 linked assets most of its time.
     """
-    memo: dict[str, Any] | None = registry.__dict__.get(name)
+    memo: dict[Any, Any] | None = registry.__dict__.get(name)
     if memo is None:
         memo = {}
         object.__setattr__(registry, name, memo)  # frozen dataclass: a cache, not state
@@ -124,20 +124,23 @@ def _ordered(registry: Registry, roles: dict[str, frozenset[Role]]) -> Ordered:
 
 
 def _asset_roles(registry: Registry, asset: Asset) -> Ordered:
-    """`asset_roles`, ordered, once per asset and registry."""
+    """`asset_roles`, ordered, computed once per distinct `role_inputs` (a handful for
+    thousands of assets: the cache stays small and adds no work for the garbage collector)."""
     memo = _memo(registry, "_answers_roles")
-    roles: Ordered | None = memo.get(asset.id)
+    key = role_inputs(registry, asset)
+    roles: Ordered | None = memo.get(key)
     if roles is None:
-        roles = memo[asset.id] = _ordered(registry, asset_roles(registry, asset))
+        roles = memo[key] = _ordered(registry, roles_from(registry, *key))
     return roles
 
 
 def _owners(registry: Registry, asset: Asset) -> Ordered:
-    """The R/A teams of `asset`, ordered, once per asset and registry."""
+    """The R/A teams of `asset`, ordered."""
     memo = _memo(registry, "_answers_owners")
-    owners: Ordered | None = memo.get(asset.id)
+    key = role_inputs(registry, asset)
+    owners: Ordered | None = memo.get(key)
     if owners is None:
-        owners = memo[asset.id] = tuple(
+        owners = memo[key] = tuple(
             (team, held)
             for team, held in _asset_roles(registry, asset)
             if Role.RESPONSIBLE in held or Role.ACCOUNTABLE in held

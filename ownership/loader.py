@@ -98,6 +98,10 @@ def load_registry(path: str | Path, *, lenient: bool | None = None) -> LoadResul
         return _load_registry(path, lenient)
     finally:
         if enabled:
+            # What survived is long-lived: move it to the oldest generation without the
+            # collection over all of it that the first allocation would otherwise trigger.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -137,10 +141,10 @@ def load_registry_or_raise(path: str | Path) -> Registry:
 
 
 def _display(file: Path, cwd: Path) -> str:
-    try:
-        return str(file.relative_to(cwd))
-    except ValueError:
-        return str(file)
+    """`file` relative to the working directory when under it (`Path.relative_to` on strings:
+    this runs once per file)."""
+    text, prefix = str(file), str(cwd).rstrip(os.sep) + os.sep
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:

@@ -53,10 +53,30 @@ def asset_owner(registry: Registry, asset: Asset) -> str | None:
     return contract.owner_team if contract else None
 
 
+RoleInputs = tuple[str | None, Activity | None, RoleMap, tuple[str, ...]]
+
+
+def role_inputs(registry: Registry, asset: Asset) -> RoleInputs:
+    """All that an asset's roles depend on besides the registry: its owner, its activity, its
+    own `raci:` and its contract's consumers. Many assets share them (answers cache by them)."""
+    contract = registry.contract_for(asset.id)
+    consumers = contract.consumer_teams if contract is not None else ()
+    return asset_owner(registry, asset), asset_activity(registry, asset), asset.raci, consumers
+
+
 def asset_roles(registry: Registry, asset: Asset) -> Roles:
-    owner = asset_owner(registry, asset)
+    return roles_from(registry, *role_inputs(registry, asset))
+
+
+def roles_from(
+    registry: Registry,
+    owner: str | None,
+    activity: Activity | None,
+    raci: RoleMap,
+    consumers: tuple[str, ...],
+) -> Roles:
+    """The layers of the module docstring, from `role_inputs`."""
     roles: Roles = {}
-    activity = asset_activity(registry, asset)
     if activity is not None:
         _apply(registry, roles, activity.roles, owner)
     if owner is not None:
@@ -64,11 +84,9 @@ def asset_roles(registry: Registry, asset: Asset) -> Roles:
             if team_id != owner and Role.ACCOUNTABLE in held:
                 roles[team_id] = (held - {Role.ACCOUNTABLE}) or frozenset({Role.CONSULTED})
         roles[owner] = RA
-    _apply(registry, roles, asset.raci, owner)
-    contract = registry.contract_for(asset.id)
-    if contract is not None:
-        for consumer in contract.consumer_teams:
-            roles.setdefault(consumer, frozenset({Role.INFORMED}))
+    _apply(registry, roles, raci, owner)
+    for consumer in consumers:
+        roles.setdefault(consumer, frozenset({Role.INFORMED}))
     return {t: r for t, r in roles.items() if t in registry.teams}
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from ownership.errors import Problem, Severity
 from ownership.lineage import find_cycles
 from ownership.model import Registry, Role, RoleMap, SourceRef
-from ownership.raci import asset_roles, teams_with
+from ownership.raci import RoleInputs, Roles, role_inputs, roles_from, teams_with
 from ownership.read.fields import did_you_mean
 
 
@@ -90,6 +90,7 @@ def validate(registry: Registry) -> list[Problem]:
                 "unknown-activity",
             )
 
+    resolved: dict[RoleInputs, Roles] = {}
     for asset in registry.assets.values():
         what = f"asset '{asset.id}'"
         check_team(asset.owner, asset.where("owner"), f"{what} owner")
@@ -118,7 +119,10 @@ def validate(registry: Registry) -> list[Problem]:
                     f"{what} lists itself as upstream",
                     "lineage-cycle",
                 )
-        roles = asset_roles(registry, asset)
+        key = role_inputs(registry, asset)  # thousands of assets share a few: resolve each once
+        roles = resolved.get(key)
+        if roles is None:
+            roles = resolved[key] = roles_from(registry, *key)
         accountable = teams_with(roles, Role.ACCOUNTABLE)
         if not teams_with(roles, Role.RESPONSIBLE) and not accountable:
             warn(

@@ -105,7 +105,7 @@ def render_alert(view: AlertView) -> list[Block]:
     if (informed := _informed(view)) is not None:
         lines.append(informed)
     if view.affected:
-        lines.append("Also affected: " + ", ".join(code(a) for a in view.affected))
+        lines.append(_affected_line(view.affected))
     blocks: list[Block] = [section("\n".join(lines))]
     footer = []
     if view.runbook:
@@ -119,6 +119,17 @@ def render_alert(view: AlertView) -> list[Block]:
     if view.status == "open":
         blocks.append(_buttons(view))
     return blocks
+
+
+MAX_AFFECTED = 20  # a section holds 3,000 characters; the thread lists every one
+
+
+def _affected_line(affected: tuple[str, ...]) -> str:
+    shown = ", ".join(code(a) for a in affected[:MAX_AFFECTED])
+    more = len(affected) - MAX_AFFECTED
+    if more > 0:
+        return f"Also affected ({len(affected)}): {shown} and {more} more, listed in the thread"
+    return f"Also affected: {shown}"
 
 
 def _check_failed(view: AlertView) -> list[Block]:

@@ -4,6 +4,14 @@ One root message per contract and breach (a deadline period, or one stale update
 SLAs). A downstream contract that is late while an upstream contract has an open alert gets no
 root of its own: it is listed under the upstream's ("also affected"). Re-checks edit the root in
 place; recovery edits it to "recovered, 47 min late" and says so in the thread.
+
+"Also affected" is announced in batches, not per contract: one outage upstream of 1,000
+contracts would otherwise queue 1,000 edits of the root and 1,000 thread replies, half an
+hour of Slack's 1 message/s/channel (bench/b4_storm.py). A downstream alert is recorded at
+once (`caused_by_alert_id`); the cause's `affected` list holds the ones already announced, so
+what is left to announce is derived from the database and survives a crash. A sweep announces
+once at its end; a single check announces unless an edit of the root is still queued (that
+one goes first; the next check or the upstream's re-check announces the rest).
 """
 
 from __future__ import annotations
@@ -15,10 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import AlertView, render_alert, render_alert_text, render_thread_note
-from bot.db.models import Alert, SilenceRow
+from bot.db.models import Alert, OutboxMessage, SilenceRow
 from bot.escape import code, escape
 from bot.incidents.links import tell_incidents_data_recovered
 from bot.outbox import enqueue
+from bot.outbox.enqueue import PENDING, UPDATE
 from ownership.lineage import walk
 from ownership.model import Contract, Registry
 from ownership.oncall import on_call
@@ -175,8 +184,14 @@ def open_late_alert(
     key: str,
     evaluation: Evaluation,
     now: datetime,
+    *,
+    announce: bool = True,
 ) -> str:
-    """Open (or attach) the alert for this breach; returns what happened, for reports."""
+    """Open (or attach) the alert for this breach; returns what happened, for reports.
+
+    An attached alert is announced now (`announce`, debounced) or by the caller later (a sweep
+    calls `announce_all` at its end).
+    """
     channel = alert_channel(registry, contract)
     period = evaluation.period
     deadline = (
@@ -213,25 +228,94 @@ def open_late_alert(
     session.add(alert)
     session.flush()
     if cause is not None:
-        upstream = registry.contracts.get(cause.contract_id)
-        names = [a for a in cause.affected.split(",") if a]
-        if contract.id not in names:
-            cause.affected = ",".join([*names, contract.id])
-        if upstream is not None:
-            edit_root(session, build_view(registry, upstream, cause, now), cause, now)
-        reply(
-            session,
-            cause,
-            f"Also affected: {code(contract.id)} is late too "
-            f"({escape(evaluation.summary)}), most likely because of this.",
-            now,
-        )
+        if announce:
+            announce_affected(session, registry, cause, now, debounce=True)
         return f"attached to {cause.contract_id}"
     if not channel:
         alert.status = "undeliverable"
         return "late, but the owner team has no on-call channel"
     post_root(session, build_view(registry, contract, alert, now), alert, now)
     return "alert opened"
+
+
+REPLY_CHARS = 2800  # a section block holds 3,000 characters
+
+
+def announce_affected(
+    session: Session,
+    registry: Registry,
+    cause: Alert,
+    now: datetime,
+    *,
+    debounce: bool = False,
+    edit: bool = True,
+) -> int:
+    """List the contracts attached to `cause` (and still late) since the last announcement:
+    one edit of the root (`edit`) and one thread reply per ~2,800 characters of names.
+    Returns how many.
+
+    `debounce`: do nothing while an edit of this root is still queued; the contracts stay
+    unannounced in the database until the next call.
+    """
+    announced = [a for a in cause.affected.split(",") if a]
+    known = set(announced)
+    attached = session.scalars(
+        select(Alert.contract_id)
+        .where(Alert.caused_by_alert_id == cause.id, Alert.kind == "late", Alert.status == "open")
+        .order_by(Alert.id)
+    )
+    new = [c for c in dict.fromkeys(attached) if c not in known]
+    if not new or (debounce and _edit_queued(session, cause)):
+        return 0
+    cause.affected = ",".join([*announced, *new])
+    upstream = registry.contracts.get(cause.contract_id)
+    if edit and upstream is not None:
+        edit_root(session, build_view(registry, upstream, cause, now), cause, now)
+    if len(new) == 1:
+        text = f"Also affected: {code(new[0])} is late too, most likely because of this."
+        reply(session, cause, text, now)
+        return 1
+    head = f"Also affected, most likely because of this: {len(new)} more contracts are late: "
+    chunk: list[str] = []
+    for name in new:
+        if chunk and len(head) + sum(len(c) + 2 for c in chunk) + len(code(name)) > REPLY_CHARS:
+            reply(session, cause, head + ", ".join(chunk), now)
+            head, chunk = "Also affected (continued): ", []
+        chunk.append(code(name))
+    reply(session, cause, head + ", ".join(chunk), now)
+    return len(new)
+
+
+def announce_all(session: Session, registry: Registry, now: datetime) -> int:
+    """Announce what every open root alert has left unannounced (at the end of a sweep),
+    except where an edit of the root is still queued (see `announce_affected`)."""
+    causes = session.scalars(
+        select(Alert)
+        .where(
+            Alert.id.in_(
+                select(Alert.caused_by_alert_id).where(Alert.caused_by_alert_id.is_not(None))
+            ),
+            Alert.status == "open",
+            Alert.caused_by_alert_id.is_(None),
+        )
+        .order_by(Alert.id)
+    )
+    return sum(
+        announce_affected(session, registry, cause, now, debounce=True) for cause in list(causes)
+    )
+
+
+def _edit_queued(session: Session, cause: Alert) -> bool:
+    queued = session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.root_key == root_key(cause),
+            OutboxMessage.method == UPDATE,
+            OutboxMessage.status == PENDING,
+        )
+        .limit(1)
+    )
+    return queued is not None
 
 
 def refresh_alert(
@@ -246,6 +330,7 @@ def refresh_alert(
     alert.late_by_seconds = _seconds(evaluation.late_by)
     alert.last_update = evaluation.last_update
     if alert.caused_by_alert_id is None and alert.channel:
+        announce_affected(session, registry, alert, now, edit=False)  # the edit below lists all
         view = build_view(
             registry, contract, alert, now, snoozed_until=snoozed.until if snoozed else None
         )

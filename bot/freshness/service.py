@@ -79,7 +79,10 @@ class FreshnessService:
         reports = []
         for contract in lineage_order(registry, contracts):
             result = results.get(contract.id) or ProbeResult(error="probe lost")
-            reports.append(self.apply(registry, contract, result))
+            reports.append(self.apply(registry, contract, result, announce=False))
+        if any(r.action and r.action.startswith("attached to") for r in reports):
+            with self.sessions.begin() as session:  # one "also affected" per root and sweep
+                A.announce_all(session, registry, self.clock())
         return reports
 
     def apply(
@@ -88,7 +91,10 @@ class FreshnessService:
         contract: Contract,
         result: ProbeResult,
         claim_token: str | None = None,
+        *,
+        announce: bool = True,
     ) -> CheckReport:
+        """`announce=False` leaves "also affected" to the caller (`check` does it once)."""
         now = self.clock()
         evaluation = judge(contract, result, now)
         with self.sessions.begin() as session:
@@ -97,7 +103,7 @@ class FreshnessService:
                 if status is None or status.claim_token != claim_token:
                     raise ClaimLost(contract.id)  # another replica took over: drop our result
                 status.claimed_by = status.claim_until = status.claim_token = None
-            return self._transition(session, registry, contract, evaluation, result, now)
+            return self._transition(session, registry, contract, evaluation, result, now, announce)
 
     def check_claimed(
         self, contract_id: str, holder: str, lease: timedelta = timedelta(minutes=2)
@@ -126,6 +132,7 @@ class FreshnessService:
         evaluation: Evaluation,
         result: ProbeResult,
         now: datetime,
+        announce: bool = True,
     ) -> CheckReport:
         status = session.get(ContractStatus, contract.id)
         if status is None:
@@ -172,7 +179,9 @@ class FreshnessService:
                     action = "recovered"
             silenced = A.active_silence(session, registry, contract, now)
             if evaluation.state is FreshnessState.LATE and key is not None:
-                action = self._late(session, registry, contract, key, evaluation, now, silenced)
+                action = self._late(
+                    session, registry, contract, key, evaluation, now, silenced, announce
+                )
         next_at = next_check(contract, evaluation, now, self.timing)
         status.state = evaluation.state.value
         status.period_key = key
@@ -189,6 +198,7 @@ class FreshnessService:
         evaluation: Evaluation,
         now: datetime,
         silenced: A.Silenced | None,
+        announce: bool = True,
     ) -> str | None:
         existing = session.scalars(
             select(Alert).where(Alert.contract_id == contract.id, Alert.period_key == key)
@@ -196,7 +206,9 @@ class FreshnessService:
         if existing is None:
             if silenced is not None:
                 return f"silenced until {silenced.until:%Y-%m-%d %H:%M} UTC"
-            return A.open_late_alert(session, registry, contract, key, evaluation, now)
+            return A.open_late_alert(
+                session, registry, contract, key, evaluation, now, announce=announce
+            )
         if existing.status == "open":
             if existing.caused_by_alert_id is not None and silenced is None:
                 cause = session.get(Alert, existing.caused_by_alert_id)
