@@ -2,9 +2,8 @@
 
 * The URL comes from the environment variable named by `SqlProbe.connection`; it never appears
   in a result: messages mention at most the URL with its password hidden.
-* `postgresql://` and `postgresql+psycopg://` URLs are probed with psycopg directly (see
-  `bot.probes.pg`: same statement, errors and limits, without SQLAlchemy's start-up and
-  per-query cost); every other URL goes through SQLAlchemy, imported only then.
+* Every URL goes through SQLAlchemy (imported only when a SQL probe first runs), with one
+  engine and pool per URL sized to the probe threads.
 * Table, schema and column names are identifiers quoted by SQLAlchemy, never formatted into SQL.
   Names with capitals or special characters are therefore case-sensitive (quoted); a dotted
   table name is one identifier, use `schema` for the schema.
@@ -16,7 +15,10 @@
   `SqlProbe.naive_timezone`. Strings are read as ISO-8601, numbers as epoch seconds (epoch
   milliseconds when above 1e11). SQLite compares text with max(), so keep one format per column.
   `source_now` is the database's CURRENT_TIMESTAMP (UTC for SQLite, naive values taken as UTC).
-* Timeouts: PostgreSQL gets `SET LOCAL statement_timeout` and `connect_timeout`; SQLite a busy
+* Timeouts: PostgreSQL sessions start read-only with `statement_timeout` (libpq `options`, so a
+  probe is one round trip: autocommit, no pre-ping; a dead pooled connection is retried once)
+  and `connect_timeout`. Behind a PgBouncer in transaction-pooling mode session settings do
+  not stick: point probes at the database or a session-pooling port. SQLite gets a busy
   timeout and a progress handler that interrupts the query at the deadline. Other dialects get
   only the pool timeout: the runner's overall deadline is their only bound (best effort).
 """
@@ -32,13 +34,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
-from bot.probes import pg
 from bot.probes.runner import ProbeResult, TimestampError, elapsed, format_seconds, one_line, to_utc
 from ownership.errors import InvalidValue
 from ownership.model import SqlProbe
 from ownership.timeparse import zone
 
-if TYPE_CHECKING:  # SQLAlchemy is imported where a non-psycopg URL first needs it
+if TYPE_CHECKING:  # SQLAlchemy is imported where a SQL probe first needs it
     from sqlalchemy import ColumnElement, Connection, Engine, Select
     from sqlalchemy.engine import URL
 
@@ -52,7 +53,7 @@ class _SqliteNoColumn(Exception):
 
 
 class SqlProber:
-    """Probes SQL sources; one cached engine (or psycopg pool) per URL, closed by `close()`.
+    """Probes SQL sources; one cached engine per URL, closed by `close()`.
 
     `pool_size` is how many connections per URL are kept open: as many as probes run at once.
     """
@@ -70,7 +71,6 @@ class SqlProber:
         self._connect_timeout = connect_timeout
         self._pool_size = max(1, pool_size)
         self._engines: dict[str, Engine] = {}
-        self._pools: dict[str, pg.PgPool] = {}
         self._lock = threading.Lock()
 
     def probe(self, p: SqlProbe) -> ProbeResult:
@@ -81,17 +81,6 @@ class SqlProber:
         raw = value.strip()
         if not raw:
             return self._fail(f"environment variable {p.connection} is empty", start)
-        conninfo = pg.conninfo_for(raw)
-        if conninfo is not None:
-            try:
-                naive_zone = zone(p.naive_timezone)
-            except InvalidValue as exc:
-                return self._fail(str(exc), start)
-            try:
-                row = self._pool(raw, conninfo).query(pg.statement(p))
-            except Exception as exc:  # any failure is a result, never an exception
-                return self._fail(pg.describe(exc, self._timeout, raw), start)
-            return self._result(p, row, naive_zone, start)
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
@@ -107,7 +96,7 @@ class SqlProber:
             return self._fail(str(exc), start)
         try:
             engine = self._engine(url)
-            row = self._query(engine, p)
+            row = self._query_retrying(engine, p)
         except Exception as exc:  # any failure is a result, never an exception
             return self._fail(self._describe(exc, url, raw), start)
         return self._result(p, row, naive_zone, start)
@@ -125,11 +114,8 @@ class SqlProber:
     def close(self) -> None:
         with self._lock:
             engines, self._engines = list(self._engines.values()), {}
-            pools, self._pools = list(self._pools.values()), {}
         for engine in engines:
             engine.dispose()
-        for pool in pools:
-            pool.close()
 
     def __enter__(self) -> SqlProber:
         return self
@@ -140,21 +126,6 @@ class SqlProber:
     # ------------------------------------------------------------------ internals
     def _fail(self, message: str, start: float) -> ProbeResult:
         return ProbeResult(error=message, duration=elapsed(start))
-
-    def _pool(self, raw: str, conninfo: str) -> pg.PgPool:
-        pool = self._pools.get(raw)  # the hot path takes no lock
-        if pool is not None:
-            return pool
-        with self._lock:
-            pool = self._pools.get(raw)
-            if pool is None:
-                pool = self._pools[raw] = pg.PgPool(
-                    conninfo,
-                    size=self._pool_size,
-                    statement_timeout=self._timeout,
-                    connect_timeout=self._connect_timeout,
-                )
-            return pool
 
     def _engine(self, url: URL) -> Engine:
         key = url.render_as_string(hide_password=False)
@@ -184,6 +155,25 @@ class SqlProber:
                 connect_args["connect_timeout"] = max(1, math.ceil(self._connect_timeout))
             if "application_name" not in url.query:
                 connect_args["application_name"] = "demarc-probe"
+            # One round trip per probe: the session is read-only with a statement timeout
+            # from the start (libpq `options`), autocommit (no BEGIN/ROLLBACK), no pre-ping
+            # (a dead pooled connection is invalidated and the read retried once).
+            millis = max(1, int(self._timeout * 1000))
+            options = f"-c statement_timeout={millis} -c default_transaction_read_only=on"
+            given = url.query.get("options")  # e.g. a search_path of the URL's own: keep it
+            given_text = " ".join(given) if isinstance(given, tuple) else (given or "")
+            connect_args["options"] = f"{given_text} {options}".strip()
+            url = url.difference_update_query(["options"])
+            return create_engine(
+                url,
+                connect_args=connect_args,
+                isolation_level="AUTOCOMMIT",
+                pool_reset_on_return=None,  # autocommit and read-only: nothing to roll back
+                pool_size=self._pool_size,
+                max_overflow=2,
+                pool_timeout=self._timeout,
+                pool_recycle=1800,
+            )
         return create_engine(
             url,
             connect_args=connect_args,
@@ -194,7 +184,21 @@ class SqlProber:
             pool_recycle=1800,
         )
 
+    def _query_retrying(self, engine: Engine, p: SqlProbe) -> tuple[Any, Any]:
+        """PostgreSQL connections are not pinged before use: a dead one (server restart, idle
+        timeout) is invalidated by SQLAlchemy, and the probe, a read, is tried once more."""
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            return self._query(engine, p)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or engine.dialect.name != "postgresql":
+                raise
+        return self._query(engine, p)
+
     def _query(self, engine: Engine, p: SqlProbe) -> tuple[Any, Any]:
+        if engine.dialect.name == "postgresql":
+            return self._query_postgres(engine, p)
         from sqlalchemy import column, func, select, table, text
 
         newest: ColumnElement[Any] = func.max(column(p.timestamp_column))
@@ -209,16 +213,28 @@ class SqlProber:
             row = conn.execute(query).one()
         return row[0], row[1]
 
+    def _query_postgres(self, engine: Engine, p: SqlProbe) -> tuple[Any, Any]:
+        """The same statement as the generic path, with identifiers quoted by SQLAlchemy's
+        PostgreSQL identifier preparer, sent as driver SQL: a sweep of thousands of tables
+        spends its time in the database, not in compiling a new statement per table."""
+        prepare = engine.dialect.identifier_preparer
+        source = prepare.quote(p.table)
+        if p.schema:
+            source = f"{prepare.quote_schema(p.schema)}.{source}"
+        newest = prepare.quote(p.timestamp_column)
+        sql = f"SELECT max({newest}), CURRENT_TIMESTAMP FROM {source}"  # noqa: S608 - quoted
+        if p.filter:  # trusted registry config (see the module docstring)
+            sql += f" WHERE {p.filter}"
+        with engine.connect() as conn:  # psycopg reads "%" as a placeholder: double it
+            row = conn.exec_driver_sql(sql.replace("%", "%%")).one()
+        return row[0], row[1]
+
     @contextmanager
     def _deadline(self, conn: Connection) -> Iterator[None]:
         """Bound the statement's run time the way the dialect allows."""
-        from sqlalchemy import text
 
         backend = conn.dialect.name
-        if backend == "postgresql":
-            millis = max(1, int(self._timeout * 1000))
-            conn.execute(text(f"SET LOCAL statement_timeout = {millis}"))
-            conn.execute(text("SET TRANSACTION READ ONLY"))
+        if backend == "postgresql":  # set for the whole session when it connected
             yield
             return
         raw = conn.connection.dbapi_connection
