@@ -121,7 +121,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     rows, states, updates = [], [], []
     for c in sorted(contracts, key=lambda c: c.id):
-        probe = results.get(c.id) or ProbeResult(error="no probe configured")
+        if c.probe is None:  # nothing to check: listed, but it changes no exit code
+            rows.append([c.id, "not checked", "-", "no probe: add one to check its freshness"])
+            continue
+        probe = results.get(c.id) or ProbeResult(error="probe lost")
         verdict = judge(c, probe, now)
         states.append(verdict.state)
         updates.append(verdict.last_update)
@@ -133,7 +136,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             json.dumps(
                 [
                     {"contract": r[0], "state": s.value, "last_update": _iso(lu), "detail": r[3]}
-                    for r, s, lu in zip(rows, states, updates, strict=True)
+                    for r, s, lu in zip(
+                        [r for r in rows if r[1] != "not checked"], states, updates, strict=True
+                    )
                 ],
                 indent=2,
             )

@@ -68,7 +68,9 @@ class FreshnessScheduler:
         due = self.due_times()
         now = self.clock()
         wanted = set()
-        for contract_id in registry.contracts:
+        for contract_id, contract in registry.contracts.items():
+            if contract.probe is None:  # nothing to check (see FreshnessService.check)
+                continue
             wanted.add(JOB_PREFIX + contract_id)
             self.schedule(contract_id, due.get(contract_id) or now)
         for job in self.scheduler.get_jobs():

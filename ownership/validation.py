@@ -182,7 +182,7 @@ def validate(registry: Registry) -> list[Problem]:
         if contract.sla is None and contract.freshness is None:
             if contract.format != "dbt":  # a dbt source without freshness opted out on purpose
                 warn(contract.source, f"{what} has no sla or freshness: nothing to check", "no-sla")
-        elif contract.probe is None:
+        elif contract.probe is None and contract.format != "dbt":  # dbt: results ingested
             warn(
                 contract.source,
                 f"{what} has an SLA but no probe: demarc cannot check it",

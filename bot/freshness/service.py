@@ -70,12 +70,15 @@ class FreshnessService:
     def check(self, contract_ids: Iterable[str] | None = None) -> list[CheckReport]:
         registry = self.registry()
         wanted = set(contract_ids) if contract_ids is not None else None
-        contracts = [c for c in registry.contracts.values() if (wanted is None or c.id in wanted)]
-        missing_probe = {c.id for c in contracts if c.probe is None}
+        # A contract without a probe is not checked at all (validation warns about it; a dbt
+        # source may be fed by `demarc ingest-dbt-results` instead): never a "check failed".
+        contracts = [
+            c
+            for c in registry.contracts.values()
+            if (wanted is None or c.id in wanted) and c.probe is not None
+        ]
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
         results = self.probe_many(jobs) if jobs else {}
-        for cid in missing_probe:
-            results[cid] = ProbeResult(error="no probe configured")
         reports = []
         for contract in lineage_order(registry, contracts):
             result = results.get(contract.id) or ProbeResult(error="probe lost")
@@ -117,11 +120,10 @@ class FreshnessService:
         if contract is None:
             return None
         if contract.probe is None:
-            result = ProbeResult(error="no probe configured")
-        else:
-            result = self.probe_many([(contract.id, contract.probe)]).get(
-                contract.id
-            ) or ProbeResult(error="probe lost")
+            return None  # not checked (see check())
+        result = self.probe_many([(contract.id, contract.probe)]).get(
+            contract.id
+        ) or ProbeResult(error="probe lost")
         return self.apply(registry, contract, result, claim_token=token)
 
     def _transition(

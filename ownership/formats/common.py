@@ -61,6 +61,7 @@ EXTENSION_FIELDS = (
     "change_channel",
     "notice_days",
     "asset_kind",
+    "probe",
 )
 
 
@@ -78,6 +79,7 @@ class Extension:
     change_channel: str | None = None
     notice_days: int | None = None
     asset_kind: str | None = None
+    probe: bool | None = None  # false: demarc never probes it (dbt's own results feed it)
 
     def over(self, base: Extension) -> Extension:
         """This block's settings, falling back to `base` (a dbt table over its source)."""
@@ -92,6 +94,7 @@ class Extension:
             change_channel=self.change_channel or base.change_channel,
             notice_days=self.notice_days if self.notice_days is not None else base.notice_days,
             asset_kind=self.asset_kind or base.asset_kind,
+            probe=self.probe if self.probe is not None else base.probe,
         )
 
 
@@ -124,7 +127,12 @@ def read_extension(c: Collector, raw: Any, where: SourceRef, what: str) -> Exten
             m.value_at("notice_days"), f"{what}: notice_days must be a whole number", "wrong-type"
         )
         notice = None
+    probe = m.get("probe")
+    if probe is not None and not isinstance(probe, bool):
+        c.error(m.value_at("probe"), f"{what}: probe must be true or false", "wrong-type")
+        probe = None
     return Extension(
+        probe=probe,
         owner_team=c.text(m, "owner_team", what),
         owner_at=m.value_at("owner_team"),
         consumer_teams=tuple(consumers),

@@ -212,7 +212,7 @@ def _table(
             "no-probe",
         )
     probe = None
-    if age is not None and loaded_at is not None:
+    if age is not None and loaded_at is not None and ext.probe is not False:
         schema = source.get("schema") if isinstance(source.get("schema"), str) else source_name
         identifier = str(raw["identifier"]) if isinstance(raw.get("identifier"), str) else name
         probe = SqlProbe(

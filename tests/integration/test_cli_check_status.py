@@ -228,3 +228,47 @@ def test_status_on_an_empty_database(warehouse: str, capsys: pytest.CaptureFixtu
             assert session.scalars(select(ContractStatus)).all() == []
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------------- no probe
+UNPROBED = """\
+data_source: refunds
+owner_team: data_engineering
+consumer_teams: [mlops_churn]
+sla: {update_frequency: daily, update_time: "02:00 UTC", max_delay: "30 minutes"}
+"""
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_contract_without_a_probe_is_listed_not_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = write_registry(tmp_path / "registry")
+    (registry / "refunds.yaml").write_text(UNPROBED)
+    args = ["check", "--registry", str(registry), "--contract", FRESH, "--contract", GHOST]
+    assert main(args) == 0  # only the probed one decides the exit code
+    table = rows(capsys.readouterr().out)
+    assert table[GHOST][1] == "not checked"
+    assert table[FRESH][1] == "on time"
+
+
+def test_the_service_never_checks_or_alerts_a_contract_without_a_probe(
+    warehouse: str, tmp_path: Path
+) -> None:
+    create_tables(warehouse, {"orders_raw": T - timedelta(minutes=1)})
+    registry = worlds.write_registry(
+        tmp_path / "registry",
+        {
+            "teams.yaml": TEAMS,
+            "orders.yaml": contract(FRESH, "orders_raw"),
+            "refunds.yaml": UNPROBED,
+        },
+    )
+    with FakeSlack() as slack:
+        with running(registry, warehouse, slack, lambda: T) as services:
+            for _ in range(4):  # more than the failures it takes to say "can't check"
+                reports = services.freshness.check()
+                assert [r.contract.id for r in reports] == [FRESH]
+            with Session(services.engine) as session:
+                ids = session.scalars(select(ContractStatus.contract_id)).all()
+        assert ids == [FRESH]

@@ -429,8 +429,7 @@ customProperties:
     [problem] = result.errors
     assert (problem.where.line, problem.where.column, problem.code) == (12, 11, "unknown-team")
     assert problem.message == (
-        "contract 'orders' consumer team 'mlops_chrun' is not a team; did you mean "
-        "'mlops_churn'?"
+        "contract 'orders' consumer team 'mlops_chrun' is not a team; did you mean 'mlops_churn'?"
     )
     fixed = load_registry(
         registry_with(tmp_path, extra={"c.odcs.yaml": text.replace("chrun", "churn")})
@@ -440,3 +439,30 @@ customProperties:
     assert contract.consumer_teams == ("mlops_churn",)  # both names are the same team
     assert contract.where("owner_team").line == 6
     assert contract.where("consumer_teams[mlops_churn]").line in (11, 12)
+
+
+def test_dbt_table_fed_only_by_dbt_results_has_no_probe_and_no_warning(tmp_path: Path) -> None:
+    sources = (
+        "version: 2\nsources:\n  - name: raw\n    meta: {owner: data_engineering}\n"
+        "    loaded_at_field: loaded_at\n"
+        "    freshness: {warn_after: {count: 1, period: hour}}\n"
+        "    tables:\n"
+        "      - name: probed\n"
+        "      - name: results_only\n"
+        "        meta: {demarc: {probe: false}}\n"
+        "      - name: bad\n"
+        "        meta: {demarc: {probe: sometimes}}\n"
+    )
+    result = load_registry(registry_with(tmp_path, extra={"sources.yml": sources}))
+    assert any(
+        p.code == "wrong-type" and "probe must be true or false" in p.message for p in result.errors
+    )
+    fixed = sources.replace("probe: sometimes", "probe: true")
+    (tmp_path / "ok").mkdir()
+    result = load_registry(registry_with(tmp_path / "ok", extra={"sources.yml": fixed}))
+    assert result.registry is not None, messages(result)
+    contracts = result.registry.contracts
+    assert contracts["raw.probed"].probe is not None
+    assert contracts["raw.bad"].probe is not None
+    assert contracts["raw.results_only"].probe is None
+    assert not [p for p in result.problems if p.code == "no-probe"]
