@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks import Block, context, section
 from bot.db.models import SchemaDriftAlert
 from bot.escape import bold, code, escape, user_mention, usergroup_mention
-from bot.freshness.alerts import alert_channel
+from bot.freshness.roots import alert_channel
 from bot.outbox import enqueue
 from ownership.drift import Drift, LiveColumn, compare_schema, signature
 from ownership.model import Contract, Registry, SqlProbe

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.coordination import claim_check
 from bot.db.models import Alert, CheckResult, ContractStatus
 from bot.freshness import alerts as A
+from bot.freshness import cascade as C
+from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
 from bot.probes import ProbeResult
 from ownership.lineage import walk
@@ -85,7 +87,7 @@ class FreshnessService:
             reports.append(self.apply(registry, contract, result, announce=False))
         if any(r.action and r.action.startswith("attached to") for r in reports):
             with self.sessions.begin() as session:  # one "also affected" per root and sweep
-                A.announce_all(session, registry, self.clock())
+                C.announce_all(session, registry, self.clock())
         return reports
 
     def apply(
@@ -121,9 +123,9 @@ class FreshnessService:
             return None
         if contract.probe is None:
             return None  # not checked (see check())
-        result = self.probe_many([(contract.id, contract.probe)]).get(
-            contract.id
-        ) or ProbeResult(error="probe lost")
+        result = self.probe_many([(contract.id, contract.probe)]).get(contract.id) or ProbeResult(
+            error="probe lost"
+        )
         return self.apply(registry, contract, result, claim_token=token)
 
     def _transition(
@@ -175,7 +177,7 @@ class FreshnessService:
             status.failure_alerted = False
             status.last_error = None
             status.last_update = evaluation.last_update
-            for alert in A.open_alerts(session, contract.id):
+            for alert in R.open_alerts(session, contract.id):
                 if A.recovers(alert, evaluation):
                     A.recover(session, registry, contract, alert, evaluation, now)
                     action = "recovered"
@@ -214,8 +216,8 @@ class FreshnessService:
         if existing.status == "open":
             if existing.caused_by_alert_id is not None and silenced is None:
                 cause = session.get(Alert, existing.caused_by_alert_id)
-                if A.cause_settled(cause, now, self.timing.recheck):
-                    return A.promote(session, registry, contract, existing, cause, now)
+                if C.cause_settled(cause, now, self.timing.recheck):
+                    return C.promote(session, registry, contract, existing, cause, now)
             A.refresh_alert(session, registry, contract, existing, evaluation, now, silenced)
             return "still late"
         return None
@@ -236,7 +238,7 @@ class FreshnessService:
             or status.consecutive_failures < self.timing.failures_before_alert
         ):
             return None
-        channel = A.alert_channel(registry, contract)
+        channel = R.alert_channel(registry, contract)
         if not channel:
             return "check failing, and the owner team has no on-call channel"
         alert = Alert(
@@ -250,7 +252,7 @@ class FreshnessService:
         )
         session.add(alert)
         session.flush()
-        view = A.build_view(
+        view = R.build_view(
             registry,
             contract,
             alert,
@@ -258,15 +260,15 @@ class FreshnessService:
             error=evaluation.error,
             failures=status.consecutive_failures,
         )
-        A.post_root(session, view, alert, now)
+        R.post_root(session, view, alert, now)
         status.failure_alerted = True
         return "check-failed alert opened"
 
     def _check_works_again(
         self, session: Session, registry: Registry, contract: Contract, now: datetime
     ) -> None:
-        for alert in A.open_alerts(session, contract.id, kind="check_failed"):
+        for alert in R.open_alerts(session, contract.id, kind="check_failed"):
             alert.status = "recovered"
             alert.recovered_at = now
-            A.edit_root(session, A.build_view(registry, contract, alert, now), alert, now)
-            A.reply(session, alert, "The check works again; freshness is being tracked.", now)
+            R.edit_root(session, R.build_view(registry, contract, alert, now), alert, now)
+            R.reply(session, alert, "The check works again; freshness is being tracked.", now)

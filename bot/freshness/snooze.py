@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.blocks.alerts import when
 from bot.db.models import Alert, SilenceRow
 from bot.escape import code, user_mention
-from bot.freshness import alerts as A
+from bot.freshness import roots as R
 from ownership.model import Registry
 from ownership.timeparse import format_duration
 
@@ -41,13 +41,13 @@ def snooze_alert(
                 created_by=user_id,
             )
         )
-        view = A.build_view(registry, contract, alert, now, snoozed_until=until)
+        view = R.build_view(registry, contract, alert, now, snoozed_until=until)
         if alert.caused_by_alert_id is None:
-            A.edit_root(session, view, alert, now)
+            R.edit_root(session, view, alert, now)
         who = user_mention(user_id) or "someone"
         # an alert attached to its upstream's has no thread of its own: say it there
         cause = session.get(Alert, alert.caused_by_alert_id) if alert.caused_by_alert_id else None
-        A.reply(
+        R.reply(
             session,
             cause or alert,
             f":zzz: Snoozed by {who} for {format_duration(duration)} "

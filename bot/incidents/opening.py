@@ -13,6 +13,7 @@ from bot.blocks.incidents import IncidentView, render_tags
 from bot.db.models import Alert, Incident, OpenIncident
 from bot.escape import channel_ref, code, user_mention
 from bot.freshness import alerts as freshness_alerts
+from bot.freshness import roots as freshness_roots
 from bot.incidents import messages, replies
 from bot.incidents.links import broken_upstream, link_alert
 from bot.incidents.records import add_event, policy, root_channel, view_of
@@ -90,13 +91,13 @@ def _link(
         return
     if alert.caused_by_alert_id is None:
         snoozed = freshness_alerts.active_silence(session, registry, contract, now)
-        alert_view = freshness_alerts.build_view(
+        alert_view = freshness_roots.build_view(
             registry, contract, alert, now, snoozed_until=snoozed.until if snoozed else None)
-        freshness_alerts.edit_root(session, alert_view, alert, now)
+        freshness_roots.edit_root(session, alert_view, alert, now)
     mention = user_mention(actor)
     opener = f" by {mention}" if mention else ""
     where = channel_ref(view.plan.channel or "")
-    freshness_alerts.reply(
+    freshness_roots.reply(
         session, alert,
         f":rotating_light: Incident #{view.id} ({view.severity.label}) is open on "
         f"{code(view.asset)}{opener}, linked to this alert; follow it in {where}.", now,
