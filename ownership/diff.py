@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from ownership.model import Column, Contract, DeadlineSla, Registry
-from ownership.periods import next_period, period_at
+from ownership.model import Column, Contract, Registry
 from ownership.sla import describe_age_sla, describe_sla
+from ownership.sla_compare import compare_deadlines
 from ownership.timeparse import format_duration
 from ownership.types import compare
 
@@ -246,44 +245,6 @@ def _column(cid: str, was: Column, now: Column) -> Iterator[Change]:
 
 
 # ---------------------------------------------------------------------- SLAs
-# Deadlines are compared over two fortnights, one in winter and one in summer, so a change of
-# zone or a DST rule counts; each old deadline is paired with the nearest new one.
-_WINDOWS = (datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 7, 6, tzinfo=UTC))
-_SPAN = timedelta(days=14)
-_MAX_PERIODS = 5000
-
-
-def _deadlines(sla: DeadlineSla, pad: timedelta = timedelta(0)) -> list[datetime]:
-    out: list[datetime] = []
-    for start in _WINDOWS:
-        begin, end = start - pad, start + _SPAN + pad
-        period = period_at(sla, begin)
-        while period.expected < end and len(out) < _MAX_PERIODS:
-            if period.expected >= begin:
-                out.append(period.deadline)
-            period = next_period(sla, period)
-    return out
-
-
-def compare_deadlines(old: DeadlineSla, new: DeadlineSla) -> tuple[str, str]:
-    """("same" | "looser" | "tighter" | "mixed", words): how much later data may arrive."""
-    before, after = _deadlines(old), _deadlines(new)
-    if len(after) < len(before):
-        return "looser", f"less often ({len(before)} → {len(after)} deliveries a fortnight)"
-    if len(after) > len(before):
-        return "tighter", "more often"
-    around = _deadlines(new, pad=timedelta(days=8))  # the nearest may lie past the window
-    shifts = [min((n - o for n in around), key=abs) for o in before]
-    later, earlier = max(shifts, default=timedelta(0)), min(shifts, default=timedelta(0))
-    if later > timedelta(0) and earlier < timedelta(0):
-        return "mixed", "some deliveries later, some earlier"
-    if later > timedelta(0):
-        return "looser", f"data may arrive up to {format_duration(later)} later"
-    if earlier < timedelta(0):
-        return "tighter", f"data is due up to {format_duration(-earlier)} earlier"
-    return "same", "the same deadlines"
-
-
 def _added_or_removed(
     contract_id: str,
     subject: str,
@@ -299,6 +260,14 @@ def _added_or_removed(
         yield Change(contract_id, f"{subject}_added", subject, False, added, None, describe(new))
     elif old is not None:
         yield Change(contract_id, f"{subject}_removed", subject, True, removed, describe(old), None)
+
+
+_SLA_CHANGES = {  # compare_deadlines verdict -> (kind, breaking, reason)
+    "looser": ("sla_loosened", True, "the SLA loosens: {words}"),
+    "mixed": ("sla_changed", True, "the SLA moves: {words}"),
+    "tighter": ("sla_tightened", False, "the SLA tightens: {words}"),
+    "same": ("sla_reworded", False, "the SLA is written differently with the same deadlines"),
+}
 
 
 def _sla(old: Contract, new: Contract) -> Iterator[Change]:
@@ -317,35 +286,10 @@ def _sla(old: Contract, new: Contract) -> Iterator[Change]:
         )
         return
     how, words = compare_deadlines(a, b)
-    old_words, new_words = describe_sla(a), describe_sla(b)
-    if how == "looser":
-        yield Change(
-            new.id, "sla_loosened", "sla", True, f"the SLA loosens: {words}", old_words, new_words
-        )
-    elif how == "mixed":
-        yield Change(
-            new.id, "sla_changed", "sla", True, f"the SLA moves: {words}", old_words, new_words
-        )
-    elif how == "tighter":
-        yield Change(
-            new.id,
-            "sla_tightened",
-            "sla",
-            False,
-            f"the SLA tightens: {words}",
-            old_words,
-            new_words,
-        )
-    else:
-        yield Change(
-            new.id,
-            "sla_reworded",
-            "sla",
-            False,
-            "the SLA is written differently with the same deadlines",
-            old_words,
-            new_words,
-        )
+    kind, breaking, reason = _SLA_CHANGES[how]
+    yield Change(
+        new.id, kind, "sla", breaking, reason.format(words=words), describe_sla(a), describe_sla(b)
+    )
 
 
 def _freshness(old: Contract, new: Contract) -> Iterator[Change]:

@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 import pytest
 
 from ownership.changes import covers, effective_date, gate
-from ownership.diff import Change, compare_deadlines, diff_contract, diff_registries
+from ownership.diff import Change, diff_contract, diff_registries
 from ownership.model import (
     AgeSla,
     ChangeNotice,
@@ -20,6 +20,7 @@ from ownership.model import (
     Registry,
     SqlProbe,
 )
+from ownership.sla_compare import compare_deadlines
 
 DAILY = DeadlineSla("daily", "UTC", timedelta(minutes=30), time(2, 0))
 BASE = Contract(
