@@ -176,19 +176,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         [
             s.contract_id,
             STATE_WORDS.get(s.state, s.state),
-            stamp(_utc(s.last_update)),
-            stamp(_utc(s.checked_at)),
-            stamp(_utc(s.next_check_at)),
+            stamp(s.last_update),
+            stamp(s.checked_at),
+            stamp(s.next_check_at),
             (s.last_error or "")[:60],
         ]
         for s in statuses
     ]
     print(table(["contract", "state", "last update", "checked", "next check", "error"], rows))
     return EXIT_OK
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -59,7 +59,7 @@ class LeaseKeeper:
             )
             lease = session.get(Lease, self.name, with_for_update=True)
             assert lease is not None
-            expired = lease.expires_at is None or _aware(lease.expires_at) <= now
+            expired = lease.expires_at is None or lease.expires_at <= now
             if lease.holder != self.holder and not expired:
                 return None
             if lease.holder != self.holder:
@@ -115,7 +115,7 @@ def next_attempt(engine: Engine, contract_id: str, now: datetime) -> datetime | 
         ).first()
     if row is None:
         return None
-    times = [_aware(t) for t in row if t is not None]
+    times = [t for t in row if t is not None]
     return max(times) if times else None
 
 
@@ -125,7 +125,7 @@ def register_replica(engine: Engine, replica_id: str, now: datetime) -> None:
         session.execute(delete(Replica).where(Replica.heartbeat_at < now - HEARTBEAT_STALE * 10))
         if engine.dialect.name == "sqlite":
             for other in session.scalars(select(Replica)):
-                alive = _aware(other.heartbeat_at) > now - HEARTBEAT_STALE and _pid_alive(other)
+                alive = other.heartbeat_at > now - HEARTBEAT_STALE and _pid_alive(other)
                 if alive:
                     raise SingleReplicaOnly(
                         f"another demarc (pid {other.pid} on {other.host}) already runs on this "
@@ -156,7 +156,3 @@ def _pid_alive(replica: Replica) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -222,34 +222,26 @@ def _post(
     key = f"drift:{alert.id}"
     consumers = [c for c in alert.consumer_channels.split(",") if c]
     consumer_threads = [(channel, f"{key}:{i}") for i, channel in enumerate(consumers)]
-    if resolved or changed:
+    edit = resolved or changed
+    text, blocks = render_drift(registry, contract, alert, now)
+    enqueue(  # the root: posted once, then edited in place
+        session,
+        method="chat.update" if edit else "chat.postMessage",
+        channel=alert.channel,
+        now=now,
+        payload={"text": text, "blocks": blocks},
+        root_key=key,
+        is_root=not edit,
+    )
+    if edit:
         note = (
             ":large_green_circle: The table matches the contract again. Resolved."
             if resolved
             else "The drift changed:\n"
             + "\n".join(f"• {escape(x)}" for x in alert.detail.split("\n"))
         )
-        text, blocks = render_drift(registry, contract, alert, now)
-        enqueue(
-            session,
-            method="chat.update",
-            channel=alert.channel,
-            now=now,
-            payload={"text": text, "blocks": blocks},
-            root_key=key,
-        )
         _say(session, now, note, [(alert.channel, key), *consumer_threads], root=False)
         return
-    text, blocks = render_drift(registry, contract, alert, now)
-    enqueue(
-        session,
-        method="chat.postMessage",
-        channel=alert.channel,
-        now=now,
-        payload={"text": text, "blocks": blocks},
-        root_key=key,
-        is_root=True,
-    )
     owner = registry.teams.get(contract.owner_team)
     owner_name = bold(owner.name if owner else contract.owner_team)
     fyi = (

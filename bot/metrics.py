@@ -92,7 +92,6 @@ class DatabaseCollector(Collector):
         )
         age = 0.0
         if oldest is not None:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
             age = max(0.0, (self.clock() - oldest).total_seconds())
         yield GaugeMetricFamily(
             "demarc_outbox_oldest_age_seconds", "Age of the oldest undelivered message", value=age

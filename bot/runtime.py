@@ -200,7 +200,9 @@ def build_services(
         engine, lambda: holder.registry, probe_many, clock=clock, timing=timing
     )
     worker = OutboxWorker(
-        engine, client, clock=clock,  # type: ignore[arg-type]
+        engine,
+        client,
+        clock=clock,  # type: ignore[arg-type]
         lease=timedelta(seconds=_env_seconds("DEMARC_SEND_LEASE", 120)),
     )
     services = Services(engine, holder, service, worker, prober, clock)

@@ -80,7 +80,7 @@ class FreshnessScheduler:
     def due_times(self) -> dict[str, datetime]:
         with Session(self.service.engine) as session:
             rows = session.execute(select(ContractStatus.contract_id, ContractStatus.next_check_at))
-            return {cid: _aware(at) for cid, at in rows if at is not None}
+            return {cid: at for cid, at in rows if at is not None}
 
     def schedule(self, contract_id: str, at: datetime) -> None:
         now = self.clock()
@@ -115,7 +115,3 @@ class FreshnessScheduler:
             return
         for report in reports:
             self.schedule(report.contract.id, report.next_check_at)
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)

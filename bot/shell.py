@@ -61,8 +61,8 @@ def _status(world: DemoWorld, _text: str) -> str:
             [
                 s.contract_id,
                 STATE_WORDS.get(s.state, s.state),
-                stamp(_utc(s.last_update)),
-                stamp(_utc(s.next_check_at)),
+                stamp(s.last_update),
+                stamp(s.next_check_at),
             ]
             for s in session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
         ]
@@ -77,12 +77,6 @@ def _load(world: DemoWorld, text: str) -> str:
         return f"Usage: /load <contract>, one of: {names}"
     at = world.load(contract)
     return f"Loaded a row into {contract.id} at {stamp(at)}. Now /check."
-
-
-def _utc(at):  # type: ignore[no-untyped-def]
-    from datetime import UTC
-
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 COMMANDS: dict[str, Handler] = {

@@ -28,9 +28,15 @@ HELP = """\
   /timeline [id]  /export [id]                     the record, and the postmortem draft
   /wait <minutes>                                  move the clock on; due timers fire
   /as <name, email or Slack id>                    act as someone else (try a stranger)"""
-SIDES = {"data": "data", "feature_model": "feature_model", "feature/model": "feature_model",
-         "feature": "feature_model", "model": "feature_model", "both": "both",
-         "external": "external"}
+SIDES = {
+    "data": "data",
+    "feature_model": "feature_model",
+    "feature/model": "feature_model",
+    "feature": "feature_model",
+    "model": "feature_model",
+    "both": "both",
+    "external": "external",
+}
 _ID = re.compile(r"#?([0-9]{1,9})$")
 
 Handler = Callable[[DemoWorld, str], str]
@@ -73,8 +79,9 @@ def incident(world: DemoWorld, text: str) -> str:
         return timeline(world, str(request.incident_id or ""))
     if not isinstance(request, OpenRequest):
         return _plain(world, USAGE)
-    reply = _service(world).open(request.asset, request.summary, actor=actor(world),
-                                 severity=request.severity)
+    reply = _service(world).open(
+        request.asset, request.summary, actor=actor(world), severity=request.severity
+    )
     return _after(world, reply.text)
 
 
@@ -107,8 +114,9 @@ def export(world: DemoWorld, text: str) -> str:
     incident_id, _ = _target(world, text, unresolved=False)
     if incident_id is None:
         return "No incident to export."
-    draft = export_incident(world.services.engine, incident_id, world.services.holder.registry,
-                            world.clock())
+    draft = export_incident(
+        world.services.engine, incident_id, world.services.holder.registry, world.clock()
+    )
     return draft or f"No incident #{incident_id}."
 
 
@@ -125,8 +133,12 @@ def wait(world: DemoWorld, text: str) -> str:
 def act_as(world: DemoWorld, text: str) -> str:
     who = text.strip()
     registry = world.services.holder.registry
-    people = [p for t in registry.teams.values() for p in t.members
-              if who and (p.refers_to(who) or who.lower() in p.name.lower().split())]
+    people = [
+        p
+        for t in registry.teams.values()
+        for p in t.members
+        if who and (p.refers_to(who) or who.lower() in p.name.lower().split())
+    ]
     if people and people[0].slack_id:
         world.actor = people[0].slack_id
         return f"You are {people[0].name} now."

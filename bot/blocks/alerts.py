@@ -162,12 +162,14 @@ def _buttons(view: AlertView) -> Block:
         },
     ]
     if view.incident_ref is None:  # once linked, the footer names the incident instead
-        elements.append({
-            "type": "button",
-            "action_id": ids.OPEN_INCIDENT_ACTION,
-            "text": {"type": "plain_text", "text": "Open incident"},
-            "value": str(view.alert_id),
-        })
+        elements.append(
+            {
+                "type": "button",
+                "action_id": ids.OPEN_INCIDENT_ACTION,
+                "text": {"type": "plain_text", "text": "Open incident"},
+                "value": str(view.alert_id),
+            }
+        )
     return {"type": "actions", "block_id": f"alert:{view.alert_id}", "elements": elements}
 
 

@@ -93,8 +93,13 @@ def render_resolve_modal(view: IncidentView, channel: str | None) -> Block:
         },
         _note_input("Resolution note", "What broke, what fixed it, what is left to do"),
     ]
-    return _modal(ids.RESOLVE_INCIDENT_VIEW, f"Resolve incident #{view.id}", "Resolve",
-                  metadata(view.id, channel), blocks)
+    return _modal(
+        ids.RESOLVE_INCIDENT_VIEW,
+        f"Resolve incident #{view.id}",
+        "Resolve",
+        metadata(view.id, channel),
+        blocks,
+    )
 
 
 def render_note_modal(view: IncidentView, channel: str | None) -> Block:
@@ -102,8 +107,13 @@ def render_note_modal(view: IncidentView, channel: str | None) -> Block:
         section(f"{code(view.asset)}: {escape(truncate(view.summary, 300))}"),
         _note_input("Note", "What you know, what you tried, what happens next"),
     ]
-    return _modal(ids.NOTE_INCIDENT_VIEW, f"Note on incident #{view.id}", "Add note",
-                  metadata(view.id, channel), blocks)
+    return _modal(
+        ids.NOTE_INCIDENT_VIEW,
+        f"Note on incident #{view.id}",
+        "Add note",
+        metadata(view.id, channel),
+        blocks,
+    )
 
 
 def read_submission(values: dict[str, Any]) -> tuple[str, str | None]:
@@ -135,15 +145,20 @@ def _stamp(at: datetime, now: datetime) -> str:
 
 
 def render_timeline(view: IncidentView, entries: list[TimelineEntry]) -> list[Block]:
-    head = (f"*{escape(view.title)}* · {code(view.asset)} · {view.status.word}\n"
-            f"{quote(view.summary, 300)}")
+    head = (
+        f"*{escape(view.title)}* · {code(view.asset)} · {view.status.word}\n"
+        f"{quote(view.summary, 300)}"
+    )
     lines = [
         f"`{_stamp(e.at, view.now)}` *{EVENT_WORDS.get(e.kind, escape(e.kind))}* "
         f"{actor(e.actor) if e.actor else ''} {escape(truncate(e.detail, 300))}".replace("  ", " ")
         for e in entries
     ]
-    return [section(head), section(fit_lines(lines or ["nothing recorded yet"])),
-            context(f"Times in UTC · postmortem draft: `demarc incident export {view.id}`")]
+    return [
+        section(head),
+        section(fit_lines(lines or ["nothing recorded yet"])),
+        context(f"Times in UTC · postmortem draft: `demarc incident export {view.id}`"),
+    ]
 
 
 def render_timeline_text(view: IncidentView, entries: list[TimelineEntry]) -> str:

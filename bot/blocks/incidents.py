@@ -71,15 +71,19 @@ def _status_line(view: IncidentView) -> str:
     status = view.status
     if status is Status.RESOLVED:
         side = f" · cause: {bold(view.side.label)}" if view.side else ""
-        return f":white_check_mark: *Resolved* by {actor(view.resolved_by)} at " \
-               f"{when(view.resolved_at, view.now)}{side}"
+        return (
+            f":white_check_mark: *Resolved* by {actor(view.resolved_by)} at "
+            f"{when(view.resolved_at, view.now)}{side}"
+        )
     parts = []
     if status is Status.ESCALATED:
         by = actor(view.escalated_by) if view.escalated_by else "demarc (nobody acknowledged)"
         parts.append(f":arrow_up: *Escalated* by {by} at {when(view.escalated_at, view.now)}")
     if view.acknowledged_by:
-        parts.append(f":eyes: *Acknowledged* by {actor(view.acknowledged_by)} at "
-                     f"{when(view.acknowledged_at, view.now)}")
+        parts.append(
+            f":eyes: *Acknowledged* by {actor(view.acknowledged_by)} at "
+            f"{when(view.acknowledged_at, view.now)}"
+        )
     elif status is Status.OPEN:
         due = f"; escalates at {when(view.escalate_at, view.now)}" if view.escalate_at else ""
         parts.append(f":red_circle: *Open*, not acknowledged{due}")
@@ -90,8 +94,10 @@ def _status_line(view: IncidentView) -> str:
 
 def render_root_text(view: IncidentView) -> str:
     """The notification line: severity, asset, status, summary."""
-    return (f"{view.title} on {escape(view.asset)} ({view.status.word.lower()}): "
-            f"{escape(truncate(view.summary, 120))}")
+    return (
+        f"{view.title} on {escape(view.asset)} ({view.status.word.lower()}): "
+        f"{escape(truncate(view.summary, 120))}"
+    )
 
 
 def render_root(view: IncidentView) -> list[Block]:
@@ -103,8 +109,10 @@ def render_root(view: IncidentView) -> list[Block]:
         f"*Accountable:* {_names(view.plan.accountable, oncall=False)}",
     ]
     if view.plan.broken_upstream:
-        lines.append("*Upstream:* " + ", ".join(
-            f"{code(asset)} {escape(why)}" for asset, why in view.plan.broken_upstream))
+        lines.append(
+            "*Upstream:* "
+            + ", ".join(f"{code(asset)} {escape(why)}" for asset, why in view.plan.broken_upstream)
+        )
     blocks = [section(fit_lines(lines))]
     footer = [f"Opened by {actor(view.opened_by)} at {when(view.opened_at, view.now)}"]
     if view.runbook:
@@ -132,8 +140,7 @@ def render_buttons(view: IncidentView, *, reminder: bool = False) -> Block:
     """Acknowledge (until someone did), Escalate (until escalated), Resolve, Add note."""
     elements = []
     if not view.acknowledged_by and not reminder:
-        elements.append(_button("Acknowledge", ids.ACKNOWLEDGE_INCIDENT_ACTION, view.id,
-                                "primary"))
+        elements.append(_button("Acknowledge", ids.ACKNOWLEDGE_INCIDENT_ACTION, view.id, "primary"))
     if view.status is not Status.ESCALATED and not reminder:
         elements.append(_button("Escalate", ids.ESCALATE_INCIDENT_ACTION, view.id))
     elements.append(_button("Resolve", ids.RESOLVE_INCIDENT_ACTION, view.id))
@@ -165,8 +172,10 @@ def render_tags(view: IncidentView, acknowledge_within: timedelta) -> str:
         lines.append("Consulted: " + ", ".join(_consulted(ref) for ref in plan.consulted))
     if plan.informed:
         lines.append("Informed: " + ", ".join(_informed(ref, plan) for ref in plan.informed))
-    lines.append(f"Not acknowledged within {format_duration(acknowledge_within)} → "
-                 "escalated to the Accountable.")
+    lines.append(
+        f"Not acknowledged within {format_duration(acknowledge_within)} → "
+        "escalated to the Accountable."
+    )
     return fit_lines(lines)
 
 
@@ -188,8 +197,10 @@ def render_escalation(view: IncidentView, acknowledge_within: timedelta | None) 
         head = f":arrow_up: *Escalated to {view.severity.label}* by {actor(view.escalated_by)}."
     else:
         waited = format_duration(acknowledge_within) if acknowledge_within else "the time limit"
-        head = (f":arrow_up: *Escalated to {view.severity.label}* automatically: nobody "
-                f"acknowledged within {waited}.")
+        head = (
+            f":arrow_up: *Escalated to {view.severity.label}* automatically: nobody "
+            f"acknowledged within {waited}."
+        )
     tags = [_accountable_tag(ref) for ref in view.plan.accountable]
     if not tags:
         return f"{head}\nNo team is Accountable for {code(view.asset)} in the registry."
@@ -228,8 +239,10 @@ def render_resolved(view: IncidentView) -> str:
 
 def render_reminder_text(view: IncidentView) -> str:
     open_for = format_duration(view.now - view.opened_at)
-    text = (f":hourglass: Status update due on incident #{view.id} ({view.severity.label}, "
-            f"open {open_for}): post what you know with *Add note*, or *Resolve* it.")
+    text = (
+        f":hourglass: Status update due on incident #{view.id} ({view.severity.label}, "
+        f"open {open_for}): post what you know with *Add note*, or *Resolve* it."
+    )
     if not view.acknowledged_by:
         text += " Nobody has acknowledged it yet."
     return text
@@ -248,12 +261,16 @@ def render_informed_notice(view: IncidentView, *, resolved: bool = False) -> str
         took = format_duration((view.resolved_at or view.now) - view.opened_at)
         return f":white_check_mark: {head} is resolved (after {took}). Details in {where}."
     teams = ", ".join(escape(ref.name) for ref in view.plan.responders) or "The owners"
-    return (f":information_source: {head}: {escape(truncate(view.summary, 200))}. "
-            f"{teams} are on it in {where}; nothing to do for you.")
+    return (
+        f":information_source: {head}: {escape(truncate(view.summary, 200))}. "
+        f"{teams} are on it in {where}; nothing to do for you."
+    )
 
 
 def render_resolved_elsewhere(view: IncidentView) -> str:
     """The ephemeral answer to a button on an old message of a resolved incident."""
     by = f" by {actor(view.resolved_by)}" if view.resolved_by else ""
-    return f"Incident #{view.id} on {code(view.asset)} is already resolved{by} " \
-           f"({when(view.resolved_at, view.now)}). Nothing more to do here."
+    return (
+        f"Incident #{view.id} on {code(view.asset)} is already resolved{by} "
+        f"({when(view.resolved_at, view.now)}). Nothing more to do here."
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -15,7 +15,28 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """`timestamp with time zone` that always reads back aware UTC: SQLite stores no offset
+    and hands back naive values, so without this every reader would have to patch them."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -36,7 +57,7 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class ContractStatus(Base):
@@ -47,14 +68,14 @@ class ContractStatus(Base):
     contract_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     state: Mapped[str] = mapped_column(String(20))
     period_key: Mapped[str | None] = mapped_column(String(64))
-    last_update: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_update: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     failure_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
-    claim_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(40))
 
 
@@ -65,10 +86,10 @@ class CheckResult(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     contract_id: Mapped[str] = mapped_column(String(200), index=True)
-    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     state: Mapped[str] = mapped_column(String(20))
     period_key: Mapped[str | None] = mapped_column(String(64))
-    last_update: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_update: Mapped[datetime | None] = mapped_column(UtcDateTime())
     late_by_seconds: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
@@ -86,11 +107,11 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(20), default="late")  # late | check_failed
     status: Mapped[str] = mapped_column(String(20))  # open | recovered | silenced
     channel: Mapped[str] = mapped_column(String(100))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_update: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_update: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    recovered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     late_by_seconds: Mapped[int | None] = mapped_column(Integer)
     affected: Mapped[str] = mapped_column(Text, default="")  # downstream contract ids, comma-sep
     caused_by_alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
@@ -108,7 +129,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     method: Mapped[str] = mapped_column(String(40))  # chat.postMessage | chat.update
     channel: Mapped[str] = mapped_column(String(100), index=True)
     payload: Mapped[str] = mapped_column(Text)  # JSON: text, blocks
@@ -117,9 +138,9 @@ class OutboxMessage(Base):
     in_thread: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     ts: Mapped[str | None] = mapped_column(String(40))
 
 
@@ -140,8 +161,8 @@ class SilenceRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     asset: Mapped[str] = mapped_column(String(200), index=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     reason: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str | None] = mapped_column(String(40))
 
@@ -154,7 +175,7 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(100))
     token: Mapped[int] = mapped_column(Integer, default=0)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Replica(Base):
@@ -165,8 +186,8 @@ class Replica(Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class Incident(Base):
@@ -187,18 +208,18 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)  # open|acknowledged|escalated|…
     channel: Mapped[str] = mapped_column(String(100))  # the incident channel, as configured
     plan: Mapped[str] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
     opened_by: Mapped[str | None] = mapped_column(String(40))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(40))
-    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     escalated_by: Mapped[str | None] = mapped_column(String(40))  # None: by the timer
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(40))
     resolution_note: Mapped[str | None] = mapped_column(Text)
     boundary_side: Mapped[str | None] = mapped_column(String(20))
-    next_escalation_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))  # opened from it
 
 
@@ -218,7 +239,7 @@ class IncidentEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")  # plain text, escaped when shown
@@ -231,7 +252,7 @@ class IncidentAlert(Base):
 
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
-    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ChangeNoticePost(Base):
@@ -251,7 +272,7 @@ class ChangeNoticePost(Base):
     channel: Mapped[str] = mapped_column(String(100))
     effective: Mapped[date] = mapped_column(Date)
     posted: Mapped[bool] = mapped_column(Boolean, default=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SchemaDriftAlert(Base):
@@ -272,6 +293,6 @@ class SchemaDriftAlert(Base):
     table_name: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(100))
     consumer_channels: Mapped[str] = mapped_column(Text, default="")  # comma-separated
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

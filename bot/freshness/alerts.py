@@ -19,10 +19,8 @@ from bot.escape import code, escape
 from bot.freshness.cascade import announce_affected, upstream_alert
 from bot.freshness.roots import (
     alert_channel,
-    aware,
     build_view,
     edit_root,
-    maybe,
     post_root,
     reply,
 )
@@ -53,7 +51,7 @@ def active_silence(
         .where(SilenceRow.asset.in_(assets), SilenceRow.starts_at <= now, SilenceRow.ends_at > now)
         .order_by(SilenceRow.ends_at.desc())
     ).first()
-    return Silenced(row.asset, aware(row.ends_at), row.reason) if row else None
+    return Silenced(row.asset, row.ends_at, row.reason) if row else None
 
 
 def open_late_alert(
@@ -148,7 +146,7 @@ def recover(
     alert.status = "recovered"
     alert.recovered_at = now
     alert.last_update = arrived
-    deadline = maybe(alert.deadline)
+    deadline = alert.deadline
     late = (arrived - deadline) if arrived and deadline and arrived > deadline else timedelta(0)
     alert.late_by_seconds = int(late.total_seconds())
     words = f"{format_duration(late)} late" if late else "in time after all"
@@ -178,7 +176,7 @@ def recover(
 def recovers(alert: Alert, evaluation: Evaluation) -> bool:
     """An update that counts for the alert's period (or newer than the stale one) arrived."""
     update = evaluation.last_update
-    window = maybe(alert.window_start)
+    window = alert.window_start
     return update is not None and window is not None and update >= window
 
 

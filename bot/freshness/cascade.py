@@ -26,7 +26,6 @@ from bot.freshness.roots import (
     alert_channel,
     build_view,
     edit_root,
-    maybe,
     open_alerts,
     post_root,
     reply,
@@ -133,7 +132,7 @@ def cause_settled(cause: Alert | None, now: datetime, grace: timedelta) -> bool:
     """The upstream recovered a while ago (time for this pipeline to rerun), or vanished."""
     if cause is None:
         return True
-    recovered = maybe(cause.recovered_at)
+    recovered = cause.recovered_at
     return cause.status != "open" and recovered is not None and now - recovered >= grace
 
 

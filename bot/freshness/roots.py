@@ -3,7 +3,7 @@ place) and its thread, all through the outbox; and the open alerts of a contract
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,11 +23,6 @@ def alert_channel(registry: Registry, contract: Contract) -> str | None:
 
 def root_key(alert: Alert) -> str:
     return f"alert:{alert.id}"
-
-
-def aware(at: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def build_view(
@@ -60,10 +55,10 @@ def build_view(
         oncall=on_call(owner, now) if owner else None,
         consumers=tuple(registry.teams[t] for t in contract.consumer_teams if t in registry.teams),
         now=now,
-        last_update=maybe(alert.last_update),
-        deadline=maybe(alert.deadline),
+        last_update=alert.last_update,
+        deadline=alert.deadline,
         late_by=late_by,
-        recovered_at=maybe(alert.recovered_at),
+        recovered_at=alert.recovered_at,
         runbook=asset.runbook if asset else None,
         affected=tuple(a for a in alert.affected.split(",") if a),
         error=error,
@@ -71,10 +66,6 @@ def build_view(
         snoozed_until=snoozed_until,
         incident_ref=f"#{alert.incident_id}" if alert.incident_id else None,
     )
-
-
-def maybe(at: datetime | None) -> datetime | None:
-    return aware(at) if at is not None else None
 
 
 def _send(

@@ -21,8 +21,10 @@ def add_incident_parser(sub: Any) -> None:
     p = isub.add_parser("export", help="write incident ID's postmortem draft as Markdown")
     p.add_argument("id", type=int, help="the incident number (as in Slack: #12)")
     p.add_argument("--database-url", help="default: $DEMARC_DATABASE_URL")
-    p.add_argument("--registry", help="registry directory, for contracts and lineage "
-                   "(default: $DEMARC_REGISTRY)")
+    p.add_argument(
+        "--registry",
+        help="registry directory, for contracts and lineage (default: $DEMARC_REGISTRY)",
+    )
     p.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
     p.set_defaults(func=cmd_incident_export)
 
@@ -37,8 +39,11 @@ def cmd_incident_export(args: argparse.Namespace) -> int:
     engine = make_engine(url)
     try:
         if "incidents" not in inspect(engine).get_table_names():
-            print(f"no incidents in {redact_url(url)} (is it demarc's database? "
-                  "`demarc db upgrade` creates the tables)", file=sys.stderr)
+            print(
+                f"no incidents in {redact_url(url)} (is it demarc's database? "
+                "`demarc db upgrade` creates the tables)",
+                file=sys.stderr,
+            )
             return EXIT_PROBLEMS
         text = export_incident(engine, args.id, _registry(args.registry), datetime.now(UTC))
     finally:
@@ -61,7 +66,9 @@ def _registry(value: str | None) -> Any:
     path = Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
     result = load_registry(path) if path.exists() else None
     if result is None or result.registry is None:
-        print(f"{path}: registry not loaded; the draft leaves out contracts and lineage",
-              file=sys.stderr)
+        print(
+            f"{path}: registry not loaded; the draft leaves out contracts and lineage",
+            file=sys.stderr,
+        )
         return None
     return result.registry

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.db.models import Incident
-from bot.incidents.records import maybe_utc
 from ownership.incident_plan import IncidentPlan
 from ownership.incidents import DEFAULT_TIMERS, BoundarySide, Severity
 from ownership.lineage import walk
@@ -23,13 +22,18 @@ def _contract_lines(registry: Registry, contract: Contract, where: str) -> list[
     sla = [describe_sla(contract.sla)] if contract.sla else []
     if contract.freshness is not None:
         sla.append(describe_age_sla(contract.freshness))
-    lines = [f"### `{contract.asset}` ({where})", "",
-             f"- Owner: {_name(registry, contract.owner_team)}; consumers: {consumers}.",
-             f"- SLA: {'; '.join(sla) or 'none: nothing says when this data is late'}."]
+    lines = [
+        f"### `{contract.asset}` ({where})",
+        "",
+        f"- Owner: {_name(registry, contract.owner_team)}; consumers: {consumers}.",
+        f"- SLA: {'; '.join(sla) or 'none: nothing says when this data is late'}.",
+    ]
     policy = contract.change_policy
     if policy.breaking_changes or policy.non_breaking_changes:
-        lines.append(f"- Change policy: breaking: {policy.breaking_changes or 'not stated'}; "
-                     f"non-breaking: {policy.non_breaking_changes or 'not stated'}.")
+        lines.append(
+            f"- Change policy: breaking: {policy.breaking_changes or 'not stated'}; "
+            f"non-breaking: {policy.non_breaking_changes or 'not stated'}."
+        )
     if contract.contacts:
         lines.append("- Contacts: " + ", ".join(f"{k} {v}" for k, v in contract.contacts) + ".")
     lines.append(f"- Defined in `{contract.source.file}`.")
@@ -42,8 +46,13 @@ def contracts_section(registry: Registry | None, asset_id: str) -> list[str]:
     if asset_id not in registry.assets:
         return [f"`{asset_id}` is no longer in the registry."]
     lines: list[str] = []
-    pairs = [(asset_id, "the asset"), *((a, f"upstream, {d} step{'s' if d > 1 else ''}")
-                                        for a, d in walk(registry, asset_id, "up"))]
+    pairs = [
+        (asset_id, "the asset"),
+        *(
+            (a, f"upstream, {d} step{'s' if d > 1 else ''}")
+            for a, d in walk(registry, asset_id, "up")
+        ),
+    ]
     for other, where in pairs:
         contract = registry.contract_for(other)
         if contract is not None:
@@ -62,8 +71,10 @@ def side_section(
     if registry is None or asset_id not in registry.assets:
         return lines
     owner = _name(registry, asset_owner(registry, registry.assets[asset_id]))
-    ups = [(a, _name(registry, asset_owner(registry, registry.assets[a])))
-           for a, _ in walk(registry, asset_id, "up")]
+    ups = [
+        (a, _name(registry, asset_owner(registry, registry.assets[a])))
+        for a, _ in walk(registry, asset_id, "up")
+    ]
     upstream = "; ".join(f"`{a}` is owned by {team}" for a, team in ups) or "nothing upstream"
     lines.append(f"The boundary around `{asset_id}`: {owner} owns it (R/A); {upstream}.")
     if side is BoundarySide.DATA:
@@ -81,12 +92,14 @@ def follow_ups(
     row: Incident, plan: IncidentPlan, registry: Registry | None, side: BoundarySide | None
 ) -> list[str]:
     items: list[str] = []
-    opened, acked = maybe_utc(row.opened_at), maybe_utc(row.acknowledged_at)
+    opened, acked = row.opened_at, row.acknowledged_at
     limit = DEFAULT_TIMERS[Severity(row.opened_severity)].acknowledge_within
     if opened and (acked is None or acked - opened > limit):
         took = format_duration(acked - opened) if acked else "never"
-        items.append(f"Paging: acknowledged {took} (limit {format_duration(limit)}). Check the "
-                     "on-call rotations and who gets notified.")
+        items.append(
+            f"Paging: acknowledged {took} (limit {format_duration(limit)}). Check the "
+            "on-call rotations and who gets notified."
+        )
     asset = registry.assets.get(row.asset) if registry else None
     if registry is not None and asset is not None:
         owner = _name(registry, asset_owner(registry, asset))
@@ -94,24 +107,33 @@ def follow_ups(
             items.append(f"{owner}: write a runbook for `{asset.id}` and link it in the registry.")
         if side in (BoundarySide.DATA, BoundarySide.BOTH):
             suspects = [a for a, _ in plan.broken_upstream] or [
-                a for a, _ in walk(registry, asset.id, "up")][:1]
+                a for a, _ in walk(registry, asset.id, "up")
+            ][:1]
             for up in suspects:
                 contract = registry.contract_for(up)
                 team = _name(registry, contract.owner_team if contract else None)
                 if contract is None:
-                    items.append(f"Write a data contract for `{up}` (owner, consumers, SLA, "
-                                 "schema) so its breakage is caught at the boundary.")
+                    items.append(
+                        f"Write a data contract for `{up}` (owner, consumers, SLA, "
+                        "schema) so its breakage is caught at the boundary."
+                    )
                 elif contract.probe is None:
                     items.append(f"{team}: add a freshness probe to the `{up}` contract.")
                 else:
-                    items.append(f"{team}: fix the cause in `{up}` and add a check that catches "
-                                 "it before a model uses the data.")
+                    items.append(
+                        f"{team}: fix the cause in `{up}` and add a check that catches "
+                        "it before a model uses the data."
+                    )
         if side in (BoundarySide.FEATURE_MODEL, BoundarySide.BOTH):
-            items.append(f"{owner}: add a validation on `{asset.id}` (ranges, nulls, drift) "
-                         "before training and serving use it.")
+            items.append(
+                f"{owner}: add a validation on `{asset.id}` (ranges, nulls, drift) "
+                "before training and serving use it."
+            )
         if side is BoundarySide.EXTERNAL:
-            items.append("Agree notice of changes with the outside party and write it into the "
-                         "contract's change_policy.")
+            items.append(
+                "Agree notice of changes with the outside party and write it into the "
+                "contract's change_policy."
+            )
     if row.status != "resolved":
         items.append("Resolve the incident (the side of the boundary is recorded then).")
     items.append("Add your own, each with one owner and a due date.")

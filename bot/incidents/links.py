@@ -32,10 +32,17 @@ def broken_upstream(
     with a few words on why; and the open alerts on the asset and upstream, to link."""
     ups = [a for a, _ in walk(registry, asset.id, "up")]
     contracts = {c.id: c.asset for c in registry.contracts.values() if c.asset in {asset.id, *ups}}
-    alerts = list(session.scalars(
-        select(Alert).where(Alert.contract_id.in_(contracts), Alert.status == "open")
-        .order_by(Alert.id)
-    )) if contracts else []
+    alerts = (
+        list(
+            session.scalars(
+                select(Alert)
+                .where(Alert.contract_id.in_(contracts), Alert.status == "open")
+                .order_by(Alert.id)
+            )
+        )
+        if contracts
+        else []
+    )
     broken: dict[str, str] = {}
     for alert in alerts:
         owner_asset = contracts[alert.contract_id]
@@ -54,8 +61,13 @@ def link_alert(session: Session, incident_id: int, alert: Alert, now: datetime) 
     session.add(IncidentAlert(incident_id=incident_id, alert_id=alert.id, linked_at=utc(now)))
     if alert.incident_id is None:
         alert.incident_id = incident_id
-    add_event(session, incident_id, "alert_linked", now,
-              detail=f"late-data alert #{alert.id} for {alert.contract_id} ({alert.status})")
+    add_event(
+        session,
+        incident_id,
+        "alert_linked",
+        now,
+        detail=f"late-data alert #{alert.id} for {alert.contract_id} ({alert.status})",
+    )
     return True
 
 
@@ -64,7 +76,8 @@ def tell_incidents_data_recovered(
 ) -> int:
     """Tell each unresolved incident linked to `alert` that its data arrived; how many."""
     rows = session.scalars(
-        select(Incident).join(IncidentAlert, IncidentAlert.incident_id == Incident.id)
+        select(Incident)
+        .join(IncidentAlert, IncidentAlert.incident_id == Incident.id)
         .where(IncidentAlert.alert_id == alert.id, Incident.status != Status.RESOLVED.value)
     )
     told = 0
@@ -72,8 +85,13 @@ def tell_incidents_data_recovered(
         at = when(arrived, now) if arrived else "an unknown time"
         detail = f"{alert.contract_id}: data arrived at {at}, {words}"
         add_event(session, incident.id, "data_recovered", now, detail=detail)
-        reply(session, incident.id, incident.channel,
-              f":large_green_circle: {code(alert.contract_id)} data arrived at {escape(at)} "
-              f"({escape(words)}). If that was the cause, check the output and *Resolve*.", now)
+        reply(
+            session,
+            incident.id,
+            incident.channel,
+            f":large_green_circle: {code(alert.contract_id)} data arrived at {escape(at)} "
+            f"({escape(words)}). If that was the cause, check the output and *Resolve*.",
+            now,
+        )
         told += 1
     return told

@@ -30,26 +30,47 @@ def _payload(text: str, blocks: list[Block]) -> dict[str, object]:
 
 
 def post_root(session: Session, view: IncidentView, channel: str, now: datetime) -> None:
-    enqueue(session, method=POST_MESSAGE, channel=channel, now=now,
-            payload=_payload(render_root_text(view), render_root(view)),
-            root_key=root_key(view.id), is_root=True)
+    enqueue(
+        session,
+        method=POST_MESSAGE,
+        channel=channel,
+        now=now,
+        payload=_payload(render_root_text(view), render_root(view)),
+        root_key=root_key(view.id),
+        is_root=True,
+    )
 
 
 def edit_root(session: Session, view: IncidentView, channel: str, now: datetime) -> None:
-    enqueue(session, method=UPDATE, channel=channel, now=now,
-            payload=_payload(render_root_text(view), render_root(view)),
-            root_key=root_key(view.id))
+    enqueue(
+        session,
+        method=UPDATE,
+        channel=channel,
+        now=now,
+        payload=_payload(render_root_text(view), render_root(view)),
+        root_key=root_key(view.id),
+    )
 
 
 def reply(
-    session: Session, incident_id: int, channel: str, text: str, now: datetime,
+    session: Session,
+    incident_id: int,
+    channel: str,
+    text: str,
+    now: datetime,
     blocks: list[Block] | None = None,
 ) -> None:
     """A thread reply; `text` is mrkdwn, escaped already, and is its own fallback too."""
     fallback = truncate(text, FALLBACK_LIMIT)
-    enqueue(session, method=POST_MESSAGE, channel=channel, now=now,
-            payload=_payload(fallback, blocks or [section(text)]),
-            root_key=root_key(incident_id), in_thread=True)
+    enqueue(
+        session,
+        method=POST_MESSAGE,
+        channel=channel,
+        now=now,
+        payload=_payload(fallback, blocks or [section(text)]),
+        root_key=root_key(incident_id),
+        in_thread=True,
+    )
 
 
 def notify_informed(
@@ -63,7 +84,12 @@ def notify_informed(
         if not ref.channel or ref.channel in channels:
             continue
         channels.add(ref.channel)
-        enqueue(session, method=POST_MESSAGE, channel=ref.channel, now=now,
-                payload=_payload(truncate(text, FALLBACK_LIMIT), [section(text)]))
+        enqueue(
+            session,
+            method=POST_MESSAGE,
+            channel=ref.channel,
+            now=now,
+            payload=_payload(truncate(text, FALLBACK_LIMIT), [section(text)]),
+        )
         sent.append(ref)
     return sent

@@ -47,11 +47,18 @@ def open_incident(
         return replies.no_channel(asset.id)
     timers = timers_on_open(severity, now, policies)
     row = Incident(
-        asset=asset.id, summary=summary, severity=severity.value,
-        opened_severity=severity.value, status=Status.OPEN.value, channel=plan.channel,
-        plan=json.dumps(plan.to_dict(), ensure_ascii=False), opened_at=utc(now),
-        opened_by=actor, next_escalation_at=timers.escalate_at,
-        next_reminder_at=timers.remind_at, alert_id=alert.id if alert else None,
+        asset=asset.id,
+        summary=summary,
+        severity=severity.value,
+        opened_severity=severity.value,
+        status=Status.OPEN.value,
+        channel=plan.channel,
+        plan=json.dumps(plan.to_dict(), ensure_ascii=False),
+        opened_at=utc(now),
+        opened_by=actor,
+        next_escalation_at=timers.escalate_at,
+        next_reminder_at=timers.remind_at,
+        alert_id=alert.id if alert else None,
     )
     session.add(row)
     session.flush()
@@ -64,8 +71,13 @@ def open_incident(
     messages.reply(session, row.id, plan.channel, render_tags(view, ack_within), now)
     for ref in plan.responders:
         who = ref.oncall_name or (f"the {ref.name} user group" if ref.usergroup_id else "nobody")
-        add_event(session, row.id, "tagged", now,
-                  detail=f"{who} ({ref.name} on call): {'; '.join(ref.reasons)}")
+        add_event(
+            session,
+            row.id,
+            "tagged",
+            now,
+            detail=f"{who} ({ref.name} on call): {'; '.join(ref.reasons)}",
+        )
     _inform(session, view, now)
     for linked in alerts:
         _link(session, registry, view, linked, actor, now)
@@ -80,7 +92,11 @@ def _inform(session: Session, view: IncidentView, now: datetime) -> None:
 
 
 def _link(
-    session: Session, registry: Registry, view: IncidentView, alert: Alert, actor: str | None,
+    session: Session,
+    registry: Registry,
+    view: IncidentView,
+    alert: Alert,
+    actor: str | None,
     now: datetime,
 ) -> None:
     """Link the alert, show the incident on the alert's root and say so in the alert's thread."""
@@ -92,15 +108,18 @@ def _link(
     if alert.caused_by_alert_id is None:
         snoozed = freshness_alerts.active_silence(session, registry, contract, now)
         alert_view = freshness_roots.build_view(
-            registry, contract, alert, now, snoozed_until=snoozed.until if snoozed else None)
+            registry, contract, alert, now, snoozed_until=snoozed.until if snoozed else None
+        )
         freshness_roots.edit_root(session, alert_view, alert, now)
     mention = user_mention(actor)
     opener = f" by {mention}" if mention else ""
     where = channel_ref(view.plan.channel or "")
     freshness_roots.reply(
-        session, alert,
+        session,
+        alert,
         f":rotating_light: Incident #{view.id} ({view.severity.label}) is open on "
-        f"{code(view.asset)}{opener}, linked to this alert; follow it in {where}.", now,
+        f"{code(view.asset)}{opener}, linked to this alert; follow it in {where}.",
+        now,
     )
 
 
@@ -112,9 +131,16 @@ def _join_existing(
     view = view_of(row, registry, now)
     if alert is not None and alert.incident_id is None:
         _link(session, registry, view, alert, None, now)
-        messages.reply(session, row.id, row.channel,
-                       f":link: Linked the late-data alert for {code(alert.contract_id)} "
-                       f"(#{alert.id}) to this incident.", now)
-        return Reply(f"Incident #{row.id} was already open on {code(row.asset)}: linked this "
-                     "alert to it.", incident_id=row.id)
+        messages.reply(
+            session,
+            row.id,
+            row.channel,
+            f":link: Linked the late-data alert for {code(alert.contract_id)} "
+            f"(#{alert.id}) to this incident.",
+            now,
+        )
+        return Reply(
+            f"Incident #{row.id} was already open on {code(row.asset)}: linked this alert to it.",
+            incident_id=row.id,
+        )
     return replies.already_open(view, root_channel(session, row.id))

@@ -33,17 +33,13 @@ def root_key(incident_id: int) -> str:
     return f"{ROOT_PREFIX}{incident_id}"
 
 
-def maybe_utc(at: datetime | None) -> datetime | None:
-    return utc(at) if at is not None else None
-
-
 def state_of(row: Incident) -> IncidentState:
     acknowledged = row.acknowledged_at is not None
     return IncidentState(Status(row.status), Severity(row.severity), acknowledged)
 
 
 def timers_of(row: Incident) -> Timers:
-    return Timers(maybe_utc(row.next_escalation_at), maybe_utc(row.next_reminder_at))
+    return Timers(row.next_escalation_at, row.next_reminder_at)
 
 
 def plan_of(row: Incident) -> IncidentPlan:
@@ -67,17 +63,17 @@ def view_of(row: Incident, registry: Registry, now: datetime) -> IncidentView:
         status=Status(row.status),
         plan=plan_of(row),
         now=now,
-        opened_at=utc(row.opened_at),
+        opened_at=row.opened_at,
         opened_by=row.opened_by,
         acknowledged_by=row.acknowledged_by,
-        acknowledged_at=maybe_utc(row.acknowledged_at),
-        escalated_at=maybe_utc(row.escalated_at),
+        acknowledged_at=row.acknowledged_at,
+        escalated_at=row.escalated_at,
         escalated_by=row.escalated_by,
-        resolved_at=maybe_utc(row.resolved_at),
+        resolved_at=row.resolved_at,
         resolved_by=row.resolved_by,
         note=row.resolution_note,
         side=side_of(row),
-        escalate_at=maybe_utc(row.next_escalation_at),
+        escalate_at=row.next_escalation_at,
         runbook=asset.runbook if asset else None,
     )
 
@@ -87,11 +83,16 @@ def policy(policies: Mapping[Severity, TimerPolicy], severity: Severity) -> Time
 
 
 def add_event(
-    session: Session, incident_id: int, kind: str, now: datetime, actor: str | None = None,
+    session: Session,
+    incident_id: int,
+    kind: str,
+    now: datetime,
+    actor: str | None = None,
     detail: str = "",
 ) -> None:
-    session.add(IncidentEvent(incident_id=incident_id, at=utc(now), kind=kind, actor=actor,
-                              detail=detail))
+    session.add(
+        IncidentEvent(incident_id=incident_id, at=utc(now), kind=kind, actor=actor, detail=detail)
+    )
 
 
 def events_of(session: Session, incident_id: int) -> list[TimelineEntry]:
@@ -100,13 +101,15 @@ def events_of(session: Session, incident_id: int) -> list[TimelineEntry]:
         .where(IncidentEvent.incident_id == incident_id)
         .order_by(IncidentEvent.at, IncidentEvent.id)
     )
-    return [TimelineEntry(utc(e.at), e.kind, e.actor, e.detail) for e in rows]
+    return [TimelineEntry(e.at, e.kind, e.actor, e.detail) for e in rows]
 
 
 def lock_incident(session: Session, incident_id: int) -> Incident | None:
     """The row, locked until the transaction ends (PostgreSQL; SQLite serialises writers)."""
     return session.scalars(
-        select(Incident).where(Incident.id == incident_id).with_for_update()
+        select(Incident)
+        .where(Incident.id == incident_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
 
@@ -120,14 +123,17 @@ def root_channel(session: Session, incident_id: int) -> str | None:
 def incident_in_channel(session: Session, channel_id: str, channel_name: str = "") -> int | None:
     """The latest unresolved incident whose root is in this channel, else the latest one."""
     keys = session.scalars(
-        select(SlackRoot.key).where(SlackRoot.key.like(f"{ROOT_PREFIX}%"),
-                                    SlackRoot.channel == channel_id)
+        select(SlackRoot.key).where(
+            SlackRoot.key.like(f"{ROOT_PREFIX}%"), SlackRoot.channel == channel_id
+        )
     )
     ids = {int(k.removeprefix(ROOT_PREFIX)) for k in keys if k.removeprefix(ROOT_PREFIX).isdigit()}
     names = [n for n in (channel_id, f"#{channel_name}" if channel_name else "") if n]
-    query = select(Incident.id, Incident.status).where(
-        Incident.id.in_(ids) | Incident.channel.in_(names)
-    ).order_by(Incident.id.desc())
+    query = (
+        select(Incident.id, Incident.status)
+        .where(Incident.id.in_(ids) | Incident.channel.in_(names))
+        .order_by(Incident.id.desc())
+    )
     rows = list(session.execute(query))
     unresolved = [i for i, status in rows if status != Status.RESOLVED.value]
     if unresolved:

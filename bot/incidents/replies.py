@@ -40,8 +40,11 @@ def unknown_asset(registry: Registry, query: str) -> Reply:
     if close:
         names = ", ".join(code(name) for name in close)
         return Reply(f"I don't know an asset called {shown}. Did you mean {names}?", ok=False)
-    return Reply(f"I don't know an asset called {shown}. `/whoowns` lists what the registry "
-                 "knows; incidents are opened on an asset id or alias.", ok=False)
+    return Reply(
+        f"I don't know an asset called {shown}. `/whoowns` lists what the registry "
+        "knows; incidents are opened on an asset id or alias.",
+        ok=False,
+    )
 
 
 def no_incident(incident_id: int) -> Reply:
@@ -49,32 +52,47 @@ def no_incident(incident_id: int) -> Reply:
 
 
 def no_channel(asset: str) -> Reply:
-    return Reply(f"Nowhere to open an incident on {code(asset)}: set `incident_channel` on "
-                 "the asset or an `oncall_channel` on its owner team in the registry.", ok=False)
+    return Reply(
+        f"Nowhere to open an incident on {code(asset)}: set `incident_channel` on "
+        "the asset or an `oncall_channel` on its owner team in the registry.",
+        ok=False,
+    )
 
 
 def already_open(view: IncidentView, channel: str | None) -> Reply:
     where = channel_ref(channel or view.plan.channel or "its channel")
-    return Reply(f"Incident #{view.id} ({view.severity.label}, {view.status.word.lower()}) is "
-                 f"already open on {code(view.asset)} in {where}: "
-                 f"{escape(truncate(view.summary, 150))}. Add to it there.",
-                 ok=False, incident_id=view.id)
+    return Reply(
+        f"Incident #{view.id} ({view.severity.label}, {view.status.word.lower()}) is "
+        f"already open on {code(view.asset)} in {where}: "
+        f"{escape(truncate(view.summary, 150))}. Add to it there.",
+        ok=False,
+        incident_id=view.id,
+    )
 
 
 def opened(view: IncidentView) -> Reply:
     tagged = ", ".join(escape(r.name) for r in view.plan.responders) or "nobody"
     where = escape(view.plan.channel or "")
-    return Reply(f"Opened incident #{view.id} ({view.severity.label}) on {code(view.asset)} in "
-                 f"{where}; tagged the on-call of {tagged}.", incident_id=view.id, changed=True)
+    return Reply(
+        f"Opened incident #{view.id} ({view.severity.label}) on {code(view.asset)} in "
+        f"{where}; tagged the on-call of {tagged}.",
+        incident_id=view.id,
+        changed=True,
+    )
 
 
 def not_allowed(view: IncidentView, registry: Registry, action: Action) -> Reply:
-    teams = [registry.teams[t].name for t in sorted(view.plan.involved_team_ids)
-             if t in registry.teams]
+    teams = [
+        registry.teams[t].name for t in sorted(view.plan.involved_team_ids) if t in registry.teams
+    ]
     who = ", ".join(bold(name) for name in teams) or "the owner teams"
-    return Reply(f"Only members of {who} (the teams involved in incident #{view.id}) or a "
-                 f"demarc admin can {VERBS[action]} it. You can still *Add note*, or ask "
-                 "them in the thread.", ok=False, incident_id=view.id)
+    return Reply(
+        f"Only members of {who} (the teams involved in incident #{view.id}) or a "
+        f"demarc admin can {VERBS[action]} it. You can still *Add note*, or ask "
+        "them in the thread.",
+        ok=False,
+        incident_id=view.id,
+    )
 
 
 def unchanged(view: IncidentView, reason: str) -> Reply:
@@ -83,8 +101,11 @@ def unchanged(view: IncidentView, reason: str) -> Reply:
     else:
         by = actor(view.escalated_by) if view.escalated_by else "demarc"
         detail = f"to {view.severity.label} by {by} at {when(view.escalated_at, view.now)}"
-    return Reply(f"Incident #{view.id} was {reason.removeprefix('already ')} already, "
-                 f"{detail}. Nothing changed.", incident_id=view.id)
+    return Reply(
+        f"Incident #{view.id} was {reason.removeprefix('already ')} already, "
+        f"{detail}. Nothing changed.",
+        incident_id=view.id,
+    )
 
 
 def resolved(view: IncidentView) -> Reply:
@@ -98,5 +119,6 @@ def done(view: IncidentView, action: Action) -> Reply:
         Action.RESOLVE: "Resolved",
         Action.NOTE: "Added your note to",
     }[action]
-    return Reply(f"{words} incident #{view.id} on {code(view.asset)}.", incident_id=view.id,
-                 changed=True)
+    return Reply(
+        f"{words} incident #{view.id} on {code(view.asset)}.", incident_id=view.id, changed=True
+    )

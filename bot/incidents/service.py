@@ -80,7 +80,11 @@ class IncidentService:
 
     # -- opening ---------------------------------------------------------------------------
     def open(
-        self, asset_query: str, summary: str, *, actor: str | None,
+        self,
+        asset_query: str,
+        summary: str,
+        *,
+        actor: str | None,
         severity: Severity | None = None,
     ) -> Reply:
         """`/incident <asset> <summary> [sev]`: a new incident, or a pointer to the open one."""
@@ -94,8 +98,16 @@ class IncidentService:
         now = self._now()
         try:
             with self._lock, self.sessions.begin() as session:
-                return open_incident(session, registry, asset, summary,
-                                     severity or DEFAULT_SEVERITY, actor, now, self.policies)
+                return open_incident(
+                    session,
+                    registry,
+                    asset,
+                    summary,
+                    severity or DEFAULT_SEVERITY,
+                    actor,
+                    now,
+                    self.policies,
+                )
         except IntegrityError:  # another replica opened one for this asset just now
             return self._already_open(asset.id)
 
@@ -110,15 +122,30 @@ class IncidentService:
                 contract = registry.contracts.get(alert.contract_id) if alert else None
                 asset = registry.assets.get(contract.asset) if contract else None
                 if alert is None or contract is None or asset is None:
-                    return Reply("That alert no longer exists (was the contract removed from "
-                                 "the registry?).", ok=False)
+                    return Reply(
+                        "That alert no longer exists (was the contract removed from "
+                        "the registry?).",
+                        ok=False,
+                    )
                 row = session.get(Incident, alert.incident_id) if alert.incident_id else None
                 if row is not None and row.status != Status.RESOLVED.value:
                     return replies.already_open(view_of(row, registry, now), row.channel)
-                summary = (f"{contract.id} is late" if alert.kind == "late"
-                           else f"{contract.id} cannot be checked")
-                return open_incident(session, registry, asset, summary, DEFAULT_SEVERITY, actor,
-                                     now, self.policies, alert)
+                summary = (
+                    f"{contract.id} is late"
+                    if alert.kind == "late"
+                    else f"{contract.id} cannot be checked"
+                )
+                return open_incident(
+                    session,
+                    registry,
+                    asset,
+                    summary,
+                    DEFAULT_SEVERITY,
+                    actor,
+                    now,
+                    self.policies,
+                    alert,
+                )
         except IntegrityError:
             return self._already_open(asset.id if asset else "")
 
@@ -127,8 +154,11 @@ class IncidentService:
             guard = session.get(OpenIncident, asset_id)
             row = session.get(Incident, guard.incident_id) if guard else None
             if row is None:
-                return Reply("Someone opened or closed an incident on this asset at the same "
-                             "moment; try again.", ok=False)
+                return Reply(
+                    "Someone opened or closed an incident on this asset at the same "
+                    "moment; try again.",
+                    ok=False,
+                )
             return replies.already_open(view_of(row, self.registry(), self._now()), row.channel)
 
     # -- acting on an incident ---------------------------------------------------------------
@@ -152,17 +182,26 @@ class IncidentService:
             row = session.get(Incident, incident_id)
             return None if row is None else self._refusal(row, registry, action, actor)
 
-    def _refusal(self, row: Incident, registry: Registry, action: Action,
-                 actor: str | None) -> Reply | None:
+    def _refusal(
+        self, row: Incident, registry: Registry, action: Action, actor: str | None
+    ) -> Reply | None:
         view = view_of(row, registry, self._now())
         if isinstance(decide(state_of(row), action), Refused):
             return replies.resolved(view)
-        allowed = actor is None or action not in RESTRICTED or may_act(
-            registry, plan_of(row).involved_team_ids, actor, self.admins())
+        allowed = (
+            actor is None
+            or action not in RESTRICTED
+            or may_act(registry, plan_of(row).involved_team_ids, actor, self.admins())
+        )
         return None if allowed else replies.not_allowed(view, registry, action)
 
     def act(
-        self, incident_id: int, action: Action, *, actor: str | None, note: str = "",
+        self,
+        incident_id: int,
+        action: Action,
+        *,
+        actor: str | None,
+        note: str = "",
         side: str | None = None,
     ) -> Reply:
         note = note.strip()[:MAX_NOTE]
@@ -170,8 +209,11 @@ class IncidentService:
             return Reply("The note is empty.", ok=False)
         sides = {s.value for s in BoundarySide}
         if action is Action.RESOLVE and (side not in sides or not note):
-            return Reply("To resolve, say which side the cause was on (data, feature_model, "
-                         "both, external) and write a resolution note.", ok=False)
+            return Reply(
+                "To resolve, say which side the cause was on (data, feature_model, "
+                "both, external) and write a resolution note.",
+                ok=False,
+            )
         registry = self.registry()
         now = self._now()
         with self._lock, self.sessions.begin() as session:
@@ -184,8 +226,9 @@ class IncidentService:
             decision = decide(state_of(row), action)
             if not isinstance(decision, Changed):
                 return replies.unchanged(view_of(row, registry, now), decision.reason)
-            view = apply_action(session, row, registry, action, actor, now, self.policies,
-                                note=note, side=side)
+            view = apply_action(
+                session, row, registry, action, actor, now, self.policies, note=note, side=side
+            )
             return replies.done(view, action)
 
     # -- timers ------------------------------------------------------------------------------
@@ -216,8 +259,14 @@ class IncidentService:
             assert row is not None
             add_event(session, incident_id, "reminder", now, detail="status update reminder")
             view = view_of(row, registry, now)
-            messages.reply(session, incident_id, row.channel, render_reminder_text(view), now,
-                           blocks=render_reminder(view))
+            messages.reply(
+                session,
+                incident_id,
+                row.channel,
+                render_reminder_text(view),
+                now,
+                blocks=render_reminder(view),
+            )
             fired += 1
         return fired
 

@@ -35,8 +35,10 @@ def due(engine: Engine, now: datetime, limit: int = 200) -> list[int]:
     """Unresolved incidents with a timer at or before `now`."""
     query = (
         select(Incident.id)
-        .where(Incident.status.in_(UNRESOLVED),
-               or_(Incident.next_escalation_at <= now, Incident.next_reminder_at <= now))
+        .where(
+            Incident.status.in_(UNRESOLVED),
+            or_(Incident.next_escalation_at <= now, Incident.next_reminder_at <= now),
+        )
         .order_by(Incident.id)
         .limit(limit)
     )
@@ -51,20 +53,30 @@ def _claimed(session: Session, statement: Update) -> bool:
 
 
 def claim_escalation(session: Session, incident_id: int, now: datetime) -> bool:
-    return _claimed(session, update(Incident).where(
-        Incident.id == incident_id,
-        Incident.status == Status.OPEN.value,
-        Incident.acknowledged_at.is_(None),
-        Incident.next_escalation_at <= now,
-    ).values(next_escalation_at=None))
+    return _claimed(
+        session,
+        update(Incident)
+        .where(
+            Incident.id == incident_id,
+            Incident.status == Status.OPEN.value,
+            Incident.acknowledged_at.is_(None),
+            Incident.next_escalation_at <= now,
+        )
+        .values(next_escalation_at=None),
+    )
 
 
 def claim_reminder(session: Session, incident_id: int, now: datetime, later: datetime) -> bool:
-    return _claimed(session, update(Incident).where(
-        Incident.id == incident_id,
-        Incident.status.in_(UNRESOLVED),
-        Incident.next_reminder_at <= now,
-    ).values(next_reminder_at=later))
+    return _claimed(
+        session,
+        update(Incident)
+        .where(
+            Incident.id == incident_id,
+            Incident.status.in_(UNRESOLVED),
+            Incident.next_reminder_at <= now,
+        )
+        .values(next_reminder_at=later),
+    )
 
 
 def latest(session: Session, *, unresolved: bool) -> int | None:
@@ -92,8 +104,9 @@ class TimerLoop:
         if holder is not None:
             from bot.coordination import LeaseKeeper
 
-            self.lease = LeaseKeeper(service.engine, "timers", holder,
-                                     ttl=timedelta(seconds=max(poll * 3, 20)))
+            self.lease = LeaseKeeper(
+                service.engine, "timers", holder, ttl=timedelta(seconds=max(poll * 3, 20))
+            )
 
     def run_once(self) -> int:
         if self.lease is not None and self.lease.acquire(self.clock()) is None:

@@ -26,8 +26,15 @@ from ownership.model import Registry
 
 
 def apply_action(
-    session: Session, row: Incident, registry: Registry, action: Action, actor: str | None,
-    now: datetime, policies: Mapping[Severity, TimerPolicy], *, note: str = "",
+    session: Session,
+    row: Incident,
+    registry: Registry,
+    action: Action,
+    actor: str | None,
+    now: datetime,
+    policies: Mapping[Severity, TimerPolicy],
+    *,
+    note: str = "",
     side: str | None = None,
 ) -> IncidentView:
     """Write the change `action` makes (already decided legal) with its event and messages."""
@@ -54,8 +61,14 @@ def apply_action(
         Action.RESOLVE: lambda: render_resolved(view),
         Action.NOTE: lambda: render_note(actor, note),
     }[action]()
-    add_event(session, row.id, _EVENT_KIND[action], now, actor,
-              _event_detail(action, before.severity, view, note, actor))
+    add_event(
+        session,
+        row.id,
+        _EVENT_KIND[action],
+        now,
+        actor,
+        _event_detail(action, before.severity, view, note, actor),
+    )
     if action is not Action.NOTE:
         messages.edit_root(session, view, row.channel, now)
     messages.reply(session, row.id, row.channel, text, now)
@@ -72,8 +85,9 @@ _EVENT_KIND = {
 }
 
 
-def _event_detail(action: Action, was: Severity, view: IncidentView, note: str,
-                  actor: str | None) -> str:
+def _event_detail(
+    action: Action, was: Severity, view: IncidentView, note: str, actor: str | None
+) -> str:
     if action is Action.ESCALATE:
         how = "" if actor else " automatically: nobody acknowledged in time"
         names = ", ".join(ref.name for ref in view.plan.accountable) or "nobody"

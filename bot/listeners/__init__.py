@@ -50,7 +50,9 @@ def register_listeners(
         _add(app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services)),
         _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
         _add(
-            app, "event", ids.APP_MENTION_EVENT,
+            app,
+            "event",
+            ids.APP_MENTION_EVENT,
             events.make_mention_handler(holder, clock, services),
         ),
         *_incident_routes(app, services),
@@ -62,20 +64,48 @@ def register_listeners(
 def _incident_routes(app: App, services: Services | None) -> set[Route]:
     return {
         _add(app, "command", ids.INCIDENT_COMMAND, incidents.make_incident_handler(services)),
-        _add(app, "action", ids.OPEN_INCIDENT_ACTION,
-             incident_actions.make_open_from_alert_handler(services)),
-        _add(app, "action", ids.ACKNOWLEDGE_INCIDENT_ACTION,
-             incident_actions.make_act_handler(Action.ACKNOWLEDGE, services)),
-        _add(app, "action", ids.ESCALATE_INCIDENT_ACTION,
-             incident_actions.make_act_handler(Action.ESCALATE, services)),
-        _add(app, "action", ids.RESOLVE_INCIDENT_ACTION,
-             incident_actions.make_modal_handler(Action.RESOLVE, services)),
-        _add(app, "action", ids.NOTE_INCIDENT_ACTION,
-             incident_actions.make_modal_handler(Action.NOTE, services)),
-        _add(app, "view", ids.RESOLVE_INCIDENT_VIEW,
-             incident_actions.make_submission_handler(Action.RESOLVE, services)),
-        _add(app, "view", ids.NOTE_INCIDENT_VIEW,
-             incident_actions.make_submission_handler(Action.NOTE, services)),
+        _add(
+            app,
+            "action",
+            ids.OPEN_INCIDENT_ACTION,
+            incident_actions.make_open_from_alert_handler(services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.ACKNOWLEDGE_INCIDENT_ACTION,
+            incident_actions.make_act_handler(Action.ACKNOWLEDGE, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.ESCALATE_INCIDENT_ACTION,
+            incident_actions.make_act_handler(Action.ESCALATE, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.RESOLVE_INCIDENT_ACTION,
+            incident_actions.make_modal_handler(Action.RESOLVE, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.NOTE_INCIDENT_ACTION,
+            incident_actions.make_modal_handler(Action.NOTE, services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.RESOLVE_INCIDENT_VIEW,
+            incident_actions.make_submission_handler(Action.RESOLVE, services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.NOTE_INCIDENT_VIEW,
+            incident_actions.make_submission_handler(Action.NOTE, services),
+        ),
     }
 
 

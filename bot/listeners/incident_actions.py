@@ -46,8 +46,9 @@ def _replayed(service: IncidentService, kind: str, unique: object, user: str = "
     return SqlEventDeduper(service.engine, service.clock).seen_before(key)
 
 
-def _target(action: dict[str, Any], body: dict[str, Any], service: IncidentService | None,
-            respond: Respond) -> tuple[IncidentService, int, str] | None:
+def _target(
+    action: dict[str, Any], body: dict[str, Any], service: IncidentService | None, respond: Respond
+) -> tuple[IncidentService, int, str] | None:
     """(service, incident id, user) for a fresh, well-formed click; None when answered."""
     if service is None:
         _say(respond, NO_DATABASE)
@@ -65,8 +66,9 @@ def _target(action: dict[str, Any], body: dict[str, Any], service: IncidentServi
 def make_act_handler(verb: Action, services: Services | None) -> Handler:
     """Acknowledge and Escalate: act, and answer only when nothing changed."""
 
-    def handle_incident_action(ack: Ack, action: dict[str, Any], body: dict[str, Any],
-                               respond: Respond) -> None:
+    def handle_incident_action(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
         ack()
         target = _target(action, body, incidents_of(services), respond)
         if target is None:
@@ -82,8 +84,9 @@ def make_act_handler(verb: Action, services: Services | None) -> Handler:
 def make_modal_handler(verb: Action, services: Services | None) -> Handler:
     """Resolve and Add note: check first, then open the modal (the trigger lives 3 seconds)."""
 
-    def handle_incident_modal_action(ack: Ack, action: dict[str, Any], body: dict[str, Any],
-                                     respond: Respond, client: WebClient) -> None:
+    def handle_incident_modal_action(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         target = _target(action, body, incidents_of(services), respond)
         if target is None:
@@ -95,7 +98,8 @@ def make_modal_handler(verb: Action, services: Services | None) -> Handler:
             _say(respond, refusal.text if refusal else f"There is no incident #{incident_id}.")
             return
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
-            "channel_id")
+            "channel_id"
+        )
         render = render_resolve_modal if verb is Action.RESOLVE else render_note_modal
         client.views_open(trigger_id=body["trigger_id"], view=render(view, channel))
 
@@ -103,8 +107,9 @@ def make_modal_handler(verb: Action, services: Services | None) -> Handler:
 
 
 def make_open_from_alert_handler(services: Services | None) -> Handler:
-    def handle_open_incident_action(ack: Ack, action: dict[str, Any], body: dict[str, Any],
-                                    respond: Respond) -> None:
+    def handle_open_incident_action(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
         ack()
         target = _target(action, body, incidents_of(services), respond)
         if target is None:
@@ -118,8 +123,9 @@ def make_open_from_alert_handler(services: Services | None) -> Handler:
 def make_submission_handler(verb: Action, services: Services | None) -> Handler:
     """The resolve and note modals: field errors in the ack, the change after it."""
 
-    def handle_incident_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                                   client: WebClient) -> None:
+    def handle_incident_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         note, side = read_submission((view.get("state") or {}).get("values") or {})
         errors = {}
         if verb is Action.RESOLVE and side not in {s.value for s in BoundarySide}:

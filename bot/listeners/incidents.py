@@ -48,8 +48,7 @@ def make_incident_handler(services: Services | None) -> Handler:
             name = str(command.get("channel_name", ""))
             _timeline(service, request, channel, name, respond)
             return
-        reply = service.open(request.asset, request.summary, actor=user,
-                             severity=request.severity)
+        reply = service.open(request.asset, request.summary, actor=user, severity=request.severity)
         respond(text=reply.text, response_type="ephemeral")
 
     return handle_incident_command
@@ -62,19 +61,28 @@ def _usage(request: Usage | OpenRequest | TimelineRequest) -> str:
 
 
 def _timeline(
-    service: IncidentService, request: TimelineRequest, channel: str, name: str,
+    service: IncidentService,
+    request: TimelineRequest,
+    channel: str,
+    name: str,
     respond: Respond,
 ) -> None:
     incident_id = request.incident_id or service.in_channel(channel, name)
     found = service.timeline(incident_id) if incident_id else None
     if found is None:
-        text = (f"There is no incident #{request.incident_id}." if request.incident_id else
-                "No incident in this channel. Ask for one by number: `/incident timeline 12`.")
+        text = (
+            f"There is no incident #{request.incident_id}."
+            if request.incident_id
+            else "No incident in this channel. Ask for one by number: `/incident timeline 12`."
+        )
         respond(text=text, response_type="ephemeral")
         return
     view, entries = found
-    respond(text=render_timeline_text(view, entries), blocks=render_timeline(view, entries),
-            response_type="ephemeral")
+    respond(
+        text=render_timeline_text(view, entries),
+        blocks=render_timeline(view, entries),
+        response_type="ephemeral",
+    )
 
 
 def answer_incident_mention(text: str, user: str, services: Services | None) -> str | None:
@@ -87,8 +95,9 @@ def answer_incident_mention(text: str, user: str, services: Services | None) -> 
         return NO_DATABASE
     request = parse_incident(rest)
     if isinstance(request, OpenRequest):
-        return service.open(request.asset, request.summary, actor=user,
-                            severity=request.severity).text
+        return service.open(
+            request.asset, request.summary, actor=user, severity=request.severity
+        ).text
     if isinstance(request, TimelineRequest) and request.incident_id:
         found = service.timeline(request.incident_id)
         return render_timeline_text(*found) if found else f"No incident #{request.incident_id}."

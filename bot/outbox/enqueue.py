@@ -44,8 +44,7 @@ def enqueue(
     except `channel`, `ts` and `thread_ts`, which the worker sets). A `chat.update` edits the
     root message of `root_key`.
     """
-    _check(method=method, payload=payload, root_key=root_key, is_root=is_root,
-           in_thread=in_thread)
+    _check(method=method, payload=payload, root_key=root_key, is_root=is_root, in_thread=in_thread)
     at = utc(now)
     message = OutboxMessage(
         created_at=at,
@@ -63,8 +62,9 @@ def enqueue(
     return message
 
 
-def _check(*, method: str, payload: dict[str, Any], root_key: str | None, is_root: bool,
-           in_thread: bool) -> None:
+def _check(
+    *, method: str, payload: dict[str, Any], root_key: str | None, is_root: bool, in_thread: bool
+) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, not {method!r}")
     if not isinstance(payload.get("text"), str):

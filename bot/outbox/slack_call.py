@@ -25,16 +25,34 @@ log = logging.getLogger(__name__)
 
 # Errors that no retry fixes. Any other `ok: false` code with a non-5xx status is treated the
 # same way (a client error would otherwise be retried forever and hold its channel).
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "msg_too_long",
-    "invalid_auth", "account_inactive", "token_revoked", "no_permission", "missing_scope",
-    "message_not_found", "cant_update_message", "not_authed", "restricted_action",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_blocks",
+        "msg_too_long",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "no_permission",
+        "missing_scope",
+        "message_not_found",
+        "cant_update_message",
+        "not_authed",
+        "restricted_action",
+    }
+)
 # Errors Slack answers while it is unwell: retried with backoff.
-TRANSIENT_ERRORS = frozenset({
-    "internal_error", "fatal_error", "service_unavailable", "request_timeout",
-    "team_added_to_org",
-})
+TRANSIENT_ERRORS = frozenset(
+    {
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
+)
 RATE_LIMITED = "ratelimited"
 MAX_ERROR_CHARS = 200
 _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
@@ -65,8 +83,10 @@ def check_client(client: WebClient) -> None:
     """Refuse a client that would sleep on 429 itself, inside the worker's claim."""
     handlers = getattr(client, "retry_handlers", None) or []
     if any(isinstance(handler, RateLimitErrorRetryHandler) for handler in handlers):
-        raise ValueError("the outbox worker handles rate limits itself: build its WebClient "
-                         "without RateLimitErrorRetryHandler")
+        raise ValueError(
+            "the outbox worker handles rate limits itself: build its WebClient "
+            "without RateLimitErrorRetryHandler"
+        )
 
 
 def call(client: WebClient, method: str, arguments: dict[str, Any]) -> Outcome:

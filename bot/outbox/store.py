@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, u
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import OutboxMessage, SlackRoot
-from bot.outbox.enqueue import FAILED, PENDING, SENDING, SENT, UPDATE, utc
+from bot.outbox.enqueue import FAILED, PENDING, SENDING, SENT, UPDATE
 
 LEASE_EXPIRED = "lease expired while sending (worker died?); sending again, maybe twice"
 
@@ -85,9 +85,11 @@ def release_stale(engine: Engine, now: datetime, lease: timedelta) -> int:
     """Rows claimed longer than `lease` ago go back to pending (see the package docstring)."""
     stuck = (OutboxMessage.status == SENDING, OutboxMessage.next_attempt_at <= now - lease)
     with Session(engine) as session, session.begin():
-        ids = list(session.scalars(  # locked rows are another worker's business: no deadlock
-            select(OutboxMessage.id).where(*stuck).with_for_update(skip_locked=True)
-        ))
+        ids = list(
+            session.scalars(  # locked rows are another worker's business: no deadlock
+                select(OutboxMessage.id).where(*stuck).with_for_update(skip_locked=True)
+            )
+        )
         if not ids:
             return 0
         result = session.execute(
@@ -102,8 +104,7 @@ def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued]:
     """Due pending rows, in id order: at most one per channel besides those awaiting a root."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
-               ~_blocked())
+        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now, ~_blocked())
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
@@ -112,10 +113,18 @@ def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued]:
 
 
 def _snapshot(row: OutboxMessage) -> Queued:
-    return Queued(id=row.id, method=row.method, channel=row.channel,
-                  payload=dict(json.loads(row.payload)), root_key=row.root_key,
-                  is_root=row.is_root, in_thread=row.in_thread, attempts=row.attempts,
-                  created_at=utc(row.created_at), recovered=row.last_error == LEASE_EXPIRED)
+    return Queued(
+        id=row.id,
+        method=row.method,
+        channel=row.channel,
+        payload=dict(json.loads(row.payload)),
+        root_key=row.root_key,
+        is_root=row.is_root,
+        in_thread=row.in_thread,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        recovered=row.last_error == LEASE_EXPIRED,
+    )
 
 
 def plan(engine: Engine, message: Queued) -> Plan:
@@ -136,10 +145,13 @@ def plan(engine: Engine, message: Queued) -> Plan:
 
 
 def _root_failed(session: Session, root_key: str) -> bool:
-    statuses = set(session.scalars(
-        select(OutboxMessage.status).where(OutboxMessage.root_key == root_key,
-                                           OutboxMessage.is_root)
-    ))
+    statuses = set(
+        session.scalars(
+            select(OutboxMessage.status).where(
+                OutboxMessage.root_key == root_key, OutboxMessage.is_root
+            )
+        )
+    )
     return statuses == {FAILED}
 
 
@@ -166,12 +178,14 @@ def claim(engine: Engine, message_id: int, now: datetime) -> bool:
         return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
-def mark_sent(engine: Engine, message: Queued, *, channel: str, ts: str, now: datetime,
-              note: str | None) -> None:
+def mark_sent(
+    engine: Engine, message: Queued, *, channel: str, ts: str, now: datetime, note: str | None
+) -> None:
     """`sent`, and for a root its `slack_roots` row, in one transaction."""
     with Session(engine) as session, session.begin():
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message.id)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
             .values(status=SENT, sent_at=now, ts=ts, last_error=note)
         )
         if message.is_root and message.root_key is not None:
@@ -181,7 +195,8 @@ def mark_sent(engine: Engine, message: Queued, *, channel: str, ts: str, now: da
 def mark_retry(engine: Engine, message_id: int, *, at: datetime, error: str) -> None:
     with Session(engine) as session, session.begin():
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
             .values(status=PENDING, next_attempt_at=at, last_error=error)
         )
 
@@ -190,8 +205,8 @@ def mark_failed(engine: Engine, message_id: int, *, error: str, was: str) -> boo
     """`failed` if the row is still in status `was`; False if it was not."""
     with Session(engine) as session, session.begin():
         result = session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id,
-                                        OutboxMessage.status == was)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == was)
             .values(status=FAILED, last_error=error)
         )
         return int(result.rowcount) == 1  # type: ignore[attr-defined]
@@ -204,4 +219,4 @@ def depth(engine: Engine, now: datetime) -> tuple[int, timedelta | None]:
     )
     with Session(engine) as session:
         count, oldest = session.execute(query).one()
-    return int(count), (None if oldest is None else max(now - utc(oldest), timedelta(0)))
+    return int(count), (None if oldest is None else max(now - oldest, timedelta(0)))

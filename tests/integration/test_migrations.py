@@ -32,3 +32,23 @@ def test_revisions_form_one_line_with_one_head() -> None:
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1, "branches must be merged (alembic merge heads)"
+
+
+def test_timestamps_read_back_aware_utc_on_both_backends(engine: object) -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy.orm import Session
+
+    from bot.db.models import ProcessedEvent
+
+    berlin = timezone(timedelta(hours=1))
+    with Session(engine) as session, session.begin():  # type: ignore[call-overload]
+        session.add(
+            ProcessedEvent(event_id="aware", received_at=datetime(2026, 1, 5, 3, tzinfo=berlin))
+        )
+        session.add(ProcessedEvent(event_id="naive", received_at=datetime(2026, 1, 5, 3)))
+    with Session(engine) as session:  # type: ignore[call-overload]
+        got = {e.event_id: e.received_at for e in session.query(ProcessedEvent)}
+    assert got["aware"] == datetime(2026, 1, 5, 2, tzinfo=UTC)  # the same instant
+    assert got["aware"].utcoffset() == timedelta(0)
+    assert got["naive"] == datetime(2026, 1, 5, 3, tzinfo=UTC)  # naive is taken as UTC
