@@ -38,16 +38,21 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-def render_failure(problems: list[Problem], reason: str) -> str:
+def render_errors(problems: list[Problem], limit: int = MAX_LISTED) -> str:
+    """The errors, escaped, one `file:line:col: …` a line in a code block, then "… and N more"."""
     errors = [p for p in problems if p.is_error]
-    lines = [
-        f":warning: Registry reload ({escape(reason)}) failed with {len(errors)} error(s); "
-        "demarc keeps running the last good registry. Fix these and push again:"
-    ]
-    shown = "\n".join(escape(str(p)) for p in errors[:MAX_LISTED])
-    more = f"\n… and {len(errors) - MAX_LISTED} more" if len(errors) > MAX_LISTED else ""
-    lines.append(f"```{shown}{more}```")
-    return "\n".join(lines)
+    shown = "\n".join(escape(str(p)) for p in errors[:limit])
+    more = f"\n… and {len(errors) - limit} more" if len(errors) > limit else ""
+    return f"```{shown}{more}```"
+
+
+def render_failure(problems: list[Problem], reason: str) -> str:
+    errors = sum(p.is_error for p in problems)
+    return (
+        f":warning: Registry reload ({escape(reason)}) failed with {errors} error(s); "
+        "demarc keeps running the last good registry. Fix these and push again:\n"
+        + render_errors(problems)
+    )
 
 
 @dataclass

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, Respond
 
-from bot.escape import escape
 from bot.registry_holder import RegistryHolder
+from bot.reload import render_errors
 
 if TYPE_CHECKING:
     from bot.listeners import Handler
@@ -51,13 +51,11 @@ def make_demarc_handler(holder: RegistryHolder, services: Services | None) -> Ha
                 f"{len(problems)} warning(s).",
             )
             return
-        listed = "\n".join(escape(str(p)) for p in errors[:MAX_LISTED])
-        more = f"\n… and {len(errors) - MAX_LISTED} more" if len(errors) > MAX_LISTED else ""
         respond(
             response_type="ephemeral",
             replace_original=True,
             text=f"Reload failed with {len(errors)} error(s); the last good registry keeps "
-            f"running.\n```{listed}{more}```",
+            f"running.\n{render_errors(problems, MAX_LISTED)}",
         )
 
     return handle_demarc_command
