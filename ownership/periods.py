@@ -85,6 +85,24 @@ def next_period(sla: DeadlineSla, period: Period) -> Period:
     return _period(sla, _earliest_after(sla, period.expected))
 
 
+def last_overdue(sla: DeadlineSla, now: datetime) -> Period:
+    """The latest period whose deadline has passed (`deadline < now`)."""
+    check_sla(sla)
+    return _period(sla, _latest(sla, require_aware(now, "now") - sla.max_delay, strict=True))
+
+
+def overlaps_next(sla: DeadlineSla, period: Period) -> bool:
+    """Whether `max_delay` reaches the next due time: the period is late only after the next
+    one is due, so it is judged on its own until the next period's deadline."""
+    return period.deadline >= next_period(sla, period).expected
+
+
+def first_uncovered(sla: DeadlineSla, update: datetime) -> Period:
+    """The first period an update at `update` does not count for (windows only move on)."""
+    after = _period(sla, _earliest_after(sla, require_aware(update, "update")))
+    return next_period(sla, after) if after.counts(update) else after
+
+
 def next_deadline(sla: DeadlineSla, now: datetime) -> datetime:
     """The first deadline strictly after `now` (UTC)."""
     check_sla(sla)

@@ -14,8 +14,11 @@ from ownership.model import AgeSla, DeadlineSla
 from ownership.periods import (
     Period,
     check_sla,
+    first_uncovered,
+    last_overdue,
     next_deadline,
     next_period,
+    overlaps_next,
     period_at,
     previous_period,
     require_aware,
@@ -31,6 +34,8 @@ __all__ = [
     "evaluate_age",
     "evaluate_deadline",
     "evaluate_failed",
+    "first_uncovered",
+    "last_overdue",
     "next_deadline",
     "next_period",
     "period_at",
@@ -155,23 +160,34 @@ def _dur(delta: timedelta | None) -> str:
 
 
 def evaluate_deadline(sla: DeadlineSla, last_update: datetime | None, now: datetime) -> Evaluation:
-    """Judge the period being judged at `now` (`period_at`) by the newest update time."""
+    """Judge the newest update time at `now` (the rule is in docs/freshness.md, "The period
+    being judged"): the latest started period if the update counts for it; else a period
+    overdue without data (even while a later one is pending); else the oldest pending one."""
     now = require_aware(now, "now")
     update = None if last_update is None else require_aware(last_update, "last_update")
-    period = period_at(sla, now)
+    latest = period_at(sla, now)
     if update is not None and update > now:  # clock skew: fresh, but say so
-        return Evaluation(FreshnessState.ON_TIME, period, update, age=timedelta(0),
+        return Evaluation(FreshnessState.ON_TIME, latest, update, age=timedelta(0),
                           future_timestamp=True)
     age = None if update is None else now - update
-    if update is not None and update >= period.window_start:
-        if update <= period.deadline:
-            return Evaluation(FreshnessState.ON_TIME, period, update, age=age)
-        return Evaluation(FreshnessState.RECOVERED, period, update,
-                          late_by=update - period.deadline, age=age)
-    if now <= period.deadline:
-        return Evaluation(FreshnessState.PENDING, period, update, age=age,
-                          due_in=period.deadline - now)
-    return Evaluation(FreshnessState.LATE, period, update, late_by=now - period.deadline, age=age)
+    if update is not None and latest.counts(update):
+        if update <= latest.deadline:
+            return Evaluation(FreshnessState.ON_TIME, latest, update, age=age)
+        return Evaluation(FreshnessState.RECOVERED, latest, update,
+                          late_by=update - latest.deadline, age=age)
+    overdue = last_overdue(sla, now)
+    if overdue.expected == latest.expected or (
+        overlaps_next(sla, overdue) and (update is None or not overdue.counts(update))
+    ):
+        return Evaluation(FreshnessState.LATE, overdue, update, late_by=now - overdue.deadline,
+                          age=age)
+    pending = next_period(sla, overdue)  # the oldest period whose deadline is ahead
+    if update is not None:
+        uncovered = first_uncovered(sla, update)
+        if uncovered.expected > pending.expected:
+            pending = uncovered
+    return Evaluation(FreshnessState.PENDING, pending, update, age=age,
+                      due_in=pending.deadline - now)
 
 
 def evaluate_age(sla: AgeSla, last_update: datetime | None, now: datetime) -> Evaluation:
