@@ -72,6 +72,23 @@ def check_sla(sla: DeadlineSla) -> ZoneInfo:
     return tz
 
 
+def cron_problem(expr: str) -> str | None:
+    """Why `expr` cannot schedule a cron SLA, or None: not five valid fields, or a schedule
+    that never fires (`0 2 30 2 *`, February 30th), which could never be checked."""
+    text = expr.strip()
+    try:
+        valid = len(text.split()) == 5 and bool(croniter.is_valid(text))
+    except Exception:  # croniter's validation may raise on odd input
+        valid = False
+    if not valid:
+        return f"'{expr}' is not a valid cron expression"
+    try:
+        croniter(text, datetime(2000, 1, 1)).get_next(datetime)
+    except CroniterError:
+        return f"'{expr}' never fires: no date matches it"
+    return None
+
+
 def period_at(sla: DeadlineSla, now: datetime) -> Period:
     """The period being judged at `now`: the latest one whose `expected` <= now."""
     return _period(sla, _latest(sla, require_aware(now, "now"), strict=False))

@@ -13,10 +13,12 @@ from ownership.sla import (
     evaluate_age,
     evaluate_deadline,
     evaluate_failed,
+    first_uncovered,
     next_deadline,
 )
 
 ONE_SECOND = timedelta(seconds=1)
+_EPSILON = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -51,22 +53,50 @@ def breach_key(contract: Contract, evaluation: Evaluation) -> str:
 
 
 def next_check(
-    contract: Contract, evaluation: Evaluation, now: datetime, timing: Timing
+    contract: Contract,
+    evaluation: Evaluation,
+    now: datetime,
+    timing: Timing,
+    *,
+    alert_open: bool = False,
 ) -> datetime:
-    """At the next deadline; while late or failing, again after the recheck interval."""
+    """When the verdict can next change; while late, failing or with an alert open (whose
+    recovery must be seen), again after the recheck interval at most.
+
+    Never in the past and never sooner than needed: an instant that is not after `now` falls
+    back to the recheck interval, so no state can loop faster than the configured intervals.
+    """
     state = evaluation.state
     if state is FreshnessState.CHECK_FAILED:
-        return now + timing.retry_failed
-    if state is FreshnessState.LATE:
-        return now + timing.recheck
-    if contract.sla is not None:
-        if state is FreshnessState.PENDING and evaluation.period is not None:
-            at = evaluation.period.deadline + ONE_SECOND
-        else:
-            at = next_deadline(contract.sla, now) + ONE_SECOND
-    elif contract.freshness is not None and evaluation.last_update is not None:
-        limit = contract.freshness.error_after or contract.freshness.warn_after
-        at = evaluation.last_update + (limit or timing.longest) + ONE_SECOND
+        at = now + timing.retry_failed
     else:
-        at = now + timing.recheck
-    return min(max(at, now + ONE_SECOND), now + timing.longest)
+        change = _next_change(contract, evaluation, now)
+        at = change if change is not None and change > now else now + timing.recheck
+        if state is FreshnessState.LATE:
+            at = min(at, now + timing.recheck)
+    cap = timing.recheck if alert_open else timing.longest
+    return max(min(at, now + cap), now + ONE_SECOND)
+
+
+def _next_change(contract: Contract, evaluation: Evaluation, now: datetime) -> datetime | None:
+    """The first instant after `now` at which the same data gets another verdict, if any."""
+    state, update = evaluation.state, evaluation.last_update
+    if contract.sla is not None:
+        sla = contract.sla
+        if state is FreshnessState.PENDING and evaluation.period is not None:
+            return evaluation.period.deadline + ONE_SECOND
+        if state is FreshnessState.LATE or update is None:
+            # The next period falls due too: a deadline at `now` itself passes right after.
+            return next_deadline(sla, now - _EPSILON) + ONE_SECOND
+        # Fresh: nothing can go late before the first period this update does not count for.
+        return first_uncovered(sla, update).deadline + ONE_SECOND
+    if contract.freshness is not None and update is not None:
+        limits = (contract.freshness.warn_after, contract.freshness.error_after)
+        if state is FreshnessState.WARN:
+            limits = (contract.freshness.error_after, None)
+        elif state is FreshnessState.LATE:
+            return None  # only new data changes it
+        crossings = [update + limit + ONE_SECOND for limit in limits if limit is not None]
+        ahead = [at for at in crossings if at > now]
+        return min(ahead) if ahead else None
+    return None

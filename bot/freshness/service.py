@@ -23,7 +23,7 @@ from bot.freshness.judge import Timing, breach_key, judge, next_check
 from bot.probes import ProbeResult
 from ownership.lineage import walk
 from ownership.model import Contract, Probe, Registry
-from ownership.sla import Evaluation, FreshnessState
+from ownership.sla import Evaluation, FreshnessState, evaluate_failed
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,11 @@ def lineage_order(registry: Registry, contracts: Iterable[Contract]) -> list[Con
         return max((d for _, d in walk(registry, c.asset, "up")), default=0)
 
     return sorted(contracts, key=lambda c: (depth(c), c.id))
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 class ClaimLost(RuntimeError):
@@ -84,7 +89,13 @@ class FreshnessService:
         reports = []
         for contract in lineage_order(registry, contracts):
             result = results.get(contract.id) or ProbeResult(error="probe lost")
-            reports.append(self.apply(registry, contract, result, announce=False))
+            try:
+                reports.append(self.apply(registry, contract, result, announce=False))
+            except Exception as exc:  # e.g. the database went away: the others still run
+                log.exception("the check of %s could not be recorded", contract.id)
+                now = self.clock()
+                failed = evaluate_failed(f"the check could not be recorded: {_one_line(exc)}")
+                reports.append(CheckReport(contract, failed, now + self.timing.retry_failed))
         if any(r.action and r.action.startswith("attached to") for r in reports):
             with self.sessions.begin() as session:  # one "also affected" per root and sweep
                 C.announce_all(session, registry, self.clock())
@@ -99,9 +110,39 @@ class FreshnessService:
         *,
         announce: bool = True,
     ) -> CheckReport:
-        """`announce=False` leaves "also affected" to the caller (`check` does it once)."""
+        """`announce=False` leaves "also affected" to the caller (`check` does it once).
+
+        A check that raises (judging the SLA, or recording the transition) is recorded as
+        "check failed" instead, so the owner is told through the failed-check path and the
+        contract is retried at the failure interval, never a traceback loop.
+        """
         now = self.clock()
-        evaluation = judge(contract, result, now)
+        try:
+            evaluation = judge(contract, result, now)
+        except Exception as exc:
+            log.warning("cannot judge %s: %s", contract.id, exc)
+            evaluation = evaluate_failed(f"cannot evaluate the SLA: {_one_line(exc)}")
+        try:
+            return self._record(registry, contract, evaluation, result, now, claim_token, announce)
+        except ClaimLost:
+            raise
+        except Exception as exc:
+            if evaluation.state is FreshnessState.CHECK_FAILED:
+                raise
+            log.warning("recording the check of %s failed: %s", contract.id, exc)
+            failed = evaluate_failed(f"internal error while recording the check: {_one_line(exc)}")
+            return self._record(registry, contract, failed, result, now, claim_token, announce)
+
+    def _record(
+        self,
+        registry: Registry,
+        contract: Contract,
+        evaluation: Evaluation,
+        result: ProbeResult,
+        now: datetime,
+        claim_token: str | None,
+        announce: bool,
+    ) -> CheckReport:
         with self.sessions.begin() as session:
             if claim_token is not None:
                 status = session.get(ContractStatus, contract.id, with_for_update=True)
@@ -186,7 +227,9 @@ class FreshnessService:
                 action = self._late(
                     session, registry, contract, key, evaluation, now, silenced, announce
                 )
-        next_at = next_check(contract, evaluation, now, self.timing)
+        session.flush()
+        alert_open = bool(R.open_alerts(session, contract.id))
+        next_at = next_check(contract, evaluation, now, self.timing, alert_open=alert_open)
         status.state = evaluation.state.value
         status.period_key = key
         status.checked_at = now

@@ -25,6 +25,7 @@ from ownership.formats.common import (
     to_json,
 )
 from ownership.model import AgeSla, ChangePolicy, Column, Contract, DeadlineSla, SourceRef, SqlProbe
+from ownership.periods import cron_problem
 from ownership.read.fields import IDENTIFIER, SLACK_CHANNEL, Collector
 from ownership.timeparse import parse_update_time
 from ownership.yamlsafe import YList, YMap
@@ -261,16 +262,11 @@ def _sla(
         schedule = item.get("schedule")
         scheduler = str(item.get("scheduler") or "cron").lower()
         if isinstance(schedule, str) and scheduler == "cron" and key != "latency":
-            from croniter import croniter
-
-            if croniter.is_valid(schedule) and len(schedule.split()) == 5:
+            problem = cron_problem(schedule)
+            if problem is None:
                 cron = cron or schedule.strip()
             else:
-                c.error(
-                    item.value_at("schedule"),
-                    f"{ctx}: '{schedule}' is not a valid cron",
-                    "bad-value",
-                )
+                c.error(item.value_at("schedule"), f"{ctx}: {problem}", "bad-value")
         if key == "timeofavailability":
             parsed = c.parsed(item, "value", ctx, _availability, required=True)
             if parsed is not None:

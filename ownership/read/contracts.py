@@ -23,6 +23,7 @@ from ownership.model import (
     DeadlineSla,
     SourceRef,
 )
+from ownership.periods import cron_problem
 from ownership.read.fields import SLACK_CHANNEL, Collector, positions
 from ownership.read.probes import read_probe
 from ownership.timeparse import parse_duration, parse_update_time, zone
@@ -113,10 +114,9 @@ def _sla(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
     weekday, at, tz = None, None, tz_default
     if freq == "cron":
         cron = c.text(s, "cron", ctx, required=True)
-        if cron is not None and not _valid_cron(cron):
-            c.error(
-                s.value_at("cron"), f"{ctx}: '{cron}' is not a valid cron expression", "bad-value"
-            )
+        problem = cron_problem(cron) if cron is not None else None
+        if problem is not None:
+            c.error(s.value_at("cron"), f"{ctx}: {problem}", "bad-value")
             cron = None
         if cron is None or max_delay is None:
             return None
@@ -144,11 +144,6 @@ def _sla(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
         return None
     return DeadlineSla(freq, tz or "UTC", max_delay, at or time(0, 0), weekday)  # type: ignore[arg-type]
 
-
-def _valid_cron(expr: str) -> bool:
-    from croniter import croniter
-
-    return bool(croniter.is_valid(expr)) and len(expr.split()) == 5
 
 
 def _freshness(c: Collector, m: YMap, what: str) -> AgeSla | None:

@@ -199,7 +199,7 @@ def test_status_lists_each_contract_with_its_state_and_next_check(
         "on time",
         "2026-11-25 09:59 UTC",  # last update
         "2026-11-25 10:00 UTC",  # checked
-        "2026-11-25 11:59 UTC",  # next check: when it would pass error_after
+        "2026-11-25 10:59 UTC",  # next check: when it would pass warn_after (then error)
     ]
     assert table[STALE] == [
         STALE,
