@@ -100,7 +100,8 @@ def test_hourly_90_min_with_old_data_alerts_and_recovers(hourly_world: World) ->
     [alert] = world.alerts()
     assert alert.period_key == "2026-11-25T10"
     [root] = world.roots()
-    assert root["channel"] == CHANNEL and root["text"].startswith("events is late")
+    assert root["channel"] == CHANNEL
+    assert root["text"].startswith("events is late")
 
     world.load(utc(25, 11, 50))  # counts for 10:00, 20 min after its 11:30 deadline
     world.clock.now = utc(25, 11, 55)
@@ -135,7 +136,8 @@ def test_an_open_alert_of_the_previous_period_is_rechecked_while_the_next_is_pen
     assert next_at == utc(25, 2, 5) + RECHECK  # was 02:30:01: recovery seen 25 min late
     with Session(world.services.engine) as session:
         status = session.get(ContractStatus, "events")
-        assert status is not None and status.next_check_at == next_at
+        assert status is not None
+        assert status.next_check_at == next_at
 
     world.load(utc(25, 2, 7))
     world.clock.now = next_at
@@ -185,11 +187,13 @@ def test_a_check_that_raises_is_check_failed_and_told_once(
         assert next_at == checked + Timing().retry_failed
         world.clock.now = next_at
     [text] = check_failed_roots(world)
-    assert "cannot evaluate the SLA" in text and "0 2 30 2 *" in text
+    assert "cannot evaluate the SLA" in text
+    assert "0 2 30 2 *" in text
     assert not [r for r in caplog.records if r.exc_info]  # no traceback per check
     with Session(world.services.engine) as session:
         status = session.get(ContractStatus, "events")
-        assert status is not None and status.state == "check_failed"
+        assert status is not None
+        assert status.state == "check_failed"
 
 
 def test_the_scheduler_path_makes_a_raising_check_check_failed(
@@ -204,7 +208,8 @@ def test_the_scheduler_path_makes_a_raising_check_check_failed(
         world.deliver()
         with Session(world.services.engine) as session:
             status = session.get(ContractStatus, "events")
-            assert status is not None and status.state == "check_failed"
+            assert status is not None
+            assert status.state == "check_failed"
             assert status.next_check_at is not None
             world.clock.now = status.next_check_at
     assert len(check_failed_roots(world)) == 1

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -43,7 +44,8 @@ def test_hourly_90_min_without_data_is_late_for_the_period_whose_deadline_passed
     # 10:00's data is due by 11:30; at 11:45 the 11:00 period is pending, 10:00 is late.
     ev = evaluate_deadline(hourly(), utc(2026, 11, 25, 9, 5), utc(2026, 11, 25, 11, 45))
     assert ev.state is FreshnessState.LATE
-    assert ev.period is not None and ev.period.key == "2026-11-25T10"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-25T10"
     assert ev.period.deadline == utc(2026, 11, 25, 11, 30)
     assert ev.late_by == 15 * MIN
 
@@ -52,7 +54,8 @@ def test_hourly_90_min_with_data_59_days_old_is_late_not_pending_forever() -> No
     now = utc(2026, 11, 25, 11, 45)
     ev = evaluate_deadline(hourly(), now - timedelta(days=59), now)
     assert ev.state is FreshnessState.LATE
-    assert ev.period is not None and ev.period.key == "2026-11-25T10"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-25T10"
     ev = evaluate_deadline(hourly(), None, now)
     assert ev.state is FreshnessState.LATE
 
@@ -69,17 +72,20 @@ def test_hourly_90_min_boundaries_are_inclusive_for_the_sla() -> None:
     update = utc(2026, 11, 25, 9, 5)  # counts for 09:00, not for 10:00
     at_deadline = evaluate_deadline(hourly(), update, utc(2026, 11, 25, 11, 30))
     assert at_deadline.state is FreshnessState.PENDING
-    assert at_deadline.period is not None and at_deadline.period.key == "2026-11-25T10"
+    assert at_deadline.period is not None
+    assert at_deadline.period.key == "2026-11-25T10"
     assert at_deadline.due_in == timedelta(0)
     after = evaluate_deadline(hourly(), update, utc(2026, 11, 25, 11, 30, 1))
-    assert after.state is FreshnessState.LATE and after.late_by == SEC
+    assert after.state is FreshnessState.LATE
+    assert after.late_by == SEC
 
 
 def test_hourly_90_min_pending_names_the_oldest_period_without_data() -> None:
     # At 11:10, 10:00 (due by 11:30) has no data yet: it is the one to watch, not 11:00.
     ev = evaluate_deadline(hourly(), utc(2026, 11, 25, 9, 5), utc(2026, 11, 25, 11, 10))
     assert ev.state is FreshnessState.PENDING
-    assert ev.period is not None and ev.period.key == "2026-11-25T10"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-25T10"
     assert ev.due_in == 20 * MIN
 
 
@@ -87,11 +93,13 @@ def test_hourly_90_min_on_time_loads_are_on_time() -> None:
     # Loads at :05 every hour: the 11:05 load counts for 11:00 (and for 10:00, due by 11:30).
     ev = evaluate_deadline(hourly(), utc(2026, 11, 25, 11, 5), utc(2026, 11, 25, 11, 45))
     assert ev.state is FreshnessState.ON_TIME
-    assert ev.period is not None and ev.period.key == "2026-11-25T11"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-25T11"
     # Before 11:00's load: 10:05 covers 10:00; 11:00 is pending until 12:30.
     ev = evaluate_deadline(hourly(), utc(2026, 11, 25, 10, 5), utc(2026, 11, 25, 11, 45))
     assert ev.state is FreshnessState.PENDING
-    assert ev.period is not None and ev.period.key == "2026-11-25T11"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-25T11"
     assert ev.due_in == 45 * MIN
 
 
@@ -111,11 +119,13 @@ def test_daily_26_h_is_late_the_morning_after_the_next_due_time() -> None:
     stale = utc(2026, 11, 23, 3, 0)  # counts for 11-23 only
     ev = evaluate_deadline(sla, stale, utc(2026, 11, 25, 4, 0, 1))
     assert ev.state is FreshnessState.LATE
-    assert ev.period is not None and ev.period.key == "2026-11-24"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-24"
     assert ev.late_by == SEC
     pending = evaluate_deadline(sla, stale, utc(2026, 11, 25, 3, 0))
     assert pending.state is FreshnessState.PENDING
-    assert pending.period is not None and pending.period.key == "2026-11-24"
+    assert pending.period is not None
+    assert pending.period.key == "2026-11-24"
     assert pending.due_in == HOUR
 
 
@@ -123,21 +133,24 @@ def test_daily_26_h_data_59_days_old_is_late() -> None:
     now = utc(2026, 11, 25, 12, 0)
     ev = evaluate_deadline(daily(), now - timedelta(days=59), now)
     assert ev.state is FreshnessState.LATE
-    assert ev.period is not None and ev.period.key == "2026-11-24"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-24"
 
 
 def test_daily_26_h_todays_load_also_satisfies_yesterday() -> None:
     # Windows overlap: a load at 11-25 02:10 counts for 11-25 and for 11-24 (due by 04:00).
     ev = evaluate_deadline(daily(), utc(2026, 11, 25, 2, 10), utc(2026, 11, 25, 5, 0))
     assert ev.state is FreshnessState.ON_TIME
-    assert ev.period is not None and ev.period.key == "2026-11-25"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-25"
 
 
 def test_max_delay_exactly_one_period_alerts() -> None:
     sla = hourly(delay=HOUR)  # 10:00's data late after 11:00, when 11:00 is already due
     ev = evaluate_deadline(sla, utc(2026, 11, 25, 9, 5), utc(2026, 11, 25, 11, 0, 1))
     assert ev.state is FreshnessState.LATE
-    assert ev.period is not None and ev.period.key == "2026-11-25T10"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-25T10"
 
 
 def test_normal_sla_keeps_judging_only_the_latest_started_period() -> None:
@@ -145,7 +158,8 @@ def test_normal_sla_keeps_judging_only_the_latest_started_period() -> None:
     sla = daily(delay=30 * MIN)
     ev = evaluate_deadline(sla, utc(2026, 11, 22, 2, 0), utc(2026, 11, 25, 2, 10))
     assert ev.state is FreshnessState.PENDING
-    assert ev.period is not None and ev.period.key == "2026-11-25"
+    assert ev.period is not None
+    assert ev.period.key == "2026-11-25"
 
 
 def test_first_uncovered_is_the_first_period_an_update_does_not_count_for() -> None:
@@ -181,7 +195,7 @@ def _reference(
     """
     periods = _periods_around(sla, now, count=60)
     in_play = []
-    for p, nxt in zip(periods, periods[1:], strict=False):
+    for p, nxt in itertools.pairwise(periods):
         if p.expected > now:
             break
         overlapping = p.deadline >= nxt.expected
@@ -244,4 +258,4 @@ def test_a_long_outage_alerts_every_hour(delay: timedelta) -> None:
     assert all(ev.state is FreshnessState.LATE for ev in late)
     hours = sorted({ev.period.expected for ev in late if ev.period})
     assert len(hours) >= 24  # one breach per hourly period, none skipped
-    assert all(b - a == HOUR for a, b in zip(hours, hours[1:], strict=False))
+    assert all(b - a == HOUR for a, b in itertools.pairwise(hours))
