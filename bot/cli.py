@@ -112,13 +112,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     if unknown:
         print(f"unknown contract(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return EXIT_USAGE
-    prober = Prober(os.environ, pool_size=args.threads)
+    at = None
+    if args.at is not None:
+        at = _check_instant(args.at)
+        if at is None:
+            print(f"demarc check: --at {args.at!r} is not an ISO 8601 time, e.g. "
+                  "2026-11-25T02:31:00Z", file=sys.stderr)
+            return EXIT_USAGE
+    # No probe may outlive the sweep: its own timeouts are cut to the sweep's deadline.
+    prober = Prober(
+        os.environ,
+        pool_size=args.threads,
+        statement_timeout=min(30.0, max(args.timeout, 0.001)),
+        http_timeout=min(10.0, max(args.timeout, 0.001)),
+    )
     try:
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
         results = run_probes(jobs, prober.probe, max_workers=args.threads, timeout=args.timeout)
     finally:
         prober.close()
-    now = datetime.now(UTC)
+    now = at or datetime.now(UTC)
     rows, states, updates = [], [], []
     for c in sorted(contracts, key=lambda c: c.id):
         if c.probe is None:  # nothing to check: listed, but it changes no exit code
@@ -128,9 +141,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         verdict = judge(c, probe, now)
         states.append(verdict.state)
         updates.append(verdict.last_update)
-        rows.append(
-            [c.id, STATE_WORDS[verdict.state.value], stamp(verdict.last_update), verdict.summary]
-        )
+        detail = verdict.summary
+        if at is not None and verdict.future_timestamp:  # newer data than the instant asked
+            detail = f"updated after {stamp(at)}: what was there at that time is not known"
+        rows.append([c.id, STATE_WORDS[verdict.state.value], stamp(verdict.last_update), detail])
     if args.json:
         print(
             json.dumps(
@@ -146,6 +160,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(table(["contract", "state", "last update", "detail"], rows))
     return exit_code(states)
+
+
+def _check_instant(value: str) -> datetime | None:
+    """`--at` for `check`: ISO 8601, UTC when it names no zone; None when unreadable."""
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -233,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=8, help="probes run in parallel (default 8)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds for the whole sweep")
     p.add_argument("--json", action="store_true", help="each contract's state and last update")
+    p.add_argument(
+        "--at", help="judge as of this ISO time (the data is read as it is now; default: now)"
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("status", help="each contract's last known state and next check")

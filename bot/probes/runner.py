@@ -2,15 +2,17 @@
 
 A hung probe keeps its worker thread until its own timeout (statement_timeout, HTTP timeout)
 fires: Python cannot kill a thread. The runner stops *waiting* for it at the overall deadline,
-so one slow warehouse never delays the report on the others.
+so one slow warehouse never delays the report on the others, and its workers are daemon
+threads, so a hung probe never keeps the process alive either.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -135,7 +137,9 @@ def run_probes(
     """Probe every job with at most `max_workers` at once; return by `timeout` seconds at most.
 
     Jobs not finished by the deadline (running or still queued) are reported as timed out and
-    not waited for. `clock` only measures durations. Job ids must be unique.
+    not waited for; queued ones never start. The workers are daemon threads, so a probe that
+    hangs keeps neither the caller nor the process (`demarc check` exits at its deadline).
+    `clock` only measures durations. Job ids must be unique.
     """
     ids = [job_id for job_id, _ in jobs]
     if len(set(ids)) != len(ids):
@@ -145,21 +149,30 @@ def run_probes(
     if not jobs:
         return {}
     start = clock()
-    executor = ThreadPoolExecutor(
-        max_workers=min(max_workers, len(jobs)), thread_name_prefix="demarc-probe"
-    )
-    futures: dict[Future[ProbeResult], str] = {}
-    try:
-        for job_id, probe in jobs:
-            futures[executor.submit(_guarded, probe_fn, probe, clock)] = job_id
-        done, _ = wait(futures, timeout=max(0.0, timeout))
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
-    late = f"timed out after {format_seconds(timeout)}"
+    queue = deque(jobs)
     results: dict[str, ProbeResult] = {}
-    for future, job_id in futures.items():
-        if future in done:
-            results[job_id] = future.result()
-        else:
-            results[job_id] = ProbeResult(error=late, duration=elapsed(start, clock))
-    return {job_id: results[job_id] for job_id in ids}
+    finished = threading.Condition()
+    stopped = False
+
+    def work() -> None:
+        while True:
+            with finished:
+                if stopped or not queue:
+                    return
+                job_id, probe = queue.popleft()
+            result = _guarded(probe_fn, probe, clock)
+            with finished:
+                results[job_id] = result
+                finished.notify_all()
+
+    for n in range(min(max_workers, len(jobs))):
+        threading.Thread(target=work, name=f"demarc-probe-{n}", daemon=True).start()
+    with finished:
+        finished.wait_for(lambda: len(results) == len(jobs), timeout=max(0.0, timeout))
+        stopped = True  # queued jobs are not started any more
+        done = dict(results)
+    late = f"timed out after {format_seconds(timeout)}"
+    return {
+        job_id: done.get(job_id) or ProbeResult(error=late, duration=elapsed(start, clock))
+        for job_id in ids
+    }
