@@ -89,6 +89,22 @@ def test_jobs_queued_behind_a_hanging_probe_time_out_and_never_start(
     assert started == ["first"]
 
 
+def test_a_hanging_probe_never_keeps_the_process_alive(gate: threading.Event) -> None:
+    started = threading.Event()
+
+    def hang(p: Probe) -> ProbeResult:
+        started.set()
+        gate.wait()
+        return stamp_for(p)
+
+    results = run_probes([("slow", sql("s"))], hang, timeout=0.2)
+    assert started.is_set()
+    assert results["slow"].error == "timed out after 0.2 s"
+    workers = [t for t in threading.enumerate() if t.name.startswith("demarc-probe")]
+    assert workers  # still blocked in the probe ...
+    assert all(t.daemon for t in workers)  # ... but the interpreter exits without joining it
+
+
 def test_concurrency_never_exceeds_max_workers() -> None:
     lock = threading.Lock()
     running = 0
