@@ -135,6 +135,45 @@ def build_world(registry_path: Path, out: TextIO, directory: Path | None = None)
     return DemoWorld(services, warehouse, tables, clock, directory, owns_directory=owns_directory)
 
 
+def run_due_checks(
+    world: DemoWorld, until: datetime, on_step: Callable[[], object] = lambda: None
+) -> int:
+    """Move the demo clock on to `until`, running every freshness check that falls due on the
+    way at its own due time, in order, and delivering its messages: what the scheduler does
+    while time passes. `on_step` runs at each stop too (the incident timers). Returns how many
+    checks ran."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from bot.db.models import ContractStatus
+
+    skip = getattr(world.clock, "skip", None)
+    service = world.services.freshness
+    ran = 0
+    for _ in range(10_000):  # every check moves its next one >= 1 s on: this ends long before
+        registry = world.services.holder.registry
+        with Session(world.services.engine) as session:
+            rows = session.execute(select(ContractStatus.contract_id, ContractStatus.next_check_at))
+            due_at = {cid: at for cid, at in rows}
+        now = world.clock()
+        times = {
+            cid: due_at.get(cid) or now for cid, c in registry.contracts.items() if c.probe
+        }
+        first = min((at for at in times.values() if at <= until), default=None)
+        if first is None:
+            break
+        if first > now and skip is not None:
+            skip(first - now)
+        now = world.clock()
+        ids = [cid for cid, at in times.items() if at <= now]
+        ran += len(service.check(ids))
+        on_step()
+        deliver_all(world)
+    if skip is not None and until > world.clock():
+        skip(until - world.clock())
+    return ran
+
+
 def deliver_all(world: DemoWorld, rounds: int = 20) -> None:
     for _ in range(rounds):
         if world.services.outbox.deliver_due() == 0:

@@ -190,7 +190,12 @@ def build_services(
     engine = make_engine(database_url)
     if migrate:
         upgrade(database_url)
-    prober = Prober(os.environ if environ is None else environ)
+    # A probe's own timeouts never outlast the sweep's deadline.
+    prober = Prober(
+        os.environ if environ is None else environ,
+        statement_timeout=min(30.0, probe_timeout),
+        http_timeout=min(10.0, probe_timeout),
+    )
 
     def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
         return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)

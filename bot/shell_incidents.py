@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.blocks.incident_modals import render_timeline
-from bot.demo import DemoWorld, deliver_all
+from bot.demo import DemoWorld, deliver_all, run_due_checks
 from bot.escape import USER_ID
 from bot.incidents.export import export_incident
 from bot.incidents.parse import OpenRequest, TimelineRequest, parse_incident
@@ -26,7 +26,7 @@ HELP = """\
   /ack [id]  /escalate [id]  /note [id] <text>     work the latest open incident (or #id)
   /resolve [id] <data|feature_model|both|external> <note>
   /timeline [id]  /export [id]                     the record, and the postmortem draft
-  /wait <minutes>                                  move the clock on; due timers fire
+  /wait <minutes>                                  move the clock on; due timers and checks run
   /as <name, email or Slack id>                    act as someone else (try a stranger)"""
 SIDES = {
     "data": "data",
@@ -124,10 +124,20 @@ def wait(world: DemoWorld, text: str) -> str:
     skip = getattr(world.clock, "skip", None)
     if not text.strip().isdigit() or skip is None:
         return "Usage: /wait <minutes>"
-    skip(timedelta(minutes=int(text.strip())))
-    fired = _service(world).fire_due_timers()
+    until = world.clock() + timedelta(minutes=int(text.strip()))
+    fired = 0
+
+    def fire() -> None:
+        nonlocal fired
+        fired += _service(world).fire_due_timers()
+
+    checks = run_due_checks(world, until, fire)  # freshness checks fall due as time passes
+    fire()
     deliver_all(world)
-    return f"Clock: {world.clock():%Y-%m-%d %H:%M} UTC. Timers fired: {fired}."
+    return (
+        f"Clock: {world.clock():%Y-%m-%d %H:%M} UTC. Timers fired: {fired}. "
+        f"Freshness checks run: {checks}."
+    )
 
 
 def act_as(world: DemoWorld, text: str) -> str:
