@@ -175,10 +175,14 @@ def evaluate_deadline(sla: DeadlineSla, last_update: datetime | None, now: datet
             return Evaluation(FreshnessState.ON_TIME, latest, update, age=age)
         return Evaluation(FreshnessState.RECOVERED, latest, update,
                           late_by=update - latest.deadline, age=age)
-    overdue = last_overdue(sla, now)
-    if overdue.expected == latest.expected or (
-        overlaps_next(sla, overdue) and (update is None or not overdue.counts(update))
-    ):
+    if now > latest.deadline:
+        return Evaluation(FreshnessState.LATE, latest, update, late_by=now - latest.deadline,
+                          age=age)
+    if previous_period(sla, latest).deadline < latest.expected:  # the usual case: short delay
+        return Evaluation(FreshnessState.PENDING, latest, update, age=age,
+                          due_in=latest.deadline - now)
+    overdue = last_overdue(sla, now)  # its deadline is at or after the next due time
+    if overlaps_next(sla, overdue) and (update is None or not overdue.counts(update)):
         return Evaluation(FreshnessState.LATE, overdue, update, late_by=now - overdue.deadline,
                           age=age)
     pending = next_period(sla, overdue)  # the oldest period whose deadline is ahead

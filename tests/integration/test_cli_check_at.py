@@ -57,4 +57,5 @@ def test_a_bad_at_is_a_one_line_usage_error(
     out, err = capsys.readouterr()
     assert out == ""
     assert len(err.strip().splitlines()) == 1
-    assert "--at" in err and "ISO 8601" in err
+    assert "--at" in err
+    assert "ISO 8601" in err

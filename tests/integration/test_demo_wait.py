@@ -4,12 +4,13 @@ at its due time, as the scheduler would: `/status` never shows a next check in t
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import CheckResult, ContractStatus
@@ -57,7 +58,7 @@ def test_wait_runs_the_checks_that_fell_due_at_their_time(world: DemoWorld) -> N
     # The late contract was re-checked every 10 minutes on the way, not once at the end.
     rechecks = [at for at in checks_of(world, "customer_master_db") if at > start]
     assert len(rechecks) >= 6
-    gaps = [b - a for a, b in zip(rechecks, rechecks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(rechecks)]
     assert all(timedelta(minutes=9) < gap < timedelta(minutes=11) for gap in gaps), gaps
     status_text = handle_line(world, "/status")
     assert status_text is not None
