@@ -154,7 +154,7 @@ def run_due_checks(
         registry = world.services.holder.registry
         with Session(world.services.engine) as session:
             rows = session.execute(select(ContractStatus.contract_id, ContractStatus.next_check_at))
-            due_at = dict(rows)
+            due_at = dict(rows.all())  # a Result has keys(): dict() would take it for a mapping
         now = world.clock()
         times = {
             cid: due_at.get(cid) or now for cid, c in registry.contracts.items() if c.probe
