@@ -12,6 +12,9 @@ The rules are explained, with examples, in docs/freshness.md.
 * window_start: halfway between the previous period's deadline and this period's due time
   (never after the due time). An update after the previous deadline belongs to whichever is
   closer: the previous period (a late load) or this one (an early load).
+* max_delay as long as the interval or longer: each window opens at its due time and windows
+  overlap; a period is late only once the next is due, so `last_overdue` finds it for
+  `ownership.sla.evaluate_deadline` (docs/freshness.md, "The period being judged").
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from bot.freshness import cascade as C
 from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
 from bot.probes import ProbeResult
+from bot.probes.runner import one_line
 from ownership.lineage import walk
 from ownership.model import Contract, Probe, Registry
 from ownership.sla import Evaluation, FreshnessState, evaluate_failed
@@ -49,8 +50,7 @@ def lineage_order(registry: Registry, contracts: Iterable[Contract]) -> list[Con
 
 
 def _one_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+    return one_line(str(exc)) or type(exc).__name__
 
 
 class ClaimLost(RuntimeError):
@@ -73,6 +73,7 @@ class FreshnessService:
         self.probe_many = probe_many
         self.clock = clock
         self.timing = timing or Timing()
+        self._traced: set[str] = set()  # contracts whose failing transition was logged in full
 
     def check(self, contract_ids: Iterable[str] | None = None) -> list[CheckReport]:
         registry = self.registry()
@@ -129,7 +130,11 @@ class FreshnessService:
         except Exception as exc:
             if evaluation.state is FreshnessState.CHECK_FAILED:
                 raise
-            log.warning("recording the check of %s failed: %s", contract.id, exc)
+            if contract.id in self._traced:  # one traceback per contract, not one per check
+                log.warning("recording the check of %s failed again: %s", contract.id, exc)
+            else:
+                self._traced.add(contract.id)
+                log.exception("recording the check of %s failed", contract.id)
             failed = evaluate_failed(f"internal error while recording the check: {_one_line(exc)}")
             return self._record(registry, contract, failed, result, now, claim_token, announce)
 

@@ -225,7 +225,9 @@ class FailingTransition(FreshnessService):
         return super()._transition(session, registry, contract, evaluation, *args, **kwargs)
 
 
-def test_a_transition_that_raises_is_check_failed_and_told_once(daily_world: World) -> None:
+def test_a_transition_that_raises_is_check_failed_and_told_once(
+    daily_world: World, caplog: pytest.LogCaptureFixture
+) -> None:
     world = daily_world
     base = world.services.freshness
     service = FailingTransition(
@@ -233,8 +235,10 @@ def test_a_transition_that_raises_is_check_failed_and_told_once(daily_world: Wor
     )
     world.load(utc(23, 1, 50))
     for _ in range(4):
-        state, next_at = world.sweep(service)
+        with caplog.at_level(logging.WARNING):
+            state, next_at = world.sweep(service)
         assert state is FreshnessState.CHECK_FAILED
         world.clock.now = next_at
     [text] = check_failed_roots(world)
     assert "renderer exploded" in text
+    assert len([r for r in caplog.records if r.exc_info]) == 1  # one traceback, for the bug
