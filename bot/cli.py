@@ -101,6 +101,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.freshness.judge import judge
     from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
     from bot.probes import Prober, ProbeResult, run_probes
+    from ownership.sla import evaluate_failed
 
     result = _load_or_explain(_registry_arg(args.registry))
     if result.registry is None:
@@ -138,7 +139,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             rows.append([c.id, "not checked", "-", "no probe: add one to check its freshness"])
             continue
         probe = results.get(c.id) or ProbeResult(error="probe lost")
-        verdict = judge(c, probe, now)
+        try:
+            verdict = judge(c, probe, now)
+        except Exception as exc:  # an SLA that cannot be evaluated is a failed check
+            verdict = evaluate_failed(f"cannot evaluate the SLA: {exc}")
         states.append(verdict.state)
         updates.append(verdict.last_update)
         detail = verdict.summary

@@ -70,8 +70,9 @@ class World(worlds.World):
 def make_world(
     tmp_path: Path, database_url: str, sla: str, now: datetime, holder: RegistryHolder | None = None
 ) -> Iterator[World]:
+    body = CONTRACT % sla if sla.startswith("{") else CONTRACT.replace("sla: %s", sla)
     reg = write_registry(
-        tmp_path / "registry", {"teams.yaml": TEAMS_ON_CALL + ASSETS, "events.yaml": CONTRACT % sla}
+        tmp_path / "registry", {"teams.yaml": TEAMS_ON_CALL + ASSETS, "events.yaml": body}
     )
     clock = Clock(now)
     with (
@@ -147,6 +148,27 @@ def test_an_open_alert_of_the_previous_period_is_rechecked_while_the_next_is_pen
     assert alert.status == "recovered"
     assert "recovered" in world.updates()[-1]["text"]
     assert next_at - world.clock.now > RECHECK  # nothing open: back to the SLA's own pace
+
+
+@pytest.fixture
+def warn_only_world(database_url: str, tmp_path: Path) -> Iterator[World]:
+    yield from make_world(
+        tmp_path, database_url, "freshness: {warn_after: 1 hour}", utc(25, 12, 0)
+    )
+
+
+def test_a_warn_only_age_sla_in_warn_is_checked_at_the_recheck_interval(
+    warn_only_world: World,
+) -> None:
+    world = warn_only_world
+    world.load(utc(25, 9, 0))
+    for _ in range(3):
+        checked = world.clock.now
+        state, next_at = world.sweep()
+        assert state is FreshnessState.WARN
+        assert next_at == checked + RECHECK  # was one second: 78,000 checks in 22 h
+        world.clock.now = next_at
+    assert world.roots() == []  # a warning pages nobody
 
 
 # ---------------------------------------------------------------------- checks that raise
