@@ -126,6 +126,18 @@ def _guarded(
         return ProbeResult(error=f"probe crashed: {message}", duration=elapsed(start, clock))
 
 
+_run = threading.local()  # the deadline of the run_probes call this worker thread serves
+
+
+def remaining(default: float) -> float:
+    """Seconds a probe in this thread may take: `default`, cut to what is left of its
+    `run_probes` deadline (a probe that started late must not outlast the run)."""
+    deadline: float | None = getattr(_run, "deadline", None)
+    if deadline is None:
+        return default
+    return max(0.001, min(default, deadline - time.monotonic()))
+
+
 def run_probes(
     jobs: Sequence[tuple[str, Probe]],
     probe_fn: Callable[[Probe], ProbeResult],
@@ -154,7 +166,10 @@ def run_probes(
     finished = threading.Condition()
     stopped = False
 
+    deadline = time.monotonic() + max(0.0, timeout)
+
     def work() -> None:
+        _run.deadline = deadline
         while True:
             with finished:
                 if stopped or not queue:

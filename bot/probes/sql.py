@@ -17,10 +17,12 @@
   `source_now` is the database's CURRENT_TIMESTAMP (UTC for SQLite, naive values taken as UTC).
 * Timeouts: PostgreSQL sessions start read-only with `statement_timeout` (libpq `options`, so a
   probe is one round trip: autocommit, no pre-ping; a dead pooled connection is retried once)
-  and `connect_timeout`. Behind a PgBouncer in transaction-pooling mode session settings do
-  not stick: point probes at the database or a session-pooling port. SQLite gets a busy
-  timeout and a progress handler that interrupts the query at the deadline. Other dialects get
-  only the pool timeout: the runner's overall deadline is their only bound (best effort).
+  and `connect_timeout`; callers keep it within their sweep's deadline. Behind a PgBouncer in
+  transaction-pooling mode session settings do not stick: point probes at the database or a
+  session-pooling port. SQLite gets a busy timeout and a progress handler that interrupts the
+  query at the deadline, both cut per query to what is left of the sweep
+  (`runner.remaining`). Other dialects get only the pool timeout: the runner's overall
+  deadline is their only bound (best effort).
 """
 
 from __future__ import annotations
@@ -34,7 +36,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
-from bot.probes.runner import ProbeResult, TimestampError, elapsed, format_seconds, one_line, to_utc
+from bot.probes.runner import (
+    ProbeResult,
+    TimestampError,
+    elapsed,
+    format_seconds,
+    one_line,
+    remaining,
+    to_utc,
+)
 from ownership.errors import InvalidValue
 from ownership.model import SqlProbe
 from ownership.timeparse import zone
@@ -72,6 +82,7 @@ class SqlProber:
         self._pool_size = max(1, pool_size)
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()  # this thread's probe: the timeout it was given
 
     def probe(self, p: SqlProbe) -> ProbeResult:
         start = time.monotonic()
@@ -197,6 +208,7 @@ class SqlProber:
         return self._query(engine, p)
 
     def _query(self, engine: Engine, p: SqlProbe) -> tuple[Any, Any]:
+        self._local.seconds = self._timeout
         if engine.dialect.name == "postgresql":
             return self._query_postgres(engine, p)
         from sqlalchemy import column, func, select, table, text
@@ -239,7 +251,9 @@ class SqlProber:
             return
         raw = conn.connection.dbapi_connection
         if backend == "sqlite" and isinstance(raw, sqlite3.Connection):
-            deadline = time.monotonic() + self._timeout
+            seconds = self._local.seconds = remaining(self._timeout)  # within the sweep
+            raw.execute(f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}")
+            deadline = time.monotonic() + seconds
             raw.set_progress_handler(
                 lambda: 1 if time.monotonic() > deadline else 0, _SQLITE_PROGRESS_STEPS
             )
@@ -260,7 +274,8 @@ class SqlProber:
             if code == _PG_QUERY_CANCELED or (
                 isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"
             ):
-                return f"query timed out after {format_seconds(self._timeout)}"
+                seconds = getattr(self._local, "seconds", self._timeout)
+                return f"query timed out after {format_seconds(round(seconds, 1))}"
             kind = "cannot connect" if exc.statement is None else "database error"
             message = f"{kind}: {one_line(str(orig)) or type(orig).__name__}"
         elif isinstance(exc, _SqliteNoColumn):

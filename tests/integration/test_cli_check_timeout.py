@@ -1,5 +1,6 @@
 """`demarc check --timeout N` bounds the whole run: a probe that hangs neither delays the table
-nor keeps the process alive past the deadline (run as a real subprocess, measured)."""
+nor keeps the process alive past the deadline (run as a real subprocess, measured), and a
+probe's own timeout is cut to what is left of the sweep."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.probes import Prober, run_probes
+from ownership.model import SqlProbe
 from tests.integration import worlds
 from tests.integration.worlds import TEAMS_ON_CALL
 
@@ -101,3 +104,30 @@ def test_a_locked_sqlite_warehouse_does_not_outlive_the_timeout(tmp_path: Path) 
     assert done.returncode == 2, done.stderr
     assert "check failed" in done.stdout
     assert took < TIMEOUT + MARGIN, took
+
+
+def test_a_probe_gives_up_when_its_sweep_does_not_at_its_own_longer_timeout(
+    tmp_path: Path,
+) -> None:
+    """A 30 s busy timeout is cut to the sweep's 1.5 s: the probe thread ends with the sweep."""
+    path = tmp_path / "warehouse.sqlite3"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, loaded_at TEXT)")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    prober = Prober({"WAREHOUSE_URL": f"sqlite:///{path}"}, statement_timeout=30.0)
+    try:
+        before = set(threading.enumerate())
+        start = time.monotonic()
+        probe = SqlProbe("WAREHOUSE_URL", "orders", "loaded_at")
+        results = run_probes([("orders", probe)], prober.probe, timeout=TIMEOUT)
+        assert results["orders"].error is not None
+        workers = [t for t in set(threading.enumerate()) - before
+                   if t.name.startswith("demarc-probe")]
+        for worker in workers:  # wait (bounded) for the probe itself to give up
+            worker.join(timeout=20)
+        assert not any(worker.is_alive() for worker in workers)
+        assert time.monotonic() - start < TIMEOUT + MARGIN
+    finally:
+        holder.close()
+        prober.close()

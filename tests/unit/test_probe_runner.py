@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.probes import Prober, ProbeResult, run_probes
-from bot.probes.runner import TimestampError, to_utc
+from bot.probes.runner import TimestampError, remaining, to_utc
 from ownership.model import HttpProbe, Probe, SqlProbe
 
 STAMP = datetime(2024, 5, 2, 9, 45, 12, tzinfo=UTC)
@@ -103,6 +103,20 @@ def test_a_hanging_probe_never_keeps_the_process_alive(gate: threading.Event) ->
     workers = [t for t in threading.enumerate() if t.name.startswith("demarc-probe")]
     assert workers  # still blocked in the probe ...
     assert all(t.daemon for t in workers)  # ... but the interpreter exits without joining it
+
+
+def test_a_probe_never_gets_more_time_than_is_left_of_its_run() -> None:
+    budgets: list[float] = []
+
+    def probe(p: Probe) -> ProbeResult:
+        budgets.append(remaining(30.0))  # e.g. its statement timeout
+        return stamp_for(p)
+
+    run_probes([(f"j{i}", sql("t" * i)) for i in range(1, 5)], probe, max_workers=1, timeout=2.0)
+    assert len(budgets) == 4
+    assert all(0 < budget <= 2.0 for budget in budgets)
+    assert budgets == sorted(budgets, reverse=True)  # later probes get what is left
+    assert remaining(30.0) == 30.0  # outside a run: the probe's own timeout
 
 
 def test_concurrency_never_exceeds_max_workers() -> None:
