@@ -271,3 +271,27 @@ def test_single_checks_list_each_downstream_under_the_root_in_the_check_that_fin
     thread = world.thread("a_raw")
     assert "`b_clean`" in thread
     assert "`d_side`" in thread
+
+
+def test_a_sweep_lists_a_new_downstream_even_when_it_also_edits_the_root(world: World) -> None:
+    world.sweep(at(2, 31))
+    world.sweep(at(3, 31))  # a_raw's re-check edits its root ("over 1 h") in this sweep too
+    world.deliver()
+    assert "`b_clean`" in blocks_text(world.updates()[-1])
+    assert "`b_clean`" in world.thread("a_raw")
+    assert "`d_side`" in world.thread("a_raw")
+
+
+def test_a_promoted_root_shows_what_the_promoting_check_saw(world: World) -> None:
+    world.check("a_raw", at(2, 31))
+    world.check("b_clean", at(3, 31))
+    world.load("a_raw", at(4, 20))
+    world.check("a_raw", at(4, 21))
+    world.check("b_clean", at(4, 41))  # a_raw settled: b_clean's own root, from this check
+    world.deliver()
+    [own] = world.own_roots("b_clean")
+    text = blocks_text(own)
+    assert "Late since 03:30 UTC (over 1 h)." in text
+    assert "As of 04:41 UTC" in text
+    assert own["text"] == "b_clean is over 1 h late (since 03:30 UTC)"
+    assert "its owner Team B_CLEAN has been alerted" in world.thread("a_raw")
