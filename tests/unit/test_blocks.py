@@ -365,3 +365,14 @@ def test_a_recovered_root_and_a_root_with_no_data_ever() -> None:
     assert "*recovered*, 47 min late: data arrived 03:17 UTC." in all_text(render_alert(recovered))
     never = alert_view(last_update=None)
     assert "No data has arrived yet." in all_text(render_alert(never))
+
+
+def test_the_contract_line_names_the_owner_team_even_when_it_holds_no_role_here() -> None:
+    summary = ContractSummary(
+        Contract("customer_age", "customer_age", "platform"),
+        "daily, due 02:00 UTC, late after 02:30 UTC",
+        owner_name="Data Platform",
+    )
+    text = all_text(render_answer(asset_answer(contract=summary)))
+    assert "owner Data Platform" in text
+    assert "platform" not in text.replace("Data Platform", "")

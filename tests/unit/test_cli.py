@@ -146,6 +146,13 @@ def test_whoowns_customer_age(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.usefixtures("in_repo")
+def test_whoowns_names_consumer_teams_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["whoowns", "customer_master_db", "--registry", "examples/registry"]) == 0
+    out = capsys.readouterr().out
+    assert "  consumers: MLOps Churn, MLOps Recommender" in out
+    assert "mlops_churn" not in out
+
+
 def test_whoowns_json_has_each_team_with_its_roles(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["whoowns", "customer_age", "--registry", "examples/registry", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
