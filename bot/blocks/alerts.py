@@ -90,9 +90,7 @@ def render_alert_text(view: AlertView) -> str:
         return f"{name} recovered, {late} late"
     coarse = format_lateness(view.late_by) if view.late_by else None
     since = f" since {when(view.deadline, _ref(view))}" if view.deadline else ""
-    return f"{name} is {coarse} late ({since.strip()})" if coarse and since else (
-        f"{name} is late{since}"
-    )
+    return f"{name} is late{since}" + (f" ({coarse})" if coarse else "")
 
 
 def _lateness_line(view: AlertView) -> str:

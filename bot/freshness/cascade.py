@@ -44,7 +44,8 @@ from ownership.model import Contract, Registry
 
 def root_of(session: Session, alert: Alert) -> Alert | None:
     """The alert `alert` is listed under, following `caused_by_alert_id` to the end: the one
-    with a root message of its own (open, or recovered and not yet settled)."""
+    with a root message of its own (open, or recovered while the ones under it wait to
+    rerun; see `refold`). None when that root was never posted (no channel)."""
     seen = {alert.id}
     while alert.caused_by_alert_id is not None:
         cause = session.get(Alert, alert.caused_by_alert_id)

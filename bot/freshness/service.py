@@ -43,7 +43,8 @@ def lineage_order(registry: Registry, contracts: Iterable[Contract]) -> list[Con
     """Upstream contracts first, so a downstream breach finds the upstream alert to join."""
 
     def depth(c: Contract) -> int:
-        return max((d for _, d in walk(registry, c.asset, "up")), default=0)
+        up = walk(registry, c.asset, "up", max_depth=len(registry.assets))  # any depth
+        return max((d for _, d in up), default=0)
 
     return sorted(contracts, key=lambda c: (depth(c), c.id))
 

@@ -293,5 +293,5 @@ def test_a_promoted_root_shows_what_the_promoting_check_saw(world: World) -> Non
     text = blocks_text(own)
     assert "Late since 03:30 UTC (over 1 h)." in text
     assert "As of 04:41 UTC" in text
-    assert own["text"] == "b_clean is over 1 h late (since 03:30 UTC)"
+    assert own["text"] == "b_clean is late since 03:30 UTC (over 1 h)"
     assert "its owner Team B_CLEAN has been alerted" in world.thread("a_raw")

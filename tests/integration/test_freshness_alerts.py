@@ -145,7 +145,7 @@ def test_rechecks_edit_the_root_only_when_what_it_shows_changes(world: World) ->
     last = blocks_text(edits[-1])
     assert "Late since 02:30 UTC (over 3 h)" in last
     assert "As of 05:31 UTC" in last  # the time of the check those figures come from
-    assert edits[-1]["text"] == "customer_master_db is over 3 h late (since 02:30 UTC)"
+    assert edits[-1]["text"] == "customer_master_db is late since 02:30 UTC (over 3 h)"
     with Session(world.services.engine) as s:
         [alert] = s.scalars(select(Alert)).all()
         assert alert.checked_at == datetime(2026, 11, 25, 5, 31, tzinfo=UTC)

@@ -312,7 +312,7 @@ def test_a_late_root_says_since_when_it_is_late_and_when_data_last_arrived() -> 
     assert "past the deadline" not in text  # read as if the update were late
     assert "As of 05:31 UTC" in text
     assert render_alert_text(alert_view()) == (
-        "customer_master_db is over 3 h late (since 02:30 UTC)"
+        "customer_master_db is late since 02:30 UTC (over 3 h)"
     )
 
 
@@ -328,7 +328,7 @@ def test_the_lateness_shown_changes_in_coarse_steps_that_stay_true() -> None:
 
     assert shown(timedelta(seconds=1)) == "customer_master_db is late since 02:30 UTC"
     assert shown(timedelta(minutes=59)) == shown(timedelta(seconds=1))
-    assert shown(timedelta(hours=1)) == "customer_master_db is over 1 h late (since 02:30 UTC)"
+    assert shown(timedelta(hours=1)) == "customer_master_db is late since 02:30 UTC (over 1 h)"
     assert shown(timedelta(hours=3, minutes=1)) == shown(timedelta(hours=3, minutes=59))
     assert "over 47 h" in shown(timedelta(hours=47, minutes=59))
     assert "over 69 days" in shown(timedelta(days=69, hours=3))
