@@ -67,8 +67,8 @@ def open_late_alert(
 ) -> str:
     """Open (or attach) the alert for this breach; returns what happened, for reports.
 
-    An attached alert is announced now (`announce`, debounced) or by the caller later (a sweep
-    calls `announce_all` at its end).
+    An attached alert is announced now, in this transaction (`announce`), or by the caller at
+    the end of its sweep (`announce_all`).
     """
     channel = alert_channel(registry, contract)
     period = evaluation.period
