@@ -54,7 +54,8 @@ def _asset_text(a: AssetAnswer) -> str:
         status = f" - {a.contract.status}" if a.contract.status else ""
         lines.append(f"Contract {c.id}: {sla}{status}")
         if c.consumer_teams:
-            lines.append(f"  consumers: {', '.join(c.consumer_teams)}")
+            names = a.contract.consumer_names or c.consumer_teams
+            lines.append(f"  consumers: {', '.join(names)}")
     if a.upstream:
         lines.append("Upstream:")
         lines += [_linked(u, "^") for u in a.upstream]

@@ -36,6 +36,8 @@ class ContractSummary:
     contract: Contract
     sla_words: str | None
     status: str | None = None  # live freshness status, filled in by the bot when it knows
+    owner_name: str | None = None  # the owner team's name (its id when not in the registry)
+    consumer_names: tuple[str, ...] = ()  # the consumer teams' names, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +242,13 @@ def _summary(registry: Registry, asset: Asset) -> ContractSummary | None:
         if contract.freshness is not None:
             age = describe_age_sla(contract.freshness)
             words = f"{words}; {age}" if words else age
-        summary = memo[contract.id] = ContractSummary(contract, words)
+        names = {t.id: t.name for t in registry.teams.values()}
+        summary = memo[contract.id] = ContractSummary(
+            contract,
+            words,
+            owner_name=names.get(contract.owner_team, contract.owner_team),
+            consumer_names=tuple(names.get(t, t) for t in contract.consumer_teams),
+        )
     return summary
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +52,28 @@ def parse_duration(text: object) -> timedelta:
     if seconds <= 0:
         raise InvalidValue(f"duration {text!r} must be positive")
     return timedelta(seconds=seconds)
+
+
+def format_instant(at: datetime, reference: datetime) -> str:
+    """An instant for a message, in UTC, zero-padded: "02:13 UTC" on `reference`'s day,
+    "Nov 24 02:13 UTC" in its year, "Nov 24, 2025 02:13 UTC" in another year."""
+    at, ref = at.astimezone(UTC), reference.astimezone(UTC)
+    if at.date() == ref.date():
+        return at.strftime("%H:%M UTC")
+    if at.year == ref.year:
+        return at.strftime("%b %d %H:%M UTC")
+    return at.strftime("%b %d, %Y %H:%M UTC")
+
+
+def format_lateness(delta: timedelta) -> str | None:
+    """How late, in steps that stay true while it grows and change rarely (a message saying it
+    is edited only when the step changes): None under an hour, "over 3 h", "over 2 days"."""
+    hours = int(delta.total_seconds() // 3600)
+    if hours < 1:
+        return None
+    if hours < 48:
+        return f"over {hours} h"
+    return f"over {hours // 24} days"
 
 
 def format_duration(delta: timedelta) -> str:

@@ -2,6 +2,12 @@
 
 Pure functions from an `AlertView` to Block Kit. The owner's on-call person is tagged (or the
 owner team's user group when it has no rotation); consumer teams are named, never pinged.
+
+Everything shown comes from the alert's latest check (`checked_at`), never from the time of
+rendering, so rendering the same check twice gives the same message. Lateness is shown as
+"late since 02:30 UTC" (exact, and true for as long as it lasts) with a coarse "over 3 h"
+that changes once an hour (once a day past two days): a re-check every 10 minutes of a late
+alert changes nothing a person sees, so the root is not edited (`bot.freshness.roots`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from bot import ids
 from bot.blocks import Block, context, section
 from bot.escape import bold, code, escape, link, user_mention, usergroup_mention
 from ownership.model import Contract, Person, Team
-from ownership.timeparse import format_duration
+from ownership.timeparse import format_duration, format_instant, format_lateness
 
 SNOOZE_CHOICES = (("1 hour", 60), ("4 hours", 240), ("12 hours", 720), ("24 hours", 1440))
 
@@ -30,7 +36,9 @@ class AlertView:
     owner: Team | None
     oncall: Person | None
     consumers: tuple[Team, ...]
-    now: datetime
+    now: datetime  # when rendered: who is on call
+    checked_at: datetime | None = None  # the check whose figures are shown
+    as_of: datetime | None = None  # shown as "As of": checked_at, or None for a fingerprint
     last_update: datetime | None = None
     deadline: datetime | None = None
     late_by: timedelta | None = None
@@ -45,13 +53,13 @@ class AlertView:
 
 
 def when(at: datetime | None, now: datetime) -> str:
-    """ "02:13 UTC", with the date when it is not today: "Nov 24 02:13 UTC"."""
-    if at is None:
-        return "never"
-    at = at.astimezone(UTC)
-    if at.date() == now.astimezone(UTC).date():
-        return at.strftime("%H:%M UTC")
-    return at.strftime("%b %d %H:%M UTC").replace(" 0", " ")
+    """ "02:13 UTC", with the date when not on `now`'s day, the year when not in its year."""
+    return "never" if at is None else format_instant(at, now)
+
+
+def _ref(view: AlertView) -> datetime:
+    """What "today" is for the times shown: the day of the check they come from."""
+    return (view.checked_at or view.now).astimezone(UTC)
 
 
 def _owner_tag(view: AlertView) -> str:
@@ -80,27 +88,41 @@ def render_alert_text(view: AlertView) -> str:
     if view.status == "recovered":
         late = format_duration(view.late_by) if view.late_by else "0 min"
         return f"{name} recovered, {late} late"
-    late = f", {format_duration(view.late_by)} past the deadline" if view.late_by else ""
-    return f"{name} is late{late}"
+    coarse = format_lateness(view.late_by) if view.late_by else None
+    since = f" since {when(view.deadline, _ref(view))}" if view.deadline else ""
+    return f"{name} is late{since}" + (f" ({coarse})" if coarse else "")
+
+
+def _lateness_line(view: AlertView) -> str:
+    """ "Late since 02:30 UTC (over 3 h). Data last arrived Nov 24 01:50 UTC." """
+    ref = _ref(view)
+    coarse = format_lateness(view.late_by) if view.late_by else None
+    if view.deadline is not None:
+        head = f"Late since {when(view.deadline, ref)}" + (f" ({coarse})" if coarse else "")
+    else:
+        head = f"Late ({coarse})" if coarse else "Late"
+    arrived = (
+        f"Data last arrived {when(view.last_update, ref)}"
+        if view.last_update
+        else "No data has arrived yet"
+    )
+    return f"{head}. {arrived}."
 
 
 def render_alert(view: AlertView) -> list[Block]:
     if view.kind == "check_failed":
         return _check_failed(view)
     name = code(view.contract.id)
+    ref = _ref(view)
     lines: list[str]
     if view.status == "recovered":
         late = format_duration(view.late_by) if view.late_by else "0 min"
         lines = [
             f":large_green_circle: {name} *recovered*, {escape(late)} late: data arrived "
-            f"{when(view.last_update, view.now)}."
+            f"{when(view.last_update, ref)}."
         ]
     else:
-        lines = [f":red_circle: {name} *is late*: {escape(view.sla_words)}."]
-        past = (
-            f", {escape(format_duration(view.late_by))} past the deadline" if view.late_by else ""
-        )
-        lines.append(f"Last update: {when(view.last_update, view.now)}{past}.")
+        lines = [f":red_circle: {name} *is late*: {escape(view.sla_words)}.", _lateness_line(view)]
     lines.append(f"Responsible: {_owner_tag(view)}")
     if (informed := _informed(view)) is not None:
         lines.append(informed)
@@ -111,11 +133,13 @@ def render_alert(view: AlertView) -> list[Block]:
     if view.runbook:
         footer.append(link(view.runbook, "Runbook"))
     if view.snoozed_until and view.status == "open":
-        footer.append(f"Snoozed until {when(view.snoozed_until, view.now)}")
+        footer.append(f"Snoozed until {when(view.snoozed_until, ref)}")
     if view.incident_ref:
         footer.append(f"Incident: {escape(view.incident_ref)}")
-    footer.append(f"Checked {when(view.now, view.now)}")
-    blocks.append(context(" · ".join(footer)))
+    if view.as_of is not None:
+        footer.append(f"As of {when(view.as_of, ref)}")
+    if footer:
+        blocks.append(context(" · ".join(footer)))
     if view.status == "open":
         blocks.append(_buttons(view))
     return blocks

@@ -153,7 +153,7 @@ def _known_teams(answer: AssetAnswer) -> dict[str, Team]:
 
 def _contract_line(summary: ContractSummary, teams: dict[str, Team]) -> str:
     owner_id = summary.contract.owner_team
-    owner = teams[owner_id].name if owner_id in teams else owner_id
+    owner = summary.owner_name or (teams[owner_id].name if owner_id in teams else owner_id)
     parts = [
         f"Contract: {escape(summary.sla_words or 'no delivery SLA')}",
         f"owner {escape(truncate(owner, NAME_LIMIT))}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot import ids
@@ -12,6 +12,7 @@ from bot.blocks import Block, context, fit_lines, section
 from bot.blocks.incidents import IncidentView, actor, quote
 from bot.escape import code, escape, truncate
 from ownership.incidents import BoundarySide
+from ownership.timeparse import format_instant
 
 NOTE_BLOCK, NOTE_INPUT = "note", "note_text"
 SIDE_BLOCK, SIDE_INPUT = "side", "side_choice"
@@ -139,9 +140,7 @@ EVENT_WORDS = {
 
 
 def _stamp(at: datetime, now: datetime) -> str:
-    at = at.astimezone(UTC)
-    same_day = at.date() == now.astimezone(UTC).date()
-    return at.strftime("%H:%M" if same_day else "%b %d %H:%M").replace(" 0", " ")
+    return format_instant(at, now)
 
 
 def render_timeline(view: IncidentView, entries: list[TimelineEntry]) -> list[Block]:
@@ -157,7 +156,7 @@ def render_timeline(view: IncidentView, entries: list[TimelineEntry]) -> list[Bl
     return [
         section(head),
         section(fit_lines(lines or ["nothing recorded yet"])),
-        context(f"Times in UTC · postmortem draft: `demarc incident export {view.id}`"),
+        context(f"Postmortem draft: `demarc incident export {view.id}`"),
     ]
 
 

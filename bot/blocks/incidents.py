@@ -192,15 +192,19 @@ def _informed(ref: TeamRef, plan: IncidentPlan) -> str:
     return f"{escape(ref.name)} (no channel configured)"
 
 
-def render_escalation(view: IncidentView, acknowledge_within: timedelta | None) -> str:
+def render_escalation(
+    view: IncidentView, acknowledge_within: timedelta | None, was: Severity | None = None
+) -> str:
+    """The thread reply; `was` is the severity before, so one that stays is not a change."""
+    if was is view.severity:  # already the highest: what happened is the tagging below
+        what = f"*Escalated* (it stays {view.severity.label}, the highest severity)"
+    else:
+        what = f"*Escalated to {view.severity.label}*"
     if view.escalated_by:
-        head = f":arrow_up: *Escalated to {view.severity.label}* by {actor(view.escalated_by)}."
+        head = f":arrow_up: {what} by {actor(view.escalated_by)}."
     else:
         waited = format_duration(acknowledge_within) if acknowledge_within else "the time limit"
-        head = (
-            f":arrow_up: *Escalated to {view.severity.label}* automatically: nobody "
-            f"acknowledged within {waited}."
-        )
+        head = f":arrow_up: {what} automatically: nobody acknowledged within {waited}."
     tags = [_accountable_tag(ref) for ref in view.plan.accountable]
     if not tags:
         return f"{head}\nNo team is Accountable for {code(view.asset)} in the registry."

@@ -116,6 +116,10 @@ class Alert(Base):
     affected: Mapped[str] = mapped_column(Text, default="")  # downstream contract ids, comma-sep
     caused_by_alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
     incident_id: Mapped[int | None] = mapped_column(Integer)
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # of the numbers shown
+    root_digest: Mapped[str | None] = mapped_column(String(64))  # the root as last enqueued
+    note_outbox_id: Mapped[int | None] = mapped_column(Integer)  # "also affected" reply queued
+    note_names: Mapped[str | None] = mapped_column(Text)  # the contracts that reply names
 
 
 class OutboxMessage(Base):

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.alerts import when
 from bot.db.models import Alert, SilenceRow
 from bot.escape import code, escape
-from bot.freshness.cascade import announce_affected, upstream_alert
+from bot.freshness.cascade import announce_affected, upstream_root
 from bot.freshness.roots import (
     alert_channel,
     build_view,
@@ -66,8 +67,8 @@ def open_late_alert(
 ) -> str:
     """Open (or attach) the alert for this breach; returns what happened, for reports.
 
-    An attached alert is announced now (`announce`, debounced) or by the caller later (a sweep
-    calls `announce_all` at its end).
+    An attached alert is announced now, in this transaction (`announce`), or by the caller at
+    the end of its sweep (`announce_all`).
     """
     channel = alert_channel(registry, contract)
     period = evaluation.period
@@ -87,7 +88,7 @@ def open_late_alert(
             evaluation.last_update + timedelta(microseconds=1) if evaluation.last_update else None
         )
     )
-    cause = upstream_alert(session, registry, contract)
+    cause = upstream_root(session, registry, contract, deadline)
     alert = Alert(
         contract_id=contract.id,
         period_key=key,
@@ -99,6 +100,7 @@ def open_late_alert(
         window_start=window,
         last_update=evaluation.last_update,
         late_by_seconds=_seconds(evaluation.late_by),
+        checked_at=now,
         affected="",
         caused_by_alert_id=cause.id if cause else None,
     )
@@ -106,7 +108,7 @@ def open_late_alert(
     session.flush()
     if cause is not None:
         if announce:
-            announce_affected(session, registry, cause, now, debounce=True)
+            announce_affected(session, registry, cause, now)
         return f"attached to {cause.contract_id}"
     if not channel:
         alert.status = "undeliverable"
@@ -124,14 +126,16 @@ def refresh_alert(
     now: datetime,
     snoozed: Silenced | None,
 ) -> None:
+    """Store what this re-check saw; edit the root only if that changes what it shows."""
     alert.late_by_seconds = _seconds(evaluation.late_by)
     alert.last_update = evaluation.last_update
+    alert.checked_at = now
     if alert.caused_by_alert_id is None and alert.channel:
-        announce_affected(session, registry, alert, now, edit=False)  # the edit below lists all
+        new = announce_affected(session, registry, alert, now, edit=False)  # listed below
         view = build_view(
             registry, contract, alert, now, snoozed_until=snoozed.until if snoozed else None
         )
-        edit_root(session, view, alert, now)
+        edit_root(session, view, alert, now, routine=not new)
 
 
 def recover(
@@ -145,6 +149,7 @@ def recover(
     arrived = evaluation.last_update
     alert.status = "recovered"
     alert.recovered_at = now
+    alert.checked_at = now
     alert.last_update = arrived
     deadline = alert.deadline
     late = (arrived - deadline) if arrived and deadline and arrived > deadline else timedelta(0)
@@ -167,7 +172,7 @@ def recover(
             session,
             alert,
             f":large_green_circle: Data arrived at "
-            f"{arrived.strftime('%H:%M UTC') if arrived else 'an unknown time'}, "
+            f"{when(arrived, now) if arrived else 'an unknown time'}, "
             f"{escape(words)}. Resolved.",
             now,
         )

@@ -1,16 +1,25 @@
 """Where an alert lives in Slack: its channel, its root message (posted once, then edited in
-place) and its thread, all through the outbox; and the open alerts of a contract."""
+place) and its thread, all through the outbox; and the open alerts of a contract.
+
+A root is rendered from what the alert stores of its latest check (`checked_at`, `late_by`,
+`last_update`), never from the time of rendering, and edited only when what a person sees
+changes: `root_digest` is a fingerprint of the root as last written to the outbox. An edit
+still waiting in the outbox is replaced by the newer one (it would be overwritten anyway).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import AlertView, render_alert, render_alert_text, render_thread_note
-from bot.db.models import Alert
-from bot.outbox import enqueue
+from bot.db.models import Alert, OutboxMessage
+from bot.outbox import PENDING, UPDATE, enqueue
 from ownership.model import Contract, Registry
 from ownership.oncall import on_call
 from ownership.sla import describe_age_sla, describe_sla
@@ -19,6 +28,12 @@ from ownership.sla import describe_age_sla, describe_sla
 def alert_channel(registry: Registry, contract: Contract) -> str | None:
     owner = registry.teams.get(contract.owner_team)
     return contract.alert_channel or (owner.oncall_channel if owner else None)
+
+
+def team_name(registry: Registry, team_id: str) -> str:
+    """What people call the team ("MLOps Churn"), its id only when it is not in the registry."""
+    team = registry.teams.get(team_id)
+    return team.name if team else team_id
 
 
 def root_key(alert: Alert) -> str:
@@ -55,6 +70,8 @@ def build_view(
         oncall=on_call(owner, now) if owner else None,
         consumers=tuple(registry.teams[t] for t in contract.consumer_teams if t in registry.teams),
         now=now,
+        checked_at=alert.checked_at or alert.opened_at,
+        as_of=alert.checked_at or alert.opened_at,
         last_update=alert.last_update,
         deadline=alert.deadline,
         late_by=late_by,
@@ -77,8 +94,8 @@ def _send(
     method: str = "chat.postMessage",
     is_root: bool = False,
     in_thread: bool = False,
-) -> None:
-    enqueue(
+) -> OutboxMessage:
+    return enqueue(
         session,
         method=method,
         channel=alert.channel,
@@ -90,18 +107,61 @@ def _send(
     )
 
 
-def post_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:
+def _root_payload(view: AlertView) -> tuple[dict[str, object], str]:
+    """The root, and a fingerprint of what it shows besides its "As of" time (which moves
+    with every check, while the figures shown change only now and then)."""
     payload: dict[str, object] = {"text": render_alert_text(view), "blocks": render_alert(view)}
+    rest = replace(view, as_of=None)
+    shown = {"text": render_alert_text(rest), "blocks": render_alert(rest)}
+    digest = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+    return payload, digest
+
+
+def post_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:
+    payload, alert.root_digest = _root_payload(view)
     _send(session, alert, now, payload, is_root=True)
 
 
-def edit_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:
-    payload: dict[str, object] = {"text": render_alert_text(view), "blocks": render_alert(view)}
-    _send(session, alert, now, payload, method="chat.update")
+def edit_root(
+    session: Session, view: AlertView, alert: Alert, now: datetime, *, routine: bool = False
+) -> bool:
+    """Queue an edit of the root when it would change what Slack shows; True if queued.
+
+    `routine`: a re-check's edit (new lateness figures), as opposed to a change of state
+    (recovery, snooze, a new "also affected", an incident link), which should be delivered
+    first. The outbox does not rank messages yet; this flag is where that rank comes from.
+    """
+    payload, digest = _root_payload(view)
+    if digest == alert.root_digest:
+        return False
+    alert.root_digest = digest
+    session.execute(  # a queued edit of this root would only be overwritten by this one
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.root_key == root_key(alert),
+            OutboxMessage.method == UPDATE,
+            OutboxMessage.status == PENDING,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    _send(session, alert, now, payload, method=UPDATE)
+    return True
 
 
-def reply(session: Session, alert: Alert, text: str, now: datetime) -> None:
-    _send(session, alert, now, {"text": text, "blocks": render_thread_note(text)}, in_thread=True)
+def reply(session: Session, alert: Alert, text: str, now: datetime) -> OutboxMessage:
+    return _send(
+        session, alert, now, {"text": text, "blocks": render_thread_note(text)}, in_thread=True
+    )
+
+
+def withdraw(session: Session, outbox_id: int) -> bool:
+    """Take a message back out of the outbox if it is still waiting; True if it was."""
+    result = session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
 def open_alerts(session: Session, contract_id: str, kind: str = "late") -> list[Alert]:

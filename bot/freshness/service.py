@@ -44,7 +44,8 @@ def lineage_order(registry: Registry, contracts: Iterable[Contract]) -> list[Con
     """Upstream contracts first, so a downstream breach finds the upstream alert to join."""
 
     def depth(c: Contract) -> int:
-        return max((d for _, d in walk(registry, c.asset, "up")), default=0)
+        up = walk(registry, c.asset, "up", max_depth=len(registry.assets))  # any depth
+        return max((d for _, d in up), default=0)
 
     return sorted(contracts, key=lambda c: (depth(c), c.id))
 
@@ -262,11 +263,11 @@ class FreshnessService:
                 session, registry, contract, key, evaluation, now, announce=announce
             )
         if existing.status == "open":
-            if existing.caused_by_alert_id is not None and silenced is None:
-                cause = session.get(Alert, existing.caused_by_alert_id)
-                if C.cause_settled(cause, now, self.timing.recheck):
-                    return C.promote(session, registry, contract, existing, cause, now)
             A.refresh_alert(session, registry, contract, existing, evaluation, now, silenced)
+            if existing.caused_by_alert_id is not None and silenced is None:
+                # rendered from what this check saw (stored just above)
+                moved = C.refold(session, registry, contract, existing, now, self.timing.recheck)
+                return moved or "still late"
             return "still late"
         return None
 

@@ -8,7 +8,7 @@ from bot.blocks.alerts import when
 from bot.blocks.incidents import IncidentView, actor, render_resolved_elsewhere
 from bot.escape import bold, channel_ref, code, escape, truncate
 from ownership.incident_plan import suggest_assets
-from ownership.incidents import Action
+from ownership.incidents import Action, Severity
 from ownership.model import Registry
 
 USAGE = (
@@ -112,10 +112,18 @@ def resolved(view: IncidentView) -> Reply:
     return Reply(render_resolved_elsewhere(view), ok=False, incident_id=view.id)
 
 
-def done(view: IncidentView, action: Action) -> Reply:
+def done(view: IncidentView, action: Action, was: Severity | None = None) -> Reply:
+    """What the person who acted is told; `was`: the severity before (an escalation of a
+    SEV1 tags the Accountable teams but changes no severity, and must not claim it did)."""
+    escalated = (
+        f"Escalated (still {view.severity.label}, the highest severity; the Accountable "
+        "teams are tagged)"
+        if was is view.severity
+        else f"Escalated to {view.severity.label}"
+    )
     words = {
         Action.ACKNOWLEDGE: "Acknowledged",
-        Action.ESCALATE: f"Escalated to {view.severity.label}",
+        Action.ESCALATE: escalated,
         Action.RESOLVE: "Resolved",
         Action.NOTE: "Added your note to",
     }[action]

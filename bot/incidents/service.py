@@ -223,13 +223,14 @@ class IncidentService:
             refusal = self._refusal(row, registry, action, actor)
             if refusal is not None:
                 return refusal
-            decision = decide(state_of(row), action)
+            before = state_of(row)
+            decision = decide(before, action)
             if not isinstance(decision, Changed):
                 return replies.unchanged(view_of(row, registry, now), decision.reason)
             view = apply_action(
                 session, row, registry, action, actor, now, self.policies, note=note, side=side
             )
-            return replies.done(view, action)
+            return replies.done(view, action, before.severity)
 
     # -- timers ------------------------------------------------------------------------------
     def fire_due_timers(self) -> int:

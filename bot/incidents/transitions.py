@@ -57,7 +57,7 @@ def apply_action(
     ack_within = policy(policies, before.severity).acknowledge_within
     text = {
         Action.ACKNOWLEDGE: lambda: render_acknowledged(view),
-        Action.ESCALATE: lambda: render_escalation(view, ack_within),
+        Action.ESCALATE: lambda: render_escalation(view, ack_within, before.severity),
         Action.RESOLVE: lambda: render_resolved(view),
         Action.NOTE: lambda: render_note(actor, note),
     }[action]()
@@ -91,7 +91,10 @@ def _event_detail(
     if action is Action.ESCALATE:
         how = "" if actor else " automatically: nobody acknowledged in time"
         names = ", ".join(ref.name for ref in view.plan.accountable) or "nobody"
-        return f"{was.label} → {view.severity.label}{how}; tagged Accountable {names}"
+        change = (
+            f"stays {was.label}" if was is view.severity else f"{was.label} → {view.severity.label}"
+        )
+        return f"{change}{how}; tagged Accountable {names}"
     if action is Action.RESOLVE:
         side = view.side.label if view.side else "unknown"
         return f"cause: {side}. {note}"

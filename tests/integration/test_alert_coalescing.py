@@ -1,8 +1,9 @@
 """Many downstream contracts late because of one upstream: "also affected" comes in batches.
 
 One root for the upstream; its downstream contracts are announced with one edit of the root
-and one thread reply per batch (a sweep: one batch; single checks: no new batch while an edit
-of the root is still queued), never one edit and one reply per contract.
+and one thread reply per batch (a sweep: one batch; single checks: each listed at once, the
+edit and the reply still queued replaced by ones naming it too), never one edit and one reply
+per contract.
 """
 
 from __future__ import annotations
@@ -93,22 +94,45 @@ def test_one_sweep_announces_every_downstream_contract_in_one_edit_and_one_reply
     assert root["channel"] == "#data-eng-oncall"
 
 
-def test_single_checks_batch_while_an_edit_is_queued_and_the_upstream_recheck_catches_up(
+def test_single_checks_list_each_downstream_at_once_replacing_what_is_still_queued(
     world: World,
 ) -> None:
     freshness = world.services.freshness
     freshness.check(["raw_events"])
     for name in DOWNSTREAM:  # one scheduler job per contract, nothing delivered meanwhile
-        freshness.check([name])
-    assert world.queued("chat.update") == 1  # the first attachment; the rest wait for it
+        world.clock.advance(seconds=0.1)
+        assert freshness.check_claimed(name, "replica-1") is not None
+    # every check listed its contract at once, in the one edit and one reply still queued
+    assert world.queued("chat.update") == 1
+    assert world.queued("chat.postMessage") == 2  # the root and one "also affected" reply
     world.deliver(4)
+    [edit] = world.updates()
+    assert f"Also affected ({len(DOWNSTREAM)})" in blocks_text(edit)
+    [reply] = [b for b in world.posts() if "thread_ts" in b]
+    assert f"{len(DOWNSTREAM)} more contracts are late" in reply["text"]
+    assert all(f"`{d}`" in reply["text"] for d in DOWNSTREAM)
     world.clock.advance(minutes=10)
-    freshness.check(["raw_events"])  # the upstream's re-check announces the rest at once
+    freshness.check(["raw_events"])  # the upstream's re-check has nothing left to say
     world.deliver(6)
-    assert len(world.updates()) == 2
-    assert len([b for b in world.posts() if "thread_ts" in b]) == 2
-    text = world.slack_text()
-    assert all(f"`{d}`" in text for d in DOWNSTREAM)
+    assert len(world.updates()) == 1
+    assert len([b for b in world.posts() if "thread_ts" in b]) == 1
     with Session(world.services.engine) as s:
         [cause] = s.scalars(select(Alert).where(Alert.contract_id == "raw_events")).all()
         assert cause.affected.split(",") == DOWNSTREAM
+
+
+def test_a_contract_attached_after_the_reply_went_out_gets_a_reply_of_its_own(
+    world: World,
+) -> None:
+    freshness = world.services.freshness
+    freshness.check(["raw_events"])
+    freshness.check_claimed(DOWNSTREAM[0], "replica-1")
+    world.deliver(4)
+    freshness.check_claimed(DOWNSTREAM[1], "replica-1")
+    world.deliver(4)
+    replies = [b["text"] for b in world.posts() if "thread_ts" in b]
+    assert replies == [
+        f"Also affected: `{DOWNSTREAM[0]}` is late too, most likely because of this.",
+        f"Also affected: `{DOWNSTREAM[1]}` is late too, most likely because of this.",
+    ]
+    assert f"`{DOWNSTREAM[1]}`" in blocks_text(world.updates()[-1])

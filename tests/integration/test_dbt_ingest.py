@@ -112,7 +112,7 @@ def test_stale_source_in_dbt_results_opens_one_alert(
         with Session(engine) as session:
             assert len(session.scalars(select(Alert)).all()) == 1
             methods = [m.method for m in session.scalars(select(OutboxMessage))]
-            assert methods == ["chat.postMessage", "chat.update"]  # the root is refreshed
+            assert methods == ["chat.postMessage"]  # nothing visible changed: no edit
     finally:
         engine.dispose()
 

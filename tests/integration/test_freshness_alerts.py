@@ -105,10 +105,10 @@ def test_late_table_alerts_once_with_the_right_people_then_recovery_edits_it(
     assert "https://wiki/rb" in text
     assert root["text"].startswith("customer_master_db is late")
 
-    world.clock.advance(minutes=10)  # the re-check edits in place, no second root
+    world.clock.advance(minutes=10)  # a re-check that changes nothing visible edits nothing
     world.sweep()
     assert len(world.roots()) == 1
-    assert len(world.updates()) == 1
+    assert world.updates() == []
 
     world.load("customers", datetime(2026, 11, 25, 3, 17, tzinfo=UTC))
     world.clock.now = datetime(2026, 11, 25, 3, 20, tzinfo=UTC)
@@ -131,6 +131,27 @@ def test_late_table_alerts_once_with_the_right_people_then_recovery_edits_it(
     assert len(world.slack.requests) == before
 
 
+def test_rechecks_edit_the_root_only_when_what_it_shows_changes(world: World) -> None:
+    world.load("customers", datetime(2026, 11, 24, 1, 50, tzinfo=UTC))
+    world.load("churn_features", datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
+    world.sweep()
+    [root] = world.roots()
+    assert "Late since 02:30 UTC. Data last arrived Nov 24 01:50 UTC." in blocks_text(root)
+    for i in range(1, 19):  # three hours of re-checks every 10 minutes
+        world.clock.now = T + timedelta(minutes=10 * i)
+        world.sweep()
+    edits = world.updates()
+    assert len(edits) == 3  # over 1 h, over 2 h, over 3 h: not one edit per re-check
+    last = blocks_text(edits[-1])
+    assert "Late since 02:30 UTC (over 3 h)" in last
+    assert "As of 05:31 UTC" in last  # the time of the check those figures come from
+    assert edits[-1]["text"] == "customer_master_db is late since 02:30 UTC (over 3 h)"
+    with Session(world.services.engine) as s:
+        [alert] = s.scalars(select(Alert)).all()
+        assert alert.checked_at == datetime(2026, 11, 25, 5, 31, tzinfo=UTC)
+        assert alert.late_by_seconds == 3 * 3600 + 60
+
+
 def test_early_load_is_on_time_and_nothing_is_posted(world: World) -> None:
     world.load("customers", datetime(2026, 11, 25, 1, 40, tzinfo=UTC))
     world.load("churn_features", datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
@@ -149,7 +170,7 @@ def test_slack_outage_during_a_breach_loses_nothing_and_sends_nothing_twice(
     assert len(world.roots()) == 1  # one attempt, answered 503: nothing delivered yet
     with Session(world.services.engine) as s:
         assert s.scalars(select(OutboxMessage.status)).all() == ["pending"]
-    world.clock.advance(minutes=10)
+    world.clock.advance(minutes=60)
     world.sweep(deliver_rounds=1)  # a re-check during the outage queues an edit, not a root
     for _ in range(12):
         world.clock.advance(minutes=1)

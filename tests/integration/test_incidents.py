@@ -21,7 +21,7 @@ from bot.incidents.export import export_incident
 from bot.incidents.service import IncidentService
 from bot.registry_holder import RegistryHolder
 from bot.runtime import Services, build_services
-from ownership.incidents import Action
+from ownership.incidents import Action, Severity
 from ownership.oncall import on_call
 from ownership.sla import Evaluation, FreshnessState
 from tests.conftest import EXAMPLE_REGISTRY
@@ -295,3 +295,21 @@ def test_only_the_timers_lease_holder_fires(world: World) -> None:
     world.clock.advance(minutes=5)  # replica-a is gone: its lease runs out, b takes over
     assert second.run_once() == 0  # nothing due, but it holds the lease now
     assert first.run_once() == 0
+
+
+def test_escalating_a_sev1_says_what_it_did_without_claiming_a_change(world: World) -> None:
+    world.incidents.open("customer_age", "predictions wrong", actor=DANA, severity=Severity.SEV1)
+    reply = world.incidents.escalate(1, actor=DANA)
+    assert reply.changed
+    assert "Escalated to" not in reply.text
+    assert "still SEV1, the highest severity" in reply.text
+    world.deliver()
+    [note] = [t for t in world.thread() if "Escalated" in t]
+    assert "Escalated to SEV1" not in note
+    assert "stays SEV1, the highest severity" in note
+    assert "Accountable for" in note
+    assert world.row().severity == "sev1"
+    with Session(world.services.engine) as s:
+        detail = s.scalars(select(IncidentEvent.detail)
+                           .where(IncidentEvent.kind == "escalated")).one()
+    assert detail.startswith("stays SEV1; tagged Accountable")

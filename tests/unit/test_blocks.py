@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import ids
 from bot.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, cap_blocks, context, fit_lines
+from bot.blocks.alerts import AlertView, render_alert, render_alert_text
 from bot.blocks.answers import (
     SHARE_BUTTON_TEXT,
     render_answer,
@@ -26,6 +29,7 @@ from ownership.answers import (
     TeamRoles,
 )
 from ownership.model import Activity, Asset, Contract, Person, Role, Team, UserGroup
+from ownership.timeparse import format_instant
 
 RA = frozenset({Role.RESPONSIBLE, Role.ACCOUNTABLE})
 C = frozenset({Role.CONSULTED})
@@ -274,3 +278,101 @@ def test_blocks_are_json_and_pure() -> None:
 def test_text_fallback_never_mentions(answer: AssetAnswer | NotFound) -> None:
     assert "<@" not in render_answer_text(answer)
     assert "<!" not in render_answer_text(answer)
+
+
+# ---------------------------------------------------------------------- late-data alerts
+ALERT_CONTRACT = Contract("customer_master_db", "customer_master_db", "data_engineering")
+CHECKED = datetime(2026, 11, 25, 5, 31, tzinfo=UTC)
+
+
+def alert_view(**changes: Any) -> AlertView:
+    base: dict[str, Any] = {
+        "alert_id": 7,
+        "contract": ALERT_CONTRACT,
+        "kind": "late",
+        "status": "open",
+        "sla_words": "daily, due 02:00 UTC, late after 02:30 UTC",
+        "owner": DATA_ENG,
+        "oncall": None,
+        "consumers": (CHURN,),
+        "now": CHECKED,
+        "checked_at": CHECKED,
+        "as_of": CHECKED,
+        "last_update": datetime(2026, 11, 24, 1, 50, tzinfo=UTC),
+        "deadline": datetime(2026, 11, 25, 2, 30, tzinfo=UTC),
+        "late_by": timedelta(hours=3, minutes=1),
+    }
+    base.update(changes)
+    return AlertView(**base)
+
+
+def test_a_late_root_says_since_when_it_is_late_and_when_data_last_arrived() -> None:
+    text = all_text(render_alert(alert_view()))
+    assert "Late since 02:30 UTC (over 3 h). Data last arrived Nov 24 01:50 UTC." in text
+    assert "past the deadline" not in text  # read as if the update were late
+    assert "As of 05:31 UTC" in text
+    assert render_alert_text(alert_view()) == (
+        "customer_master_db is late since 02:30 UTC (over 3 h)"
+    )
+
+
+def test_a_late_root_is_rendered_from_its_check_not_from_the_time_of_rendering() -> None:
+    later = alert_view(now=CHECKED + timedelta(hours=20))  # re-rendered (a snooze, a link)
+    assert render_alert(later) == render_alert(alert_view())
+    assert render_alert_text(later) == render_alert_text(alert_view())
+
+
+def test_the_lateness_shown_changes_in_coarse_steps_that_stay_true() -> None:
+    def shown(late: timedelta) -> str:
+        return render_alert_text(alert_view(late_by=late))
+
+    assert shown(timedelta(seconds=1)) == "customer_master_db is late since 02:30 UTC"
+    assert shown(timedelta(minutes=59)) == shown(timedelta(seconds=1))
+    assert shown(timedelta(hours=1)) == "customer_master_db is late since 02:30 UTC (over 1 h)"
+    assert shown(timedelta(hours=3, minutes=1)) == shown(timedelta(hours=3, minutes=59))
+    assert "over 47 h" in shown(timedelta(hours=47, minutes=59))
+    assert "over 69 days" in shown(timedelta(days=69, hours=3))
+
+
+def test_times_in_an_alert_after_a_long_outage_keep_their_date_year_and_padding() -> None:
+    view = alert_view(
+        checked_at=datetime(2027, 2, 8, 2, 47, tzinfo=UTC),
+        as_of=datetime(2027, 2, 8, 2, 47, tzinfo=UTC),
+        last_update=datetime(2026, 12, 1, 2, 7, tzinfo=UTC),
+        deadline=datetime(2026, 12, 1, 2, 30, tzinfo=UTC),
+        late_by=timedelta(days=69, minutes=17),
+    )
+    text = all_text(render_alert(view))
+    assert "Late since Dec 01, 2026 02:30 UTC (over 69 days)." in text
+    assert "Data last arrived Dec 01, 2026 02:07 UTC." in text
+    assert "As of 02:47 UTC" in text
+
+
+def test_format_instant_is_zero_padded_with_the_date_and_year_when_needed() -> None:
+    ref = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert format_instant(datetime(2026, 12, 1, 2, 7, tzinfo=UTC), ref) == "02:07 UTC"
+    assert format_instant(datetime(2026, 11, 3, 2, 7, tzinfo=UTC), ref) == "Nov 03 02:07 UTC"
+    assert format_instant(datetime(2025, 12, 1, 2, 7, tzinfo=UTC), ref) == (
+        "Dec 01, 2025 02:07 UTC"
+    )
+    berlin = datetime(2026, 12, 1, 3, 7, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert format_instant(berlin, ref) == "02:07 UTC"
+
+
+def test_a_recovered_root_and_a_root_with_no_data_ever() -> None:
+    recovered = alert_view(status="recovered", late_by=timedelta(minutes=47),
+                           last_update=datetime(2026, 11, 25, 3, 17, tzinfo=UTC))
+    assert "*recovered*, 47 min late: data arrived 03:17 UTC." in all_text(render_alert(recovered))
+    never = alert_view(last_update=None)
+    assert "No data has arrived yet." in all_text(render_alert(never))
+
+
+def test_the_contract_line_names_the_owner_team_even_when_it_holds_no_role_here() -> None:
+    summary = ContractSummary(
+        Contract("customer_age", "customer_age", "platform"),
+        "daily, due 02:00 UTC, late after 02:30 UTC",
+        owner_name="Data Platform",
+    )
+    text = all_text(render_answer(asset_answer(contract=summary)))
+    assert "owner Data Platform" in text
+    assert "platform" not in text.replace("Data Platform", "")

@@ -146,6 +146,13 @@ def test_whoowns_customer_age(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.usefixtures("in_repo")
+def test_whoowns_names_consumer_teams_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["whoowns", "customer_master_db", "--registry", "examples/registry"]) == 0
+    out = capsys.readouterr().out
+    assert "  consumers: MLOps Churn, MLOps Recommender" in out
+    assert "mlops_churn" not in out
+
+
 def test_whoowns_json_has_each_team_with_its_roles(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["whoowns", "customer_age", "--registry", "examples/registry", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -298,3 +305,18 @@ def test_demo_ends_at_end_of_input(
     assert main(["demo", "--registry", str(EXAMPLE_REGISTRY)]) == 0
     answers = replies(capsys.readouterr().out)
     assert answers["who owns customer_age?"].startswith("customer_age (feature)\n")
+
+
+@pytest.mark.usefixtures("demo_dir")
+def test_demo_pages_the_team_of_a_downstream_that_was_late_before_its_upstream_broke(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """churn_features has been late since yesterday; customer_master_db broke 17 min ago."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/quit\n"))
+    assert main(["demo", "--registry", str(EXAMPLE_REGISTRY)]) == 0
+    out = capsys.readouterr().out
+    mlops = out.split("#mlops-churn-oncall · message", 1)
+    assert len(mlops) == 2, out
+    assert "`churn_features` *is late*" in mlops[1].split("└─", 1)[0]
+    assert "most likely because of" not in out
+    assert "Data last arrived" in out

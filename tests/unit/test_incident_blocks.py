@@ -16,10 +16,12 @@ from bot.blocks.incident_modals import (
     NOTE_INPUT,
     SIDE_BLOCK,
     SIDE_INPUT,
+    TimelineEntry,
     read_metadata,
     read_submission,
     render_note_modal,
     render_resolve_modal,
+    render_timeline,
 )
 from bot.blocks.incidents import (
     IncidentView,
@@ -218,3 +220,25 @@ def test_every_incident_route_is_registered() -> None:
     assert {r.id for r in routes if r.kind == "view"} == ids.VIEWS
     assert {r.id for r in routes if r.kind == "action"} >= ids.INCIDENT_ACTIONS
     assert ids.INCIDENT_COMMAND in {r.id for r in routes if r.kind == "command"}
+
+
+def test_timeline_times_keep_zero_padding_date_and_year() -> None:
+    entries = [
+        TimelineEntry(datetime(2025, 12, 1, 2, 7, tzinfo=UTC), "opened", "U0ASKER001", "x"),
+        TimelineEntry(datetime(2026, 3, 1, 2, 7, tzinfo=UTC), "note", "U0ASKER001", "y"),
+        TimelineEntry(datetime(2026, 3, 10, 2, 7, tzinfo=UTC), "note", "U0ASKER001", "z"),
+    ]
+    text = text_of(render_timeline(view(), entries))
+    assert "`Dec 01, 2025 02:07 UTC`" in text
+    assert "`Mar 01 02:07 UTC`" in text
+    assert "`02:07 UTC`" in text
+
+
+def test_escalation_that_keeps_the_severity_does_not_claim_a_change() -> None:
+    same = render_escalation(view(severity=Severity.SEV1, escalated_by="U0ALICE01"), None,
+                             Severity.SEV1)
+    assert "Escalated to" not in same
+    assert same.startswith(":arrow_up: *Escalated* (it stays SEV1, the highest severity) by")
+    raised = render_escalation(view(severity=Severity.SEV1, escalated_by="U0ALICE01"), None,
+                               Severity.SEV2)
+    assert raised.startswith(":arrow_up: *Escalated to SEV1* by <@U0ALICE01>.")
