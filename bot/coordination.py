@@ -61,9 +61,7 @@ def holder_is_gone(
 ) -> ColumnElement[bool]:
     """`holder` names a replica whose last heartbeat (database clock) is older than
     `dead_after`."""
-    return holder.in_(
-        select(Replica.id).where(Replica.heartbeat_at < db_now(engine, -dead_after))
-    )
+    return holder.in_(select(Replica.id).where(Replica.heartbeat_at < db_now(engine, -dead_after)))
 
 
 def _rowcount(result: object) -> int:
@@ -84,9 +82,7 @@ class Fence:
         """In the caller's transaction: True (and the lease extended) while our token holds."""
         result = session.execute(
             update(Lease)
-            .where(
-                Lease.name == self.name, Lease.holder == self.holder, Lease.token == self.token
-            )
+            .where(Lease.name == self.name, Lease.holder == self.holder, Lease.token == self.token)
             .values(expires_at=db_now(self.engine, self.ttl))
             .execution_options(synchronize_session=False)
         )
@@ -196,9 +192,9 @@ def next_attempt(engine: Engine, contract_id: str, now: datetime) -> datetime | 
     the database's clock)."""
     with Session(engine) as session:
         row = session.execute(
-            select(
-                ContractStatus.next_check_at, ContractStatus.claim_until, db_now(engine)
-            ).where(ContractStatus.contract_id == contract_id)
+            select(ContractStatus.next_check_at, ContractStatus.claim_until, db_now(engine)).where(
+                ContractStatus.contract_id == contract_id
+            )
         ).first()
     if row is None:
         return None

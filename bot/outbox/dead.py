@@ -106,4 +106,3 @@ def dead_letters(engine: Engine, limit: int = 50) -> list[DeadLetter]:
             )
             for row in session.scalars(query)
         ]
-

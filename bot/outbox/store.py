@@ -371,4 +371,3 @@ def depth(engine: Engine, now: datetime) -> tuple[int, timedelta | None]:
     with Session(engine) as session:
         count, oldest = session.execute(query).one()
     return int(count), (None if oldest is None else max(now - oldest, timedelta(0)))
-

@@ -172,7 +172,8 @@ def test_lease_runs_on_the_database_clock_not_the_replicas(database_url: str) ->
     after = read_db_now(engine)
     with Session(engine) as session:
         lease = session.get(Lease, "timers")
-        assert lease is not None and lease.expires_at is not None
+        assert lease is not None
+        assert lease.expires_at is not None
         assert before + timedelta(seconds=19) <= lease.expires_at
         assert lease.expires_at <= after + timedelta(seconds=21)
     assert b.acquire() is None  # still a's, whatever b's clock says
