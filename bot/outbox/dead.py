@@ -79,9 +79,9 @@ def render_dead_letter(row: OutboxMessage, error: str) -> str:
         text = ""
     preview = f" ({code(text[:80])})" if text else ""
     return (
-        f":warning: demarc could not deliver outbox message {row.id} to {where}{preview} "
-        f"after {row.attempts} attempt(s): {code(error)}. It is set aside as a dead letter; "
-        "later messages to that channel are going out. Details: `demarc status`."
+        f":warning: demarc could not deliver outbox message {row.id} to {where}{preview}: "
+        f"{code(error)}. It is set aside as a dead letter; later messages to that channel are "
+        "going out. Details: `demarc status`."
     )
 
 

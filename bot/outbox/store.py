@@ -176,8 +176,9 @@ def _snapshot(row: OutboxMessage) -> Queued | int:
 
 
 def supersede(engine: Engine, message: Queued) -> int | None:
-    """An edit with a later edit of the same message pending is not sent: mark it superseded
-    and give the later one the more urgent priority of the two; the later one's id, or None."""
+    """An edit with a later edit of the same message (pending, being sent or sent) is not
+    sent - an older edit must never overwrite a newer one: mark it superseded and give a
+    pending later one the more urgent priority of the two; the later one's id, or None."""
     if message.method != UPDATE or message.root_key is None:
         return None
     with Session(engine) as session, session.begin():
@@ -187,7 +188,7 @@ def supersede(engine: Engine, message: Queued) -> int | None:
                 OutboxMessage.root_key == message.root_key,
                 OutboxMessage.method == UPDATE,
                 OutboxMessage.id > message.id,
-                OutboxMessage.status.in_((PENDING, SENDING)),
+                OutboxMessage.status.in_((PENDING, SENDING, SENT, SUPERSEDED)),
             )
             .order_by(OutboxMessage.id.desc())
             .limit(1)
