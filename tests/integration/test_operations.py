@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import shutil
@@ -285,3 +286,75 @@ def test_a_check_claim_of_a_replica_whose_heartbeat_stopped_is_taken_at_once(
     assert claim_check(engine, "orders", "new-replica", NOW, lease) is not None
     assert claim_check(engine, "orders", "third", NOW, lease) is None  # new-replica holds it
     engine.dispose()
+
+
+def scrape(engine: object) -> dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, float]]:
+    """(sample name, labels) -> (family type, value), as Prometheus would read /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    body = Metrics(engine, lambda: NOW).render().decode()  # type: ignore[arg-type]
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): (family.type, sample.value)
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if not sample.name.endswith("_created")
+    }
+
+
+def test_metrics_counters_never_decrease_and_no_series_vanishes(database_url: str) -> None:
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.db.models import Alert
+    from bot.outbox import UPDATE, OutboxWorker, enqueue
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    clock = [NOW]
+    with FakeSlack() as slack:
+        worker = OutboxWorker(engine, WebClient(token="xoxb-test", base_url=slack.base_url),
+                              clock=lambda: clock[0], per_channel_interval=timedelta(0))
+
+        def add(**options: object) -> None:
+            with Session(engine) as session, session.begin():
+                enqueue(session, channel="C0FEED001", now=clock[0], **options)  # type: ignore
+
+        scrapes = [scrape(engine)]
+        with Session(engine) as session, session.begin():
+            session.add(Alert(contract_id="orders", period_key="2026-11-25", kind="late",
+                              status="open", channel="C0FEED001", opened_at=NOW))
+        add(method="chat.postMessage", payload={"text": "late"}, root_key="alert:1",
+            is_root=True)
+        add(method="chat.postMessage", payload={"text": "still late"})
+        scrapes.append(scrape(engine))
+        worker.deliver_due()
+        add(method=UPDATE, payload={"text": "late 1 h"}, root_key="alert:1")
+        add(method=UPDATE, payload={"text": "late 2 h"}, root_key="alert:1")
+        slack.fail_next("chat.postMessage", error="channel_not_found")
+        add(method="chat.postMessage", payload={"text": "to nowhere"})
+        for _ in range(4):
+            clock[0] += timedelta(seconds=1)
+            worker.deliver_due()
+        with Session(engine) as session, session.begin():
+            alert = session.scalars(select(Alert)).one()
+            alert.status = "recovered"
+        scrapes.append(scrape(engine))
+    engine.dispose()
+
+    first, *_, last = scrapes
+    for before, after in itertools.pairwise(scrapes):
+        assert set(before) <= set(after), "a series vanished"
+        for key, (kind, value) in before.items():
+            assert after[key][0] == kind
+            if kind == "counter":
+                assert after[key][1] >= value, f"{key} decreased"
+    assert first[("demarc_outbox_messages", (("status", "pending"),))] == ("gauge", 0.0)
+    assert last[("demarc_outbox_messages", (("status", "pending"),))] == ("gauge", 0.0)
+    assert last[("demarc_slack_messages_delivered_total", ())] == ("counter", 3.0)
+    assert last[("demarc_slack_messages_failed_total", ())] == ("counter", 1.0)
+    assert last[("demarc_slack_messages_superseded_total", ())] == ("counter", 1.0)
+    assert last[("demarc_slack_messages_dead_lettered_total", ())] == ("counter", 0.0)
+    assert last[("demarc_alerts_opened_total", (("kind", "late"),))] == ("counter", 1.0)
+    assert last[("demarc_alerts", (("kind", "late"), ("status", "open")))] == ("gauge", 0.0)
+    assert last[("demarc_alerts", (("kind", "late"), ("status", "recovered")))] == ("gauge", 1.0)
+    assert not any(name in ("demarc_slack_messages_total", "demarc_alerts_total")
+                   for name, _ in last)
