@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
@@ -106,3 +106,9 @@ def dead_letters(engine: Engine, limit: int = 50) -> list[DeadLetter]:
             )
             for row in session.scalars(query)
         ]
+
+
+def count_dead(engine: Engine) -> int:
+    with Session(engine) as session:
+        query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == DEAD)
+        return int(session.scalar(query) or 0)

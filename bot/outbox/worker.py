@@ -190,7 +190,8 @@ class OutboxWorker:
         attempts = message.attempts + 1  # the claim counted this attempt
         failures = message.failures + (1 if outcome.counts else 0)
         if outcome.counts and failures >= self.max_attempts and slack_answers(self._client):
-            self._dead(claimed, f"{outcome.error} (after {attempts} attempts)", now)
+            tries = f"{attempts} attempt" + ("" if attempts == 1 else "s")
+            self._dead(claimed, f"{outcome.error} (after {tries})", now)
             return
         if outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
             delay = outcome.retry_after

@@ -329,3 +329,25 @@ def test_a_failed_root_still_fails_its_edits_not_dead_letters_them(
     worker.deliver_due()
     assert row(engine, edit).status == FAILED
     assert dead_letters(engine) == []
+
+
+def test_demarc_status_lists_dead_letters(
+    engine: Engine, database_url: str, slack: FakeSlack, clock: FakeClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    worker = make_worker(engine, slack, clock, max_attempts=1)
+    slack.fail_always(POST, contains="poison", status=500)
+    bad = post(engine, clock, "C0FEED001", "late")
+    set_row(engine, bad, payload=json.dumps({"text": "late", "blocks": [POISON]}))
+    worker.deliver_due()
+    assert row(engine, bad).status == DEAD
+
+    assert main(["status", "--database-url", database_url]) == 0
+    out = capsys.readouterr().out
+    assert "1 dead letter(s): Slack messages set aside undelivered" in out
+    [line] = [line for line in out.splitlines() if "C0FEED001" in line]
+    assert line.split()[0] == str(bad)
+    assert "chat.postMessage" in line
+    assert "HTTP 500: fatal_error (after 1 attempt)" in line
