@@ -106,8 +106,21 @@ class OutboxWorker:
                 continue
             claimed = self.take(message, held)
             if claimed is not None:
-                delivered += self.send(claimed, fence)
+                delivered += self._send_guarded(claimed, fence)
         return delivered
+
+    def _send_guarded(self, claimed: Claimed, fence: Fence | None) -> int:
+        """`send`, where anything unexpected (a reconciliation lookup that times out, an odd
+        answer) counts as a failed attempt of this row instead of ending the round for all."""
+        try:
+            return self.send(claimed, fence)
+        except Exception as error:
+            ref = secrets.token_hex(3)
+            log.exception("Outbox message %d: unexpected error (ref %s)", claimed.message.id, ref)
+            self._retry(
+                claimed, Retry(f"unexpected {type(error).__name__} (ref {ref})"), self._now()
+            )
+            return 0
 
     def take(self, message: store.Queued, held: set[str]) -> Claimed | None:
         """Claim `message` if it is its channel's turn; None if it waits (or was settled)."""

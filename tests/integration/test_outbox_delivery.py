@@ -351,3 +351,29 @@ def test_demarc_status_lists_dead_letters(
     assert line.split()[0] == str(bad)
     assert "chat.postMessage" in line
     assert "HTTP 500: fatal_error (after 1 attempt)" in line
+
+
+def test_an_unexpected_error_while_sending_one_row_counts_against_it_not_the_round(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """A lookup that times out (not a Slack error) used to end every round at that row."""
+    import socket
+
+    from slack_sdk import WebClient
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        client = WebClient(token="xoxb-test", timeout=1, retry_handlers=[],
+                           base_url=f"http://127.0.0.1:{silent.getsockname()[1]}/api/")
+        worker = OutboxWorker(engine, client, clock=clock, lease=timedelta(seconds=30))
+        stuck = post(engine, clock, "#feed", "late")  # a dead worker was sending it
+        assert store.claim(engine, stuck, clock.now, "dead-worker") is not None
+        age_send_claims(engine, timedelta(minutes=1))
+
+        assert worker.deliver_due() == 0  # no exception escapes the round
+
+    again = row(engine, stuck)
+    assert (again.status, again.failures) == (PENDING, 1)
+    assert (again.last_error or "").startswith("unexpected ")
+    assert utc(again.next_attempt_at) > clock.now
