@@ -187,6 +187,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
     from bot.db.models import ContractStatus
     from bot.freshness.report import STATE_WORDS, stamp, table
+    from bot.render_dead_letters import render_dead_letters
 
     url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
     upgrade(url)
@@ -195,9 +196,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         statuses = list(
             session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
         )
+    letters = render_dead_letters(engine)
     engine.dispose()
     if not statuses:
         print("no checks recorded yet: run `demarc serve` (or `demarc demo`) first")
+        if letters:
+            print("\n" + letters)
         return EXIT_OK
     rows = [
         [
@@ -211,6 +215,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         for s in statuses
     ]
     print(table(["contract", "state", "last update", "checked", "next check", "error"], rows))
+    if letters:
+        print("\n" + letters)
     return EXIT_OK
 
 

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.changes import ChangeNoticeService
-from bot.coordination import LeaseKeeper
+from bot.coordination import HEARTBEAT_EVERY, LeaseKeeper
 from bot.db.engine import make_engine
 from bot.db.migrate import upgrade
 from bot.drift import DriftService, TableInspector
@@ -24,6 +24,7 @@ from bot.freshness.judge import Timing
 from bot.freshness.service import FreshnessService
 from bot.incidents.service import IncidentService
 from bot.outbox import OutboxWorker
+from bot.outbox.worker import DEFAULT_MAX_ATTEMPTS
 from bot.probes import Prober, ProbeResult, run_probes
 from bot.registry_holder import RegistryHolder
 from bot.reload import Reloader
@@ -31,7 +32,6 @@ from ownership.model import Probe
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-HEARTBEAT_EVERY = 10.0
 OUTBOX_POLL = 0.5
 
 
@@ -64,7 +64,8 @@ class Services:
         from bot.coordination import LeaseKeeper, new_replica_id, register_replica
 
         self.replica_id = replica_id or new_replica_id()
-        register_replica(self.engine, self.replica_id, self.clock())
+        register_replica(self.engine, self.replica_id)
+        self.outbox.holder = self.replica_id  # its claims end when our heartbeat stops
         self._spawn("heartbeat", self._heartbeat_loop)
         self.outbox_lease = LeaseKeeper(
             self.engine,
@@ -101,19 +102,21 @@ class Services:
     def _heartbeat_loop(self) -> None:
         from bot.coordination import heartbeat
 
-        while not self._stop.wait(HEARTBEAT_EVERY):
+        assert self.replica_id is not None
+        while not self._stop.wait(HEARTBEAT_EVERY.total_seconds()):
             try:
-                heartbeat(self.engine, self.replica_id, self.clock())
+                heartbeat(self.engine, self.replica_id)
             except Exception:
                 log.exception("heartbeat failed; retrying")
 
     def _outbox_loop(self) -> None:
-        """Deliver while holding the outbox lease, so per-channel pacing is global."""
+        """Deliver while holding the outbox lease, so per-channel pacing is global; every Slack
+        call is fenced by the lease's token (see `bot.coordination`)."""
         while not self._stop.is_set():
             try:
                 lease = self.outbox_lease
-                if lease is not None and lease.acquire(self.clock()) is not None:
-                    self.outbox.deliver_due()
+                if lease is not None and lease.acquire() is not None:
+                    self.outbox.deliver_due(fence=lease.fence())
             except Exception:
                 log.exception("outbox delivery failed; retrying")
             self._stop.wait(OUTBOX_POLL)
@@ -209,6 +212,7 @@ def build_services(
         client,
         clock=clock,  # type: ignore[arg-type]
         lease=timedelta(seconds=_env_seconds("DEMARC_SEND_LEASE", 120)),
+        max_attempts=max(1, int(_env_seconds("DEMARC_OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))),
     )
     services = Services(engine, holder, service, worker, prober, clock)
     services.incidents = IncidentService(

@@ -53,6 +53,7 @@ def serve(port: int | None = None) -> int:
         outbox_client(settings.slack_bot_token, settings.slack_api_url),
     )
     services.admins = settings.admins
+    services.outbox.admin_channel = settings.admin_channel  # told about dead letters
     reloader = Reloader(
         holder,
         services.engine,

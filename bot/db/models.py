@@ -146,6 +146,14 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     ts: Mapped[str | None] = mapped_column(String(40))
+    # Lower goes first within a channel: new roots, recoveries and replies before routine edits.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    # Failed attempts that count toward the dead-letter cap (rate limits do not).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The claim of a row being sent: which replica, since when (database clock), which claim.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(40))
 
 
 class SlackRoot(Base):

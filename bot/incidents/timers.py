@@ -109,7 +109,7 @@ class TimerLoop:
             )
 
     def run_once(self) -> int:
-        if self.lease is not None and self.lease.acquire(self.clock()) is None:
+        if self.lease is not None and self.lease.acquire() is None:
             return 0
         return self.service.fire_due_timers()
 

@@ -8,25 +8,40 @@ only if the state change that causes it commits. `OutboxWorker` delivers the row
 Delivery guarantees
 -------------------
 * Nothing is lost. A row leaves `pending` only as `sent` (Slack answered ok, its `ts` is
-  stored) or `failed` (Slack answered a permanent error such as `channel_not_found`; the
-  error code is kept in `last_error` and logged once at ERROR). Outages, HTTP 5xx, timeouts,
-  connection errors and rate limits keep it `pending` and it is retried, without limit, with
+  stored), `failed` (Slack answered a permanent error such as `channel_not_found`; the error
+  code is kept in `last_error` and logged once at ERROR), `superseded` (an edit replaced by a
+  later edit of the same message) or `dead` (a dead letter, below). Outages, HTTP 5xx,
+  timeouts, connection errors and rate limits keep it `pending` and it is retried with
   exponential backoff and jitter (capped at `max_backoff`) or after Slack's `Retry-After`.
+* One bad row cannot hold its channel for good. After `max_attempts` failed attempts
+  (`DEMARC_OUTBOX_MAX_ATTEMPTS`; rate limits do not count), and only if Slack answers
+  `auth.test` at that moment (so an outage of Slack itself never dead-letters anything), the
+  row becomes `dead`, with its error; a row whose payload cannot be read is dead at once. The
+  admin channel is told once per dead letter, `demarc status` lists them and `/metrics` counts
+  them. Replies to a dead root are posted outside a thread (noted in `last_error`); edits of a
+  dead root are dead too ("root … undeliverable").
 * Nothing is sent twice, with one exception. Before calling Slack a worker claims the row
-  (`pending` -> `sending`, with the claim time in `next_attempt_at`) in its own short, committed
-  transaction - on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`, on both backends with an
-  `UPDATE … WHERE status = 'pending'` whose row count says who won - so no other thread or
-  process can take it; the outcome is committed after the call.
+  (`pending` -> `sending`, with its holder, a claim token and the database's time) in its own
+  short, committed transaction - on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`, on both
+  backends with an `UPDATE … WHERE status = 'pending'` whose row count says who won - so no
+  other thread or process can take it. Right before the call it confirms in the database, in
+  one transaction, that the row is still under its claim and (given a `Fence`) that its outbox
+  lease token is still current; a worker that was paused and lost either sends nothing.
   THE ONE WINDOW: if the process dies, or the database is unreachable, after Slack accepted a
-  message but before its outcome is committed, the row stays `sending`; once older than the
-  lease (2 minutes) it goes back to `pending` and is sent again. This cannot be closed on our
-  side: Slack has no idempotency key for `chat.postMessage`, so a resent call posts a second
-  message, and not resending could lose one. (A WebClient's default ConnectionErrorRetryHandler
-  can also repeat a call whose connection was reset after Slack received it; build the
-  worker's client with `retry_handlers=[]` to leave all retrying to the worker.)
-* Order: rows are delivered in id order within a channel. A row waits while an earlier row of
-  its channel is being sent or is waiting for a retry (so an outage or a 429 holds the whole
-  channel, durably and for every worker); rows of other channels are not held back.
+  message but before its outcome is committed, the row stays `sending`; once its claim is
+  older than the send lease (2 minutes, database clock), or its holder's heartbeat has
+  stopped, it goes back to `pending`, is looked up in Slack by its metadata, and sent again if
+  not found. Slack has no idempotency key for `chat.postMessage`, so this cannot be closed on
+  our side; the same holds for a pause of longer than the send lease in the instant between
+  the confirmation and the call. (A WebClient's default ConnectionErrorRetryHandler can also
+  repeat a call whose connection was reset after Slack received it; build the worker's client
+  with `retry_handlers=[]` to leave all retrying to the worker.)
+* Order: within a channel rows are delivered by priority, then id: posts (new roots,
+  replies) are URGENT, edits ROUTINE unless enqueued with another priority. A row waits while
+  another row of its channel is being sent, or one ahead of it is waiting for a retry (so an
+  outage or a 429 holds the channel, durably and for every worker); rows of other channels are
+  not held back. Of several pending edits of one message only the latest is sent (it takes the
+  most urgent priority among them).
 * Threads: a row with `root_key` and `is_root` starts a thread; once delivered, its channel
   id and ts are stored in `slack_roots` in the same transaction as its `sent` status. Replies
   (`in_thread`) and edits (`chat.update`) with that key wait for that row (without counting an
@@ -42,23 +57,31 @@ Use channel ids (not names) consistently: ordering and pacing are keyed on the c
 from __future__ import annotations
 
 from bot.outbox.enqueue import (
+    DEAD,
     FAILED,
     PENDING,
     POST_MESSAGE,
+    ROUTINE,
     SENDING,
     SENT,
+    SUPERSEDED,
     UPDATE,
+    URGENT,
     enqueue,
 )
 from bot.outbox.worker import OutboxWorker
 
 __all__ = [
+    "DEAD",
     "FAILED",
     "PENDING",
     "POST_MESSAGE",
+    "ROUTINE",
     "SENDING",
     "SENT",
+    "SUPERSEDED",
     "UPDATE",
+    "URGENT",
     "OutboxWorker",
     "enqueue",
 ]

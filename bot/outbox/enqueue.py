@@ -18,6 +18,14 @@ PENDING = "pending"  # waiting to be sent (maybe after next_attempt_at, maybe fo
 SENDING = "sending"  # claimed by a worker; next_attempt_at holds the claim time
 SENT = "sent"
 FAILED = "failed"  # permanent Slack error; never retried
+DEAD = "dead"  # dead letter: kept failing (or could not be read) while Slack worked; set aside
+SUPERSEDED = "superseded"  # an edit replaced by a later edit of the same message before sending
+STATUSES = (PENDING, SENDING, SENT, FAILED, DEAD, SUPERSEDED)
+
+# Within a channel, lower priority numbers are delivered first (then oldest first): a new
+# breach, a recovery or a reply must not wait behind routine edits of other alerts.
+URGENT = 0
+ROUTINE = 10
 
 RESERVED_KEYS = frozenset({"channel", "ts", "thread_ts"})  # set by the worker
 
@@ -37,14 +45,22 @@ def enqueue(
     root_key: str | None = None,
     is_root: bool = False,
     in_thread: bool = False,
+    priority: int | None = None,
 ) -> OutboxMessage:
     """Add a message to `session` (the caller's transaction, not committed here).
 
     `payload` holds `text` and optionally `blocks` (and other arguments of the Slack method,
     except `channel`, `ts` and `thread_ts`, which the worker sets). A `chat.update` edits the
     root message of `root_key`.
+
+    `priority` orders delivery within a channel (lower first, see `URGENT`/`ROUTINE`); by
+    default posts (roots, replies) are URGENT and edits ROUTINE. Pass URGENT for an edit that
+    a person must see now (a recovery). Of several pending edits of one message only the
+    latest is sent, with the most urgent priority among them.
     """
     _check(method=method, payload=payload, root_key=root_key, is_root=is_root, in_thread=in_thread)
+    if priority is None:
+        priority = default_priority(method)
     at = utc(now)
     message = OutboxMessage(
         created_at=at,
@@ -57,9 +73,16 @@ def enqueue(
         status=PENDING,
         attempts=0,
         next_attempt_at=at,
+        priority=priority,
+        failures=0,
     )
     session.add(message)
     return message
+
+
+def default_priority(method: str) -> int:
+    """Posts (new roots, replies) go before edits, which are routine unless told otherwise."""
+    return ROUTINE if method == UPDATE else URGENT
 
 
 def _check(

@@ -69,6 +69,7 @@ class Delivered:
 class Retry:
     error: str
     retry_after: timedelta | None = None  # None: exponential backoff
+    counts: bool = True  # toward the dead-letter cap (a rate limit is Slack pacing us: no)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,14 @@ def call(client: WebClient, method: str, arguments: dict[str, Any]) -> Outcome:
     return Delivered(channel=str(channel), ts=str(ts))
 
 
+def slack_answers(client: WebClient) -> bool:
+    """Does Slack work at all right now (`auth.test`)? Tells a bad row from an outage."""
+    try:
+        return bool(client.auth_test().get("ok"))
+    except Exception:  # an outage, a timeout, an odd answer: not proven up
+        return False
+
+
 def _invoke(client: WebClient, method: str, arguments: dict[str, Any]) -> SlackResponse:
     if method == UPDATE:
         return client.chat_update(**arguments)
@@ -117,7 +126,7 @@ def classify(response: SlackResponse) -> Outcome:
     data = response.data if isinstance(response.data, dict) else {}
     error = str(data.get("error") or f"http_{status}")
     if status == 429 or error == RATE_LIMITED:
-        return Retry(f"{RATE_LIMITED} (HTTP {status})", retry_after(response.headers))
+        return Retry(f"{RATE_LIMITED} (HTTP {status})", retry_after(response.headers), False)
     if status >= 500 or error in TRANSIENT_ERRORS or not _CODE.fullmatch(error):
         return Retry(short_error(f"HTTP {status}: {error}"))
     return Rejected(short_error(error))

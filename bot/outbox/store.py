@@ -1,11 +1,13 @@
 """The outbox's database side: which rows are due, claiming them, recording outcomes.
 
-Each function is one short transaction of its own (never the caller's).
+Each function is one short transaction of its own (never the caller's). Claims of rows being
+sent are timed by the database's clock (`bot.db.clock`).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +15,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from bot.coordination import HOLDER_DEAD_AFTER, Fence, holder_is_gone
+from bot.db.clock import db_now
 from bot.db.models import OutboxMessage, SlackRoot
-from bot.outbox.enqueue import FAILED, PENDING, SENDING, SENT, UPDATE
+from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, SUPERSEDED, UPDATE
 
 LEASE_EXPIRED = "lease expired while sending (worker died?); sending again, maybe twice"
+UNREADABLE = "payload is not a JSON object; set aside without sending"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class Queued:
     attempts: int
     created_at: datetime | None = None
     recovered: bool = False  # released after a worker died mid-send: Slack may have it
+    priority: int = 0
+    failures: int = 0
 
     @property
     def dependent(self) -> bool:
@@ -58,13 +65,23 @@ class Wait:
 @dataclass(frozen=True)
 class Abandon:
     reason: str  # the root failed: there is nothing to edit
+    status: str = FAILED  # DEAD when the root is a dead letter
 
 
 Plan = Send | Wait | Abandon
 
 
+def _ahead(earlier: Any) -> ColumnElement[bool]:
+    """`earlier` comes before the outer row in delivery order: (priority, id)."""
+    return or_(
+        earlier.priority < OutboxMessage.priority,
+        and_(earlier.priority == OutboxMessage.priority, earlier.id < OutboxMessage.id),
+    )
+
+
 def _blocked() -> ColumnElement[bool]:
-    """An earlier row of the same channel is being sent or waits for a retry (FIFO).
+    """Another row of the same channel is being sent, or comes first in (priority, id) order
+    and is pending (maybe waiting for a retry): per channel, one at a time and in order.
 
     Rows waiting for their root do not hold their channel.
     """
@@ -76,14 +93,28 @@ def _blocked() -> ColumnElement[bool]:
     )
     return exists().where(
         earlier.channel == OutboxMessage.channel,
-        earlier.id < OutboxMessage.id,
-        or_(earlier.status == SENDING, and_(earlier.status == PENDING, ~waits_for_root)),
+        earlier.id != OutboxMessage.id,
+        or_(
+            earlier.status == SENDING,
+            and_(earlier.status == PENDING, _ahead(earlier), ~waits_for_root),
+        ),
     )
 
 
-def release_stale(engine: Engine, now: datetime, lease: timedelta) -> int:
-    """Rows claimed longer than `lease` ago go back to pending (see the package docstring)."""
-    stuck = (OutboxMessage.status == SENDING, OutboxMessage.next_attempt_at <= now - lease)
+def release_stale(
+    engine: Engine, now: datetime, lease: timedelta, dead_after: timedelta = HOLDER_DEAD_AFTER
+) -> int:
+    """Rows claimed longer than `lease` ago (database clock), or by a replica whose heartbeat
+    stopped, go back to pending (see the package docstring). Rows claimed before claims were
+    timed by the database carry their claim time in next_attempt_at (`now`'s clock)."""
+    stuck = (
+        OutboxMessage.status == SENDING,
+        or_(
+            OutboxMessage.claimed_at <= db_now(engine, -lease),
+            holder_is_gone(engine, OutboxMessage.claimed_by, dead_after),
+            and_(OutboxMessage.claimed_at.is_(None), OutboxMessage.next_attempt_at <= now - lease),
+        ),
+    )
     with Session(engine) as session, session.begin():
         ids = list(
             session.scalars(  # locked rows are another worker's business: no deadlock
@@ -95,36 +126,94 @@ def release_stale(engine: Engine, now: datetime, lease: timedelta) -> int:
         result = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), *stuck)
-            .values(status=PENDING, next_attempt_at=now, last_error=LEASE_EXPIRED)
+            .values(
+                status=PENDING,
+                next_attempt_at=now,
+                last_error=LEASE_EXPIRED,
+                claimed_by=None,
+                claimed_at=None,
+                claim_token=None,
+            )
+            .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued]:
-    """Due pending rows, in id order: at most one per channel besides those awaiting a root."""
+def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued | int]:
+    """Due pending rows in delivery order (priority, then id), at most one per channel besides
+    those awaiting a root; the id alone of a row whose payload cannot be read."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now, ~_blocked())
-        .order_by(OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
     )
     with Session(engine) as session:
         return [_snapshot(row) for row in session.scalars(query)]
 
 
-def _snapshot(row: OutboxMessage) -> Queued:
+def _snapshot(row: OutboxMessage) -> Queued | int:
+    try:
+        payload = json.loads(row.payload)
+    except ValueError:
+        return row.id
+    if not isinstance(payload, dict):
+        return row.id
     return Queued(
         id=row.id,
         method=row.method,
         channel=row.channel,
-        payload=dict(json.loads(row.payload)),
+        payload=payload,
         root_key=row.root_key,
         is_root=row.is_root,
         in_thread=row.in_thread,
         attempts=row.attempts,
         created_at=row.created_at,
         recovered=row.last_error == LEASE_EXPIRED,
+        priority=row.priority,
+        failures=row.failures or 0,
     )
+
+
+def supersede(engine: Engine, message: Queued) -> int | None:
+    """An edit with a later edit of the same message (pending, being sent or sent) is not
+    sent - an older edit must never overwrite a newer one: mark it superseded and give a
+    pending later one the more urgent priority of the two; the later one's id, or None."""
+    if message.method != UPDATE or message.root_key is None:
+        return None
+    with Session(engine) as session, session.begin():
+        later = session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.root_key == message.root_key,
+                OutboxMessage.method == UPDATE,
+                OutboxMessage.id > message.id,
+                OutboxMessage.status.in_((PENDING, SENDING, SENT, SUPERSEDED)),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+        if later is None:
+            return None
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.status == PENDING)
+            .values(status=SUPERSEDED, last_error=f"superseded by outbox message {later}")
+            .execution_options(synchronize_session=False)
+        )
+        if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+            return None  # another worker claimed it meanwhile: let it be
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == later,
+                OutboxMessage.status == PENDING,
+                OutboxMessage.priority > message.priority,
+            )
+            .values(priority=message.priority)
+            .execution_options(synchronize_session=False)
+        )
+        return int(later)
 
 
 def plan(engine: Engine, message: Queued) -> Plan:
@@ -136,15 +225,23 @@ def plan(engine: Engine, message: Queued) -> Plan:
         if root is not None:
             where = "thread_ts" if message.in_thread else "ts"
             return Send({**message.payload, "channel": root.channel, where: root.ts})
-        if not _root_failed(session, message.root_key):
-            return Wait()
+        outcome = _root_outcome(session, message.root_key)
+    if outcome is None:
+        return Wait()
+    if outcome == DEAD:
+        if message.in_thread:
+            note = f"root {message.root_key} undeliverable (dead letter); posted outside a thread"
+            return Send({**message.payload, "channel": message.channel}, note)
+        return Abandon(f"root {message.root_key} undeliverable (dead letter)", DEAD)
     if message.in_thread:
         note = f"root {message.root_key} failed; posted outside a thread"
         return Send({**message.payload, "channel": message.channel}, note)
     return Abandon(f"root {message.root_key} failed; nothing to update")
 
 
-def _root_failed(session: Session, root_key: str) -> bool:
+def _root_outcome(session: Session, root_key: str) -> str | None:
+    """FAILED or DEAD when every root row of `root_key` ended so (DEAD if any is dead), else
+    None: the root may still be delivered."""
     statuses = set(
         session.scalars(
             select(OutboxMessage.status).where(
@@ -152,16 +249,20 @@ def _root_failed(session: Session, root_key: str) -> bool:
             )
         )
     )
-    return statuses == {FAILED}
+    if not statuses or not statuses <= {FAILED, DEAD}:
+        return None
+    return DEAD if DEAD in statuses else FAILED
 
 
-def claim(engine: Engine, message_id: int, now: datetime) -> bool:
-    """Mark the row `sending` (claim time in next_attempt_at); False if another worker has it.
+def claim(engine: Engine, message_id: int, now: datetime, holder: str) -> str | None:
+    """Mark the row `sending`, claimed by `holder` at the database's time; the claim's token,
+    or None if another worker has it (or an earlier row of its channel came first).
 
     PostgreSQL: the row lock skips rows another transaction holds; both backends: the
     conditional UPDATE's row count decides.
     """
     due = (OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+    token = uuid.uuid4().hex
     with Session(engine) as session, session.begin():
         locked = session.scalar(
             select(OutboxMessage.id)
@@ -169,13 +270,45 @@ def claim(engine: Engine, message_id: int, now: datetime) -> bool:
             .with_for_update(skip_locked=True)
         )
         if locked is None:
-            return False
+            return None
         result = session.execute(
             update(OutboxMessage)
             .where(*due, ~_blocked())
-            .values(status=SENDING, next_attempt_at=now, attempts=OutboxMessage.attempts + 1)
+            .values(
+                status=SENDING,
+                attempts=OutboxMessage.attempts + 1,
+                claimed_by=holder,
+                claimed_at=db_now(engine),
+                claim_token=token,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return token if int(result.rowcount) == 1 else None  # type: ignore[attr-defined]
+
+
+def confirm(engine: Engine, message_id: int, token: str, fence: Fence | None) -> bool:
+    """Right before the Slack call: is the row still ours (and our lease still current)?
+
+    One transaction: the fence's conditional UPDATE (which extends the lease) and the row's
+    (which renews the claim). False means another worker took over while we were away.
+    """
+    with Session(engine) as session, session.begin():
+        if fence is not None and not fence.confirm(session):
+            return False
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == SENDING,
+                OutboxMessage.claim_token == token,
+            )
+            .values(claimed_at=db_now(engine))
+            .execution_options(synchronize_session=False)
         )
         return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+_UNCLAIMED = {"claimed_by": None, "claimed_at": None, "claim_token": None}
 
 
 def mark_sent(
@@ -186,18 +319,37 @@ def mark_sent(
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message.id)
-            .values(status=SENT, sent_at=now, ts=ts, last_error=note)
+            .values(status=SENT, sent_at=now, ts=ts, last_error=note, **_UNCLAIMED)
         )
         if message.is_root and message.root_key is not None:
             session.merge(SlackRoot(key=message.root_key, channel=channel, ts=ts))
 
 
-def mark_retry(engine: Engine, message_id: int, *, at: datetime, error: str) -> None:
+def mark_retry(
+    engine: Engine, message_id: int, token: str, *, at: datetime, error: str, counts: bool
+) -> None:
+    """Back to pending until `at`; `counts`: the failure counts toward the dead-letter cap."""
     with Session(engine) as session, session.begin():
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(status=PENDING, next_attempt_at=at, last_error=error)
+            .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
+            .values(
+                status=PENDING,
+                next_attempt_at=at,
+                last_error=error,
+                failures=OutboxMessage.failures + (1 if counts else 0),
+                **_UNCLAIMED,
+            )
+        )
+
+
+def release(engine: Engine, message_id: int, token: str) -> None:
+    """Give back a claim that was never acted on (no Slack call was made under it)."""
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
+            .values(status=PENDING, **_UNCLAIMED)
         )
 
 
@@ -207,7 +359,7 @@ def mark_failed(engine: Engine, message_id: int, *, error: str, was: str) -> boo
         result = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == was)
-            .values(status=FAILED, last_error=error)
+            .values(status=FAILED, last_error=error, **_UNCLAIMED)
         )
         return int(result.rowcount) == 1  # type: ignore[attr-defined]
 

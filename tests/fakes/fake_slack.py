@@ -51,6 +51,7 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
+        self._always: list[tuple[str, str | None, Failure]] = []
         self._ts = itertools.count(1)
         self._names: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
@@ -97,6 +98,19 @@ class FakeSlack:
         with self._lock:
             self._failures[method].extend([failure] * times)
 
+    def fail_always(
+        self,
+        method: str,
+        *,
+        contains: str | None = None,
+        status: int = 500,
+        error: str | None = None,
+    ) -> None:
+        """Every call of `method` (whose request body contains `contains`, if given) fails."""
+        failure = Failure(200 if error else status, error)
+        with self._lock:
+            self._always.append((method, contains, failure))
+
     @property
     def requests(self) -> list[RecordedRequest]:
         with self._lock:
@@ -122,6 +136,11 @@ class FakeSlack:
     def _record(self, request: RecordedRequest) -> Failure | None:
         with self._lock:
             self._requests.append(request)
+            for method, contains, failure in self._always:
+                if method == request.method and (
+                    contains is None or contains.encode() in request.raw
+                ):
+                    return failure
             queue = self._failures.get(request.method)
             return queue.popleft() if queue else None
 

@@ -52,3 +52,52 @@ def test_timestamps_read_back_aware_utc_on_both_backends(engine: object) -> None
     assert got["aware"] == datetime(2026, 1, 5, 2, tzinfo=UTC)  # the same instant
     assert got["aware"].utcoffset() == timedelta(0)
     assert got["naive"] == datetime(2026, 1, 5, 3, tzinfo=UTC)  # naive is taken as UTC
+
+
+def _upgrade_together(url: str, barrier: object, errors: object) -> None:
+    """In a child process: wait until every child is ready, then upgrade at the same time."""
+    import traceback
+
+    from bot.db.migrate import upgrade as upgrade_in_child
+
+    barrier.wait(timeout=60)  # type: ignore[attr-defined]
+    try:
+        upgrade_in_child(url)
+    except Exception:
+        errors.put(traceback.format_exc())  # type: ignore[attr-defined]
+        raise
+
+
+def test_replicas_starting_together_migrate_a_fresh_schema_once(database_url: str) -> None:
+    """Three `serve` processes on a fresh PostgreSQL schema once crashed with UniqueViolation
+    in 2 of 3 trials: upgrades are serialised now, so every one succeeds."""
+    import multiprocessing
+
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from bot.db.migrate import alembic_config
+
+    context = multiprocessing.get_context("spawn")
+    processes = 4
+    barrier = context.Barrier(processes)
+    errors = context.Queue()
+    children = [
+        context.Process(target=_upgrade_together, args=(database_url, barrier, errors))
+        for _ in range(processes)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=120)
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == []
+    assert [child.exitcode for child in children] == [0] * processes
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        versions = list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert versions == [head]

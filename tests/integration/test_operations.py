@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import shutil
@@ -23,6 +24,7 @@ from bot.reload import Reloader
 from bot.runtime import Services, build_services
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
+from tests.integration.db_time import expire_lease, last_heartbeat
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
@@ -123,11 +125,12 @@ def test_a_second_replica_on_sqlite_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
-    register_replica(engine, "first", NOW)
+    register_replica(engine, "first")
     with pytest.raises(SingleReplicaOnly, match="use PostgreSQL"):
-        register_replica(engine, "second", NOW + timedelta(seconds=5))
+        register_replica(engine, "second")
     # A replica whose heartbeat stopped long ago is dead: a new one may start.
-    register_replica(engine, "third", NOW + timedelta(minutes=5))
+    last_heartbeat(engine, "first", timedelta(minutes=5))
+    register_replica(engine, "third")
     engine.dispose()
 
 
@@ -139,13 +142,66 @@ def test_lease_has_one_holder_and_fences_a_takeover(database_url: str) -> None:
     engine = make_engine(database_url)
     a = LeaseKeeper(engine, "outbox", "replica-a", ttl=timedelta(seconds=20))
     b = LeaseKeeper(engine, "outbox", "replica-b", ttl=timedelta(seconds=20))
-    token = a.acquire(NOW)
+    token = a.acquire()
     assert token is not None
-    assert b.acquire(NOW + timedelta(seconds=5)) is None
-    assert a.acquire(NOW + timedelta(seconds=10)) == token  # renewal keeps the token
-    taken = b.acquire(NOW + timedelta(seconds=31))  # a stopped renewing: b takes over
+    fence = a.fence()
+    assert fence is not None
+    assert b.acquire() is None
+    assert a.acquire() == token  # renewal keeps the token
+    expire_lease(engine, "outbox")  # a stopped renewing: b takes over
+    taken = b.acquire()
     assert taken == token + 1
-    assert a.acquire(NOW + timedelta(seconds=32)) is None
+    assert a.acquire() is None
+    with Session(engine) as session, session.begin():
+        assert not fence.confirm(session)  # a's old token is refused
+    engine.dispose()
+
+
+def test_lease_runs_on_the_database_clock_not_the_replicas(database_url: str) -> None:
+    """A replica whose own clock is hours ahead neither steals a lease nor keeps one longer."""
+    from bot.db.clock import read_db_now
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.db.models import Lease
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    a = LeaseKeeper(engine, "timers", "replica-a", ttl=timedelta(seconds=20))
+    b = LeaseKeeper(engine, "timers", "replica-b", ttl=timedelta(seconds=20))
+    before = read_db_now(engine)
+    assert a.acquire() is not None
+    after = read_db_now(engine)
+    with Session(engine) as session:
+        lease = session.get(Lease, "timers")
+        assert lease is not None
+        assert lease.expires_at is not None
+        assert before + timedelta(seconds=19) <= lease.expires_at
+        assert lease.expires_at <= after + timedelta(seconds=21)
+    assert b.acquire() is None  # still a's, whatever b's clock says
+    engine.dispose()
+
+
+def test_a_lease_of_a_replica_whose_heartbeat_stopped_is_taken_at_once(
+    database_url: str,
+) -> None:
+    """After SIGKILL the dead replica's lease need not run out: its heartbeat shows it gone."""
+    from bot.coordination import HOLDER_DEAD_AFTER, heartbeat
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    register_replica(engine, "dead-replica")
+    dead = LeaseKeeper(engine, "outbox", "dead-replica", ttl=timedelta(minutes=10))
+    token = dead.acquire()
+    assert token is not None
+    alive = LeaseKeeper(engine, "outbox", "new-replica", ttl=timedelta(seconds=20))
+    last_heartbeat(engine, "dead-replica", HOLDER_DEAD_AFTER - timedelta(seconds=5))
+    assert alive.acquire() is None  # a recent heartbeat: the holder may be alive, wait
+    last_heartbeat(engine, "dead-replica", HOLDER_DEAD_AFTER + timedelta(seconds=1))
+    assert alive.acquire() == token + 1  # 10 minutes early, proven safe
+    heartbeat(engine, "dead-replica")  # it was only paused: it comes back ...
+    assert dead.acquire() is None  # ... and cannot take the lease back while it is held
     engine.dispose()
 
 
@@ -211,3 +267,94 @@ def test_the_served_process_answers_health_and_metrics_and_stops_on_sigterm(
         assert proc.returncode == 0
         assert "xoxb-test" not in output  # the token never reaches the logs
         assert '"message": "demarc stopped"' in output
+
+
+def test_a_check_claim_of_a_replica_whose_heartbeat_stopped_is_taken_at_once(
+    database_url: str,
+) -> None:
+    from bot.coordination import HOLDER_DEAD_AFTER, claim_check
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    register_replica(engine, "dead-replica")
+    lease = timedelta(minutes=2)
+    assert claim_check(engine, "orders", "dead-replica", NOW, lease) is not None
+    assert claim_check(engine, "orders", "new-replica", NOW, lease) is None
+    last_heartbeat(engine, "dead-replica", HOLDER_DEAD_AFTER + timedelta(seconds=1))
+    assert claim_check(engine, "orders", "new-replica", NOW, lease) is not None
+    assert claim_check(engine, "orders", "third", NOW, lease) is None  # new-replica holds it
+    engine.dispose()
+
+
+def scrape(engine: object) -> dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, float]]:
+    """(sample name, labels) -> (family type, value), as Prometheus would read /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    body = Metrics(engine, lambda: NOW).render().decode()  # type: ignore[arg-type]
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): (family.type, sample.value)
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if not sample.name.endswith("_created")
+    }
+
+
+def test_metrics_counters_never_decrease_and_no_series_vanishes(database_url: str) -> None:
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.db.models import Alert
+    from bot.outbox import UPDATE, OutboxWorker, enqueue
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    clock = [NOW]
+    with FakeSlack() as slack:
+        worker = OutboxWorker(engine, WebClient(token="xoxb-test", base_url=slack.base_url),
+                              clock=lambda: clock[0], per_channel_interval=timedelta(0))
+
+        def add(**options: object) -> None:
+            with Session(engine) as session, session.begin():
+                enqueue(session, channel="C0FEED001", now=clock[0], **options)  # type: ignore
+
+        scrapes = [scrape(engine)]
+        with Session(engine) as session, session.begin():
+            session.add(Alert(contract_id="orders", period_key="2026-11-25", kind="late",
+                              status="open", channel="C0FEED001", opened_at=NOW))
+        add(method="chat.postMessage", payload={"text": "late"}, root_key="alert:1",
+            is_root=True)
+        add(method="chat.postMessage", payload={"text": "still late"})
+        scrapes.append(scrape(engine))
+        worker.deliver_due()
+        add(method=UPDATE, payload={"text": "late 1 h"}, root_key="alert:1")
+        add(method=UPDATE, payload={"text": "late 2 h"}, root_key="alert:1")
+        slack.fail_next("chat.postMessage", error="channel_not_found")
+        add(method="chat.postMessage", payload={"text": "to nowhere"})
+        for _ in range(4):
+            clock[0] += timedelta(seconds=1)
+            worker.deliver_due()
+        with Session(engine) as session, session.begin():
+            alert = session.scalars(select(Alert)).one()
+            alert.status = "recovered"
+        scrapes.append(scrape(engine))
+    engine.dispose()
+
+    first, *_, last = scrapes
+    for before, after in itertools.pairwise(scrapes):
+        assert set(before) <= set(after), "a series vanished"
+        for key, (kind, value) in before.items():
+            assert after[key][0] == kind
+            if kind == "counter":
+                assert after[key][1] >= value, f"{key} decreased"
+    assert first[("demarc_outbox_messages", (("status", "pending"),))] == ("gauge", 0.0)
+    assert last[("demarc_outbox_messages", (("status", "pending"),))] == ("gauge", 0.0)
+    assert last[("demarc_slack_messages_delivered_total", ())] == ("counter", 3.0)
+    assert last[("demarc_slack_messages_failed_total", ())] == ("counter", 1.0)
+    assert last[("demarc_slack_messages_superseded_total", ())] == ("counter", 1.0)
+    assert last[("demarc_slack_messages_dead_lettered_total", ())] == ("counter", 0.0)
+    assert last[("demarc_alerts_opened_total", (("kind", "late"),))] == ("counter", 1.0)
+    assert last[("demarc_alerts", (("kind", "late"), ("status", "open")))] == ("gauge", 0.0)
+    assert last[("demarc_alerts", (("kind", "late"), ("status", "recovered")))] == ("gauge", 1.0)
+    assert not any(name in ("demarc_slack_messages_total", "demarc_alerts_total")
+                   for name, _ in last)

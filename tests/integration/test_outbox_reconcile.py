@@ -12,6 +12,7 @@ from bot.db.models import OutboxMessage, SlackRoot
 from bot.outbox import OutboxWorker, enqueue, store
 from bot.outbox.reconcile import metadata
 from tests.fakes.fake_slack import FakeSlack
+from tests.integration.db_time import age_send_claims
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
@@ -39,10 +40,10 @@ def test_message_slack_already_has_is_recorded_not_resent(engine: Engine) -> Non
         client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
         worker = OutboxWorker(engine, client, clock=clock, lease=timedelta(seconds=30))
         message_id = enqueue_root(engine, clock)
-        assert store.claim(engine, message_id, clock.now)  # the dead worker's claim ...
+        assert store.claim(engine, message_id, clock.now, "dead-worker")  # its claim ...
         posted = client.chat_postMessage(channel="#data-eng-oncall", text="customer_master_db "
                                          "is late", metadata=metadata(message_id))  # ... and call
-        clock.now += timedelta(seconds=31)  # its claim expires
+        age_send_claims(engine, timedelta(seconds=31))  # its claim expires
         assert worker.deliver_due() == 1
         assert len(slack.calls("chat.postMessage")) == 1  # not sent again
         with Session(engine) as session:
@@ -60,8 +61,8 @@ def test_message_slack_never_got_is_sent_once(engine: Engine) -> None:
         client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
         worker = OutboxWorker(engine, client, clock=clock, lease=timedelta(seconds=30))
         message_id = enqueue_root(engine, clock)
-        assert store.claim(engine, message_id, clock.now)  # died before calling Slack
-        clock.now += timedelta(seconds=31)
+        assert store.claim(engine, message_id, clock.now, "dead-worker")  # died before calling
+        age_send_claims(engine, timedelta(seconds=31))
         assert worker.deliver_due() == 1
         clock.now += timedelta(seconds=60)
         assert worker.deliver_due() == 0

@@ -55,7 +55,8 @@ def write_registry(root: Path) -> None:
         )
 
 
-def start(url: str, registry: Path, slack: FakeSlack, port: int) -> subprocess.Popen[bytes]:
+def start(url: str, registry: Path, slack: FakeSlack, n: int) -> subprocess.Popen[bytes]:
+    """Replica `n`, on a port the system picks (PORT=0: fixed ports collide with others)."""
     env = dict(
         os.environ,
         SLACK_BOT_TOKEN="xoxb-test",
@@ -65,14 +66,14 @@ def start(url: str, registry: Path, slack: FakeSlack, port: int) -> subprocess.P
         WAREHOUSE_URL=url,
         DEMARC_SLACK_API_URL=slack.base_url,
         DEMARC_HOST="127.0.0.1",
-        PORT=str(port),
+        PORT="0",
         DEMARC_RELOAD_INTERVAL="0",
         DEMARC_CLAIM_LEASE="4",
         DEMARC_LEASE_TTL="3",
         DEMARC_SEND_LEASE="3",
         LOG_LEVEL="WARNING",
     )
-    with open(registry.parent / f"replica-{port}.log", "wb") as log:  # read on failure
+    with open(registry.parent / f"replica-{n}.log", "wb") as log:  # read on failure
         return subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=ROOT,
                                 stdout=log, stderr=subprocess.STDOUT)
 
@@ -99,7 +100,7 @@ def test_three_replicas_one_killed_mid_sweep(pg_url: str, tmp_path: Path) -> Non
     registry = tmp_path / "registry"
     write_registry(registry)
     with FakeSlack() as slack:
-        procs = [start(pg_url, registry, slack, 38200 + i) for i in range(3)]
+        procs = [start(pg_url, registry, slack, i) for i in range(3)]
         try:
             deadline = time.monotonic() + 60
             while scalar(pg_url, "SELECT count(*) FROM check_results") < CONTRACTS // 5:
