@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import AlertView, render_alert, render_alert_text, render_thread_note
 from bot.db.models import Alert, OutboxMessage
-from bot.outbox import PENDING, UPDATE, enqueue
+from bot.outbox import PENDING, ROUTINE, UPDATE, URGENT, enqueue
 from ownership.model import Contract, Registry
 from ownership.oncall import on_call
 from ownership.sla import describe_age_sla, describe_sla
@@ -94,6 +94,7 @@ def _send(
     method: str = "chat.postMessage",
     is_root: bool = False,
     in_thread: bool = False,
+    priority: int | None = None,
 ) -> OutboxMessage:
     return enqueue(
         session,
@@ -104,6 +105,7 @@ def _send(
         root_key=root_key(alert),
         is_root=is_root,
         in_thread=in_thread,
+        priority=priority,
     )
 
 
@@ -128,23 +130,26 @@ def edit_root(
     """Queue an edit of the root when it would change what Slack shows; True if queued.
 
     `routine`: a re-check's edit (new lateness figures), as opposed to a change of state
-    (recovery, snooze, a new "also affected", an incident link), which should be delivered
-    first. The outbox does not rank messages yet; this flag is where that rank comes from.
+    (recovery, snooze, a new "also affected", an incident link), which the outbox delivers
+    before routine edits (`ROUTINE` vs `URGENT`). A queued edit this one replaces passes on
+    its urgency, so a recovery followed by a routine edit still goes first.
     """
     payload, digest = _root_payload(view)
     if digest == alert.root_digest:
         return False
     alert.root_digest = digest
-    session.execute(  # a queued edit of this root would only be overwritten by this one
+    replaced = session.execute(  # a queued edit of this root would only be overwritten
         delete(OutboxMessage)
         .where(
             OutboxMessage.root_key == root_key(alert),
             OutboxMessage.method == UPDATE,
             OutboxMessage.status == PENDING,
         )
+        .returning(OutboxMessage.priority)
         .execution_options(synchronize_session=False)
-    )
-    _send(session, alert, now, payload, method=UPDATE)
+    ).scalars()
+    priority = min([ROUTINE if routine else URGENT, *replaced])
+    _send(session, alert, now, payload, method=UPDATE, priority=priority)
     return True
 
 

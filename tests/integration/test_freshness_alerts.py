@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Alert, CheckResult, OutboxMessage, SilenceRow
 from bot.freshness.judge import Timing
+from bot.outbox import ROUTINE, UPDATE, URGENT
 from bot.runtime import Services
 from ownership.sla import FreshnessState
 from tests.fakes.fake_slack import FakeSlack
@@ -274,3 +275,30 @@ def test_restart_does_not_double_the_root(world: World) -> None:
     worlds.deliver(again, world.clock, rounds=3, seconds=2)
     assert len(world.roots()) == 1
     worlds.close_services(again)
+
+
+def test_routine_edits_rank_after_a_recovery_which_keeps_its_urgency(world: World) -> None:
+    world.load("customers", datetime(2026, 11, 24, 1, 50, tzinfo=UTC))
+    world.load("churn_features", datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
+    world.sweep()
+    world.clock.now = T + timedelta(hours=1)  # "over 1 h": a routine edit, left queued
+    world.services.freshness.check()
+    with Session(world.services.engine) as s:
+        queued = s.scalars(
+            select(OutboxMessage.priority).where(
+                OutboxMessage.method == UPDATE, OutboxMessage.status == "pending"
+            )
+        ).all()
+    assert queued == [ROUTINE]
+    world.load("customers", datetime(2026, 11, 25, 3, 40, tzinfo=UTC))
+    world.clock.now = T + timedelta(hours=1, minutes=10)
+    world.services.freshness.check()  # the recovery edit replaces the queued routine one
+    with Session(world.services.engine) as s:
+        queued = s.scalars(
+            select(OutboxMessage.priority).where(
+                OutboxMessage.method == UPDATE, OutboxMessage.status == "pending"
+            )
+        ).all()
+    assert queued == [URGENT]
+    world.deliver(5)
+    assert "recovered" in world.updates()[-1]["text"]
