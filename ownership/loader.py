@@ -23,7 +23,13 @@ from ownership.model import (
 )
 from ownership.read.assets import read_asset, read_raci, read_silence
 from ownership.read.contracts import is_contract, read_contract
-from ownership.read.fields import Collector, did_you_mean
+from ownership.read.fields import (
+    INTERNAL_CODE,
+    SLACK_USER,
+    Collector,
+    did_you_mean,
+    internal_message,
+)
 from ownership.read.notices import read_formats, read_notice
 from ownership.read.teams import read_team
 from ownership.validation import validate
@@ -123,9 +129,14 @@ def _load_registry(path: str | Path, lenient: bool | None) -> LoadResult:
         problems.extend(_read_file(file, _display(file, cwd), parts))
     if lenient is not None:
         parts.lenient = lenient
-    registry, more = _assemble(parts)
-    problems.extend(more)
-    problems.extend(validate(registry))
+    try:
+        registry, more = _assemble(parts)
+        problems.extend(more)
+        problems.extend(validate(registry))
+    except Exception as exc:  # a bug in the cross-file checks: say so, never crash the caller
+        where = SourceRef(_display(files[0], cwd), 1, 1)
+        problems.append(Problem(where, internal_message(str(root), exc), code=INTERNAL_CODE))
+        return LoadResult(None, problems)
     if parts.lenient:
         problems = relax(problems)
     problems.sort(key=lambda p: (p.where.file, p.where.line, p.where.column))
@@ -151,11 +162,12 @@ def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
     c = Collector(name)
     try:
         text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        c.error(SourceRef(name), "not UTF-8 text", "encoding")
+    except UnicodeDecodeError as exc:
+        at = _offset_ref(file, exc.start, name)
+        c.error(at, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})", "encoding")
         return c.problems
     except OSError as exc:
-        c.error(SourceRef(name), f"cannot read file: {exc.strerror}", "io")
+        c.error(SourceRef(name, 1, 1), f"cannot read file: {exc.strerror or exc}", "io")
         return c.problems
     try:
         docs = parse_yaml(text, name)
@@ -164,8 +176,21 @@ def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
         return c.problems
     lines = text.splitlines()
     for doc in docs:
-        _read_document(c, doc, lines, parts)
+        try:
+            _read_document(c, doc, lines, parts)
+        except Exception as exc:  # a reader's bug: this document's error, not the whole load's
+            where = getattr(doc, "where", SourceRef(name, 1, 1))
+            c.error(where, internal_message(f"this document of {name}", exc), INTERNAL_CODE)
     return c.problems
+
+
+def _offset_ref(file: Path, offset: int, name: str) -> SourceRef:
+    """Where byte `offset` of `file` is (its column in bytes): for a file that is not text."""
+    try:
+        head = file.read_bytes()[:offset]
+    except OSError:
+        return SourceRef(name, 1, 1)
+    return SourceRef(name, head.count(b"\n") + 1, offset - (head.rfind(b"\n") + 1) + 1)
 
 
 def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> None:
@@ -216,8 +241,10 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
     for item, at in c.items(doc.get("silences"), doc.value_at("silences"), "silences"):
         if (silence := read_silence(c, item, at)) is not None:
             parts.silences.append(silence)
-    for item, _ in c.items(doc.get("admins"), doc.value_at("admins"), "admins"):
-        parts.admins.append(str(item))
+    for item, at in c.items(doc.get("admins"), doc.value_at("admins"), "admins"):
+        admin = c.pattern(item, at, SLACK_USER, "admin", "U0123ABCD (a Slack user id)")
+        if admin is not None:
+            parts.admins.append(admin)
     for item, at in c.items(
         doc.get("change_notices"), doc.value_at("change_notices"), "change_notices"
     ):
