@@ -212,7 +212,8 @@ def _shown(value: Any, limit: int = 60) -> str:
 
 def internal_message(what: str, exc: BaseException) -> str:
     """The message of a problem that is demarc's bug, not the author's: what and why."""
-    return f"internal error while reading {what}: {type(exc).__name__}: {_shown(str(exc), 200)}"
+    detail = str(exc) if len(str(exc)) <= 200 else str(exc)[:200] + "…"
+    return f"internal error while reading {what}: {type(exc).__name__}: {detail}"
 
 
 def parse_instant(value: Any) -> datetime:
