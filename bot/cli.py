@@ -10,17 +10,46 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ownership.loader import LoadResult, load_registry
+from bot.cli_exit import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    ArgumentParser,
+    UsageError,
+    database_errors,
+    run,
+)
+from ownership.errors import Problem
+from ownership.loader import LoadResult, guarded_load
+from ownership.root_causes import knock_on_summary, roots
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+__all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
+NOT_LOADABLE = ("not-found", "empty-registry")  # the path itself is wrong: a usage error
 
 
 def _registry_arg(value: str | None) -> Path:
     return Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
 
 
+def problem_lines(problems: list[Problem]) -> list[str]:
+    """Root causes (parse errors first), then one note per failed file for what follows from
+    it: a syntax error in teams.yaml is not buried under every "… is not a team"."""
+    return [str(p) for p in roots(problems)] + [f"note: {s}" for s in knock_on_summary(problems)]
+
+
+def _unusable(path: Path, result: LoadResult) -> None:
+    """A registry path that does not exist or holds no YAML is a usage error."""
+    wrong = [p for p in result.errors if p.code in NOT_LOADABLE]
+    if wrong:
+        raise UsageError(
+            f"{path}: {wrong[0].message} (give the registry directory, or set DEMARC_REGISTRY)"
+        )
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = load_registry(args.registry, lenient=True if args.lenient else None)
+    result = guarded_load(args.registry, lenient=True if args.lenient else None)
+    _unusable(args.registry, result)
     if args.json:
         print(
             json.dumps(
@@ -32,6 +61,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                         "severity": p.severity.value,
                         "code": p.code,
                         "message": p.message,
+                        "kind": p.kind.value,
+                        "cause": p.cause,
                     }
                     for p in result.problems
                 ],
@@ -39,8 +70,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             )
         )
     else:
-        for problem in result.problems:
-            print(problem)
+        for line in problem_lines(result.problems):
+            print(line)
     errors, warnings = len(result.errors), len(result.warnings)
     sys.stdout.flush()
     if not args.json:
@@ -56,13 +87,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _load_or_explain(path: Path) -> LoadResult:
-    result = load_registry(path)
+    """The registry, loaded; a registry that does not load is a configuration error (exit 3):
+    its problems go to stderr, then UsageError's line."""
+    result = guarded_load(path)
     if result.registry is None:
-        for problem in result.errors:
-            print(problem, file=sys.stderr)
-        print(
-            f"{path}: the registry has {len(result.errors)} error(s); run `demarc validate {path}`",
-            file=sys.stderr,
+        _unusable(path, result)
+        for line in problem_lines(result.errors):
+            print(line, file=sys.stderr)
+        raise UsageError(
+            f"{path}: the registry has {len(result.errors)} error(s); run `demarc validate {path}`"
         )
     return result
 
@@ -70,7 +103,12 @@ def _load_or_explain(path: Path) -> LoadResult:
 def _parse_at(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
-    at = datetime.fromisoformat(value)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--at {value[:60]!r} is not an ISO time; write e.g. 2026-12-25T12:00+00:00"
+        ) from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
@@ -162,13 +200,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     from bot.freshness.report import STATE_WORDS, stamp, table
 
     url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        statuses = list(
-            session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
-        )
-    engine.dispose()
+    with database_errors(url):
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            statuses = list(
+                session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
+            )
+        engine.dispose()
     if not statuses:
         print("no checks recorded yet: run `demarc serve` (or `demarc demo`) first")
         return EXIT_OK
@@ -197,13 +236,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
 
     url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
-    upgrade(url)
+    with database_errors(url):
+        upgrade(url)
     print("database is at the latest revision", file=sys.stderr)
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="demarc",
         description="Who owns what between Data Engineering and MLOps, from YAML in git.",
     )
@@ -265,14 +305,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; every error becomes one line and an exit code (bot/cli_exit.py)."""
     try:
-        code: int = args.func(args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    return code
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a usage error already printed in one line (3)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    command = " ".join(
+        str(part)
+        for part in (args.command, getattr(args, "db_command", None),
+                     getattr(args, "incident_command", None))
+        if part
+    )
+    return run("demarc ", command, lambda: int(args.func(args)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from ownership.read.fields import (
 )
 from ownership.read.notices import read_formats, read_notice
 from ownership.read.teams import read_team
+from ownership.root_causes import classify, ordered
 from ownership.validation import validate
 from ownership.yamlsafe import YamlError, YMap, parse_yaml
 
@@ -69,6 +71,7 @@ class _Parts:
     memberships: list[Membership] = field(default_factory=list)  # Backstage users
     notices: list[ChangeNotice] = field(default_factory=list)
     lenient: bool = False
+    failed: dict[str, str | None] = field(default_factory=dict)  # unparsable file -> its text
 
 
 def registry_files(root: Path) -> list[Path]:
@@ -139,9 +142,39 @@ def _load_registry(path: str | Path, lenient: bool | None) -> LoadResult:
         return LoadResult(None, problems)
     if parts.lenient:
         problems = relax(problems)
-    problems.sort(key=lambda p: (p.where.file, p.where.line, p.where.column))
+    problems = ordered(classify(problems, parts.failed))
     has_errors = any(p.is_error for p in problems)
     return LoadResult(None if has_errors else registry, problems)
+
+
+def guarded_load(
+    path: str | Path,
+    loader: Callable[..., LoadResult] | None = None,
+    *,
+    on_error: Callable[[Exception], None] | None = None,
+    **options: Any,
+) -> LoadResult:
+    """`loader(path)` (default `load_registry`) that never raises: the callers' last resort.
+
+    A loader bug becomes one problem, "internal error while loading <path>: <exc>", so
+    `validate`, `serve`, `/demarc reload` and the file poller report it instead of dying;
+    `on_error` gets the exception (the bot logs its traceback; the CLI prints none).
+    """
+    try:
+        return (loader or load_registry)(Path(path), **options)
+    except Exception as exc:
+        if on_error is not None:
+            on_error(exc)
+        return LoadResult(None, [internal_error(path, exc)])
+
+
+def internal_error(path: str | Path, exc: BaseException) -> Problem:
+    detail = str(exc) if len(str(exc)) <= 300 else str(exc)[:300] + "…"
+    return Problem(
+        SourceRef(str(path)),
+        f"internal error while loading {path}: {type(exc).__name__}: {detail}",
+        code=INTERNAL_CODE,
+    )
 
 
 def load_registry_or_raise(path: str | Path) -> Registry:
@@ -163,15 +196,18 @@ def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
+        parts.failed[name] = exc.object.decode("utf-8", "replace")
         at = _offset_ref(file, exc.start, name)
         c.error(at, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})", "encoding")
         return c.problems
     except OSError as exc:
+        parts.failed[name] = None
         c.error(SourceRef(name, 1, 1), f"cannot read file: {exc.strerror or exc}", "io")
         return c.problems
     try:
         docs = parse_yaml(text, name)
     except YamlError as exc:
+        parts.failed[name] = text
         c.error(exc.where, exc.message, "yaml")
         return c.problems
     lines = text.splitlines()
@@ -179,6 +215,7 @@ def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
         try:
             _read_document(c, doc, lines, parts)
         except Exception as exc:  # a reader's bug: this document's error, not the whole load's
+            parts.failed[name] = text
             where = getattr(doc, "where", SourceRef(name, 1, 1))
             c.error(where, internal_message(f"this document of {name}", exc), INTERNAL_CODE)
     return c.problems

@@ -72,7 +72,11 @@ def test_validate_json_lists_every_problem_with_its_position(
     assert isinstance(problems, list)
     assert len(problems) == 3
     for problem in problems:
-        assert set(problem) == {"file", "line", "column", "severity", "code", "message"}
+        assert set(problem) == {
+            "file", "line", "column", "severity", "code", "message", "kind", "cause"
+        }
+        assert problem["kind"] == "root"
+        assert problem["cause"] is None
         assert problem["file"].startswith("examples/registry/")
         assert isinstance(problem["line"], int)
         assert problem["line"] >= 1
@@ -123,10 +127,13 @@ def test_validate_a_broken_registry_names_every_problem_by_position(
 
 def test_validate_a_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nowhere"
-    assert main(["validate", str(missing)]) == 1
+    assert main(["validate", str(missing)]) == 3  # a usage error, not "invalid" (1)
     out, err = capsys.readouterr()
-    assert f"{missing}: error: no such file or directory [not-found]" in out
-    assert f"{missing}: invalid: 1 error(s), 0 warning(s)" in err
+    assert out == ""
+    assert err == (
+        f"demarc validate: error: {missing}: no such file or directory (give the registry "
+        "directory, or set DEMARC_REGISTRY)\n"
+    )
 
 
 # ---------------------------------------------------------------------- whoowns
@@ -231,7 +238,7 @@ def test_whoowns_on_an_invalid_registry_explains_on_stderr(
 ) -> None:
     contract = registry_copy / "contracts" / "churn_features.contract.yaml"
     contract.write_text(contract.read_text().replace("owner_team: mlops_churn", "owner_team: ml"))
-    assert main(["whoowns", "customer_age", "--registry", str(registry_copy)]) == 1
+    assert main(["whoowns", "customer_age", "--registry", str(registry_copy)]) == 3
     out, err = capsys.readouterr()
     assert out == ""
     assert re.search(
@@ -241,7 +248,8 @@ def test_whoowns_on_an_invalid_registry_explains_on_stderr(
         re.MULTILINE,
     ), err
     assert err.rstrip().endswith(
-        f"{registry_copy}: the registry has 1 error(s); run `demarc validate {registry_copy}`"
+        f"demarc whoowns: error: {registry_copy}: the registry has 1 error(s); "
+        f"run `demarc validate {registry_copy}`"
     )
 
 
