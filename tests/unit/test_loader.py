@@ -378,3 +378,53 @@ def test_a_reader_bug_is_an_internal_error_at_the_document_not_a_crash(
     assert problem.where.line == 1
     assert "RuntimeError: boom" in problem.message
     assert result.registry is None
+
+
+# ---------------------------------------------------------------------- root causes first
+def break_teams(root: Path) -> Path:
+    """The example registry with a YAML syntax error in teams.yaml (an unclosed flow list)."""
+    shutil.copytree(EXAMPLE, root, dirs_exist_ok=True)
+    teams = root / "teams.yaml"
+    lines = teams.read_text().splitlines()
+    lines[44] += " ["
+    teams.write_text("\n".join(lines) + "\n")
+    return teams
+
+
+def test_a_file_that_fails_to_parse_comes_first_and_its_knock_ons_are_summarised(
+    tmp_path: Path,
+) -> None:
+    from ownership.errors import Kind
+    from ownership.root_causes import knock_on_summary, roots
+
+    teams = break_teams(tmp_path)
+    contract = tmp_path / "contracts" / "churn_features.contract.yaml"
+    contract.write_text(contract.read_text().replace("owner_team: mlops_churn", "owner_team: ml"))
+    errors = load_registry(tmp_path).errors
+    first = errors[0]
+    assert (first.where.file, first.where.line, first.code, first.kind) == (
+        str(teams), 46, "yaml", Kind.PARSE
+    )
+    # 'ml' is in no file that failed: a root cause of its own, listed
+    assert [(p.code, p.refs) for p in roots(errors)] == [("yaml", ()), ("unknown-team", ("ml",))]
+    knock_ons = [p for p in errors if p.kind is Kind.KNOCK_ON]
+    assert len(knock_ons) == len(errors) - 2 > 20
+    assert {p.cause for p in knock_ons} == {str(teams)}
+    assert {p.code for p in knock_ons} == {"unknown-team"}
+    assert knock_on_summary(errors) == [
+        f"{len(knock_ons)} references to teams from {teams}, which failed to parse, not listed"
+    ]
+
+
+def test_a_reference_to_a_name_the_broken_file_never_mentions_stays_a_root_cause(
+    tmp_path: Path,
+) -> None:
+    from ownership.errors import Kind
+
+    write(tmp_path, {
+        "teams.yaml": "teams:\n  - {id: t1\n",
+        "assets.yaml": "assets:\n  - {id: a, kind: table, owner: t1}\n"
+                       "  - {id: b, kind: table, owner: t2}\n",
+    })
+    kinds = {p.refs: p.kind for p in load_registry(tmp_path).errors if p.refs}
+    assert kinds == {("t1",): Kind.KNOCK_ON, ("t2",): Kind.ROOT}
