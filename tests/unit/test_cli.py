@@ -306,3 +306,39 @@ def test_demo_ends_at_end_of_input(
     assert main(["demo", "--registry", str(EXAMPLE_REGISTRY)]) == 0
     answers = replies(capsys.readouterr().out)
     assert answers["who owns customer_age?"].startswith("customer_age (feature)\n")
+
+
+# ---------------------------------------------------------------------- root causes, last resort
+def test_validate_lists_a_parse_error_first_and_summarises_its_knock_ons(
+    registry_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    teams = registry_copy / "teams.yaml"
+    lines = teams.read_text().splitlines()
+    lines[44] += " ["
+    teams.write_text("\n".join(lines) + "\n")
+    assert main(["validate", str(registry_copy)]) == 1
+    out, err = capsys.readouterr()
+    printed = [line for line in out.splitlines() if line.strip()]
+    assert printed[0].startswith(f"{teams}:46:7: error: invalid YAML")
+    assert not any("is not a team" in line for line in printed)
+    assert printed[-1].startswith("note: ")
+    assert printed[-1].endswith(
+        f"references to teams from {teams}, which failed to parse, not listed"
+    )
+    assert "invalid: 49 error(s)" in err  # the count stays honest
+
+
+def test_validate_survives_a_loader_bug(
+    registry_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise OSError(36, "File name too long")
+
+    monkeypatch.setattr("ownership.loader.load_registry", broken)
+    assert main(["validate", str(registry_copy)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert (
+        f"internal error while loading {registry_copy}: OSError: [Errno 36] File name too long"
+        in out
+    )
