@@ -131,7 +131,9 @@ def cmd_whoowns(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.shell import run_shell
 
-    return run_shell(_registry_arg(args.registry or "examples/registry"), sys.stdin, sys.stdout)
+    path = _registry_arg(args.registry or "examples/registry")
+    _load_or_explain(path)  # one that does not load: its errors on stderr, exit 3
+    return run_shell(path, sys.stdin, sys.stdout)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -51,6 +51,8 @@ CASES: list[tuple[str, list[str], str]] = [
     ("whoowns-missing-registry", ["whoowns", "x", "--registry", "{nowhere}"], "no such file"),
     ("whoowns-bad-at", ["whoowns", "customer_age", "--registry", EX, "--at", "yesterday"],
      "--at 'yesterday' is not an ISO time"),
+    ("demo-missing-registry", ["demo", "--registry", "{nowhere}"], "no such file"),
+    ("serve-bad-port", ["serve", "--port", "http"], "invalid int value"),
     ("check-missing-registry", ["check", "--registry", "{nowhere}"], "no such file"),
     ("check-unknown-contract", ["check", "--registry", EX, "--contract", "custmer_master_db"],
      "unknown contract(s): custmer_master_db"),
