@@ -103,18 +103,23 @@ ODD_TEXT = (
 # Odd values of the kind a field holds, drawn for that field half the time it is replaced.
 ZONES = ("a" * 300, "Europe/" + "x" * 300, "a\x00b", "../../etc/passwd", "/etc/passwd", "Europe",
          "Europe/", "zone1970.tab", "__init__.py", "Factory", "UTC ", "", "Etc/GMT+5", "tzdata",
-         "Europe//Berlin", "\udc80".encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+         "Europe//Berlin", "\udc80".encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+         "Etc/GMT-14", "Etc/GMT+12", "Pacific/Kiritimati", "posixrules", "Europe/Dublin")
 DURATIONS = ("99999999999999999999 days", "1e999 minutes", "P99999999999999D", "PT0S",
              "nan hours", "-5 minutes", "0 minutes", "1.5e300 weeks", "3661 days", "P", "PT",
-             "1 fortnight", "30", 30, 2**64, -1, 0.0, float("nan"), "1h 1h 1h", "x" * 500)
+             "1 fortnight", "30", 30, 2**64, -1, 0.0, float("nan"), "1h 1h 1h", "x" * 500,
+             "3660 days", "1 second", "P1W", "1.5 hours", "522 weeks", "daily", "weekly")
 TIMES = ("25:61 UTC", "Mon 06:00 Mars/Base", ":15", "24:00", "02:00 " + "b" * 300, 99999999,
-         -5, 1439, 1440, "02:00", "Sun, 06:00 Europe/Berlin", "Funday 06:00 UTC", "02:00 UTC UTC")
+         -5, 1439, 1440, "02:00", "Sun, 06:00 Europe/Berlin", "Funday 06:00 UTC", "02:00 UTC UTC",
+         "23:59:59 Pacific/Kiritimati", "00:00 Etc/GMT+12", "02:30 Europe/Berlin", "01:30")
 DATES = (dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.datetime(9999, 12, 31, 23, 59),
          dt.datetime(1, 1, 1, tzinfo=dt.UTC), "0001-01-01T00:00:00+00:00", "2026-02-30",
-         "9999-12-31T23:59:59-23:59", "2026-12-24T09:00:00", "x" * 100, 20260101)
+         "9999-12-31T23:59:59-23:59", "2026-12-24T09:00:00", "x" * 100, 20260101,
+         dt.date(1900, 1, 1), dt.date(2999, 12, 31), "2999-12-31T23:59:59-12:00",
+         "1900-01-01T00:00:00+14:00", dt.date(2026, 3, 29))
 CRONS = ("0 0 31 2 *", "* * * * * *", "*/0 * * * *", "@reboot", "0 0 99999999999 * *",
          "0 0 L * *", "1" * 3000, "a\x00", "0-59/99999999999 * * * *")
-NUMBERS = (0, -1, 2**31, 2**63, 10**30, 1e308, float("inf"), float("nan"), True, "14")
+NUMBERS = (0, -1, 2**31, 2**63, 10**30, 1e308, float("inf"), float("nan"), True, "14", 3650)
 BY_KEY = {
     "timezone": ZONES, "naive_timezone": ZONES, "update_time": TIMES, "handoff": TIMES,
     "value": TIMES + DURATIONS, "max_delay": DURATIONS, "warn_after": DURATIONS,
@@ -315,3 +320,28 @@ def check_registry(files: dict[str, bytes]) -> LoadResult:
     assert not bad, bad
     assert (result.registry is None) == any(p.is_error for p in result.problems)
     return result
+
+
+@st.composite
+def typed_value_mutations(draw: st.DrawFn) -> dict[str, bytes]:
+    """The example registry whole, with one to three converted values (timezones, durations,
+    times, dates, crons, numbers) replaced by odd ones of the same kind: many still load, so
+    what an accepted value does after loading is tested too."""
+    files: dict[str, bytes] = {}
+    seeds = [(name, docs) for name, docs in SEEDS if name.startswith("registry/")]
+    chosen = {draw(st.sampled_from(range(len(seeds)))) for _ in range(draw(st.integers(1, 3)))}
+    for index, (name, docs) in enumerate(seeds):
+        docs = copy.deepcopy(docs)
+        if index in chosen:
+            typed = [
+                (d, p)
+                for d, doc in enumerate(docs)
+                for p in _paths(doc)
+                if p and isinstance(p[-1], str) and p[-1] in BY_KEY
+            ]
+            if typed:
+                d, path = draw(st.sampled_from(typed))
+                value = draw(st.sampled_from(BY_KEY[path[-1]]))
+                docs[d] = _set(docs[d], path, copy.deepcopy(value))
+        files[name] = dump(docs)
+    return files

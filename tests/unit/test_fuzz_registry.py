@@ -6,9 +6,19 @@ runs 10,000 and records the result in tests/fuzz/RESULTS.md.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import HealthCheck, given, settings
 
-from tests.fuzz.registries import SEEDS, check_registry, dump, registries
+from ownership.answers import who_owns
+from ownership.oncall import on_call
+from tests.fuzz.registries import (
+    SEEDS,
+    check_registry,
+    dump,
+    registries,
+    typed_value_mutations,
+)
 
 
 @settings(
@@ -28,3 +38,25 @@ def test_every_seed_loads_unmutated() -> None:
     for name, docs in SEEDS:
         result = check_registry({name: dump(docs)})
         assert not [p for p in result.problems if p.code == "yaml"], name
+
+
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+
+
+@settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(typed_value_mutations())
+def test_a_value_the_loader_accepts_never_breaks_an_answer(files: dict[str, bytes]) -> None:
+    """Odd timezones, durations, times and dates that load must also answer at 3 AM."""
+    registry = check_registry(files).registry
+    if registry is None:
+        return
+    for asset_id in registry.assets:
+        who_owns(registry, asset_id, NOW)
+    for team in registry.teams.values():
+        on_call(team, NOW)
