@@ -10,17 +10,47 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ownership.loader import LoadResult, load_registry
+from bot.cli_exit import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    ArgumentParser,
+    UsageError,
+    database_errors,
+    run,
+    unknown_ids,
+)
+from ownership.errors import Problem
+from ownership.loader import LoadResult, guarded_load
+from ownership.root_causes import knock_on_summary, roots
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+__all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
+NOT_LOADABLE = ("not-found", "empty-registry")  # the path itself is wrong: a usage error
 
 
 def _registry_arg(value: str | None) -> Path:
     return Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
 
 
+def problem_lines(problems: list[Problem]) -> list[str]:
+    """Root causes (parse errors first), then one note per failed file for what follows from
+    it: a syntax error in teams.yaml is not buried under every "… is not a team"."""
+    return [str(p) for p in roots(problems)] + [f"note: {s}" for s in knock_on_summary(problems)]
+
+
+def _unusable(path: Path, result: LoadResult) -> None:
+    """A registry path that does not exist or holds no YAML is a usage error."""
+    wrong = [p for p in result.errors if p.code in NOT_LOADABLE]
+    if wrong:
+        raise UsageError(
+            f"{path}: {wrong[0].message} (give the registry directory, or set DEMARC_REGISTRY)"
+        )
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = load_registry(args.registry, lenient=True if args.lenient else None)
+    result = guarded_load(args.registry, lenient=True if args.lenient else None)
+    _unusable(args.registry, result)
     if args.json:
         print(
             json.dumps(
@@ -32,6 +62,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                         "severity": p.severity.value,
                         "code": p.code,
                         "message": p.message,
+                        "kind": p.kind.value,
+                        "cause": p.cause,
                     }
                     for p in result.problems
                 ],
@@ -39,8 +71,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             )
         )
     else:
-        for problem in result.problems:
-            print(problem)
+        for line in problem_lines(result.problems):
+            print(line)
     errors, warnings = len(result.errors), len(result.warnings)
     sys.stdout.flush()
     if not args.json:
@@ -56,13 +88,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _load_or_explain(path: Path) -> LoadResult:
-    result = load_registry(path)
+    """The registry, loaded; a registry that does not load is a configuration error (exit 3):
+    its problems go to stderr, then UsageError's line."""
+    result = guarded_load(path)
     if result.registry is None:
-        for problem in result.errors:
-            print(problem, file=sys.stderr)
-        print(
-            f"{path}: the registry has {len(result.errors)} error(s); run `demarc validate {path}`",
-            file=sys.stderr,
+        _unusable(path, result)
+        for line in problem_lines(result.errors):
+            print(line, file=sys.stderr)
+        raise UsageError(
+            f"{path}: the registry has {len(result.errors)} error(s); run `demarc validate {path}`"
         )
     return result
 
@@ -70,7 +104,12 @@ def _load_or_explain(path: Path) -> LoadResult:
 def _parse_at(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
-    at = datetime.fromisoformat(value)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--at {value[:60]!r} is not an ISO time; write e.g. 2026-12-25T12:00+00:00"
+        ) from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
@@ -93,7 +132,9 @@ def cmd_whoowns(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.shell import run_shell
 
-    return run_shell(_registry_arg(args.registry or "examples/registry"), sys.stdin, sys.stdout)
+    path = _registry_arg(args.registry or "examples/registry")
+    _load_or_explain(path)  # one that does not load: its errors on stderr, exit 3
+    return run_shell(path, sys.stdin, sys.stdout)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -104,22 +145,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ownership.sla import evaluate_failed
 
     result = _load_or_explain(_registry_arg(args.registry))
-    if result.registry is None:
-        return EXIT_PROBLEMS
+    assert result.registry is not None  # _load_or_explain raised otherwise
+    unknown_ids(args.contract or (), result.registry.contracts, "contract")
     contracts = [
         c for c in result.registry.contracts.values() if not args.contract or c.id in args.contract
     ]
-    unknown = set(args.contract or ()) - {c.id for c in contracts}
-    if unknown:
-        print(f"unknown contract(s): {', '.join(sorted(unknown))}", file=sys.stderr)
-        return EXIT_USAGE
     at = None
     if args.at is not None:
         at = _check_instant(args.at)
         if at is None:
-            print(f"demarc check: --at {args.at!r} is not an ISO 8601 time, e.g. "
-                  "2026-11-25T02:31:00Z", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(f"--at {args.at!r} is not an ISO 8601 time, e.g. 2026-11-25T02:31:00Z")
     # No probe may outlive the sweep: its own timeouts are cut to the sweep's deadline.
     prober = Prober(
         os.environ,
@@ -190,14 +225,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     from bot.render_dead_letters import render_dead_letters
 
     url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        statuses = list(
-            session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
-        )
-    letters = render_dead_letters(engine)
-    engine.dispose()
+    with database_errors(url):
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            statuses = list(
+                session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
+            )
+        letters = render_dead_letters(engine)
+        engine.dispose()
     if not statuses:
         print("no checks recorded yet: run `demarc serve` (or `demarc demo`) first")
         if letters:
@@ -230,13 +266,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
 
     url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
-    upgrade(url)
+    with database_errors(url):
+        upgrade(url)
     print("database is at the latest revision", file=sys.stderr)
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="demarc",
         description="Who owns what between Data Engineering and MLOps, from YAML in git.",
     )
@@ -301,14 +338,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; every error becomes one line and an exit code (bot/cli_exit.py)."""
     try:
-        code: int = args.func(args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    return code
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a usage error already printed in one line (3)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    command = " ".join(
+        str(part)
+        for part in (args.command, getattr(args, "db_command", None),
+                     getattr(args, "incident_command", None))
+        if part
+    )
+    return run("demarc ", command, lambda: int(args.func(args)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from bot.cli_exit import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    UsageError,
+    database_errors,
+    unknown_ids,
+)
 
 
 def _registry(value: str | None) -> Path:
@@ -21,10 +27,20 @@ def _database_url(value: str | None) -> str:
     return value or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
 
 
+def parse_day(value: str | None, flag: str = "--today") -> date | None:
+    """An ISO date argument, or UsageError naming the flag."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value[:60]!r} is not a date; write e.g. 2026-12-01") from None
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from bot.registry_diff import default_today, run
 
-    today = date.fromisoformat(args.today) if args.today else default_today()
+    today = parse_day(args.today) or default_today()
     return run(
         args.old, args.new, registry=_registry(args.registry), today=today, as_json=args.json
     )
@@ -40,6 +56,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
     result = _load_or_explain(_registry(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
+    unknown_ids(args.contract or (), result.registry.contracts, "contract")
     inspector = TableInspector(os.environ)
     rows, drifted, failed = [], False, False
     try:
@@ -58,7 +75,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
     finally:
         inspector.close()
     print(table(["contract", "schema", "detail"], rows) if rows else "no contract to check")
-    return EXIT_USAGE if failed else (EXIT_PROBLEMS if drifted else EXIT_OK)
+    return EXIT_CHECK_FAILED if failed else (EXIT_PROBLEMS if drifted else EXIT_OK)
 
 
 def cmd_notices(args: argparse.Namespace) -> int:
@@ -71,7 +88,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
     result = _load_or_explain(_registry(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
-    today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+    today = parse_day(args.today) or datetime.now(UTC).date()
     rows = []
     for notice in sorted(result.registry.change_notices, key=lambda n: n.announced):
         contract = result.registry.contracts.get(notice.contract)
@@ -103,29 +120,29 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     try:
         generated, results = read_results(Path(args.path))
     except InvalidValue as exc:
-        print(f"demarc ingest-dbt-results: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(str(exc)) from exc
     now = datetime.now(UTC)
+    if not 0 < args.max_age_hours < 24 * 3660:
+        raise UsageError(f"--max-age-hours {args.max_age_hours:g} must be positive")
     max_age = timedelta(hours=args.max_age_hours)
     if too_old(generated, now, max_age):
-        print(
-            f"demarc ingest-dbt-results: {args.path} was generated at {generated}, more than "
-            f"{args.max_age_hours:g} h ago; run `dbt source freshness` again (or --max-age-hours)",
-            file=sys.stderr,
+        raise UsageError(
+            f"{args.path} was generated at {generated}, more than "
+            f"{args.max_age_hours:g} h ago; run `dbt source freshness` again (or --max-age-hours)"
         )
-        return EXIT_USAGE
     url = _database_url(args.database_url)
-    upgrade(url)
-    engine = make_engine(url)
 
     def no_probes(jobs: Any) -> dict[str, Any]:
         return {}
 
-    try:
-        service = FreshnessService(engine, lambda: registry, no_probes)
-        done = ingest(service, registry, results)
-    finally:
-        engine.dispose()
+    with database_errors(url):
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            service = FreshnessService(engine, lambda: registry, no_probes)
+            done = ingest(service, registry, results)
+        finally:
+            engine.dispose()
     rows = []
     for item in done:
         state = STATE_WORDS.get(item.state.value, item.state.value) if item.state else "unknown"

@@ -3,7 +3,7 @@
 OLD and NEW are registry directories (or files), or git revisions of the registry directory in
 the current git repository (`demarc diff origin/main HEAD --registry registry/`); a revision is
 exported with `git archive` into a temporary directory. Exit 0 when nothing breaking is
-blocked, 1 when a breaking change's notice period has not passed, 2 on usage or load errors.
+blocked, 1 when a breaking change's notice period has not passed, 3 on usage or load errors.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli_exit import EXIT_OK, EXIT_USAGE
+from bot.cli_exit import EXIT_PROBLEMS as EXIT_BLOCKED
 from ownership.changes import Verdict, gate
 from ownership.diff import Change, diff_registries
-from ownership.loader import load_registry
+from ownership.loader import guarded_load
 from ownership.model import Registry
-
-EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
+from ownership.root_causes import knock_on_summary, roots
 
 
 class DiffError(Exception):
@@ -72,9 +73,10 @@ def resolve(arg: str, registry: Path, cwd: Path, stack: ExitStack) -> Side:
 
 
 def load(side: Side) -> Registry:
-    result = load_registry(side.path)
+    result = guarded_load(side.path)
     if result.registry is None:
-        shown = "\n".join(f"  {p}" for p in result.errors[:20])
+        lines = [str(p) for p in roots(result.errors)[:20]] + knock_on_summary(result.errors)
+        shown = "\n".join(f"  {line}" for line in lines)
         raise DiffError(f"{side.label}: the registry has {len(result.errors)} error(s):\n{shown}")
     return result.registry
 

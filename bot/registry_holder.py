@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from ownership.errors import Problem, RegistryInvalid
-from ownership.loader import LoadResult, load_registry
+from ownership.loader import LoadResult, guarded_load, load_registry
 from ownership.model import Registry
 
 Loader = Callable[[Path], LoadResult]
+log = logging.getLogger(__name__)
 
 
 class RegistryHolder:
@@ -30,12 +32,13 @@ class RegistryHolder:
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()  # one reload at a time; readers never wait on it
         self._problems: tuple[Problem, ...] = ()
+        self._logger = _Logger()
 
     @classmethod
     def from_path(cls, path: str | Path, *, loader: Loader = load_registry) -> RegistryHolder:
         """Load `path`; raise `RegistryInvalid` (with every problem) when it has errors."""
         path = Path(path)
-        result = loader(path)
+        result = guarded_load(path, loader, on_error=_Logger().log)
         if result.registry is None:
             raise RegistryInvalid(result.problems)
         holder = cls(result.registry, path=path, loader=loader)
@@ -63,7 +66,7 @@ class RegistryHolder:
         if self._path is None:
             raise RuntimeError("this registry was not loaded from a path")
         with self._reload_lock:
-            result = self._loader(self._path)
+            result = guarded_load(self._path, self._loader, on_error=self._logger.log)
             with self._lock:
                 self._problems = tuple(result.problems)
                 if result.registry is not None:
@@ -71,6 +74,19 @@ class RegistryHolder:
             if result.registry is not None:
                 _settle()
         return list(result.problems)
+
+
+class _Logger:
+    """Logs a loader crash with its traceback once per distinct error, not on every poll."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def log(self, exc: Exception) -> None:
+        key = f"{type(exc).__name__}: {exc}"
+        if key not in self._seen:
+            self._seen.add(key)
+            log.error("internal error while loading the registry: %s", key, exc_info=exc)
 
 
 def _settle() -> None:

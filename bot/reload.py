@@ -21,6 +21,7 @@ from bot.outbox import enqueue
 from bot.registry_holder import RegistryHolder
 from ownership.errors import Problem
 from ownership.loader import registry_files
+from ownership.root_causes import knock_on_summary, roots
 
 log = logging.getLogger(__name__)
 MAX_LISTED = 20
@@ -39,19 +40,39 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def render_errors(problems: list[Problem], limit: int = MAX_LISTED) -> str:
-    """The errors, escaped, one `file:line:col: …` a line in a code block, then "… and N more"."""
+    """The root-cause errors, escaped, one `file:line:col: …` a line in a code block (parse
+    errors first), "… and N more", then one line per file whose failure explains the rest."""
     errors = [p for p in problems if p.is_error]
-    shown = "\n".join(escape(str(p)) for p in errors[:limit])
-    more = f"\n… and {len(errors) - limit} more" if len(errors) > limit else ""
-    return f"```{shown}{more}```"
+    listed = roots(errors)
+    shown = [escape(str(p)) for p in listed[:limit]]
+    if len(listed) > limit:
+        shown.append(f"… and {len(listed) - limit} more")
+    shown += [escape(line) for line in knock_on_summary(errors)]
+    return "```" + "\n".join(shown) + "```"
+
+
+def count_errors(problems: list[Problem]) -> str:
+    """ "3 error(s)", or "1 error(s) (and 48 that follow from it)" when knock-ons are left out."""
+    errors = [p for p in problems if p.is_error]
+    listed = len(roots(errors))
+    follow = len(errors) - listed
+    tail = f" (and {follow} that follow from {'it' if listed == 1 else 'them'})" if follow else ""
+    return f"{listed} error(s){tail}"
 
 
 def render_failure(problems: list[Problem], reason: str) -> str:
-    errors = sum(p.is_error for p in problems)
     return (
-        f":warning: Registry reload ({escape(reason)}) failed with {errors} error(s); "
+        f":warning: Registry reload ({escape(reason)}) failed with {count_errors(problems)}; "
         "demarc keeps running the last good registry. Fix these and push again:\n"
         + render_errors(problems)
+    )
+
+
+def render_refusal(problems: list[Problem], limit: int = MAX_LISTED) -> str:
+    """The answer to `/demarc reload` when the new registry has errors."""
+    return (
+        f"Reload failed with {count_errors(problems)}; the last good registry keeps running.\n"
+        + render_errors(problems, limit)
     )
 
 
@@ -65,13 +86,14 @@ class Reloader:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _last_failure: str | None = None
     _seen: tuple[tuple[str, int, int], ...] = ()
+    _poll_failure: tuple[tuple[str, int, int], ...] | None = None
 
     def reload(self, reason: str) -> list[Problem]:
         with self._lock:
+            if self.holder.path is not None:  # before loading: a failure is not retried
+                self._seen = fingerprint(self.holder.path)  # until the files change again
             problems = self.holder.reload()
             errors = [p for p in problems if p.is_error]
-            if self.holder.path is not None:
-                self._seen = fingerprint(self.holder.path)
             if not errors:
                 self._last_failure = None
                 log.info("registry reloaded (%s): %d warning(s)", reason, len(problems))
@@ -109,10 +131,24 @@ class Reloader:
 
     def poll(self, stop: threading.Event, interval: float) -> None:
         """Reload whenever the files change (e.g. after `git pull` in a checkout)."""
-        self.changed()
+        self._poll_once(first=True)
         while not stop.wait(interval):
-            try:
-                if self.changed():
-                    self.reload("files changed")
-            except Exception:
-                log.exception("registry poll failed; trying again later")
+            self._poll_once()
+
+    def _poll_once(self, first: bool = False) -> None:
+        """One look at the files; a failure is logged once per state of the files."""
+        try:
+            if self.changed() and not first:
+                self.reload("files changed")
+        except Exception as exc:
+            failed_at = self._seen
+            if failed_at != self._poll_failure:
+                self._poll_failure = failed_at
+                log.error(
+                    "internal error while polling the registry %s: %s: %s; trying again "
+                    "when the files change",
+                    self.holder.path,
+                    type(exc).__name__,
+                    exc,
+                    exc_info=exc,
+                )

@@ -13,14 +13,29 @@ class Severity(enum.Enum):
     WARNING = "warning"
 
 
+class Kind(enum.Enum):
+    """Root causes first: what to fix, before what follows from it. Ordered as reported."""
+
+    PARSE = "parse"  # the file could not be read at all, so nothing in it counts
+    ROOT = "root"
+    KNOCK_ON = "knock-on"  # follows from a file that failed to parse (`cause`)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One finding, printed as `file:line:col: severity: message [code]`."""
+    """One finding, printed as `file:line:col: severity: message [code]`.
+
+    `refs` are the names an unresolved reference used (a team, asset, activity or contract):
+    when a file that failed to parse mentions one, the problem is a knock-on of that file.
+    """
 
     where: SourceRef
     message: str
     severity: Severity = Severity.ERROR
     code: str = "invalid"
+    kind: Kind = Kind.ROOT
+    cause: str | None = None  # the file that failed to parse, for a knock-on
+    refs: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.where}: {self.severity.value}: {self.message} [{self.code}]"

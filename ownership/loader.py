@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,16 @@ from ownership.model import (
 )
 from ownership.read.assets import read_asset, read_raci, read_silence
 from ownership.read.contracts import is_contract, read_contract
-from ownership.read.fields import Collector, did_you_mean
+from ownership.read.fields import (
+    INTERNAL_CODE,
+    SLACK_USER,
+    Collector,
+    did_you_mean,
+    internal_message,
+)
 from ownership.read.notices import read_formats, read_notice
 from ownership.read.teams import read_team
+from ownership.root_causes import classify, ordered
 from ownership.validation import validate
 from ownership.yamlsafe import YamlError, YMap, parse_yaml
 
@@ -63,6 +71,7 @@ class _Parts:
     memberships: list[Membership] = field(default_factory=list)  # Backstage users
     notices: list[ChangeNotice] = field(default_factory=list)
     lenient: bool = False
+    failed: dict[str, str | None] = field(default_factory=dict)  # unparsable file -> its text
 
 
 def registry_files(root: Path) -> list[Path]:
@@ -123,14 +132,49 @@ def _load_registry(path: str | Path, lenient: bool | None) -> LoadResult:
         problems.extend(_read_file(file, _display(file, cwd), parts))
     if lenient is not None:
         parts.lenient = lenient
-    registry, more = _assemble(parts)
-    problems.extend(more)
-    problems.extend(validate(registry))
+    try:
+        registry, more = _assemble(parts)
+        problems.extend(more)
+        problems.extend(validate(registry))
+    except Exception as exc:  # a bug in the cross-file checks: say so, never crash the caller
+        where = SourceRef(_display(files[0], cwd), 1, 1)
+        problems.append(Problem(where, internal_message(str(root), exc), code=INTERNAL_CODE))
+        return LoadResult(None, problems)
     if parts.lenient:
         problems = relax(problems)
-    problems.sort(key=lambda p: (p.where.file, p.where.line, p.where.column))
+    problems = ordered(classify(problems, parts.failed))
     has_errors = any(p.is_error for p in problems)
     return LoadResult(None if has_errors else registry, problems)
+
+
+def guarded_load(
+    path: str | Path,
+    loader: Callable[..., LoadResult] | None = None,
+    *,
+    on_error: Callable[[Exception], None] | None = None,
+    **options: Any,
+) -> LoadResult:
+    """`loader(path)` (default `load_registry`) that never raises: the callers' last resort.
+
+    A loader bug becomes one problem, "internal error while loading <path>: <exc>", so
+    `validate`, `serve`, `/demarc reload` and the file poller report it instead of dying;
+    `on_error` gets the exception (the bot logs its traceback; the CLI prints none).
+    """
+    try:
+        return (loader or load_registry)(Path(path), **options)
+    except Exception as exc:
+        if on_error is not None:
+            on_error(exc)
+        return LoadResult(None, [internal_error(path, exc)])
+
+
+def internal_error(path: str | Path, exc: BaseException) -> Problem:
+    detail = str(exc) if len(str(exc)) <= 300 else str(exc)[:300] + "…"
+    return Problem(
+        SourceRef(str(path)),
+        f"internal error while loading {path}: {type(exc).__name__}: {detail}",
+        code=INTERNAL_CODE,
+    )
 
 
 def load_registry_or_raise(path: str | Path) -> Registry:
@@ -151,21 +195,39 @@ def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
     c = Collector(name)
     try:
         text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        c.error(SourceRef(name), "not UTF-8 text", "encoding")
+    except UnicodeDecodeError as exc:
+        parts.failed[name] = exc.object.decode("utf-8", "replace")
+        at = _offset_ref(file, exc.start, name)
+        c.error(at, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})", "encoding")
         return c.problems
     except OSError as exc:
-        c.error(SourceRef(name), f"cannot read file: {exc.strerror}", "io")
+        parts.failed[name] = None
+        c.error(SourceRef(name, 1, 1), f"cannot read file: {exc.strerror or exc}", "io")
         return c.problems
     try:
         docs = parse_yaml(text, name)
     except YamlError as exc:
+        parts.failed[name] = text
         c.error(exc.where, exc.message, "yaml")
         return c.problems
     lines = text.splitlines()
     for doc in docs:
-        _read_document(c, doc, lines, parts)
+        try:
+            _read_document(c, doc, lines, parts)
+        except Exception as exc:  # a reader's bug: this document's error, not the whole load's
+            parts.failed[name] = text
+            where = getattr(doc, "where", SourceRef(name, 1, 1))
+            c.error(where, internal_message(f"this document of {name}", exc), INTERNAL_CODE)
     return c.problems
+
+
+def _offset_ref(file: Path, offset: int, name: str) -> SourceRef:
+    """Where byte `offset` of `file` is (its column in bytes): for a file that is not text."""
+    try:
+        head = file.read_bytes()[:offset]
+    except OSError:
+        return SourceRef(name, 1, 1)
+    return SourceRef(name, head.count(b"\n") + 1, offset - (head.rfind(b"\n") + 1) + 1)
 
 
 def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> None:
@@ -216,8 +278,10 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
     for item, at in c.items(doc.get("silences"), doc.value_at("silences"), "silences"):
         if (silence := read_silence(c, item, at)) is not None:
             parts.silences.append(silence)
-    for item, _ in c.items(doc.get("admins"), doc.value_at("admins"), "admins"):
-        parts.admins.append(str(item))
+    for item, at in c.items(doc.get("admins"), doc.value_at("admins"), "admins"):
+        admin = c.pattern(item, at, SLACK_USER, "admin", "U0123ABCD (a Slack user id)")
+        if admin is not None:
+            parts.admins.append(admin)
     for item, at in c.items(
         doc.get("change_notices"), doc.value_at("change_notices"), "change_notices"
     ):

@@ -20,6 +20,12 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _ISO = re.compile(
     r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
 )
+# Longer spans are refused: nobody means them, and date arithmetic on them overflows.
+MAX_DURATION = timedelta(days=3660)
+MAX_TEXT = 200  # longer values are not durations, times or zones; refuse before parsing
+# IANA names: letters, digits, `_ + -`, segments joined by `/`; at most 64 characters (the
+# longest real one has 32). Checked before ZoneInfo sees the name: it reads it as a file path.
+_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9][A-Za-z0-9_+\-]*){0,3}$")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -27,15 +33,15 @@ def parse_duration(text: object) -> timedelta:
     """Parse "30 minutes", "1h 30m", "2 days", "PT30M"; a bare number is minutes? No: rejected."""
     if isinstance(text, bool) or not isinstance(text, str):
         raise InvalidValue(f'expected a duration such as "30 minutes", got {text!r}')
+    if len(text) > MAX_TEXT:
+        raise InvalidValue(f"duration {_short(text)} is too long to be one")
     raw = text.strip().lower()
     iso = _ISO.match(raw.upper())
     if iso and raw not in ("p", "pt"):
         parts = {k: int(v) for k, v in iso.groupdict().items() if v}
         if parts:
-            return timedelta(
-                weeks=parts.get("w", 0), days=parts.get("d", 0), hours=parts.get("h", 0),
-                minutes=parts.get("m", 0), seconds=parts.get("s", 0),
-            )  # fmt: skip
+            weights = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+            return _bounded(sum(weights[k] * v for k, v in parts.items()), text)
     cleaned = raw.replace(",", " ").replace(" and ", " ")
     pos, seconds = 0, 0.0
     matched = False
@@ -49,8 +55,15 @@ def parse_duration(text: object) -> timedelta:
         pos, matched = match.end(), True
     if not matched or cleaned[pos:].strip():
         raise InvalidValue(f'cannot read duration {text!r}; write e.g. "30 minutes" or "2h"')
-    if seconds <= 0:
+    return _bounded(seconds, text)
+
+
+def _bounded(seconds: float, text: str) -> timedelta:
+    """`seconds` as a positive timedelta no longer than MAX_DURATION."""
+    if not seconds > 0:  # also NaN
         raise InvalidValue(f"duration {text!r} must be positive")
+    if seconds > MAX_DURATION.total_seconds():
+        raise InvalidValue(f"duration {text!r} is longer than {MAX_DURATION.days} days")
     return timedelta(seconds=seconds)
 
 
@@ -76,6 +89,11 @@ def format_lateness(delta: timedelta) -> str | None:
     return f"over {hours // 24} days"
 
 
+def _short(text: str, limit: int = 40) -> str:
+    """`text` quoted, cut to `limit` characters: a huge value never floods a message."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text)} chars)"
+
+
 def format_duration(delta: timedelta) -> str:
     """Short human form: "47 min", "2 h 5 min", "3 d 4 h"."""
     total = int(abs(delta).total_seconds())
@@ -91,26 +109,42 @@ def format_duration(delta: timedelta) -> str:
     return f"{total} s"
 
 
+def zone(name: object) -> ZoneInfo:
+    """The IANA zone `name`; "UTC"/"Z"/"GMT" are accepted spellings of UTC.
+
+    Any other value raises InvalidValue: ZoneInfo treats the name as a path under the tz
+    database and raises ValueError, OSError (name too long, a directory …) or KeyError.
+    """
+    if not isinstance(name, str):
+        raise InvalidValue(f"expected a timezone such as Europe/Berlin, got {name!r}")
+    return _zone(name)
+
+
 @lru_cache(maxsize=512)
-def zone(name: str) -> ZoneInfo:
-    """The IANA zone `name`; "UTC"/"Z"/"GMT" are accepted spellings of UTC."""
+def _zone(name: str) -> ZoneInfo:
     if name.upper() in ("UTC", "Z", "GMT", "ETC/UTC"):
         name = "UTC"
+    unknown = f"unknown timezone {_short(name)}; use an IANA name like Europe/Berlin"
+    if len(name) > 64 or not _ZONE_NAME.match(name):
+        raise InvalidValue(unknown)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as exc:
-        raise InvalidValue(
-            f"unknown timezone {name!r}; use an IANA name like Europe/Berlin"
-        ) from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError, KeyError) as exc:
+        raise InvalidValue(unknown) from exc
 
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
-def parse_clock(text: str) -> time:
-    match = _CLOCK.match(text.strip())
+def parse_clock(text: object) -> time:
+    """ "HH:MM" or "HH:MM:SS"; an unquoted YAML 09:00 (the sexagesimal integer 540) too."""
+    if isinstance(text, int) and not isinstance(text, bool) and 0 <= text < 24 * 60:
+        text = f"{text // 60:02d}:{text % 60:02d}"
+    if not isinstance(text, str):
+        raise InvalidValue(f'expected a time of day such as "09:00", got {text!r}')
+    match = _CLOCK.match(text.strip()) if len(text) <= MAX_TEXT else None
     if not match:
-        raise InvalidValue(f'cannot read time {text!r}; write it as HH:MM, e.g. "02:00"')
+        raise InvalidValue(f'cannot read time {_short(text)}; write it as HH:MM, e.g. "02:00"')
     hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise InvalidValue(f"impossible time {text!r}")
@@ -124,8 +158,9 @@ def parse_update_time(
     if isinstance(text, int) and not isinstance(text, bool):
         # YAML 1.1 reads an unquoted 02:00 as the sexagesimal integer 120.
         text = f"{text // 60:02d}:{text % 60:02d}"
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidValue(f'expected a time such as "02:00 UTC", got {text!r}')
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        shown = _short(text) if isinstance(text, str) else repr(text)
+        raise InvalidValue(f'expected a time such as "02:00 UTC", got {shown}')
     words = text.split()
     weekday: int | None = None
     if words and words[0].lower().rstrip(",") in _weekday_names():
@@ -158,5 +193,10 @@ def _weekday_names() -> dict[str, int]:
 def parse_weekday(text: str) -> int:
     index = _weekday_names().get(text.strip().lower())
     if index is None:
-        raise InvalidValue(f"unknown weekday {text!r}")
+        raise InvalidValue(f"unknown weekday {_short(text)}")
     return index
+
+
+def zone_key(name: object) -> str:
+    """The canonical key of timezone `name` ("UTC" for its spellings); InvalidValue otherwise."""
+    return zone(name).key

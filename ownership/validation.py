@@ -18,8 +18,8 @@ from ownership.read.fields import did_you_mean
 def validate(registry: Registry) -> list[Problem]:
     out: list[Problem] = []
 
-    def error(where: SourceRef, message: str, code: str) -> None:
-        out.append(Problem(where, message, Severity.ERROR, code))
+    def error(where: SourceRef, message: str, code: str, *refs: str) -> None:
+        out.append(Problem(where, message, Severity.ERROR, code, refs=refs))
 
     def warn(where: SourceRef, message: str, code: str) -> None:
         out.append(Problem(where, message, Severity.WARNING, code))
@@ -30,7 +30,8 @@ def validate(registry: Registry) -> list[Problem]:
 
     def check_team(ref: str | None, where: SourceRef, what: str) -> None:
         if ref is not None and ref not in teams:
-            error(where, f"{what} '{ref}' is not a team{did_you_mean(ref, teams)}", "unknown-team")
+            hint = did_you_mean(ref, teams)
+            error(where, f"{what} '{ref}' is not a team{hint}", "unknown-team", ref)
 
     def check_keys(role_map: RoleMap, where: Callable[[str], SourceRef], what: str) -> None:
         for key, _ in role_map:
@@ -39,6 +40,7 @@ def validate(registry: Registry) -> list[Problem]:
                     where(key),
                     f"{what}: '{key}' is neither a team nor a discipline{did_you_mean(key, keys)}",
                     "unknown-team",
+                    key,
                 )
 
     # names: ids and aliases must point at one thing each
@@ -88,6 +90,7 @@ def validate(registry: Registry) -> list[Problem]:
                 f"raci kind '{kind}' maps to unknown activity "
                 f"'{activity_id}'{did_you_mean(activity_id, registry.activities)}",
                 "unknown-activity",
+                activity_id,
             )
 
     resolved: dict[RoleInputs, Roles] = {}
@@ -105,6 +108,7 @@ def validate(registry: Registry) -> list[Problem]:
                 f"{what} activity '{asset.activity}' is not an activity"
                 f"{did_you_mean(asset.activity, registry.activities)}",
                 "unknown-activity",
+                asset.activity,
             )
         for up in asset.upstream:
             if up not in registry.assets:
@@ -112,6 +116,7 @@ def validate(registry: Registry) -> list[Problem]:
                     asset.where(f"upstream[{up}]"),
                     f"{what} upstream '{up}' is not an asset{did_you_mean(up, registry.assets)}",
                     "unknown-asset",
+                    up,
                 )
             elif up == asset.id:
                 error(
@@ -207,6 +212,7 @@ def validate(registry: Registry) -> list[Problem]:
                 f"silence for unknown asset '{silence.asset}'"
                 f"{did_you_mean(silence.asset, registry.assets)}",
                 "unknown-asset",
+                silence.asset,
             )
 
     out.extend(_notice_problems(registry))
@@ -246,6 +252,7 @@ def _notice_problems(registry: Registry) -> list[Problem]:
                     f"{did_you_mean(notice.contract, registry.contracts)} (remove a notice in "
                     "the change that removes its contract)",
                     code="unknown-contract",
+                    refs=(notice.contract,),
                 )
             )
             continue

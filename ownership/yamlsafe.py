@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NODES_PER_BYTE = 4  # generous for real files; a few aliases cannot multiply past it
 MIN_NODE_BUDGET = 10_000
+MAX_DEPTH = 64  # nesting far past any registry's; a recursive alias (`&a [*a]`) stops here too
 
 
 _PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -67,6 +68,7 @@ class _Builder:
     def __init__(self, file: str, budget: int) -> None:
         self.file = file
         self.budget = budget
+        self.depth = 0
         self.constructor = SafeConstructor()
 
     def ref(self, node: yaml.Node) -> SourceRef:
@@ -81,15 +83,31 @@ class _Builder:
             return node.value  # what SafeConstructor.construct_yaml_str returns, minus its calls
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN:
             raise YamlError(self.ref(node), f"cannot read value: tag {node.tag!r} is not allowed")
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node)
-        if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if self.depth >= MAX_DEPTH:
+                raise YamlError(
+                    self.ref(node), f"nested more than {MAX_DEPTH} levels deep (recursive alias?)"
+                )
+            self.depth += 1
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node)
+                return self._sequence(node)
+            finally:
+                self.depth -= 1
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or str(exc)
             raise YamlError(self.ref(node), f"cannot read value: {problem}") from exc
+        except Exception as exc:  # 2026-13-45, `!!timestamp x`, `!!bool maybe`: PyYAML's own bugs
+            if isinstance(exc, AttributeError | KeyError):
+                exc = ValueError(f"not a valid {node.tag.rsplit(':', 1)[-1]}")
+            message = f"cannot read value {_short(node.value)}: {exc}"
+            raise YamlError(self.ref(node), message) from exc
 
     def _sequence(self, node: yaml.SequenceNode) -> YList:
         out = YList()
@@ -103,7 +121,13 @@ class _Builder:
         return out
 
     def _mapping(self, node: yaml.MappingNode) -> YMap:
-        self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        try:
+            self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            mark = getattr(exc, "problem_mark", None)
+            where = SourceRef(self.file, mark.line + 1, mark.column + 1) if mark else self.ref(node)
+            raise YamlError(where, f"cannot merge keys: {problem}") from exc
         out = YMap()
         out.where = self.ref(node)
         out.keys_where, out.values_where = keys, values = {}, {}
@@ -133,15 +157,32 @@ def parse_yaml(text: str, file: str) -> list[Any]:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
         raise YamlError(
-            SourceRef(file), f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes"
+            SourceRef(file, 1, 1), f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes"
         )
     builder = _Builder(file, max(MIN_NODE_BUDGET, size * MAX_NODES_PER_BYTE))
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = SourceRef(file, mark.line + 1, mark.column + 1) if mark else SourceRef(file)
+        where = SourceRef(file, mark.line + 1, mark.column + 1) if mark else SourceRef(file, 1, 1)
         raise YamlError(where, f"invalid YAML: {exc.problem or exc.context}") from exc
+    except yaml.reader.ReaderError as exc:  # a control character such as NUL
+        where = _offset_ref(text, exc.position, file)
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "?")
+        raise YamlError(where, f"invalid YAML: {exc.reason} (U+{char:04X})") from exc
     except yaml.YAMLError as exc:
-        raise YamlError(SourceRef(file), f"invalid YAML: {exc}") from exc
+        raise YamlError(SourceRef(file, 1, 1), f"invalid YAML: {exc}") from exc
+    except RecursionError as exc:  # the pure-Python composer on deep nesting
+        raise YamlError(SourceRef(file, 1, 1), "invalid YAML: nested too deeply") from exc
     return [builder.build(node) for node in nodes if node is not None]
+
+
+def _offset_ref(text: str, offset: int, file: str) -> SourceRef:
+    """The line and column of character `offset` in `text`."""
+    line = text.count("\n", 0, offset) + 1
+    return SourceRef(file, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"

@@ -79,6 +79,9 @@ def _file_lock(database: str | None) -> Iterator[None]:
         yield  # private to this process: nobody to race
         return
     lock_path = Path(f"{database}.migrate-lock")
+    if not lock_path.parent.is_dir():
+        yield  # no database can be there either: SQLite's own error names it
+        return
     with lock_path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli_exit import EXIT_OK, UsageError, database_errors
 from bot.settings import DEFAULT_DATABASE_URL, redact_url
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def add_incident_parser(sub: Any) -> None:
@@ -36,23 +35,26 @@ def cmd_incident_export(args: argparse.Namespace) -> int:
     from bot.incidents.export import export_incident
 
     url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or DEFAULT_DATABASE_URL
-    engine = make_engine(url)
-    try:
-        if "incidents" not in inspect(engine).get_table_names():
-            print(
-                f"no incidents in {redact_url(url)} (is it demarc's database? "
-                "`demarc db upgrade` creates the tables)",
-                file=sys.stderr,
-            )
-            return EXIT_PROBLEMS
-        text = export_incident(engine, args.id, _registry(args.registry), datetime.now(UTC))
-    finally:
-        engine.dispose()
+    if args.output is not None and not args.output.parent.is_dir():  # before any work
+        raise UsageError(f"--output {args.output}: no such directory {args.output.parent}")
+    with database_errors(url):
+        engine = make_engine(url)
+        try:
+            if "incidents" not in inspect(engine).get_table_names():
+                raise UsageError(
+                    f"no incidents in {redact_url(url)} (is it demarc's database? "
+                    "`demarc db upgrade` creates the tables)"
+                )
+            text = export_incident(engine, args.id, _registry(args.registry), datetime.now(UTC))
+        finally:
+            engine.dispose()
     if text is None:
-        print(f"no incident #{args.id} in {redact_url(url)}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        raise UsageError(f"no incident #{args.id} in {redact_url(url)}")
     if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write --output {args.output}: {exc.strerror}") from exc
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -61,10 +63,10 @@ def cmd_incident_export(args: argparse.Namespace) -> int:
 
 def _registry(value: str | None) -> Any:
     """The registry if it loads; the draft then leaves contracts out, and says so."""
-    from ownership.loader import load_registry
+    from ownership.loader import guarded_load
 
     path = Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
-    result = load_registry(path) if path.exists() else None
+    result = guarded_load(path) if path.exists() else None
     if result is None or result.registry is None:
         print(
             f"{path}: registry not loaded; the draft leaves out contracts and lineage",

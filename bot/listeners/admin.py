@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, Respond
 
 from bot.registry_holder import RegistryHolder
-from bot.reload import render_errors
+from bot.reload import render_refusal
 
 if TYPE_CHECKING:
     from bot.listeners import Handler
@@ -54,8 +54,7 @@ def make_demarc_handler(holder: RegistryHolder, services: Services | None) -> Ha
         respond(
             response_type="ephemeral",
             replace_original=True,
-            text=f"Reload failed with {len(errors)} error(s); the last good registry keeps "
-            f"running.\n{render_errors(problems, MAX_LISTED)}",
+            text=render_refusal(problems, MAX_LISTED),
         )
 
     return handle_demarc_command

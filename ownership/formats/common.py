@@ -11,9 +11,9 @@ from typing import Any
 
 from ownership.errors import InvalidValue
 from ownership.model import Contract, Person, SourceRef, Team
-from ownership.read.fields import IDENTIFIER, SLACK_CHANNEL, Collector, did_you_mean
+from ownership.read.fields import IDENTIFIER, SLACK_CHANNEL, Collector, did_you_mean, notice_days
 from ownership.read.probes import ENV_NAME
-from ownership.timeparse import parse_duration
+from ownership.timeparse import MAX_DURATION, parse_duration
 from ownership.yamlsafe import YList, YMap
 
 # Problems a lenient load turns into warnings ("ignored: …"): the document breaks its own
@@ -119,14 +119,7 @@ def read_extension(c: Collector, raw: Any, where: SourceRef, what: str) -> Exten
             "secret-in-yaml",
         )
         connection = None
-    notice = m.get("notice_days")
-    if notice is not None and (
-        not isinstance(notice, int) or isinstance(notice, bool) or notice < 0
-    ):
-        c.error(
-            m.value_at("notice_days"), f"{what}: notice_days must be a whole number", "wrong-type"
-        )
-        notice = None
+    notice = notice_days(c, m, what)
     probe = m.get("probe")
     if probe is not None and not isinstance(probe, bool):
         c.error(m.value_at("probe"), f"{what}: probe must be true or false", "wrong-type")
@@ -301,11 +294,17 @@ def duration(value: Any, unit: Any) -> timedelta:
         raise InvalidValue(f"expected a number, got {value!r}")
     try:
         amount = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise InvalidValue(f"expected a number, got {value!r}") from None
-    if amount <= 0:
+    if not amount > 0:  # also NaN
         raise InvalidValue(f"must be positive, got {value!r}")
-    return parse_duration(f"{amount:g} {word}")
+    seconds = amount * _UNIT_SECONDS[word]
+    if seconds > MAX_DURATION.total_seconds():  # also inf
+        raise InvalidValue(f"{value!r} {unit} is longer than {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
+
+
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
 
 
 def slug(text: str) -> str:

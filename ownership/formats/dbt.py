@@ -21,6 +21,7 @@ from ownership.formats.common import (
 )
 from ownership.model import AgeSla, ChangePolicy, Column, Contract, SourceRef, SqlProbe
 from ownership.read.fields import IDENTIFIER, Collector, did_you_mean
+from ownership.timeparse import MAX_DURATION
 from ownership.yamlsafe import YMap
 
 DEFAULT_CONNECTION = "DBT_WAREHOUSE_URL"
@@ -325,15 +326,24 @@ def _time(c: Collector, m: YMap, key: str, ctx: str) -> timedelta | None:
             t.value_at("count"), f"{ctx} {key}: count must be a positive whole number", "bad-value"
         )
         return None
-    if period not in PERIODS:
+    if not isinstance(period, str) or period not in PERIODS:
+        shown = repr(period) if isinstance(period, str | int | float) else _type_name(period)
         c.error(
             t.value_at("period"),
-            f"{ctx} {key}: period {period!r} is not minute, hour or day"
-            f"{did_you_mean(str(period), PERIODS)}",
+            f"{ctx} {key}: period {shown[:60]} is not minute, hour or day"
+            f"{did_you_mean(period, PERIODS) if isinstance(period, str) else ''}",
             "bad-value",
         )
         return None
-    return timedelta(seconds=count * PERIODS[str(period)])
+    seconds = count * PERIODS[period]
+    if seconds > MAX_DURATION.total_seconds():
+        c.error(
+            t.value_at("count"),
+            f"{ctx} {key}: {count} {period}s is longer than {MAX_DURATION.days} days",
+            "bad-value",
+        )
+        return None
+    return timedelta(seconds=seconds)
 
 
 def _columns(c: Collector, table: YMap, what: str) -> tuple[Column, ...]:
@@ -360,6 +370,10 @@ def _columns(c: Collector, table: YMap, what: str) -> tuple[Column, ...]:
             )
         )
     return tuple(out)
+
+
+def _type_name(value: Any) -> str:
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "?"
 
 
 def _list(value: Any) -> list[Any]:

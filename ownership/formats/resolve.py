@@ -64,6 +64,7 @@ def merge_memberships(
                     f"member of unknown team '{m.team}'{did_you_mean(m.team, out)}",
                     Severity.WARNING,
                     "unknown-team",
+                    refs=(m.team,),
                 )
             )
             continue
@@ -85,6 +86,7 @@ def resolve_imported(
                 f"{LENIENT_PREFIX}contract skipped: {where.message}",
                 Severity.WARNING,
                 where.code,
+                refs=where.refs,
             )
         problems.append(where)
 
@@ -104,6 +106,7 @@ def resolve_imported(
                         f"{what} owner_team '{contract.owner_team}' is not a team"
                         f"{did_you_mean(contract.owner_team, teams)}",
                         code="unknown-team",
+                        refs=(contract.owner_team,),
                     )
                 )
                 continue
@@ -122,6 +125,7 @@ def resolve_imported(
                         f"{what} has no owner team: {_HINTS.get(contract.format, 'name one')}"
                         f"{why if people else ''}",
                         code="unknown-team",
+                        refs=item.owner_members,
                     )
                 )
                 continue
@@ -139,10 +143,16 @@ def resolve_imported(
             message = f"{what} consumer team '{ref}' is not a team{did_you_mean(ref, teams)}"
             if lenient:
                 problems.append(
-                    Problem(where, LENIENT_PREFIX + message, Severity.WARNING, "unknown-team")
+                    Problem(
+                        where,
+                        LENIENT_PREFIX + message,
+                        Severity.WARNING,
+                        "unknown-team",
+                        refs=(ref,),
+                    )
                 )
             else:
-                problems.append(Problem(where, message, code="unknown-team"))
+                problems.append(Problem(where, message, code="unknown-team", refs=(ref,)))
         contracts.append(
             replace(contract, owner_team=owner.id, consumer_teams=tuple(consumers), at=at)
         )
@@ -152,7 +162,7 @@ def resolve_imported(
 def relax(problems: Iterable[Problem]) -> list[Problem]:
     """Lenient mode: a document that breaks its format's schema loads, saying what was ignored."""
     return [
-        Problem(p.where, LENIENT_PREFIX + p.message, Severity.WARNING, p.code)
+        replace(p, message=LENIENT_PREFIX + p.message, severity=Severity.WARNING)
         if p.code == SCHEMA_CODE and p.is_error
         else p
         for p in problems

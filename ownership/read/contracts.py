@@ -24,9 +24,15 @@ from ownership.model import (
     SourceRef,
 )
 from ownership.periods import cron_problem
-from ownership.read.fields import SLACK_CHANNEL, Collector, positions
+from ownership.read.fields import (
+    MAX_NOTICE_DAYS,
+    SLACK_CHANNEL,
+    Collector,
+    notice_days,
+    positions,
+)
 from ownership.read.probes import read_probe
-from ownership.timeparse import parse_duration, parse_update_time, zone
+from ownership.timeparse import parse_duration, parse_update_time, zone_key
 from ownership.yamlsafe import YMap
 
 CONTRACT_FIELDS = (
@@ -110,7 +116,7 @@ def _sla(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
         )
         freq = None
     max_delay = c.parsed(s, "max_delay", ctx, parse_duration)
-    tz_default = c.parsed(s, "timezone", ctx, lambda v: zone(str(v)).key)
+    tz_default = c.parsed(s, "timezone", ctx, zone_key)
     weekday, at, tz = None, None, tz_default
     if freq == "cron":
         cron = c.text(s, "cron", ctx, required=True)
@@ -211,19 +217,21 @@ def _policy(c: Collector, m: YMap, what: str) -> ChangePolicy:
     if p is None:
         return ChangePolicy()
     breaking = c.text(p, "breaking_changes", what)
-    notice = p.get("notice_days")
-    if notice is not None and (
-        not isinstance(notice, int) or isinstance(notice, bool) or notice < 0
-    ):
-        c.error(
-            p.value_at("notice_days"), f"{what}: notice_days must be a whole number", "wrong-type"
-        )
-        notice = None
+    notice = notice_days(c, p, what)
     channel = c.text(p, "channel", what)
     if breaking:  # "30 days notice via #data-changes" says both
         found = _NOTICE.search(breaking)
-        if notice is None and found:
-            notice = int(found.group(1)) * (7 if found.group(2).lower() == "week" else 1)
+        # six digits are past any limit already: int() of a huge string is quadratic
+        weeks = found is not None and found.group(2).lower() == "week"
+        days = int(found.group(1)[:6]) * (7 if weeks else 1) if found else 0
+        if notice is None and found and days > MAX_NOTICE_DAYS:
+            c.error(
+                p.value_at("breaking_changes"),
+                f"{what}: {days} days' notice is more than {MAX_NOTICE_DAYS}",
+                "bad-value",
+            )
+        elif notice is None and found:
+            notice = days
         via = _CHANNEL_IN_TEXT.search(breaking)
         if channel is None and via:
             channel = via.group(1)

@@ -6,7 +6,7 @@ import re
 
 from ownership.model import HttpProbe, Probe, SqlProbe
 from ownership.read.fields import Collector
-from ownership.timeparse import zone
+from ownership.timeparse import zone_key
 from ownership.yamlsafe import YMap
 
 PROBE_FIELDS = ("sql", "http")
@@ -46,7 +46,7 @@ def read_probe(c: Collector, m: YMap, what: str) -> Probe | None:
             conn = None
         table = c.text(s, "table", ctx, required=True)
         column = c.text(s, "timestamp_column", ctx, required=True)
-        naive = c.parsed(s, "naive_timezone", ctx, lambda v: zone(str(v)).key) or "UTC"
+        naive = c.parsed(s, "naive_timezone", ctx, zone_key) or "UTC"
         if not (conn and table and column):
             return None
         return SqlProbe(

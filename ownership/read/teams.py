@@ -16,7 +16,7 @@ from ownership.read.fields import (
     parse_date,
     parse_instant,
 )
-from ownership.timeparse import parse_clock, parse_duration, zone
+from ownership.timeparse import parse_clock, parse_duration, zone_key
 from ownership.yamlsafe import YMap
 
 TEAM_FIELDS = ("id", "name", "discipline", "slack", "members", "oncall", "description")
@@ -135,8 +135,8 @@ def _rotation(
         if (p := _member_ref(c, ref, at, members, what)) is not None
     )
     period = c.parsed(m, "period", ctx, _period_days)
-    handoff = c.parsed(m, "handoff", ctx, lambda v: parse_clock(str(v)))
-    tz = c.parsed(m, "timezone", ctx, lambda v: zone(str(v)).key)
+    handoff = c.parsed(m, "handoff", ctx, parse_clock)
+    tz = c.parsed(m, "timezone", ctx, zone_key)
     start = c.parsed(m, "start", ctx, parse_date)
     overrides = []
     for item, at in c.items(m.get("overrides"), m.value_at("overrides"), f"{ctx} overrides"):

@@ -98,3 +98,48 @@ def test_strangers_cannot_reload(world: World) -> None:
     assert "Only demarc admins" in response.text
     assert "t2" not in world.services.holder.registry.assets
     assert world.slack.responses("r3") == []
+
+
+def admin_messages(world: World) -> list[str]:
+    import json
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from bot.db.models import OutboxMessage
+
+    with Session(world.services.engine) as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == "#demarc-admin")
+        ).all()
+        return [json.loads(r.payload)["text"] for r in rows]
+
+
+def test_a_syntax_error_in_teams_is_the_error_shown_not_its_knock_ons(world: World) -> None:
+    teams = world.registry / "teams.yaml"
+    lines = teams.read_text().splitlines()
+    lines[44] += " ["  # an unclosed flow list: teams.yaml no longer parses
+    teams.write_text("\n".join(lines) + "\n")
+    world.reload(ADMIN, "r4")
+    text = final_text(world.slack, "r4")
+    assert text.startswith("Reload failed with 1 error(s) (and ")
+    assert "teams.yaml:46:7: error: invalid YAML" in text
+    assert "is not a team" not in text
+    assert "references to teams from" in text
+    assert "which failed to parse, not listed" in text
+    [admin] = admin_messages(world)  # the admin channel gets the same root cause
+    assert "teams.yaml:46:7: error: invalid YAML" in admin
+    assert "is not a team" not in admin
+
+
+def test_a_loader_crash_is_reported_not_something_went_wrong(world: World) -> None:
+    def crashing(path: Path) -> object:
+        raise OSError(36, "File name too long")
+
+    world.services.holder._loader = crashing  # type: ignore[assignment]
+    world.reload(ADMIN, "r5")
+    text = final_text(world.slack, "r5")
+    assert "Something went wrong" not in text
+    assert "internal error while loading" in text
+    assert "File name too long" in text
+    assert "customer_master_db" in world.services.holder.registry.contracts  # still serving

@@ -53,7 +53,7 @@ def test_check_at_an_earlier_instant_says_newer_data_is_unknown_then(
 def test_a_bad_at_is_a_one_line_usage_error(
     registry: Path, capsys: pytest.CaptureFixture[str], value: str
 ) -> None:
-    assert main(["check", "--registry", str(registry), "--at", value]) == 2
+    assert main(["check", "--registry", str(registry), "--at", value]) == 3
     out, err = capsys.readouterr()
     assert out == ""
     assert len(err.strip().splitlines()) == 1

@@ -136,10 +136,10 @@ def test_old_or_malformed_results_are_refused(
         [result("fresh_events", "pass", datetime.now(UTC))],
         generated=datetime.now(UTC) - timedelta(days=2),
     )
-    assert run(old, registry, database_url) == 2
+    assert run(old, registry, database_url) == 3  # a usage error (README, "Exit codes")
     assert "more than 24 h ago" in capsys.readouterr().err
     assert run(old, registry, database_url, "--max-age-hours", "72") == 0
     bad = tmp_path / "bad.json"
     bad.write_text('{"results": [\n  {"unique_id": }\n]}')
-    assert run(str(bad), registry, database_url) == 2
+    assert run(str(bad), registry, database_url) == 3
     assert "bad.json:2:" in capsys.readouterr().err

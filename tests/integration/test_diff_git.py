@@ -162,12 +162,12 @@ def test_directories_and_usage_errors(
 ) -> None:
     assert main(["diff", "registry", "registry"]) == 0
     assert "no contract changes" in capsys.readouterr().out
-    assert main(["diff", "no-such-rev", "HEAD", "--registry", "registry"]) == 2
+    assert main(["diff", "no-such-rev", "HEAD", "--registry", "registry"]) == 3
     assert "neither a path nor a git revision" in capsys.readouterr().err
-    assert main(["diff", "HEAD", "HEAD", "--registry", "nowhere"]) == 2
+    assert main(["diff", "HEAD", "HEAD", "--registry", "nowhere"]) == 3
     assert "nowhere is not in that revision" in capsys.readouterr().err
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "c.yaml").write_text("data_source: x\nowner_team: nobody\n")
-    assert main(["diff", "registry", str(broken)]) == 2
+    assert main(["diff", "registry", str(broken)]) == 3
     assert "the registry has" in capsys.readouterr().err

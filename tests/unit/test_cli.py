@@ -72,7 +72,11 @@ def test_validate_json_lists_every_problem_with_its_position(
     assert isinstance(problems, list)
     assert len(problems) == 3
     for problem in problems:
-        assert set(problem) == {"file", "line", "column", "severity", "code", "message"}
+        assert set(problem) == {
+            "file", "line", "column", "severity", "code", "message", "kind", "cause"
+        }
+        assert problem["kind"] == "root"
+        assert problem["cause"] is None
         assert problem["file"].startswith("examples/registry/")
         assert isinstance(problem["line"], int)
         assert problem["line"] >= 1
@@ -123,10 +127,13 @@ def test_validate_a_broken_registry_names_every_problem_by_position(
 
 def test_validate_a_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nowhere"
-    assert main(["validate", str(missing)]) == 1
+    assert main(["validate", str(missing)]) == 3  # a usage error, not "invalid" (1)
     out, err = capsys.readouterr()
-    assert f"{missing}: error: no such file or directory [not-found]" in out
-    assert f"{missing}: invalid: 1 error(s), 0 warning(s)" in err
+    assert out == ""
+    assert err == (
+        f"demarc validate: error: {missing}: no such file or directory (give the registry "
+        "directory, or set DEMARC_REGISTRY)\n"
+    )
 
 
 # ---------------------------------------------------------------------- whoowns
@@ -238,7 +245,7 @@ def test_whoowns_on_an_invalid_registry_explains_on_stderr(
 ) -> None:
     contract = registry_copy / "contracts" / "churn_features.contract.yaml"
     contract.write_text(contract.read_text().replace("owner_team: mlops_churn", "owner_team: ml"))
-    assert main(["whoowns", "customer_age", "--registry", str(registry_copy)]) == 1
+    assert main(["whoowns", "customer_age", "--registry", str(registry_copy)]) == 3
     out, err = capsys.readouterr()
     assert out == ""
     assert re.search(
@@ -248,7 +255,8 @@ def test_whoowns_on_an_invalid_registry_explains_on_stderr(
         re.MULTILINE,
     ), err
     assert err.rstrip().endswith(
-        f"{registry_copy}: the registry has 1 error(s); run `demarc validate {registry_copy}`"
+        f"demarc whoowns: error: {registry_copy}: the registry has 1 error(s); "
+        f"run `demarc validate {registry_copy}`"
     )
 
 
@@ -320,3 +328,39 @@ def test_demo_pages_the_team_of_a_downstream_that_was_late_before_its_upstream_b
     assert "`churn_features` *is late*" in mlops[1].split("└─", 1)[0]
     assert "most likely because of" not in out
     assert "Data last arrived" in out
+
+
+# ---------------------------------------------------------------------- root causes, last resort
+def test_validate_lists_a_parse_error_first_and_summarises_its_knock_ons(
+    registry_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    teams = registry_copy / "teams.yaml"
+    lines = teams.read_text().splitlines()
+    lines[44] += " ["
+    teams.write_text("\n".join(lines) + "\n")
+    assert main(["validate", str(registry_copy)]) == 1
+    out, err = capsys.readouterr()
+    printed = [line for line in out.splitlines() if line.strip()]
+    assert printed[0].startswith(f"{teams}:46:7: error: invalid YAML")
+    assert not any("is not a team" in line for line in printed)
+    assert printed[-1].startswith("note: ")
+    assert printed[-1].endswith(
+        f"references to teams from {teams}, which failed to parse, not listed"
+    )
+    assert "invalid: 49 error(s)" in err  # the count stays honest
+
+
+def test_validate_survives_a_loader_bug(
+    registry_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise OSError(36, "File name too long")
+
+    monkeypatch.setattr("ownership.loader.load_registry", broken)
+    assert main(["validate", str(registry_copy)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert (
+        f"internal error while loading {registry_copy}: OSError: [Errno 36] File name too long"
+        in out
+    )

@@ -281,3 +281,150 @@ def test_files_in_any_number_and_nested_directories_are_merged(tmp_path: Path) -
     registry = load_registry_or_raise(tmp_path / "reg")
     assert "extra_table" in registry.assets
     assert "extra_table" in registry.downstream_of("usage_logs")
+
+
+# ---------------------------------------------------------------------- values that used to raise
+CONTRACT = "data_source: x\nowner_team: t\n"
+ONCALL = "teams:\n  - id: t\n    members: [U0ALICE01]\n    oncall: {members: [U0ALICE01], "
+DBT = "version: 2\nsources:\n  - name: s\n    tables:\n      - name: t\n        freshness: "
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "line", "column", "needle"),
+    [
+        # ZoneInfo reads a name as a path: OSError (too long), ValueError (NUL, absolute, not
+        # TZif), IsADirectoryError, KeyError: each is the author's unknown timezone.
+        (CONTRACT + "sla: {update_frequency: daily, update_time: '02:00', max_delay: 1h, "
+         f"timezone: '{'a' * 300}'}}\n", 3, 79, "unknown timezone"),
+        (CONTRACT + f"sla: {{update_frequency: daily, update_time: '02:00 {'E' * 300}', "
+         "max_delay: 1h}\n", 3, 45, "expected a time"),
+        (ONCALL + 'period: daily, timezone: "Europe/\\0Berlin", start: 2026-01-01}\n', 4, 61,
+         "unknown timezone"),
+        (ONCALL + "period: daily, timezone: /etc/passwd, start: 2026-01-01}\n", 4, 61,
+         "unknown timezone"),
+        (ONCALL + "period: daily, timezone: zone1970.tab, start: 2026-01-01}\n", 4, 61,
+         "unknown timezone"),
+        (ONCALL + "period: daily, timezone: [Europe/Berlin], start: 2026-01-01}\n", 4, 61,
+         "expected a timezone"),
+        (CONTRACT + "probe: {sql: {connection: W, table: t, timestamp_column: c, "
+         f"naive_timezone: '{'x/' * 200}'}}}}\n", 3, 77, "unknown timezone"),
+        # durations, dates and numbers past what date arithmetic can hold
+        (CONTRACT + "sla: {update_frequency: hourly, max_delay: 99999999999999999999 days}\n",
+         3, 44, "longer than 3660 days"),
+        (CONTRACT + "sla: {update_frequency: hourly, max_delay: P99999999999999D}\n", 3, 44,
+         "longer than 3660 days"),
+        (CONTRACT + "freshness: {error_after: 1e999 minutes}\n", 3, 26, "unknown unit 'e'"),
+        (ONCALL + "period: 99999999999 weeks, timezone: UTC, start: 2026-01-01}\n", 4, 44,
+         "longer than"),
+        (ONCALL + "period: daily, timezone: UTC, start: 0001-01-01}\n", 4, 73,
+         "between 1900 and 2999"),
+        ("silences:\n  - {asset: x, from: '2026-01-01T00:00:00+00:00', "
+         "to: '9999-12-31T23:59:59-23:59'}\n", 2, 55, "between 1900 and 2999"),
+        (CONTRACT + "change_policy: {notice_days: 99999999999999999999}\n", 3, 30,
+         "from 0 to 3650"),
+        (CONTRACT + "change_policy: {breaking_changes: 99999999999999999999 days notice}\n", 3,
+         35, "more than 3650"),
+        (DBT + "{warn_after: {count: 99999999999999999999, period: day}}\n", 6, 41,
+         "longer than 3660 days"),
+        (DBT + "{warn_after: {count: 1, period: [day]}}\n", 6, 52, "is not minute, hour or day"),
+        (DBT + "{warn_after: {count: 1, period: {day: 1}}}\n", 6, 52, "is not minute, hour"),
+        ("apiVersion: v3.0.0\nkind: DataContract\nid: x\nname: x\nversion: 1.0.0\nstatus: a\n"
+         "slaProperties:\n  - {property: latency, value: 1e300, unit: d}\n", 8, 32,
+         "longer than 3660 days"),
+        # YAML values the constructor cannot build, merges of non-mappings, recursion
+        ("silences:\n  - {asset: x, from: 2026-13-45, to: 2026-01-01}\n", 2, 22,
+         "month must be in 1..12"),
+        ("a: !!timestamp soon\n", 1, 4, "not a valid timestamp"),
+        ("a: !!bool maybe\n", 1, 4, "not a valid bool"),
+        ("teams:\n  - <<: 5\n    id: t\n", 2, 9, "cannot merge keys"),
+        ("teams: &a [*a]\n", 1, 8, "recursive alias"),
+        ("teams: " + "[" * 70 + "]" * 70 + "\n", 1, 71, "nested more than 64 levels"),
+        ("teams:\n  - id: t\x00\n", 2, 10, "U+0000"),
+        ("admins: [{id: U0ALICE01}]\n", 1, 10, "admin"),
+    ],
+)
+def test_odd_values_are_positioned_errors_not_exceptions(
+    tmp_path: Path, yaml_text: str, line: int, column: int, needle: str
+) -> None:
+    write(tmp_path, {"bad.yaml": yaml_text})
+    problems = load_registry(tmp_path).problems
+    matching = [p for p in problems if needle in p.message]
+    assert matching, [str(p) for p in problems]
+    where = matching[0].where
+    assert (Path(where.file).name, where.line, where.column) == ("bad.yaml", line, column), str(
+        matching[0]
+    )
+    assert matching[0].is_error
+    assert len(str(matching[0])) < 400  # a 300-character value is cut, never echoed whole
+
+
+def test_a_file_that_is_not_utf8_points_at_the_byte(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_bytes(b"teams:\n  - id: t\xff\n")
+    [problem] = load_registry(tmp_path).problems
+    assert (problem.where.line, problem.where.column, problem.code) == (2, 10, "encoding")
+
+
+def test_a_reader_bug_is_an_internal_error_at_the_document_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("ownership.loader.read_team", broken)
+    write(tmp_path, {"teams.yaml": TEAMS, "more.yaml": "assets: []\n"})
+    result = load_registry(tmp_path)
+    [problem] = [p for p in result.problems if p.code == "internal-error"]
+    assert problem.where.file.endswith("teams.yaml")
+    assert problem.where.line == 1
+    assert "RuntimeError: boom" in problem.message
+    assert result.registry is None
+
+
+# ---------------------------------------------------------------------- root causes first
+def break_teams(root: Path) -> Path:
+    """The example registry with a YAML syntax error in teams.yaml (an unclosed flow list)."""
+    shutil.copytree(EXAMPLE, root, dirs_exist_ok=True)
+    teams = root / "teams.yaml"
+    lines = teams.read_text().splitlines()
+    lines[44] += " ["
+    teams.write_text("\n".join(lines) + "\n")
+    return teams
+
+
+def test_a_file_that_fails_to_parse_comes_first_and_its_knock_ons_are_summarised(
+    tmp_path: Path,
+) -> None:
+    from ownership.errors import Kind
+    from ownership.root_causes import knock_on_summary, roots
+
+    teams = break_teams(tmp_path)
+    contract = tmp_path / "contracts" / "churn_features.contract.yaml"
+    contract.write_text(contract.read_text().replace("owner_team: mlops_churn", "owner_team: ml"))
+    errors = load_registry(tmp_path).errors
+    first = errors[0]
+    assert (first.where.file, first.where.line, first.code, first.kind) == (
+        str(teams), 46, "yaml", Kind.PARSE
+    )
+    # 'ml' is in no file that failed: a root cause of its own, listed
+    assert [(p.code, p.refs) for p in roots(errors)] == [("yaml", ()), ("unknown-team", ("ml",))]
+    knock_ons = [p for p in errors if p.kind is Kind.KNOCK_ON]
+    assert len(knock_ons) == len(errors) - 2 > 20
+    assert {p.cause for p in knock_ons} == {str(teams)}
+    assert {p.code for p in knock_ons} == {"unknown-team"}
+    assert knock_on_summary(errors) == [
+        f"{len(knock_ons)} references to teams from {teams}, which failed to parse, not listed"
+    ]
+
+
+def test_a_reference_to_a_name_the_broken_file_never_mentions_stays_a_root_cause(
+    tmp_path: Path,
+) -> None:
+    from ownership.errors import Kind
+
+    write(tmp_path, {
+        "teams.yaml": "teams:\n  - {id: t1\n",
+        "assets.yaml": "assets:\n  - {id: a, kind: table, owner: t1}\n"
+                       "  - {id: b, kind: table, owner: t2}\n",
+    })
+    kinds = {p.refs: p.kind for p in load_registry(tmp_path).errors if p.refs}
+    assert kinds == {("t1",): Kind.KNOCK_ON, ("t2",): Kind.ROOT}
