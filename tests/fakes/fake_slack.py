@@ -80,7 +80,12 @@ class FakeSlack:
         return f"{self.url}/api/"
 
     def response_url(self, response_id: str) -> str:
-        return f"{self.url}/response/{response_id}"
+        return f"{self.response_prefix}{response_id}"
+
+    @property
+    def response_prefix(self) -> str:
+        """What the app's response_url allowlist must hold (DEMARC_RESPONSE_URL_PREFIXES)."""
+        return f"{self.url}/response/"
 
     # -- scripting and inspection ----------------------------------------------------------
     def fail_next(
