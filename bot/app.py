@@ -8,8 +8,10 @@ request thread and work after the ack (`process_before_response=True` plus lazy 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -37,9 +39,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_web_client(settings: Settings, *, token: str | None = None) -> WebClient:
-    """A Web API client for `settings.slack_api_url` that waits out 429s (Retry-After)."""
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=LISTENER_TIMEOUT)
+def create_web_client(settings: Settings) -> WebClient:
+    """A Web API client for `settings.slack_api_url` that waits out 429s (Retry-After).
+
+    Tokenless: Bolt copies it for each request and `authorize` sets the bot token there.
+    """
+    client = WebClient(base_url=settings.slack_api_url, timeout=LISTENER_TIMEOUT)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
     return client
 
@@ -59,9 +64,17 @@ def create_app(
     bot token and no bot user id.
     """
     identity = identity or SlackIdentity(settings.slack_bot_token, settings.slack_api_url)
-    app = App(
+    with _quiet_token_warning():
+        app = _build_app(settings, identity)
+    app.error(handle_unexpected_error)
+    app.use(make_dedupe_middleware(deduper or InMemoryEventDeduper()))
+    register_listeners(app, holder=holder, clock=clock, services=services)
+    return app
+
+
+def _build_app(settings: Settings, identity: SlackIdentity) -> App:
+    return App(
         name="demarc",
-        # The template for each request's client; `authorize` sets the token on those.
         client=create_web_client(settings),
         signing_secret=settings.slack_signing_secret,
         authorize=identity.authorizer(),
@@ -70,7 +83,19 @@ def create_app(
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
         raise_error_for_unhandled_request=True,
     )
-    app.error(handle_unexpected_error)
-    app.use(make_dedupe_middleware(deduper or InMemoryEventDeduper()))
-    register_listeners(app, holder=holder, clock=clock, services=services)
-    return app
+
+
+@contextmanager
+def _quiet_token_warning() -> Iterator[None]:
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns, once, that
+    the client (whose token `authorize` sets) wins: true, and nothing to act on."""
+
+    def drop(record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+    logger = logging.getLogger("slack_bolt.App")
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)

@@ -18,6 +18,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
+# For clients whose failures demarc reports itself, one line per attempt: slack_sdk would log
+# every failed request at ERROR, and retry it, on top.
+QUIET = logging.getLogger("bot.slack_sdk_quiet")
+QUIET.setLevel(logging.CRITICAL)
 
 AUTH_TEST_TIMEOUT = 5.0
 FIRST_RETRY = 1.0
@@ -44,7 +48,13 @@ class SlackIdentity:
         wait: Callable[[threading.Event, float], bool] = threading.Event.wait,
     ) -> None:
         self._token = token
-        self._client = WebClient(token=token, base_url=api_url, timeout=int(max(1, timeout)))
+        self._client = WebClient(
+            token=token,
+            base_url=api_url,
+            timeout=int(max(1, timeout)),
+            retry_handlers=[],  # the backoff below is the retry
+            logger=QUIET,
+        )
         self._wait = wait
         self._stop = threading.Event()
         self._lock = threading.Lock()

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +44,11 @@ def serve(port: int | None = None) -> int:
 
     host = os.environ.get("DEMARC_HOST", "0.0.0.0")  # noqa: S104 - it is a server
     try:
-        sock = bind(host, port or settings.port)
+        sock = bind(host, settings.port if port is None else port)
     except PortInUse as exc:
         print(f"demarc serve: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    log.info("listening on %s:%d", host, sock.getsockname()[1])
     try:
         return _run(settings, sock)
     finally:
@@ -152,9 +154,28 @@ def _serve_http(
     from bot.metrics import Metrics
     from bot.web import WebApp
 
+    web = WebApp(
+        None if socket_mode is not None else app,
+        signing_secret=settings.slack_signing_secret,
+        health=health_check(services.healthy, identity, socket_mode),
+        metrics=Metrics(services.engine, services.clock),
+    )
+    make_server(web, sock).run()
+
+
+def health_check(
+    base: Callable[[], Mapping[str, object]],
+    identity: SlackIdentity,
+    socket_mode: SocketModeRunner | None = None,
+) -> Callable[[], dict[str, Any]]:
+    """/healthz: `base` (database, registry, threads) plus Slack's state.
+
+    Slack's state is reported but never fails health: a restart cannot fix Slack, and the
+    outbox keeps every message until Slack is back.
+    """
+
     def health() -> dict[str, Any]:
-        # Slack's state is reported, never failing health: restarting cannot fix Slack.
-        body: dict[str, Any] = dict(services.healthy())
+        body: dict[str, Any] = dict(base())
         checks: dict[str, object] = dict(body.get("checks") or {})
         checks["slack"] = identity.status()
         if socket_mode is not None:
@@ -162,13 +183,7 @@ def _serve_http(
         body["checks"] = checks
         return body
 
-    web = WebApp(
-        None if socket_mode is not None else app,
-        signing_secret=settings.slack_signing_secret,
-        health=health,
-        metrics=Metrics(services.engine, services.clock),
-    )
-    make_server(web, sock).run()
+    return health
 
 
 def _rebuild(services: object) -> None:

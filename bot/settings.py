@@ -116,9 +116,9 @@ def _token_problems(env: Mapping[str, str], require_slack: bool) -> list[str]:
 def _port(raw: str | None, problems: list[str]) -> int:
     if raw is None:
         return DEFAULT_PORT
-    if raw.isdigit() and 0 < int(raw) < 65536:
-        return int(raw)
-    problems.append(f"PORT must be a number from 1 to 65535, not {raw[:20]!r}")
+    if raw.isascii() and raw.isdigit() and 0 <= int(raw) < 65536:
+        return int(raw)  # 0: any free port (tests read the port from the "listening" log line)
+    problems.append(f"PORT must be a number from 0 to 65535, not {raw[:20]!r}")
     return DEFAULT_PORT
 
 

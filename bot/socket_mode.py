@@ -13,11 +13,15 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+
+from bot.identity import QUIET
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = 1.0
 MAX_RETRY = 60.0
+CONNECT_TIMEOUT = 10
 
 
 class SocketModeRunner:
@@ -50,7 +54,9 @@ class SocketModeRunner:
                 attempt = self._attempts
             try:
                 if self._handler is None:
-                    self._handler = SocketModeHandler(self._app, self._app_token)
+                    self._handler = SocketModeHandler(
+                        self._app, self._app_token, web_client=_connecting_client(self._app)
+                    )
                 self._handler.connect()
             except Exception as exc:
                 problem = f"{type(exc).__name__}: {_one_line(exc)}"
@@ -86,6 +92,14 @@ class SocketModeRunner:
                 self._handler.close()
             except Exception:
                 log.info("Socket Mode: close failed", exc_info=True)
+
+
+def _connecting_client(app: App) -> WebClient:
+    """For apps.connections.open: no retries of its own and no log lines (the loop above
+    logs one per attempt)."""
+    return WebClient(
+        base_url=app.client.base_url, timeout=CONNECT_TIMEOUT, retry_handlers=[], logger=QUIET
+    )
 
 
 def _one_line(exc: Exception) -> str:

@@ -58,7 +58,7 @@ class WebApp:
         if app is not None and not signing_secret:
             raise ValueError("serving Slack's requests needs the signing secret")
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
-        self._signature = RequestSignature(signing_secret)
+        self._signature = RequestSignature(signing_secret) if app is not None else None
         self._health = health
         self._metrics = metrics
 
@@ -98,6 +98,7 @@ class WebApp:
     def _events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Check the signature on the raw body, then hand Bolt the same bytes."""
         assert self._slack is not None
+        assert self._signature is not None
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:

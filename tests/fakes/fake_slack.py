@@ -54,6 +54,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._names: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
+        self._hanging = threading.Event()  # set: accept every request and never answer
+        self._released = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -66,6 +68,7 @@ class FakeSlack:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -101,6 +104,15 @@ class FakeSlack:
         failure = Failure(200 if error else status, error, retry_after)
         with self._lock:
             self._failures[method].extend([failure] * times)
+
+    def hang(self) -> None:
+        """From now on, accept every request (recorded) and never answer, until `release()`
+        (called at exit): a Slack that hangs."""
+        self._hanging.set()
+
+    def release(self) -> None:
+        """Let hanging requests go: each then gets 503, as from a Slack coming back."""
+        self._released.set()
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -239,6 +251,9 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 raw=raw,
             )
             failure = fake._record(request)
+            if fake._hanging.is_set():
+                fake._released.wait()
+                failure = Failure(503)
             if failure is not None:
                 self._fail(failure)
             elif method == RESPONSE_URL:
