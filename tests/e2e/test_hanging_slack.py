@@ -99,7 +99,7 @@ def test_acks_and_health_hold_under_a_crowd_of_requests(hung: Hung) -> None:
     with ThreadPoolExecutor(max_workers=3 * CONCURRENT) as pool:
         # First fill the listener pool with work that hangs on Slack...
         slow = [
-            pool.submit(timed, lambda i=i, f=f: f(i))  # type: ignore[misc]
+            pool.submit(timed, lambda i=i, f=f: f(i))
             for i in range(CONCURRENT)
             for f in (mention, click)
         ]
