@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
 from bot import ids
+from bot.app import create_app
 from bot.db.models import Base
 from bot.web import EVENTS_PATH
-from tests.e2e.conftest import SIGNING_SECRET, Alerting, Running
+from tests.e2e.conftest import SIGNING_SECRET, Alerting, Running, make_settings
 from tests.fakes.fake_slack import wait_for
 from tests.fakes.recorder import RecordingServer
 from tests.fakes.signing import (
@@ -244,3 +246,27 @@ def test_verified_requests_no_listener_handles_are_acknowledged(bot: Running) ->
     ):
         assert bot.sender.post(body, content_type).status_code == 200
     assert bot.slack.requests == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("timestamp", ["abc", "", f"{10**20}.5"])
+def test_bolt_by_itself_refuses_a_malformed_timestamp(
+    alerting: Alerting, attacker: RecordingServer, kind: str, timestamp: str
+) -> None:
+    """Behind the WSGI check, Bolt's own check and the error handler hold too: an exception
+    raised while verifying is a 401, and the forged body is never used."""
+    app = create_app(
+        make_settings(alerting.bot.slack),
+        alerting.bot.holder,
+        clock=alerting.clock,
+        services=alerting.services,
+    )
+    body, content_type = bodies(attacker.url("/steal"))[kind]
+    before = row_counts(alerting)
+    headers = {"content-type": content_type, **signed_headers(SIGNING_SECRET, body, timestamp)}
+    response = app.dispatch(BoltRequest(body=body, headers=headers))
+    assert response.status == 401
+    assert "Something went wrong" not in response.body
+    assert alerting.bot.slack.requests == []
+    assert attacker.hits == []
+    assert row_counts(alerting) == before
