@@ -88,7 +88,10 @@ class SlackIdentity:
             try:
                 found = self._client.auth_test()
             except SlackApiError as exc:
-                problem = f"Slack refused auth.test: {exc.response.get('error')}"
+                problem = (
+                    f"Slack answered auth.test with {exc.response.get('error')} "
+                    f"(HTTP {exc.response.status_code})"
+                )
             except Exception as exc:
                 problem = f"Slack unreachable: {type(exc).__name__}"
             else:
