@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING, Any
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    import socket
+
+    from slack_bolt import App
+
     from bot.identity import SlackIdentity
     from bot.runtime import Services
     from bot.socket_mode import SocketModeRunner
@@ -55,7 +59,7 @@ def serve(port: int | None = None) -> int:
         sock.close()
 
 
-def _run(settings: Settings, sock: Any) -> int:
+def _run(settings: Settings, sock: socket.socket) -> int:
     from bot.app import create_app
     from bot.coordination import SingleReplicaOnly
     from bot.db.dedupe import SqlEventDeduper
@@ -143,8 +147,8 @@ def _run(settings: Settings, sock: Any) -> int:
 
 def _serve_http(
     settings: Settings,
-    sock: Any,
-    app: Any,
+    sock: socket.socket,
+    app: App,
     services: Services,
     identity: SlackIdentity,
     socket_mode: SocketModeRunner | None,
