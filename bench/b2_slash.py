@@ -1,6 +1,6 @@
 """B2 slash latency: signed `/whoowns <asset>` at a fixed rate, demarc vs a bare Bolt app.
 
-Both apps run in their own process behind the same server setup (`bot.web.make_server`:
+Both apps run in their own process behind the same server setup (`bot.http_server.make_server`:
 waitress, the same router and thread count), with a fake Slack Web API on loopback for
 Bolt's auth.test. A separate load-generator process sends signed requests (Slack's v0
 HMAC scheme, as tests/fakes/signing.py) on a fixed schedule, 50 per second for 30 s, half by
@@ -32,13 +32,14 @@ TOKEN = "xoxb-bench-token"
 
 # ---------------------------------------------------------------------- the server process
 def serve(kind: str, registry: str) -> int:
-    """Run one app behind bot.web.make_server; print its port, serve until killed."""
+    """Run one app behind bot.http_server.make_server; print its port, serve until killed."""
     import logging
 
     from slack_bolt import App
     from slack_sdk import WebClient
 
-    from bot.web import make_server
+    from bot.http_server import make_server
+    from bot.web import WebApp
     from tests.fakes.fake_slack import FakeSlack
 
     logging.disable(logging.WARNING)
@@ -68,7 +69,7 @@ def serve(kind: str, registry: str) -> int:
             })
             holder = RegistryHolder.from_path(settings.registry_path)
             app = create_app(settings, holder)
-        server = make_server(app, "127.0.0.1", 0)
+        server = make_server(WebApp(app, signing_secret=SECRET))
         print(f"PORT {server.effective_port}", flush=True)  # type: ignore[union-attr]
         server.run()
     return 0

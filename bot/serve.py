@@ -1,5 +1,9 @@
-"""`demarc serve`: settings, registry, database, scheduler, outbox, reload, then HTTP or Socket
-Mode. HTTP runs under waitress with /slack/events, /healthz and /metrics."""
+"""`demarc serve`: settings, the port, registry, database, scheduler, outbox, reload, then HTTP
+or Socket Mode.
+
+The port is bound first, so a port in use costs nothing (no check run, no row written). Both
+modes serve /healthz and /metrics on it (HTTP mode also /slack/events), from their own threads.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,23 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Mapping
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
+from bot.cli_exit import EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError
 
-log = logging.getLogger("demarc")
+if TYPE_CHECKING:
+    import socket
 
+    from slack_bolt import App
+
+    from bot.identity import SlackIdentity
+    from bot.runtime import Services
+    from bot.socket_mode import SocketModeRunner
+
+log = logging.getLogger("demarc")
 
 def serve(port: int | None = None) -> int:
     from bot import logs
@@ -26,11 +41,27 @@ def serve(port: int | None = None) -> int:
         settings = Settings.from_env(os.environ)
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    from bot.http_server import PortInUse, bind
+
+    host = os.environ.get("DEMARC_HOST", "0.0.0.0")  # noqa: S104 - it is a server
+    try:
+        sock = bind(host, settings.port if port is None else port)
+    except PortInUse as exc:
+        print(f"demarc serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    log.info("listening on %s:%d", host, sock.getsockname()[1])
+    try:
+        return _run(settings, sock)
+    finally:
+        sock.close()
+
+
+def _run(settings: Settings, sock: socket.socket) -> int:
     from bot.app import create_app
     from bot.coordination import SingleReplicaOnly
     from bot.db.dedupe import SqlEventDeduper
-    from bot.metrics import Metrics
+    from bot.identity import SlackIdentity
     from bot.registry_holder import RegistryHolder
     from bot.reload import Reloader
     from bot.runtime import build_services, outbox_client
@@ -46,7 +77,7 @@ def serve(port: int | None = None) -> int:
             f"{settings.registry_path})",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_USAGE
     services = build_services(
         holder,
         settings.database_url,
@@ -67,7 +98,7 @@ def serve(port: int | None = None) -> int:
     except SingleReplicaOnly as exc:
         print(str(exc), file=sys.stderr)
         services.stop()
-        return 2
+        return EXIT_USAGE
     if threading.current_thread() is threading.main_thread():
 
         def _on_hup(_signum: int, _frame: FrameType | None) -> None:
@@ -83,32 +114,79 @@ def serve(port: int | None = None) -> int:
             name="registry-poll",
             daemon=True,
         ).start()
-    app = create_app(settings, holder, services=services, deduper=SqlEventDeduper(services.engine))
+    identity = SlackIdentity(settings.slack_bot_token, settings.slack_api_url)
+    identity.start()
+    app = create_app(
+        settings,
+        holder,
+        services=services,
+        deduper=SqlEventDeduper(services.engine),
+        identity=identity,
+    )
     log.info("demarc started as replica %s: %s", services.replica_id, settings)
+    socket_mode: SocketModeRunner | None = None
     try:
         if settings.slack_app_token:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot.socket_mode import SocketModeRunner
 
-            SocketModeHandler(app, settings.slack_app_token).start()
-        else:
-            from bot.web import serve_http
-
-            metrics = Metrics(services.engine, services.clock)
-            host = os.environ.get("DEMARC_HOST", "0.0.0.0")  # noqa: S104 - it is a server
-            serve_http(
-                app,
-                host,
-                port or settings.port,
-                health=services.healthy,
-                metrics=metrics,
-            )
+            socket_mode = SocketModeRunner(app, settings.slack_app_token)
+            socket_mode.start()
+        _serve_http(settings, sock, app, services, identity, socket_mode)
     except KeyboardInterrupt:
         pass
     finally:
         stop_polling.set()
+        if socket_mode is not None:
+            socket_mode.stop()
+        identity.stop()
         services.stop()
         log.info("demarc stopped")
-    return 0
+    return EXIT_OK
+
+
+def _serve_http(
+    settings: Settings,
+    sock: socket.socket,
+    app: App,
+    services: Services,
+    identity: SlackIdentity,
+    socket_mode: SocketModeRunner | None,
+) -> None:
+    """Serve until interrupted: Slack's requests in HTTP mode; health and metrics in both."""
+    from bot.http_server import make_server
+    from bot.metrics import Metrics
+    from bot.web import WebApp
+
+    web = WebApp(
+        None if socket_mode is not None else app,
+        signing_secret=settings.slack_signing_secret,
+        health=health_check(services.healthy, identity, socket_mode),
+        metrics=Metrics(services.engine, services.clock),
+    )
+    make_server(web, sock).run()
+
+
+def health_check(
+    base: Callable[[], Mapping[str, object]],
+    identity: SlackIdentity,
+    socket_mode: SocketModeRunner | None = None,
+) -> Callable[[], dict[str, Any]]:
+    """/healthz: `base` (database, registry, threads) plus Slack's state.
+
+    Slack's state is reported but never fails health: a restart cannot fix Slack, and the
+    outbox keeps every message until Slack is back.
+    """
+
+    def health() -> dict[str, Any]:
+        body: dict[str, Any] = dict(base())
+        checks: dict[str, object] = dict(body.get("checks") or {})
+        checks["slack"] = identity.status()
+        if socket_mode is not None:
+            checks["socket_mode"] = socket_mode.status()
+        body["checks"] = checks
+        return body
+
+    return health
 
 
 def _rebuild(services: object) -> None:

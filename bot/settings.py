@@ -17,6 +17,7 @@ DEFAULT_REGISTRY = "registry"
 DEFAULT_DATABASE_URL = "sqlite:///demarc.sqlite3"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+DEFAULT_RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/",)
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]*(?P<tail>@)")
 
@@ -37,6 +38,8 @@ class Settings:
     admins: tuple[str, ...] = ()
     admin_channel: str | None = None
     reload_interval: float = 60.0
+    # demarc POSTs to a request's response_url only if it starts with one of these
+    response_url_prefixes: tuple[str, ...] = DEFAULT_RESPONSE_URL_PREFIXES
 
     @property
     def socket_mode(self) -> bool:
@@ -75,6 +78,7 @@ class Settings:
             problems.append("DEMARC_SLACK_API_URL must start with http:// or https://")
         admin_channel = _channel(env.get("DEMARC_ADMIN_CHANNEL"), problems)
         reload_interval = _seconds(env.get("DEMARC_RELOAD_INTERVAL"), problems)
+        prefixes = _url_prefixes(env.get("DEMARC_RESPONSE_URL_PREFIXES"), problems)
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -88,6 +92,7 @@ class Settings:
             admins=admins,
             admin_channel=admin_channel,
             reload_interval=reload_interval,
+            response_url_prefixes=prefixes,
         )
 
 
@@ -148,3 +153,19 @@ def _seconds(raw: str | None, problems: list[str]) -> float:
         )
         return 60.0
     return value
+
+
+def _url_prefixes(raw: str | None, problems: list[str]) -> tuple[str, ...]:
+    """Whole origins with a path ("https://hooks.slack.com/"), so no host can extend one."""
+    if raw is None:
+        return DEFAULT_RESPONSE_URL_PREFIXES
+    prefixes = tuple(p.strip() for p in raw.split(",") if p.strip())
+    bad = [p for p in prefixes if not re.match(r"^https?://[^/?#@\s]+/", p)]
+    if bad or not prefixes:
+        shown = ", ".join(repr(p[:40]) for p in bad) or repr(raw[:40])
+        problems.append(
+            "DEMARC_RESPONSE_URL_PREFIXES must be URLs ending in a path, like "
+            f"https://hooks.slack.com/, not {shown}"
+        )
+        return DEFAULT_RESPONSE_URL_PREFIXES
+    return prefixes

@@ -1,31 +1,36 @@
 """HTTP: Slack's requests go to Bolt, `/healthz` answers load balancers, anything else is 404.
 
 Served by waitress, a production WSGI server (Bolt's `app.start()` is for development only).
+A request to `/slack/events` reaches Bolt only if its Slack signature checks out here first
+(`bot/verification.py`); anything else gets 401 and causes nothing.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import serve
-from waitress.server import create_server
 
 from bot.logs import context_id, new_id
 from bot.metrics import Metrics
+from bot.verification import RequestSignature
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
-THREADS = 8
+REFUSED = '{"error": "invalid request"}'  # what Bolt answers to a bad signature
+MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; a view submission stays well under this
 
 HealthCheck = Callable[[], dict[str, Any]]
 
@@ -38,13 +43,22 @@ class WebApp:
     """The WSGI application: a small router in front of Bolt's WSGI adapter.
 
     Every request gets an id (X-Request-Id, or a new one) that log lines carry, and its
-    latency is recorded for /metrics.
+    latency is recorded for /metrics. Without a Bolt app (Socket Mode) it serves only
+    /healthz and /metrics.
     """
 
     def __init__(
-        self, app: App, *, health: HealthCheck = _ok, metrics: Metrics | None = None
+        self,
+        app: App | None,
+        *,
+        signing_secret: str = "",
+        health: HealthCheck = _ok,
+        metrics: Metrics | None = None,
     ) -> None:
-        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        if app is not None and not signing_secret:
+            raise ValueError("serving Slack's requests needs the signing secret")
+        self._slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+        self._signature = RequestSignature(signing_secret) if app is not None else None
         self._health = health
         self._metrics = metrics
 
@@ -63,8 +77,8 @@ class WebApp:
 
     def _route(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
-        if path == EVENTS_PATH and method == "POST":
-            return list(self._slack(environ, start_response))
+        if path == EVENTS_PATH and method == "POST" and self._slack is not None:
+            return self._events(environ, start_response)
         if path == METRICS_PATH and method == "GET" and self._metrics is not None:
             return _reply(
                 start_response,
@@ -76,9 +90,30 @@ class WebApp:
             body = self._health()
             status = "200 OK" if body.get("status") == "ok" else "503 Service Unavailable"
             return _reply(start_response, status, json.dumps(body), "application/json")
-        if path in (EVENTS_PATH, HEALTH_PATH, METRICS_PATH):
+        known = (HEALTH_PATH, METRICS_PATH) + ((EVENTS_PATH,) if self._slack else ())
+        if path in known:
             return _reply(start_response, "405 Method Not Allowed", "Method Not Allowed")
         return _reply(start_response, "404 Not Found", "Not Found")
+
+    def _events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Check the signature on the raw body, then hand Bolt the same bytes."""
+        assert self._slack is not None
+        assert self._signature is not None
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            return _reply(start_response, "413 Content Too Large", "Payload Too Large")
+        body = environ["wsgi.input"].read(length) if length else b""
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+        if not self._signature.is_valid(body, timestamp, signature):
+            log.info("Refused a request without a valid Slack signature")
+            return _reply(start_response, "401 Unauthorized", REFUSED, "application/json")
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return list(self._slack(environ, start_response))
 
 
 def _reply(
@@ -90,23 +125,3 @@ def _reply(
         [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data)))],
     )
     return [data]
-
-
-def make_server(
-    app: App,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
-    health: HealthCheck = _ok,
-    metrics: Metrics | None = None,
-) -> BaseWSGIServer | MultiSocketServer:
-    """A waitress server, not yet running: call `.run()` (blocks) and later `.close()`."""
-    web = WebApp(app, health=health, metrics=metrics)
-    return create_server(web, host=host, port=port, threads=THREADS)
-
-
-def serve_http(
-    app: App, host: str, port: int, *, health: HealthCheck = _ok, metrics: Metrics | None = None
-) -> None:
-    """Serve until interrupted."""
-    serve(WebApp(app, health=health, metrics=metrics), host=host, port=port, threads=THREADS)

@@ -1,6 +1,7 @@
 """Slack listeners, grouped by surface; `register_listeners` is the one place routes are added.
 
 Every route is recorded as a `Route` so tests can check them against `app.yaml` and `bot.ids`.
+Each route acknowledges on the request thread and does its work after the ack (`lazy.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from slack_bolt import App
 
 from bot import ids
 from bot.listeners import actions, admin, commands, events, incident_actions, incidents
+from bot.listeners.lazy import Listener, register
 from bot.registry_holder import RegistryHolder
 from ownership.incidents import Action
 
@@ -114,13 +116,7 @@ def routes_of(app: App) -> frozenset[Route]:
     return _ROUTES.get(app, frozenset())
 
 
-def _add(app: App, kind: RouteKind, route_id: str, handler: Handler) -> Route:
-    if kind == "command":
-        app.command(route_id)(handler)
-    elif kind == "action":
-        app.action(route_id)(handler)
-    elif kind == "view":
-        app.view(route_id)(handler)
-    else:
-        app.event(route_id)(handler)
+def _add(app: App, kind: RouteKind, route_id: str, listener: Listener) -> Route:
+    routes = {"command": app.command, "action": app.action, "view": app.view, "event": app.event}
+    register(routes[kind](route_id), listener)
     return Route(kind, route_id)

@@ -1,4 +1,7 @@
-"""Block actions: "Share in channel" posts the answer for everyone and removes the ephemeral."""
+"""Block actions: "Share in channel" posts the answer for everyone and removes the ephemeral.
+
+Both are acknowledged at once; the work (Slack calls, the database) happens after the ack.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +9,19 @@ import re
 from logging import Logger
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.answers import render_answer, render_answer_text
 from bot.freshness.snooze import snooze_alert
 from bot.listeners.commands import parse_query
+from bot.listeners.lazy import Listener, after_ack
 from bot.registry_holder import RegistryHolder
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
-    from bot.listeners import Clock, Handler
+    from bot.listeners import Clock
     from bot.runtime import Services
 
 # "<alert id>:<minutes>", as the alert's snooze select renders its options (9 digits fit the
@@ -32,16 +36,14 @@ CANNOT_POST_TEXT = (
 )
 
 
-def make_share_handler(holder: RegistryHolder, clock: Clock) -> Handler:
+def make_share_handler(holder: RegistryHolder, clock: Clock) -> Listener:
     def handle_share_answer_action(
-        ack: Ack,
         action: dict[str, Any],
         body: dict[str, Any],
         client: WebClient,
         respond: Respond,
         logger: Logger,
     ) -> None:
-        ack()
         query = parse_query(str(action.get("value", "")))
         answer = who_owns(holder.registry, query, clock())
         channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
@@ -62,14 +64,15 @@ def make_share_handler(holder: RegistryHolder, clock: Clock) -> Handler:
         if reply.status_code != 200:
             logger.warning("Could not delete the ephemeral answer (HTTP %s)", reply.status_code)
 
-    return handle_share_answer_action
+    return after_ack(handle_share_answer_action)
 
 
-def make_snooze_handler(holder: RegistryHolder, clock: Clock, services: Services | None) -> Handler:
+def make_snooze_handler(
+    holder: RegistryHolder, clock: Clock, services: Services | None
+) -> Listener:
     def handle_snooze_alert_action(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+        action: dict[str, Any], body: dict[str, Any], respond: Respond
     ) -> None:
-        ack()
         if services is None:
             respond(
                 text="Snoozing needs demarc's database, which this process has not got.",
@@ -98,4 +101,4 @@ def make_snooze_handler(holder: RegistryHolder, clock: Clock, services: Services
         )
         respond(text=text, response_type="ephemeral", replace_original=False)
 
-    return handle_snooze_alert_action
+    return after_ack(handle_snooze_alert_action)

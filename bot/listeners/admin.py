@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, Respond
 
+from bot.listeners.lazy import Listener
 from bot.registry_holder import RegistryHolder
 from bot.reload import render_refusal
 
 if TYPE_CHECKING:
-    from bot.listeners import Handler
     from bot.runtime import Services
 
 USAGE = "Usage: `/demarc reload` reloads the ownership registry (admins only)."
@@ -24,20 +24,26 @@ def is_admin(user_id: str, holder: RegistryHolder, services: Services | None) ->
     return user_id in admins
 
 
-def make_demarc_handler(holder: RegistryHolder, services: Services | None) -> Handler:
-    def handle_demarc_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        words = str(command.get("text", "")).split()
-        if words[:1] != ["reload"]:
-            ack(response_type="ephemeral", text=USAGE)
-            return
-        if not is_admin(str(command.get("user_id", "")), holder, services):
-            ack(
-                response_type="ephemeral",
-                text="Only demarc admins can reload the registry "
-                "(DEMARC_ADMINS, or `admins:` in the registry).",
-            )
-            return
-        ack(response_type="ephemeral", text="Reloading the registry…")
+def _refusal(command: dict[str, Any], holder: RegistryHolder, services: Services | None) -> str:
+    """Why this `/demarc` is not a reload by an admin ("" when it is)."""
+    if str(command.get("text", "")).split()[:1] != ["reload"]:
+        return USAGE
+    if not is_admin(str(command.get("user_id", "")), holder, services):
+        return (
+            "Only demarc admins can reload the registry "
+            "(DEMARC_ADMINS, or `admins:` in the registry)."
+        )
+    return ""
+
+
+def make_demarc_handler(holder: RegistryHolder, services: Services | None) -> Listener:
+    def ack_demarc_command(ack: Ack, command: dict[str, Any]) -> None:
+        text = _refusal(command, holder, services) or "Reloading the registry…"
+        ack(response_type="ephemeral", text=text)
+
+    def handle_demarc_command(command: dict[str, Any], respond: Respond) -> None:
+        if _refusal(command, holder, services):
+            return  # answered in the ack
         reloader = services.reloader if services is not None else None
         problems = reloader.reload("/demarc reload") if reloader else holder.reload()
         errors = [p for p in problems if p.is_error]
@@ -57,4 +63,4 @@ def make_demarc_handler(holder: RegistryHolder, services: Services | None) -> Ha
             text=render_refusal(problems, MAX_LISTED),
         )
 
-    return handle_demarc_command
+    return Listener(ack_demarc_command, handle_demarc_command)

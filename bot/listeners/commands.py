@@ -9,11 +9,12 @@ from slack_bolt import Ack
 
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.escape import unescape
+from bot.listeners.lazy import Listener
 from bot.registry_holder import RegistryHolder
 from ownership.answers import NotFound, who_owns
 
 if TYPE_CHECKING:
-    from bot.listeners import Clock, Handler
+    from bot.listeners import Clock
 
 MAX_QUERY = 200
 _USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -29,7 +30,7 @@ def parse_query(text: str) -> str:
     return text[:MAX_QUERY]
 
 
-def make_whoowns_handler(holder: RegistryHolder, clock: Clock) -> Handler:
+def make_whoowns_handler(holder: RegistryHolder, clock: Clock) -> Listener:
     def handle_whoowns_command(ack: Ack, command: dict[str, Any]) -> None:
         query = parse_query(str(command.get("text", "")))
         if not query:
@@ -42,4 +43,4 @@ def make_whoowns_handler(holder: RegistryHolder, clock: Clock) -> Handler:
             blocks=render_answer(answer, query=query, shareable=not isinstance(answer, NotFound)),
         )
 
-    return handle_whoowns_command
+    return Listener(handle_whoowns_command)  # answered in the ack: no remote I/O

@@ -1,7 +1,9 @@
 """The one Bolt error handler: a full log line with a short ref, and that ref for the user.
 
 No exception text or stack trace ever goes to Slack. Requests no listener handles are
-acknowledged (200) and ignored, so Slack neither shows an error nor retries them.
+acknowledged (200) and ignored, so Slack neither shows an error nor retries them. An error
+raised before a request passed signature verification gets 401 and nothing else: its body is
+the attacker's, so nothing in it (channel, thread, response_url) is ever used.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import logging
 import secrets
 from typing import Any
 
+from slack_bolt.context import BoltContext
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
+
+from bot.verification import VERIFIED, is_verified
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +36,37 @@ def handle_unexpected_error(
     response: BoltResponse | None,
 ) -> BoltResponse | None:
     """Log `error` with a ref and tell the user that ref where they will see it."""
+    if not is_verified(request):
+        log.warning("Refused an unverified request (%s)", type(error).__name__)
+        return BoltResponse(status=401, body={"error": "invalid request"})
     if isinstance(error, BoltUnhandledRequestError):
         log.info("Acknowledged and ignored a request with no listener: %s", describe(body))
         return BoltResponse(status=200, body="")
     ref = new_ref()
     log.error("Unexpected error (ref %s) handling %s", ref, describe(body), exc_info=error)
     try:
-        return _tell_user(ERROR_TEXT.format(ref=ref), body, request, response)
+        return _tell_user(ERROR_TEXT.format(ref=ref), body, request.context, response)
     except Exception:  # the user just won't hear about it; the log line above has the ref
         log.exception("Could not report error ref %s to Slack", ref)
         return None
 
 
+def report_after_ack(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
+    """Like `handle_unexpected_error`, for work done after the ack (nothing left to answer)."""
+    if not context.get(VERIFIED):  # lazy work only follows verified requests; be sure
+        return
+    ref = new_ref()
+    log.error("Unexpected error (ref %s) handling %s", ref, describe(body), exc_info=error)
+    try:
+        _tell_user(ERROR_TEXT.format(ref=ref), body, context, None)
+    except Exception:
+        log.exception("Could not report error ref %s to Slack", ref)
+
+
 def _tell_user(
-    text: str, body: dict[str, Any], request: BoltRequest, response: BoltResponse | None
+    text: str, body: dict[str, Any], context: BoltContext, response: BoltResponse | None
 ) -> BoltResponse | None:
-    context = request.context
+    """Where the user will see it: the mention's thread, the ack, or the response URL."""
     if body.get("type") == "event_callback":
         event = body.get("event") or {}
         if event.get("type") == "app_mention" and context.client is not None:
@@ -56,8 +76,9 @@ def _tell_user(
         return None
     if "command" in body and response is not None:  # not acknowledged yet: answer in the ack
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
-    if context.respond is not None:
-        context.respond(text=text, response_type="ephemeral", replace_original=False)
+    respond = context.respond if context.response_url else None
+    if respond is not None:  # only ever an allowed (Slack) URL: see bot/verification.py
+        respond(text=text, response_type="ephemeral", replace_original=False)
     return BoltResponse(status=200, body="") if response is not None else None
 
 

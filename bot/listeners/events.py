@@ -19,6 +19,7 @@ from bot.blocks import section
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.listeners.commands import parse_query
 from bot.listeners.incidents import answer_incident_mention
+from bot.listeners.lazy import Listener, after_ack
 from bot.registry_holder import RegistryHolder
 from ownership.answers import who_owns
 
@@ -66,7 +67,7 @@ def make_dedupe_middleware(deduper: EventDeduper) -> Handler:
 
 def make_mention_handler(
     holder: RegistryHolder, clock: Clock, services: Services | None = None
-) -> Handler:
+) -> Listener:
     def handle_app_mention_event(event: dict[str, Any], client: WebClient) -> None:
         query = parse_query(str(event.get("text", "")))
         incident = answer_incident_mention(
@@ -88,4 +89,4 @@ def make_mention_handler(
             unfurl_media=False,
         )
 
-    return handle_app_mention_event
+    return after_ack(handle_app_mention_event)

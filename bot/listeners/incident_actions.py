@@ -24,11 +24,11 @@ from bot.blocks.incident_modals import (
 )
 from bot.db.dedupe import SqlEventDeduper
 from bot.listeners.incidents import NO_DATABASE, incidents_of
+from bot.listeners.lazy import Listener, after_ack
 from ownership.incidents import Action, BoundarySide
 
 if TYPE_CHECKING:
     from bot.incidents.service import IncidentService
-    from bot.listeners import Handler
     from bot.runtime import Services
 
 ID_VALUE = re.compile(r"[0-9]{1,9}")
@@ -63,13 +63,12 @@ def _target(
     return service, int(value), user
 
 
-def make_act_handler(verb: Action, services: Services | None) -> Handler:
+def make_act_handler(verb: Action, services: Services | None) -> Listener:
     """Acknowledge and Escalate: act, and answer only when nothing changed."""
 
     def handle_incident_action(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+        action: dict[str, Any], body: dict[str, Any], respond: Respond
     ) -> None:
-        ack()
         target = _target(action, body, incidents_of(services), respond)
         if target is None:
             return
@@ -78,16 +77,15 @@ def make_act_handler(verb: Action, services: Services | None) -> Handler:
         if not reply.changed:
             _say(respond, reply.text)
 
-    return handle_incident_action
+    return after_ack(handle_incident_action)
 
 
-def make_modal_handler(verb: Action, services: Services | None) -> Handler:
+def make_modal_handler(verb: Action, services: Services | None) -> Listener:
     """Resolve and Add note: check first, then open the modal (the trigger lives 3 seconds)."""
 
     def handle_incident_modal_action(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, client: WebClient
+        action: dict[str, Any], body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        ack()
         target = _target(action, body, incidents_of(services), respond)
         if target is None:
             return
@@ -103,39 +101,48 @@ def make_modal_handler(verb: Action, services: Services | None) -> Handler:
         render = render_resolve_modal if verb is Action.RESOLVE else render_note_modal
         client.views_open(trigger_id=body["trigger_id"], view=render(view, channel))
 
-    return handle_incident_modal_action
+    return after_ack(handle_incident_modal_action)
 
 
-def make_open_from_alert_handler(services: Services | None) -> Handler:
+def make_open_from_alert_handler(services: Services | None) -> Listener:
     def handle_open_incident_action(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+        action: dict[str, Any], body: dict[str, Any], respond: Respond
     ) -> None:
-        ack()
         target = _target(action, body, incidents_of(services), respond)
         if target is None:
             return
         service, alert_id, user = target
         _say(respond, service.open_from_alert(alert_id, actor=user).text)
 
-    return handle_open_incident_action
+    return after_ack(handle_open_incident_action)
 
 
-def make_submission_handler(verb: Action, services: Services | None) -> Handler:
+def _submission_errors(verb: Action, view: dict[str, Any]) -> dict[str, str]:
+    note, side = read_submission((view.get("state") or {}).get("values") or {})
+    errors = {}
+    if verb is Action.RESOLVE and side not in {s.value for s in BoundarySide}:
+        errors[SIDE_BLOCK] = "Pick the side of the boundary the cause was on."
+    if not note:
+        errors[NOTE_BLOCK] = "Write a few words: what broke, what fixed it."
+    return errors
+
+
+def make_submission_handler(verb: Action, services: Services | None) -> Listener:
     """The resolve and note modals: field errors in the ack, the change after it."""
 
-    def handle_incident_submission(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        note, side = read_submission((view.get("state") or {}).get("values") or {})
-        errors = {}
-        if verb is Action.RESOLVE and side not in {s.value for s in BoundarySide}:
-            errors[SIDE_BLOCK] = "Pick the side of the boundary the cause was on."
-        if not note:
-            errors[NOTE_BLOCK] = "Write a few words: what broke, what fixed it."
+    def ack_incident_submission(ack: Ack, view: dict[str, Any]) -> None:
+        errors = _submission_errors(verb, view)
         if errors:
             ack(response_action="errors", errors=errors)
-            return
-        ack()
+        else:
+            ack()
+
+    def handle_incident_submission(
+        body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        if _submission_errors(verb, view):
+            return  # answered in the ack
+        note, side = read_submission((view.get("state") or {}).get("values") or {})
         service = incidents_of(services)
         incident_id, channel = read_metadata(str(view.get("private_metadata", "")))
         user = str(body["user"]["id"])
@@ -148,4 +155,4 @@ def make_submission_handler(verb: Action, services: Services | None) -> Handler:
         if not reply.changed and channel:
             client.chat_postEphemeral(channel=channel, user=user, text=reply.text)
 
-    return handle_incident_submission
+    return Listener(ack_incident_submission, handle_incident_submission)

@@ -19,10 +19,10 @@ from bot.incidents.parse import (
     parse_incident,
 )
 from bot.incidents.replies import USAGE
+from bot.listeners.lazy import Listener
 
 if TYPE_CHECKING:
     from bot.incidents.service import IncidentService
-    from bot.listeners import Handler
     from bot.runtime import Services
 
 NO_DATABASE = "Incidents need demarc's database, which this process has not got."
@@ -33,15 +33,20 @@ def incidents_of(services: Services | None) -> IncidentService | None:
     return getattr(services, "incidents", None)
 
 
-def make_incident_handler(services: Services | None) -> Handler:
-    def handle_incident_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+def make_incident_handler(services: Services | None) -> Listener:
+    def ack_incident_command(ack: Ack, command: dict[str, Any]) -> None:
         request = parse_incident(str(command.get("text", "")))
         service = incidents_of(services)
         if isinstance(request, Usage) or service is None:
-            text = NO_DATABASE if service is None else _usage(request)
-            ack(response_type="ephemeral", text=text)
-            return
-        ack()
+            ack(response_type="ephemeral", text=NO_DATABASE if service is None else _usage(request))
+        else:
+            ack()
+
+    def handle_incident_command(command: dict[str, Any], respond: Respond) -> None:
+        request = parse_incident(str(command.get("text", "")))
+        service = incidents_of(services)
+        if isinstance(request, Usage) or service is None:
+            return  # answered in the ack
         user = str(command.get("user_id", ""))
         if isinstance(request, TimelineRequest):
             channel = str(command.get("channel_id", ""))
@@ -51,7 +56,7 @@ def make_incident_handler(services: Services | None) -> Handler:
         reply = service.open(request.asset, request.summary, actor=user, severity=request.severity)
         respond(text=reply.text, response_type="ephemeral")
 
-    return handle_incident_command
+    return Listener(ack_incident_command, handle_incident_command)
 
 
 def _usage(request: Usage | OpenRequest | TimelineRequest) -> str:

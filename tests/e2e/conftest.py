@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,10 +17,11 @@ from slack_sdk import WebClient
 from waitress import wasyncore
 
 from bot.app import create_app
+from bot.http_server import make_server
 from bot.registry_holder import RegistryHolder
 from bot.runtime import Services, build_services
 from bot.settings import Settings
-from bot.web import EVENTS_PATH, make_server
+from bot.web import EVENTS_PATH, WebApp
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.signing import FakeSlackSender
@@ -46,14 +48,18 @@ def make_settings(slack: FakeSlack) -> Settings:
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "DEMARC_REGISTRY": str(EXAMPLE_REGISTRY),
             "DEMARC_SLACK_API_URL": slack.base_url,
+            "DEMARC_RESPONSE_URL_PREFIXES": slack.response_prefix,
         }
     )
 
 
 @contextmanager
-def serving(app: App) -> Iterator[str]:
-    """Run `app` under waitress in a thread; stop it between polls so nothing races."""
-    server = make_server(app, "127.0.0.1", 0)
+def serving(app: App | None, **web: Any) -> Iterator[str]:
+    """Run `app` under waitress in a thread; stop it between polls so nothing races.
+
+    `web` goes to `WebApp` (health, metrics); the signing secret is the e2e one.
+    """
+    server = make_server(WebApp(app, signing_secret=SIGNING_SECRET, **web))
     socket_map = server._map  # type: ignore[union-attr]
     stop = threading.Event()
 

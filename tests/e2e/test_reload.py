@@ -45,7 +45,7 @@ def world(slack: FakeSlack, tmp_path: Path) -> Iterator[World]:
     settings = Settings.from_env({
         "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "DEMARC_REGISTRY": str(registry), "DEMARC_SLACK_API_URL": slack.base_url,
-        "DEMARC_ADMINS": ADMIN,
+        "DEMARC_RESPONSE_URL_PREFIXES": slack.response_prefix, "DEMARC_ADMINS": ADMIN,
     })
     holder = RegistryHolder.from_path(registry)
     client = WebClient(token="xoxb-e2e", base_url=slack.base_url, retry_handlers=[])

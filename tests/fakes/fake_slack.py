@@ -55,6 +55,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._names: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
+        self._hanging = threading.Event()  # set: accept every request and never answer
+        self._released = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -67,6 +69,7 @@ class FakeSlack:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -81,7 +84,12 @@ class FakeSlack:
         return f"{self.url}/api/"
 
     def response_url(self, response_id: str) -> str:
-        return f"{self.url}/response/{response_id}"
+        return f"{self.response_prefix}{response_id}"
+
+    @property
+    def response_prefix(self) -> str:
+        """What the app's response_url allowlist must hold (DEMARC_RESPONSE_URL_PREFIXES)."""
+        return f"{self.url}/response/"
 
     # -- scripting and inspection ----------------------------------------------------------
     def fail_next(
@@ -110,6 +118,15 @@ class FakeSlack:
         failure = Failure(200 if error else status, error)
         with self._lock:
             self._always.append((method, contains, failure))
+
+    def hang(self) -> None:
+        """From now on, accept every request (recorded) and never answer, until `release()`
+        (called at exit): a Slack that hangs."""
+        self._hanging.set()
+
+    def release(self) -> None:
+        """Let hanging requests go: each then gets 503, as from a Slack coming back."""
+        self._released.set()
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -253,6 +270,9 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 raw=raw,
             )
             failure = fake._record(request)
+            if fake._hanging.is_set():
+                fake._released.wait()
+                failure = Failure(503)
             if failure is not None:
                 self._fail(failure)
             elif method == RESPONSE_URL:

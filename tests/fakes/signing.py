@@ -23,12 +23,12 @@ CHANNEL_ID = "C0GENERAL1"
 BOT_USER_ID = "U0DEMARCBT"
 
 
-def signature(secret: str, timestamp: int, body: str) -> str:
+def signature(secret: str, timestamp: int | str, body: str) -> str:
     base = f"v0:{timestamp}:{body}".encode()
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def signed_headers(secret: str, body: str, timestamp: int) -> dict[str, str]:
+def signed_headers(secret: str, body: str, timestamp: int | str) -> dict[str, str]:
     return {
         "X-Slack-Request-Timestamp": str(timestamp),
         "X-Slack-Signature": signature(secret, timestamp, body),
@@ -115,6 +115,56 @@ def action_body(
     return "payload=" + quote(json.dumps(payload))
 
 
+def options_body(action_id: str, value: str) -> str:
+    """A block_suggestion (an external select asking for its options)."""
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": USER_ID, "username": "asker", "name": "asker", "team_id": TEAM_ID},
+        "container": {"type": "message", "message_ts": "1767225600.000001"},
+        "api_app_id": "A0DEMARC01",
+        "token": "legacy-verification-token",
+        "action_id": action_id,
+        "block_id": "b1",
+        "value": value,
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "channel": {"id": CHANNEL_ID, "name": "general"},
+    }
+    return "payload=" + quote(json.dumps(payload))
+
+
+def view_submission_body(
+    callback_id: str,
+    *,
+    values: dict[str, Any],
+    private_metadata: str = "",
+    response_url: str | None = None,
+    view_id: str = "V0MODAL001",
+) -> str:
+    """A modal's submission (with `response_urls` when the modal asked for one)."""
+    payload: dict[str, Any] = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "user": {"id": USER_ID, "username": "asker", "name": "asker", "team_id": TEAM_ID},
+        "api_app_id": "A0DEMARC01",
+        "token": "legacy-verification-token",
+        "trigger_id": "1111.2222.trigger",
+        "view": {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+        },
+    }
+    if response_url is not None:
+        payload["response_urls"] = [
+            {"block_id": "b1", "action_id": "a1", "channel_id": CHANNEL_ID,
+             "response_url": response_url}
+        ]
+    return "payload=" + quote(json.dumps(payload))
+
+
 class FakeSlackSender:
     """Plays Slack's side of the Events API: posts signed requests to the app's endpoint."""
 
@@ -137,7 +187,7 @@ class FakeSlackSender:
         body: str,
         content_type: str,
         *,
-        timestamp: int | None = None,
+        timestamp: int | str | None = None,
         secret: str | None = None,
         signed: bool = True,
         headers: dict[str, str] | None = None,

@@ -108,7 +108,7 @@ def test_health_reports_each_part_and_503_when_the_database_is_gone(
         app = create_app(Settings(slack_bot_token="xoxb-t", slack_signing_secret="s"),
                          services.holder)
         statuses: list[str] = []
-        body = WebApp(app, health=services.healthy)(
+        body = WebApp(app, signing_secret="s", health=services.healthy)(
             {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
             lambda status, headers: statuses.append(status))  # type: ignore[arg-type,return-value]
         assert statuses == ["503 Service Unavailable"]
