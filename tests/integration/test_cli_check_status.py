@@ -126,7 +126,7 @@ def test_check_an_unknown_contract_is_a_usage_error(
     args = ["check", "--registry", str(registry), "--contract", FRESH, "--contract", "nope"]
     assert main(args) == 3
     out, err = capsys.readouterr()
-    assert err.strip() == "unknown contract(s): nope"
+    assert err.strip() == "demarc check: error: unknown contract(s): nope"
     assert out == ""  # nothing was probed
 
 
