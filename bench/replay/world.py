@@ -5,7 +5,8 @@ age SLAs in UTC and Europe/Berlin; lineage chains of depth 4 and a diamond; `max
 shorter than, equal to and longer than the period (hourly with 60 and 90 min, daily with 24 h
 and 26 h). Each period's load is on time, early, slightly late (still in time), just late (a
 breach shorter than a check), breached (late, then recovered) or missing (the next load
-recovers it). A downstream load waits for the upstream data it reads, so an upstream outage makes its lineage late too.
+recovers it). A downstream load waits for the upstream data it reads, so an upstream outage
+makes its lineage late too.
 Scripted incidents make sure every defect of issue 9 has a case: see `_incidents`.
 
 Every delivery is an instant with whole seconds; the warehouse row's timestamp is that instant.
