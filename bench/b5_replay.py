@@ -199,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             r = metrics.evaluate(world, obs)
             r.update(window=window.name, seed=args.seed, contracts=len(world.contracts),
                      database="postgresql" if args.postgres else "sqlite")
-            print(f"   mode {mode} ({what}): {r['checks']} checks in {r['wall_seconds']} s")
+            print(f"   mode {mode} ({what}): {r['checks']} checks in {r['wall_seconds']} s "
+                  f"({r['cpu_seconds']} s CPU)")
             print_table(r)
             judge(r, verdicts, f"{window.name}/{mode}")
             results.append(r)
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, indent=2, default=str))
     summary = [{k: r[k] for k in ("window", "mode", "recall", "alerted",
                                   "breaches_open_at_first_check", "roots", "folded",
-                                  "checks", "wall_seconds")}
+                                  "checks", "wall_seconds", "cpu_seconds")}
                | {"false_alarms": len(r["false_alarms"]), "wrong_folds": len(r["wrong_folds"]),
                   "latency_max_min": r["latency"]["max_min"],
                   "recovery_max_min": r["recovery"]["max_min"],

@@ -119,7 +119,6 @@ def evaluate(world: World, obs: Observed) -> dict[str, Any]:
         c: breaches(c, world.contracts[c].spec, world.updates[c], start - 3 * DAY, end)
         for c in world.contracts
     }
-    known = {(b.contract, b.key) for bs in truth.values() for b in bs}
     index = Index(obs)
     by_key: dict[tuple[str, str], list[AlertSeen]] = {}
     for a in obs.alerts.values():
@@ -155,11 +154,12 @@ def evaluate(world: World, obs: Observed) -> dict[str, Any]:
                         seen = index.first_mention(a.first_cause, c, a.recovered_at)
                     case.recovered_seen = seen or a.recovered_at
             cases.append(case)
-    return _figures(world, obs, cases, known, by_key, index)
+    return _figures(world, obs, cases, truth, by_key, index)
 
 
-def _figures(world: World, obs: Observed, cases: list[Case], known: set[tuple[str, str]],
+def _figures(world: World, obs: Observed, cases: list[Case], truth: dict[str, list[Breach]],
              by_key: dict[tuple[str, str], list[AlertSeen]], index: Index) -> dict[str, Any]:
+    known = {(b.contract, b.key) for bs in truth.values() for b in bs}
     interval = obs.interval
     must = [c for c in cases if c.open_at_first_check]
     alerted = [c for c in must if c.alerted is not None]
@@ -190,8 +190,8 @@ def _figures(world: World, obs: Observed, cases: list[Case], known: set[tuple[st
         ok = False
         if cause is not None:
             ups = world.ancestors(c.breach.contract)
-            cause_breach = next((b for b in _truth_of(world, obs, cause.contract)
-                                 if b.key == cause.key), None)
+            cause_breach = next((b for b in truth[cause.contract] if b.key == cause.key),
+                                None)
             ok = (cause.contract in ups and cause_breach is not None
                   and cause_breach.began < c.breach.began)
         if not ok:
@@ -239,19 +239,8 @@ def _figures(world: World, obs: Observed, cases: list[Case], known: set[tuple[st
         "checks_that_raised": obs.errors,
         "outbox_left": obs.outbox_left,
         "wall_seconds": round(obs.wall_seconds, 1),
+        "cpu_seconds": round(obs.cpu_seconds, 1),
     }
-
-
-_TRUTH_CACHE: dict[tuple[int, str], list[Breach]] = {}
-
-
-def _truth_of(world: World, obs: Observed, contract: str) -> list[Breach]:
-    key = (id(world), contract)
-    if key not in _TRUTH_CACHE:
-        spec = world.contracts[contract].spec
-        _TRUTH_CACHE[key] = breaches(contract, spec, world.updates[contract],
-                                     obs.start - 3 * DAY, obs.end)
-    return _TRUTH_CACHE[key]
 
 
 def _name(c: Case, at: datetime | None = None) -> str:

@@ -210,7 +210,7 @@ def _incidents(window: Window, tiny: bool) -> list[Outage]:
 # Outcome odds per period (hourly/half-hourly SLAs get fewer incidents: they have many periods)
 ODDS = {  # on_time, early, slight, just_late, breached, missing
     "frequent": (0.97, 0.01, 0.01, 0.003, 0.005, 0.002),
-    "daily": (0.86, 0.05, 0.04, 0.015, 0.025, 0.01),
+    "daily": (0.875, 0.05, 0.04, 0.01, 0.02, 0.005),
 }
 
 
@@ -230,7 +230,7 @@ def _own_arrival(
     elif outcome == "just_late":
         at = p.deadline + timedelta(seconds=rng.uniform(1, 50))
     elif outcome == "breached":
-        at = p.deadline + timedelta(minutes=rng.uniform(15, 150))
+        at = p.deadline + timedelta(minutes=rng.uniform(15, 120))
     elif outcome == "missing":
         return None
     else:

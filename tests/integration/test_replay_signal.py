@@ -152,3 +152,26 @@ def test_no_check_loop_faster_than_the_configured_interval(
     figures: dict[str, dict[str, Any]], mode: str
 ) -> None:
     _no_loops(figures[mode])
+
+
+COMPARED = ("breaches_open_at_first_check", "alerted", "missed", "false_alarms", "roots",
+            "folded", "wrong_folds", "checks", "check_loops")
+
+
+@pytest.fixture(scope="module")
+def first_day(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    world = generate(SPRING_TINY, SEED, tiny=True)
+    observed = replay(world, "scheduler", tmp_path_factory.mktemp("replay-day"), sweep=SWEEP,
+                      recheck=RECHECK, days=1)
+    return metrics.evaluate(world, observed)
+
+
+def test_the_replay_gives_the_same_figures_on_each_database(
+    first_day: dict[str, Any], database_url: str, tmp_path: Path
+) -> None:
+    world = generate(SPRING_TINY, SEED, tiny=True)
+    observed = replay(world, "scheduler", tmp_path, sweep=SWEEP, recheck=RECHECK,
+                      database_url=database_url, days=1)
+    again = metrics.evaluate(world, observed)
+    assert {k: again[k] for k in COMPARED} == {k: first_day[k] for k in COMPARED}
+    assert first_day["alerted"] >= 2
