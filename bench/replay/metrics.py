@@ -7,7 +7,8 @@ Definitions (bench/README.md says the same):
   checked at the start. A breach still open at its first check must be alerted.
 * Alerted: a root was posted for it (an alert row with its contract and period key, whose root
   reached Slack), or it was listed under an upstream's root (a thread reply or an edit of that
-  root naming it, after its alert row was attached there). The alert's time is when Slack got
+  root naming it, after its alert row was attached there; at once if that root already names
+  the contract for an earlier breach). The alert's time is when Slack got
   the first of these; latency = that time - the breach's start (the start, if later).
 * False alarm: a root or a listing for a contract and period that was never breached.
 * Folding: a breach must be folded when an upstream breach (any depth) began before it and is
@@ -95,6 +96,14 @@ class Index:
                 return m.at
         return None
 
+    def listed(self, alert_id: int, contract: str, opened: datetime) -> datetime | None:
+        """When `contract` shows under that root for an alert attached at `opened`: at once if
+        the root already names it (an earlier breach of it), else at its first mention."""
+        needle = f"`{contract}`"
+        if any(m.at < opened and needle in m.text for m in self.by_alert.get(alert_id, [])):
+            return opened
+        return self.first_mention(alert_id, contract, opened)
+
     def first_after(self, alert_id: int, after: datetime) -> datetime | None:
         for m in self.by_alert.get(alert_id, []):
             if m.at >= after:
@@ -145,7 +154,7 @@ def evaluate(world: World, obs: Observed) -> dict[str, Any]:
                 case.roots += index.roots.get(a.id, [])
                 if a.first_cause is not None:
                     cause = obs.alerts.get(a.first_cause)
-                    listed = index.first_mention(a.first_cause, c, a.opened_at)
+                    listed = index.listed(a.first_cause, c, a.opened_at)
                     if listed is not None and (case.listed is None or listed < case.listed):
                         case.listed, case.cause = listed, cause
                 if a.recovered_at is not None:
@@ -174,8 +183,8 @@ def _figures(world: World, obs: Observed, cases: list[Case], truth: dict[str, li
             continue
         for a in alerts:
             shown = index.roots.get(a.id) or (
-                a.first_cause is not None and index.first_mention(a.first_cause, contract,
-                                                                   a.opened_at))
+                a.first_cause is not None and index.listed(a.first_cause, contract,
+                                                           a.opened_at))
             if shown:
                 false_alarms.append(f"{contract} {key}")
     multi_root = [c for c in cases if len(c.roots) > 1]
