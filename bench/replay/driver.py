@@ -105,9 +105,11 @@ class FakeJobs:
         self.queue: list[tuple[datetime, str, int]] = []
         self._seq = itertools.count()
 
-    def add_job(self, func: Callable[..., object], trigger: str, *, run_date: datetime,
-                args: list[Any], id: str, replace_existing: bool) -> FakeJob:
-        assert trigger == "date"
+    def add_job(self, func: Callable[..., object], trigger: str = "date", *,
+                run_date: datetime, args: list[Any] | tuple[Any, ...] = (), id: str,
+                replace_existing: bool = False, **_options: Any) -> FakeJob:
+        """APScheduler's signature; other options (misfire grace …) mean nothing here."""
+        assert trigger == "date", f"the replay only knows date triggers, not {trigger!r}"
         assert replace_existing or id not in self.jobs
         job = FakeJob(id, func, tuple(args), run_date, next(self._seq))
         self.jobs[id] = job
