@@ -69,6 +69,8 @@ def print_table(r: dict[str, Any]) -> None:
          f"{_min(lat['median_min'])} / {_min(lat['p95_min'])} / {_min(lat['max_min'])}"),
         ("roots posted / per paged breach", f"{r['roots']} / {r['roots_per_paged_breach']:.2f}"
          if not math.isnan(r["roots_per_paged_breach"]) else f"{r['roots']} / n/a"),
+        ("Slack calls: roots · thread replies · edits",
+         f"{r['roots']} · {r['replies']} · {r['edits']}"),
         ("downstream breaches folded (own root later) / paged separately",
          f"{r['folded']} ({r['promoted']}) / {r['paged_downstream']}"),
         ("should fold, paged · should page, folded · wrong folds",

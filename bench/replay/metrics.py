@@ -231,6 +231,9 @@ def _figures(world: World, obs: Observed, cases: list[Case], truth: dict[str, li
                       and m.thread_ts is None]),
         "roots_per_paged_breach": roots_paged / len(paged) if paged else math.nan,
         "promoted": len([c for c in folded if c.roots]),
+        "replies": len([m for m in obs.messages if m.method == "chat.postMessage"
+                        and m.thread_ts is not None]),
+        "edits": len([m for m in obs.messages if m.method == "chat.update"]),
         "breaches_with_several_roots": [_name(c) for c in multi_root],
         "folded": len(folded),
         "paged_downstream": len([c for c in paged if c.breach.contract in downstream]),
