@@ -158,7 +158,7 @@ class Observed:
     checks: dict[str, list[datetime]] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)  # checks the harness held (loops)
     min_gap: dict[str, timedelta] = field(default_factory=dict)  # asked for, per contract
-    errors: int = 0  # checks that raised (the scheduler logged and retried them)
+    errors: int = 0  # errors demarc logged: checks that raised, messages Slack refused
     outbox_left: int = 0
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0  # this process's CPU time (the fake Slack's thread included)
@@ -241,7 +241,11 @@ def replay(world: World, mode: str, workdir: Path, *, sweep: timedelta,
     service = FreshnessService(engine, lambda: holder.registry, probe_many, clock=clock,
                                timing=Timing(recheck=recheck))
     errors = _Errors()
-    logging.getLogger("bot").addHandler(errors)
+    bot_log = logging.getLogger("bot")
+    saved = bot_log.level, bot_log.propagate
+    bot_log.setLevel(logging.ERROR)  # counted here, not printed: the figures tell the story
+    bot_log.propagate = False
+    bot_log.addHandler(errors)
     obs = Observed(mode, sweep if mode == "sweep" else recheck, start, end)
     try:
         with StampedSlack(clock) as slack:
@@ -276,7 +280,8 @@ def replay(world: World, mode: str, workdir: Path, *, sweep: timedelta,
                                              a.opened_at, first, a.recovered_at)
         obs.outbox_left = outbox.depth(clock())[0]
     finally:
-        logging.getLogger("bot").removeHandler(errors)
+        bot_log.removeHandler(errors)
+        bot_log.level, bot_log.propagate = saved
         prober.close()
         engine.dispose()
         warehouse.engine.dispose()

@@ -248,7 +248,7 @@ def _figures(world: World, obs: Observed, cases: list[Case], truth: dict[str, li
         "check_failed_alerts": len([a for a in obs.alerts.values() if a.kind != "late"]),
         "checks": sum(len(v) for v in obs.checks.values()),
         **rate,
-        "checks_that_raised": obs.errors,
+        "errors_logged": obs.errors,
         "outbox_left": obs.outbox_left,
         "wall_seconds": round(obs.wall_seconds, 1),
         "cpu_seconds": round(obs.cpu_seconds, 1),
