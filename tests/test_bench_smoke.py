@@ -70,3 +70,12 @@ def test_b3_registry_load_runs() -> None:
 def test_b4_alert_storm_runs() -> None:
     out = run_bench("bench.b4_storm")
     assert "Slack accepted" in out
+
+
+def test_b5_signal_replay_runs() -> None:
+    out = run_bench("bench.b5_replay")
+    for mode in ("sweep", "scheduler"):
+        assert f"   mode {mode} (" in out, out
+    for row in ("| recall", "| false alarms", "| alert latency after the breach",
+                "| roots posted", "| recovery latency", "| checks · max per contract per hour"):
+        assert out.count(row) == 2, (row, out)
