@@ -5,7 +5,7 @@ through the real FreshnessService (SQL probes on a SQLite warehouse) and the rea
 the fake Slack Web API), once with a fixed sweep and once with the scheduler's own timing, and
 judged against the bench's ground truth (bench/replay/truth.py, from docs/freshness.md).
 
-One test per target and driver, so each `xfail` can go when the fix of its defect is merged.
+One test per target and driver: a failure names the target and the mode that missed it.
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ SWEEP = timedelta(minutes=30)
 RECHECK = timedelta(minutes=10)
 MODES = ("sweep", "scheduler")
 
-
-def xfail(defect: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 9: {defect} fixed on another branch")
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +82,8 @@ def _no_loops(r: dict[str, Any]) -> None:
     assert r["max_checks_per_contract_hour"] <= r["checks_per_hour_limit"]
 
 
-RECALL_DEFECT = "max_delay >= period never alerts (defect 1)"
 
-
-@pytest.mark.parametrize("mode", [
-    pytest.param("sweep", marks=xfail(RECALL_DEFECT)),
-    pytest.param("scheduler", marks=xfail(RECALL_DEFECT)),
-])
+@pytest.mark.parametrize("mode", MODES)
 def test_every_breach_open_at_its_first_check_is_alerted(
     figures: dict[str, dict[str, Any]], mode: str
 ) -> None:
@@ -103,33 +95,20 @@ def test_no_false_alarms(figures: dict[str, dict[str, Any]], mode: str) -> None:
     _no_false_alarms(figures[mode])
 
 
-@pytest.mark.parametrize("mode", [
-    pytest.param("sweep", marks=xfail("folding is late: a sweep's 'also affected' waits for "
-                                      "the root's queued edit, one sweep later (defect 4)")),
-    "scheduler",
-])
+@pytest.mark.parametrize("mode", MODES)
 def test_every_alert_own_or_folded_within_one_check_interval(
     figures: dict[str, dict[str, Any]], mode: str
 ) -> None:
     _latency(figures[mode])
 
 
-@pytest.mark.parametrize("mode", [
-    pytest.param("sweep", marks=xfail("a downstream pages its own team although its "
-                                      "upstream's (folded) alert is open (defect 2)")),
-    "scheduler",
-])
+@pytest.mark.parametrize("mode", MODES)
 def test_exactly_one_root_per_incident(figures: dict[str, dict[str, Any]], mode: str) -> None:
     _one_root(figures[mode])
 
 
-WRONG_FOLD = "a downstream late before its upstream broke is folded into it (defect 3)"
 
-
-@pytest.mark.parametrize("mode", [
-    pytest.param("sweep", marks=xfail(WRONG_FOLD)),
-    pytest.param("scheduler", marks=xfail(WRONG_FOLD)),
-])
+@pytest.mark.parametrize("mode", MODES)
 def test_no_downstream_folded_into_an_upstream_that_broke_after_it(
     figures: dict[str, dict[str, Any]], mode: str
 ) -> None:
@@ -143,11 +122,7 @@ def test_every_recovery_seen_within_one_recheck_interval(
     _recovery(figures[mode])
 
 
-@pytest.mark.parametrize("mode", [
-    "sweep",
-    pytest.param("scheduler", marks=xfail("a warn-only age SLA is re-checked every second "
-                                          "while in warn (defect 6)")),
-])
+@pytest.mark.parametrize("mode", MODES)
 def test_no_check_loop_faster_than_the_configured_interval(
     figures: dict[str, dict[str, Any]], mode: str
 ) -> None:
