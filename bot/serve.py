@@ -58,7 +58,7 @@ def serve(port: int | None = None) -> int:
 
 
 def _run(settings: Settings, sock: socket.socket) -> int:
-    from bot.app import create_app
+    from bot.app import create_app, stop_listeners
     from bot.coordination import SingleReplicaOnly
     from bot.db.dedupe import SqlEventDeduper
     from bot.identity import SlackIdentity
@@ -138,6 +138,7 @@ def _run(settings: Settings, sock: socket.socket) -> int:
         stop_polling.set()
         if socket_mode is not None:
             socket_mode.stop()
+        stop_listeners(app)
         identity.stop()
         services.stop()
         log.info("demarc stopped")

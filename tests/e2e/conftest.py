@@ -16,7 +16,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from waitress import wasyncore
 
-from bot.app import create_app
+from bot.app import create_app, stop_listeners
 from bot.http_server import make_server
 from bot.registry_holder import RegistryHolder
 from bot.runtime import Services, build_services
@@ -76,6 +76,8 @@ def serving(app: App | None, **web: Any) -> Iterator[str]:
         thread.join(timeout=5)
         server.task_dispatcher.shutdown()
         wasyncore.close_all(socket_map)
+        if app is not None:  # work after acks ends here, not in a later test
+            stop_listeners(app)
 
 
 @pytest.fixture

@@ -51,11 +51,11 @@ def hung(slack: FakeSlack) -> Iterator[Hung]:
     identity = SlackIdentity(settings.slack_bot_token, slack.base_url, timeout=30)
     with ExitStack() as stack:
         stack.callback(identity.stop)
-        stack.callback(slack.release)  # first of all at teardown: let every hung call go
         identity.start()
         app = create_app(settings, holder, identity=identity)
         health = health_check(lambda: {"status": "ok", "checks": {}}, identity)
         url = stack.enter_context(serving(app, health=health))
+        stack.callback(slack.release)  # before serving's exit, which waits for hung work
         http = stack.enter_context(httpx.Client(timeout=10.0))
         sender = FakeSlackSender(
             http, url + EVENTS_PATH, SIGNING_SECRET, response_url=slack.response_url

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 
-from tests.e2e.conftest import Running
-from tests.fakes.fake_slack import RecordedRequest, wait_for
-from tests.fakes.signing import BOT_USER_ID, CHANNEL_ID
+import httpx
+
+from bot.app import create_app
+from bot.registry_holder import RegistryHolder
+from bot.web import EVENTS_PATH
+from tests.e2e.conftest import SIGNING_SECRET, Running, make_settings, serving
+from tests.fakes.fake_slack import FakeSlack, RecordedRequest, wait_for
+from tests.fakes.signing import BOT_USER_ID, CHANNEL_ID, FakeSlackSender
 
 
 def replies_to(bot: Running, thread_ts: str) -> list[RecordedRequest]:
@@ -85,3 +91,23 @@ def test_events_without_a_listener_are_acknowledged_and_ignored(bot: Running) ->
     assert bot.sender.event(event, event_id="Ev0OTHER").status_code == 200
     assert bot.sender.action("some.old.button", "x").status_code == 200
     assert not [r for r in bot.slack.requests if r.method.startswith("chat.")]
+
+
+def test_no_work_after_an_ack_outlives_the_app(slack: FakeSlack) -> None:
+    """The listener threads stop with the app, not in a later test (where a Slack client's
+    retries, with random jitter, would run against a fake that is gone)."""
+    settings = make_settings(slack)
+    app = create_app(settings, RegistryHolder.from_path(settings.registry_path))
+    with serving(app) as url, httpx.Client(timeout=10.0) as http:
+        sender = FakeSlackSender(
+            http, url + EVENTS_PATH, SIGNING_SECRET, response_url=slack.response_url
+        )
+        response = sender.app_mention(
+            f"<@{BOT_USER_ID}> who owns `customer_age`?", event_id="Ev0L1", ts="1767220000.000200"
+        )
+        assert response.status_code == 200
+        wait_for(
+            lambda: [r for r in slack.calls("chat.postMessage") if r.body.get("thread_ts")],
+            message="the threaded reply",
+        )
+    assert not [t for t in threading.enumerate() if t.name.startswith("listener")]
