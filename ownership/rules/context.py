@@ -22,6 +22,7 @@ class RuleContext:
     keys: frozenset[str]  # what a RACI key may name: a team id or a discipline
     first_notices: dict[str, ChangeNotice]  # the first notice with each id
     _roles: dict[RoleInputs, Roles] = field(default_factory=dict)
+    _asset_roles: dict[str, Roles] = field(default_factory=dict)  # several rules ask
 
     @classmethod
     def of(cls, registry: Registry) -> RuleContext:
@@ -33,10 +34,13 @@ class RuleContext:
 
     def roles_of(self, asset: Asset) -> Roles:
         """The asset's resolved roles; thousands of assets share a few inputs, so each once."""
-        key = role_inputs(self.registry, asset)
-        roles = self._roles.get(key)
+        roles = self._asset_roles.get(asset.id)
         if roles is None:
-            roles = self._roles[key] = roles_from(self.registry, *key)
+            key = role_inputs(self.registry, asset)
+            roles = self._roles.get(key)
+            if roles is None:
+                roles = self._roles[key] = roles_from(self.registry, *key)
+            self._asset_roles[asset.id] = roles
         return roles
 
 
