@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from ownership.errors import Problem, Severity
-from ownership.model import Asset, ChangeNotice, Registry, SourceRef
-from ownership.raci import RoleInputs, Roles, role_inputs, roles_from
+from ownership.model import Asset, ChangeNotice, Registry, Role, SourceRef
+from ownership.raci import RoleInputs, role_inputs, roles_from, teams_with
 
 T = TypeVar("T")
 Problems = Iterator[Problem]
@@ -16,13 +16,20 @@ RegistryRule = Callable[["RuleContext"], Problems]
 Rule = Callable[["RuleContext", T], Problems]
 
 
+class Holders(NamedTuple):
+    """The teams Responsible and Accountable for an asset, once its roles are resolved."""
+
+    responsible: list[str]
+    accountable: list[str]
+
+
 @dataclass
 class RuleContext:
     registry: Registry
     keys: frozenset[str]  # what a RACI key may name: a team id or a discipline
     first_notices: dict[str, ChangeNotice]  # the first notice with each id
-    _roles: dict[RoleInputs, Roles] = field(default_factory=dict)
-    _asset_roles: dict[str, Roles] = field(default_factory=dict)  # several rules ask
+    _by_inputs: dict[RoleInputs, Holders] = field(default_factory=dict)
+    _by_asset: dict[str, Holders] = field(default_factory=dict)  # several rules ask
 
     @classmethod
     def of(cls, registry: Registry) -> RuleContext:
@@ -32,16 +39,20 @@ class RuleContext:
             first.setdefault(notice.id, notice)
         return cls(registry, frozenset(registry.teams) | disciplines, first)
 
-    def roles_of(self, asset: Asset) -> Roles:
-        """The asset's resolved roles; thousands of assets share a few inputs, so each once."""
-        roles = self._asset_roles.get(asset.id)
-        if roles is None:
+    def holders(self, asset: Asset) -> Holders:
+        """Who holds R and A for `asset`; thousands of assets share a few inputs, so each once."""
+        found = self._by_asset.get(asset.id)
+        if found is None:
             key = role_inputs(self.registry, asset)
-            roles = self._roles.get(key)
-            if roles is None:
-                roles = self._roles[key] = roles_from(self.registry, *key)
-            self._asset_roles[asset.id] = roles
-        return roles
+            found = self._by_inputs.get(key)
+            if found is None:
+                roles = roles_from(self.registry, *key)
+                found = Holders(
+                    teams_with(roles, Role.RESPONSIBLE), teams_with(roles, Role.ACCOUNTABLE)
+                )
+                self._by_inputs[key] = found
+            self._by_asset[asset.id] = found
+        return found
 
 
 def error(where: SourceRef, message: str, code: str, *refs: str) -> Problem:

@@ -6,7 +6,6 @@ Shared accountability is nobody's; an asset with neither R nor A is owned by nob
 from __future__ import annotations
 
 from ownership.model import Activity, Asset, Role
-from ownership.raci import teams_with
 from ownership.rules.context import Problems, RuleContext, warning
 
 
@@ -35,8 +34,8 @@ def activity_has_responsible(ctx: RuleContext, activity: Activity) -> Problems:
 
 def asset_has_owner(ctx: RuleContext, asset: Asset) -> Problems:
     """Some team is Responsible or Accountable for each asset, once its roles are resolved."""
-    roles = ctx.roles_of(asset)
-    if not teams_with(roles, Role.RESPONSIBLE) and not teams_with(roles, Role.ACCOUNTABLE):
+    holders = ctx.holders(asset)
+    if not holders.responsible and not holders.accountable:
         yield warning(
             asset.source,
             f"asset '{asset.id}' has no owner: set owner: or a raci kind for '{asset.kind}'",
@@ -46,10 +45,9 @@ def asset_has_owner(ctx: RuleContext, asset: Asset) -> Problems:
 
 def asset_has_one_accountable(ctx: RuleContext, asset: Asset) -> Problems:
     """An owned asset has exactly one Accountable team (an unowned one: `asset_has_owner`)."""
-    roles = ctx.roles_of(asset)
-    accountable = teams_with(roles, Role.ACCOUNTABLE)
+    responsible, accountable = ctx.holders(asset)
     what = f"asset '{asset.id}'"
-    if not accountable and teams_with(roles, Role.RESPONSIBLE):
+    if not accountable and responsible:
         yield warning(asset.source, f"{what} has nobody Accountable", "no-accountable")
     elif len(accountable) > 1:
         yield warning(
