@@ -25,8 +25,6 @@ from bot.db.models import Alert, CheckResult, ContractStatus, OutboxMessage
 from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, STATUSES, SUPERSEDED
 from ownership.sla import FreshnessState
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
 UNDELIVERED = (PENDING, SENDING)
 CHECK_STATES = tuple(state.value for state in FreshnessState)
 ALERT_KINDS = ("late", "check_failed")

@@ -190,13 +190,6 @@ def _weekday_names() -> dict[str, int]:
     return names
 
 
-def parse_weekday(text: str) -> int:
-    index = _weekday_names().get(text.strip().lower())
-    if index is None:
-        raise InvalidValue(f"unknown weekday {_short(text)}")
-    return index
-
-
 def zone_key(name: object) -> str:
     """The canonical key of timezone `name` ("UTC" for its spellings); InvalidValue otherwise."""
     return zone(name).key

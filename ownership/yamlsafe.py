@@ -60,10 +60,6 @@ class YList(list[Any]):
         return self.items_where[index] if index < len(self.items_where) else self.where
 
 
-def where_of(value: Any, fallback: SourceRef) -> SourceRef:
-    return getattr(value, "where", fallback)
-
-
 class _Builder:
     def __init__(self, file: str, budget: int) -> None:
         self.file = file

@@ -23,27 +23,9 @@ from bot.outbox.enqueue import UPDATE
 
 log = logging.getLogger(__name__)
 
-# Errors that no retry fixes. Any other `ok: false` code with a non-5xx status is treated the
-# same way (a client error would otherwise be retried forever and hold its channel).
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_blocks",
-        "msg_too_long",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "no_permission",
-        "missing_scope",
-        "message_not_found",
-        "cant_update_message",
-        "not_authed",
-        "restricted_action",
-    }
-)
-# Errors Slack answers while it is unwell: retried with backoff.
+# Errors Slack answers while it is unwell: retried with backoff. Every other `ok: false` code
+# with a non-5xx status is permanent (`channel_not_found`, `invalid_blocks` …): a client error
+# would otherwise be retried forever and hold its channel.
 TRANSIENT_ERRORS = frozenset(
     {
         "internal_error",

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from ownership.errors import InvalidValue, Problem, Severity
 from ownership.model import SourceRef
-from ownership.yamlsafe import YList, YMap, where_of
+from ownership.yamlsafe import YList, YMap
 
 T = TypeVar("T")
 D = TypeVar("D", date, datetime)
@@ -232,10 +232,6 @@ def parse_instant(value: Any) -> datetime:
     if value.tzinfo is None:
         raise InvalidValue(f"{value.isoformat()} has no UTC offset; add one, e.g. +00:00")
     return _in_range(value)
-
-
-def where_or(value: Any, fallback: SourceRef) -> SourceRef:
-    return where_of(value, fallback)
 
 
 def positions(m: YMap) -> dict[str, SourceRef]:

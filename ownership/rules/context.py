@@ -1,0 +1,64 @@
+"""What every rule needs besides the entity it checks: the registry, its keys, resolved roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple, TypeVar
+
+from ownership.errors import Problem, Severity
+from ownership.model import Asset, ChangeNotice, Registry, Role, SourceRef
+from ownership.raci import RoleInputs, role_inputs, roles_from, teams_with
+
+T = TypeVar("T")
+Problems = Iterator[Problem]
+RegistryRule = Callable[["RuleContext"], Problems]
+Rule = Callable[["RuleContext", T], Problems]
+
+
+class Holders(NamedTuple):
+    """The teams Responsible and Accountable for an asset, once its roles are resolved."""
+
+    responsible: list[str]
+    accountable: list[str]
+
+
+@dataclass
+class RuleContext:
+    registry: Registry
+    keys: frozenset[str]  # what a RACI key may name: a team id or a discipline
+    first_notices: dict[str, ChangeNotice]  # the first notice with each id
+    _by_inputs: dict[RoleInputs, Holders] = field(default_factory=dict)
+    _by_asset: dict[str, Holders] = field(default_factory=dict)  # several rules ask
+
+    @classmethod
+    def of(cls, registry: Registry) -> RuleContext:
+        disciplines = {t.discipline for t in registry.teams.values() if t.discipline}
+        first: dict[str, ChangeNotice] = {}
+        for notice in registry.change_notices:
+            first.setdefault(notice.id, notice)
+        return cls(registry, frozenset(registry.teams) | disciplines, first)
+
+    def holders(self, asset: Asset) -> Holders:
+        """Who holds R and A for `asset`; thousands of assets share a few inputs, so each once."""
+        found = self._by_asset.get(asset.id)
+        if found is None:
+            key = role_inputs(self.registry, asset)
+            found = self._by_inputs.get(key)
+            if found is None:
+                roles = roles_from(self.registry, *key)
+                found = Holders(
+                    teams_with(roles, Role.RESPONSIBLE), teams_with(roles, Role.ACCOUNTABLE)
+                )
+                self._by_inputs[key] = found
+            self._by_asset[asset.id] = found
+        return found
+
+
+def error(where: SourceRef, message: str, code: str, *refs: str) -> Problem:
+    """An error; `refs` are the unresolved names (root_causes tells knock-ons by them)."""
+    return Problem(where, message, Severity.ERROR, code, refs=refs)
+
+
+def warning(where: SourceRef, message: str, code: str) -> Problem:
+    return Problem(where, message, Severity.WARNING, code)
