@@ -33,6 +33,19 @@ def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
+def run_serve(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`demarc serve` that is expected to exit by itself."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @pytest.fixture
 def taken_port() -> Iterator[int]:
     with socket.socket() as sock:
@@ -51,15 +64,7 @@ def closed_port() -> Iterator[int]:
 
 def test_a_port_in_use_is_one_line_and_touches_nothing(tmp_path: Path, taken_port: int) -> None:
     env = base_env(tmp_path, PORT=str(taken_port), DEMARC_LOG_FORMAT="text")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_serve(env, tmp_path)
     assert done.returncode == 3, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -164,15 +169,7 @@ def test_serve_that_cannot_start_as_configured_exits_3(
     tmp_path: Path, extra: dict[str, str], phrase: str
 ) -> None:
     env = base_env(tmp_path, PORT="0", DEMARC_LOG_FORMAT="text", **extra)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_serve(env, tmp_path)
     assert done.returncode == 3, done.stderr
     assert phrase in done.stderr
     assert "Traceback" not in done.stderr

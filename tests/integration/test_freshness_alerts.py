@@ -277,28 +277,27 @@ def test_restart_does_not_double_the_root(world: World) -> None:
     worlds.close_services(again)
 
 
+def queued_edit_priorities(world: World) -> list[int]:
+    with Session(world.services.engine) as s:
+        return list(
+            s.scalars(
+                select(OutboxMessage.priority).where(
+                    OutboxMessage.method == UPDATE, OutboxMessage.status == "pending"
+                )
+            )
+        )
+
+
 def test_routine_edits_rank_after_a_recovery_which_keeps_its_urgency(world: World) -> None:
     world.load("customers", datetime(2026, 11, 24, 1, 50, tzinfo=UTC))
     world.load("churn_features", datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
     world.sweep()
     world.clock.now = T + timedelta(hours=1)  # "over 1 h": a routine edit, left queued
     world.services.freshness.check()
-    with Session(world.services.engine) as s:
-        queued = s.scalars(
-            select(OutboxMessage.priority).where(
-                OutboxMessage.method == UPDATE, OutboxMessage.status == "pending"
-            )
-        ).all()
-    assert queued == [ROUTINE]
+    assert queued_edit_priorities(world) == [ROUTINE]
     world.load("customers", datetime(2026, 11, 25, 3, 40, tzinfo=UTC))
     world.clock.now = T + timedelta(hours=1, minutes=10)
     world.services.freshness.check()  # the recovery edit replaces the queued routine one
-    with Session(world.services.engine) as s:
-        queued = s.scalars(
-            select(OutboxMessage.priority).where(
-                OutboxMessage.method == UPDATE, OutboxMessage.status == "pending"
-            )
-        ).all()
-    assert queued == [URGENT]
+    assert queued_edit_priorities(world) == [URGENT]
     world.deliver(5)
     assert "recovered" in world.updates()[-1]["text"]
