@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.blocks import Block, context, section
+from bot.blocks.escape import bold, code, escape, usergroup_mention
 from bot.db.models import ChangeNoticePost
-from bot.escape import bold, code, escape, usergroup_mention
 from bot.outbox import enqueue
 from ownership.changes import effective_date
 from ownership.model import ChangeNotice, Contract, Registry

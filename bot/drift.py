@@ -23,8 +23,8 @@ from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Block, context, section
+from bot.blocks.escape import bold, code, escape, user_mention, usergroup_mention
 from bot.db.models import SchemaDriftAlert
-from bot.escape import bold, code, escape, user_mention, usergroup_mention
 from bot.freshness.roots import alert_channel
 from bot.outbox import enqueue
 from ownership.drift import Drift, LiveColumn, compare_schema, signature

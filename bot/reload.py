@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.escape import escape
+from bot.blocks.escape import escape
 from bot.outbox import enqueue
 from bot.registry_holder import RegistryHolder
 from ownership.errors import Problem

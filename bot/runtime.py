@@ -16,8 +16,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.changes import ChangeNoticeService
-from bot.coordination import HEARTBEAT_EVERY, LeaseKeeper
 from bot.db.engine import make_engine
+from bot.db.leases import HEARTBEAT_EVERY, LeaseKeeper
 from bot.db.migrate import upgrade
 from bot.drift import DriftService, TableInspector
 from bot.freshness.judge import Timing
@@ -61,7 +61,7 @@ class Services:
     def start(self, *, schedule: bool = True, replica_id: str | None = None) -> None:
         """Register this replica, then start the heartbeat, the outbox worker (while this
         replica holds the "outbox" lease) and, unless told not to, the freshness scheduler."""
-        from bot.coordination import LeaseKeeper, new_replica_id, register_replica
+        from bot.db.leases import LeaseKeeper, new_replica_id, register_replica
 
         self.replica_id = replica_id or new_replica_id()
         register_replica(self.engine, self.replica_id)
@@ -100,7 +100,7 @@ class Services:
         self._threads.append(thread)
 
     def _heartbeat_loop(self) -> None:
-        from bot.coordination import heartbeat
+        from bot.db.leases import heartbeat
 
         assert self.replica_id is not None
         while not self._stop.wait(HEARTBEAT_EVERY.total_seconds()):
@@ -111,7 +111,7 @@ class Services:
 
     def _outbox_loop(self) -> None:
         """Deliver while holding the outbox lease, so per-channel pacing is global; every Slack
-        call is fenced by the lease's token (see `bot.coordination`)."""
+        call is fenced by the lease's token (see `bot.db.leases`)."""
         while not self._stop.is_set():
             try:
                 lease = self.outbox_lease
@@ -138,7 +138,7 @@ class Services:
         return {"status": "ok" if not bad else "unhealthy", "checks": checks}
 
     def stop(self) -> None:
-        from bot.coordination import unregister_replica
+        from bot.db.leases import unregister_replica
 
         self._stop.set()
         if self.scheduler is not None:

@@ -17,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.coordination import next_attempt
+from bot.db.leases import next_attempt
 from bot.db.models import ContractStatus
 from bot.freshness.service import FreshnessService
 

@@ -31,8 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("demarc")
 
 def serve(port: int | None = None) -> int:
-    from bot import logs
-
+    from bot.ops import logs
     logs.configure(
         os.environ.get("LOG_LEVEL", "INFO"),
         json_lines=os.environ.get("DEMARC_LOG_FORMAT", "json") == "json",
@@ -59,8 +58,8 @@ def serve(port: int | None = None) -> int:
 
 def _run(settings: Settings, sock: socket.socket) -> int:
     from bot.app import create_app, stop_listeners
-    from bot.coordination import SingleReplicaOnly
     from bot.db.dedupe import SqlEventDeduper
+    from bot.db.leases import SingleReplicaOnly
     from bot.identity import SlackIdentity
     from bot.registry_holder import RegistryHolder
     from bot.reload import Reloader
@@ -155,7 +154,7 @@ def _serve_http(
 ) -> None:
     """Serve until interrupted: Slack's requests in HTTP mode; health and metrics in both."""
     from bot.http_server import make_server
-    from bot.metrics import Metrics
+    from bot.ops.metrics import Metrics
     from bot.web import WebApp
 
     web = WebApp(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.escape import USER_ID
+from bot.blocks.escape import USER_ID
 
 DEFAULT_REGISTRY = "registry"
 DEFAULT_DATABASE_URL = "sqlite:///demarc.sqlite3"

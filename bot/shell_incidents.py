@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot.blocks.escape import USER_ID
 from bot.blocks.incident_modals import render_timeline
 from bot.demo import DemoWorld, deliver_all, run_due_checks
-from bot.escape import USER_ID
 from bot.incidents.export import export_incident
 from bot.incidents.parse import OpenRequest, TimelineRequest, parse_incident
 from bot.incidents.replies import USAGE

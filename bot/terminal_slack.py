@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from bot.escape import unescape
+from bot.blocks.escape import unescape
 from ownership.model import Registry
 
 EMOJI = {

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.logs import context_id, new_id
-from bot.metrics import Metrics
+from bot.ops.logs import context_id, new_id
+from bot.ops.metrics import Metrics
 from bot.verification import RequestSignature
 
 if TYPE_CHECKING:

@@ -102,7 +102,7 @@ class TimerLoop:
         self.poll = poll
         self.lease = None
         if holder is not None:
-            from bot.coordination import LeaseKeeper
+            from bot.db.leases import LeaseKeeper
 
             self.lease = LeaseKeeper(
                 service.engine, "timers", holder, ttl=timedelta(seconds=max(poll * 3, 20))

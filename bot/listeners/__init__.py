@@ -1,6 +1,6 @@
 """Slack listeners, grouped by surface; `register_listeners` is the one place routes are added.
 
-Every route is recorded as a `Route` so tests can check them against `app.yaml` and `bot.ids`.
+Every route is recorded as a `Route` so tests can check them against `app.yaml` and `bot.blocks.ids`.
 Each route acknowledges on the request thread and does its work after the ack (`lazy.py`).
 """
 
@@ -14,7 +14,7 @@ from weakref import WeakKeyDictionary
 
 from slack_bolt import App
 
-from bot import ids
+from bot.blocks import ids
 from bot.listeners import actions, admin, commands, events, incident_actions, incidents
 from bot.listeners.lazy import Listener, register
 from bot.registry_holder import RegistryHolder

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
-from bot.escape import unescape
+from bot.blocks.escape import unescape
 from bot.listeners.lazy import Listener
 from bot.registry_holder import RegistryHolder
 from ownership.answers import NotFound, who_owns

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.coordination import Fence
+from bot.db.leases import Fence
 from bot.outbox import store
 from bot.outbox.dead import mark_dead
 from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, utc

@@ -19,8 +19,8 @@ import pytest
 from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 
-from bot import ids
 from bot.app import create_app
+from bot.blocks import ids
 from bot.http_server import THREADS
 from bot.identity import SlackIdentity
 from bot.registry_holder import RegistryHolder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import ids
+from bot.blocks import ids
 from bot.listeners.actions import CANNOT_POST_TEXT
 from ownership.oncall import on_call
 from ownership.sla import describe_sla

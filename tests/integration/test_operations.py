@@ -15,10 +15,10 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.coordination import LeaseKeeper, SingleReplicaOnly, register_replica
+from bot.db.leases import LeaseKeeper, SingleReplicaOnly, register_replica
 from bot.db.models import OutboxMessage
-from bot.logs import JsonFormatter, context_id, scrub
-from bot.metrics import Metrics
+from bot.ops.logs import JsonFormatter, context_id, scrub
+from bot.ops.metrics import Metrics
 from bot.registry_holder import RegistryHolder
 from bot.reload import Reloader
 from bot.runtime import Services, build_services
@@ -185,8 +185,8 @@ def test_a_lease_of_a_replica_whose_heartbeat_stopped_is_taken_at_once(
     database_url: str,
 ) -> None:
     """After SIGKILL the dead replica's lease need not run out: its heartbeat shows it gone."""
-    from bot.coordination import HOLDER_DEAD_AFTER, heartbeat
     from bot.db.engine import make_engine
+    from bot.db.leases import HOLDER_DEAD_AFTER, heartbeat
     from bot.db.migrate import upgrade
 
     upgrade(database_url)
@@ -272,8 +272,8 @@ def test_the_served_process_answers_health_and_metrics_and_stops_on_sigterm(
 def test_a_check_claim_of_a_replica_whose_heartbeat_stopped_is_taken_at_once(
     database_url: str,
 ) -> None:
-    from bot.coordination import HOLDER_DEAD_AFTER, claim_check
     from bot.db.engine import make_engine
+    from bot.db.leases import HOLDER_DEAD_AFTER, claim_check
     from bot.db.migrate import upgrade
 
     upgrade(database_url)

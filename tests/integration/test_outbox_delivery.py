@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.coordination import HOLDER_DEAD_AFTER, LeaseKeeper, register_replica
+from bot.db.leases import HOLDER_DEAD_AFTER, LeaseKeeper, register_replica
 from bot.db.models import OutboxMessage
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.outbox import (
     DEAD,
     FAILED,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot import ids
 from bot.app import create_app
+from bot.blocks import ids
 from bot.blocks.alerts import AlertView, render_alert
 from bot.blocks.incident_modals import (
     NOTE_BLOCK,

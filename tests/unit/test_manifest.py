@@ -1,4 +1,4 @@
-"""app.yaml is a valid Slack manifest, and it, bot.ids and the registered listeners agree."""
+"""app.yaml is a valid Slack manifest, and it, bot.blocks.ids and the registered listeners agree."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 import yaml
 from slack_bolt import App
 
-from bot import ids
 from bot.app import create_app
+from bot.blocks import ids
 from bot.blocks.answers import render_answer
 from bot.listeners import Route, routes_of
 from bot.registry_holder import RegistryHolder
