@@ -58,7 +58,7 @@ def serve(kind: str, registry: str) -> int:
 
         else:
             from bot.app import create_app
-            from bot.registry_holder import RegistryHolder
+            from bot.registry.holder import RegistryHolder
             from bot.settings import Settings
 
             settings = Settings.from_env({

@@ -186,7 +186,7 @@ def run(downstream: int, step: float, max_sim: float, busy_every: int,
     from sqlalchemy.orm import Session
 
     from bot.db.models import OutboxMessage
-    from bot.registry_holder import RegistryHolder
+    from bot.registry.holder import RegistryHolder
     from bot.runtime import build_services
     from ownership.sla import FreshnessState
 

@@ -23,7 +23,7 @@ from bot.identity import SlackIdentity
 from bot.listeners import register_listeners
 from bot.listeners.errors import handle_unexpected_error
 from bot.listeners.events import EventDeduper, InMemoryEventDeduper, make_dedupe_middleware
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
 from bot.verification import ResponseUrls, make_edge_middleware
 

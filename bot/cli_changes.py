@@ -38,7 +38,7 @@ def parse_day(value: str | None, flag: str = "--today") -> date | None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from bot.registry_diff import default_today, run
+    from bot.changes.diff import default_today, run
 
     today = parse_day(args.today) or default_today()
     return run(
@@ -48,8 +48,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_drift(args: argparse.Namespace) -> int:
     """Inspect each contract's live table now and print the drift; records and posts nothing."""
+    from bot.changes.drift import TableInspector, checkable
     from bot.cli import _load_or_explain
-    from bot.drift import TableInspector, checkable
     from bot.freshness.report import table
     from ownership.drift import compare_schema
 
@@ -80,7 +80,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 def cmd_notices(args: argparse.Namespace) -> int:
     """List the registry's change notices with their effective dates and what is due."""
-    from bot.changes import due_kinds
+    from bot.changes.notices import due_kinds
     from bot.cli import _load_or_explain
     from bot.freshness.report import table
     from ownership.changes import effective_date
@@ -108,7 +108,7 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     from bot.cli import _load_or_explain
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
-    from bot.dbt_results import ingest, read_results, too_old
+    from bot.freshness.dbt_results import ingest, read_results, too_old
     from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
     from bot.freshness.service import FreshnessService
     from ownership.errors import InvalidValue

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, create_engine
 
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.runtime import Services, build_services
 from bot.terminal_slack import TerminalSlack
 from ownership.model import Contract, Registry, SqlProbe

@@ -15,19 +15,19 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.changes import ChangeNoticeService
+from bot.changes.drift import DriftService, TableInspector
+from bot.changes.notices import ChangeNoticeService
 from bot.db.engine import make_engine
 from bot.db.leases import HEARTBEAT_EVERY, LeaseKeeper
 from bot.db.migrate import upgrade
-from bot.drift import DriftService, TableInspector
 from bot.freshness.judge import Timing
 from bot.freshness.service import FreshnessService
 from bot.incidents.service import IncidentService
 from bot.outbox import OutboxWorker
 from bot.outbox.worker import DEFAULT_MAX_ATTEMPTS
 from bot.probes import Prober, ProbeResult, run_probes
-from bot.registry_holder import RegistryHolder
-from bot.reload import Reloader
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import Reloader
 from ownership.model import Probe
 
 log = logging.getLogger(__name__)

@@ -61,8 +61,8 @@ def _run(settings: Settings, sock: socket.socket) -> int:
     from bot.db.dedupe import SqlEventDeduper
     from bot.db.leases import SingleReplicaOnly
     from bot.identity import SlackIdentity
-    from bot.registry_holder import RegistryHolder
-    from bot.reload import Reloader
+    from bot.registry.holder import RegistryHolder
+    from bot.registry.reload import Reloader
     from bot.runtime import build_services, outbox_client
     from ownership.errors import RegistryInvalid
 

@@ -216,7 +216,7 @@ def replay(world: World, mode: str, workdir: Path, *, sweep: timedelta,
     from bot.freshness.service import FreshnessService
     from bot.outbox import OutboxWorker
     from bot.probes import Prober, ProbeResult
-    from bot.registry_holder import RegistryHolder
+    from bot.registry.holder import RegistryHolder
     from bot.scheduler import FreshnessScheduler
     from ownership.model import Probe
 

@@ -17,7 +17,7 @@ from slack_bolt import App
 from bot.blocks import ids
 from bot.listeners import actions, admin, commands, events, incident_actions, incidents
 from bot.listeners.lazy import Listener, register
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from ownership.incidents import Action
 
 if TYPE_CHECKING:

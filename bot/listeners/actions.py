@@ -17,7 +17,7 @@ from bot.blocks.answers import render_answer, render_answer_text
 from bot.freshness.snooze import snooze_alert
 from bot.listeners.commands import parse_query
 from bot.listeners.lazy import Listener, after_ack
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:

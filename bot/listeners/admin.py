@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, Respond
 
 from bot.listeners.lazy import Listener
-from bot.registry_holder import RegistryHolder
-from bot.reload import render_refusal
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import render_refusal
 
 if TYPE_CHECKING:
     from bot.runtime import Services

@@ -10,7 +10,7 @@ from slack_bolt import Ack
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.blocks.escape import unescape
 from bot.listeners.lazy import Listener
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from ownership.answers import NotFound, who_owns
 
 if TYPE_CHECKING:

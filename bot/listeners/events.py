@@ -20,7 +20,7 @@ from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, re
 from bot.listeners.commands import parse_query
 from bot.listeners.incidents import answer_incident_mention
 from bot.listeners.lazy import Listener, after_ack
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from waitress import wasyncore
 
 from bot.app import create_app, stop_listeners
 from bot.http_server import make_server
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.runtime import Services, build_services
 from bot.settings import Settings
 from bot.web import EVENTS_PATH, WebApp

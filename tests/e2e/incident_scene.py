@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import create_app
 from bot.db.models import Alert, IncidentEvent, SlackRoot
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.runtime import Services, build_services
 from bot.web import EVENTS_PATH
 from tests.e2e.conftest import NOW, SIGNING_SECRET, SettableClock, make_settings, serving

@@ -23,7 +23,7 @@ from bot.app import create_app
 from bot.blocks import ids
 from bot.http_server import THREADS
 from bot.identity import SlackIdentity
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.serve import health_check
 from bot.web import EVENTS_PATH
 from tests.e2e.conftest import SIGNING_SECRET, make_settings, serving

@@ -12,8 +12,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.app import create_app
-from bot.registry_holder import RegistryHolder
-from bot.reload import Reloader
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import Reloader
 from bot.runtime import Services, build_services
 from bot.settings import Settings
 from bot.web import EVENTS_PATH

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings, SettingsError
 from ownership.errors import RegistryInvalid
 from tests.conftest import EXAMPLE_REGISTRY, REPO_ROOT

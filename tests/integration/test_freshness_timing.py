@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import Alert, ContractStatus
 from bot.freshness.judge import Timing
 from bot.freshness.service import FreshnessService
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.runtime import Services
 from bot.scheduler import FreshnessScheduler
 from ownership.loader import load_registry

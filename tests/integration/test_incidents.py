@@ -19,7 +19,7 @@ from bot.db.models import Alert, Incident, IncidentAlert, IncidentEvent, OpenInc
 from bot.freshness import alerts as freshness_alerts
 from bot.incidents.export import export_incident
 from bot.incidents.service import IncidentService
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.runtime import Services, build_services
 from ownership.incidents import Action, Severity
 from ownership.oncall import on_call

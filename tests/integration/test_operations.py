@@ -19,8 +19,8 @@ from bot.db.leases import LeaseKeeper, SingleReplicaOnly, register_replica
 from bot.db.models import OutboxMessage
 from bot.ops.logs import JsonFormatter, context_id, scrub
 from bot.ops.metrics import Metrics
-from bot.registry_holder import RegistryHolder
-from bot.reload import Reloader
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import Reloader
 from bot.runtime import Services, build_services
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack

@@ -40,7 +40,7 @@ from bot.incidents.parse import (
     parse_incident,
 )
 from bot.listeners import routes_of
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
 from ownership.incident_plan import IncidentPlan, TeamRef
 from ownership.incidents import BoundarySide, Severity, Status

@@ -16,7 +16,7 @@ from bot.app import create_app
 from bot.blocks import ids
 from bot.blocks.answers import render_answer
 from bot.listeners import Route, routes_of
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
 from bot.web import EVENTS_PATH
 from ownership.answers import AssetAnswer, NotFound

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.registry_holder import RegistryHolder
-from bot.reload import Reloader, render_errors, render_failure, render_refusal
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import Reloader, render_errors, render_failure, render_refusal
 from ownership.errors import RegistryInvalid
 from ownership.loader import LoadResult, load_registry
 from tests.conftest import EXAMPLE_REGISTRY
@@ -73,7 +73,7 @@ def test_the_poller_reports_a_failure_once_per_state_of_the_files(
     (root / "a.yaml").write_text("assets:\n  - {id: b, kind: table}\n")
     for _ in range(5):  # the poller's ticks: the files changed once
         reloader._poll_once()
-    crashes = [r for r in caplog.records if r.name == "bot.registry_holder"]
+    crashes = [r for r in caplog.records if r.name == "bot.registry.holder"]
     assert len(crashes) == 1
     assert crashes[0].exc_info is not None  # the traceback is logged, once
     failures = [r for r in caplog.records if "reload (files changed) failed" in r.getMessage()]

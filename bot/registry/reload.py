@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.escape import escape
 from bot.outbox import enqueue
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from ownership.errors import Problem
 from ownership.loader import registry_files
 from ownership.root_causes import knock_on_summary, roots
