@@ -39,7 +39,7 @@ def serve(kind: str, registry: str) -> int:
     from slack_sdk import WebClient
 
     from bot.http_server import make_server
-    from bot.web import WebApp
+    from bot.slack.web import WebApp
     from tests.fakes.fake_slack import FakeSlack
 
     logging.disable(logging.WARNING)
@@ -57,9 +57,9 @@ def serve(kind: str, registry: str) -> int:
                 ack(response_type="ephemeral", text="static answer")
 
         else:
-            from bot.app import create_app
             from bot.registry.holder import RegistryHolder
             from bot.settings import Settings
+            from bot.slack.app import create_app
 
             settings = Settings.from_env({
                 "SLACK_BOT_TOKEN": TOKEN,

@@ -185,9 +185,9 @@ def run(downstream: int, step: float, max_sim: float, busy_every: int,
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
+    from bot.bootstrap import build_services
     from bot.db.models import OutboxMessage
     from bot.registry.holder import RegistryHolder
-    from bot.runtime import build_services
     from ownership.sla import FreshnessState
 
     names = ["raw_events"] + [downstream_id(i) for i in range(downstream)]

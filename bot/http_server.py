@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from waitress.server import create_server
 from waitress.task import ThreadedTaskDispatcher
 
-from bot.web import HEALTH_PATH, METRICS_PATH, WebApp
+from bot.slack.web import HEALTH_PATH, METRICS_PATH, WebApp
 
 if TYPE_CHECKING:
     from waitress.server import BaseWSGIServer, MultiSocketServer

@@ -16,12 +16,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from waitress import wasyncore
 
-from bot.app import create_app, stop_listeners
+from bot.bootstrap import Services, build_services
 from bot.http_server import make_server
 from bot.registry.holder import RegistryHolder
-from bot.runtime import Services, build_services
 from bot.settings import Settings
-from bot.web import EVENTS_PATH, WebApp
+from bot.slack.app import create_app, stop_listeners
+from bot.slack.web import EVENTS_PATH, WebApp
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.signing import FakeSlackSender

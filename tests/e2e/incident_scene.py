@@ -17,11 +17,11 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.app import create_app
+from bot.bootstrap import Services, build_services
 from bot.db.models import Alert, IncidentEvent, SlackRoot
 from bot.registry.holder import RegistryHolder
-from bot.runtime import Services, build_services
-from bot.web import EVENTS_PATH
+from bot.slack.app import create_app
+from bot.slack.web import EVENTS_PATH
 from tests.e2e.conftest import NOW, SIGNING_SECRET, SettableClock, make_settings, serving
 from tests.fakes.fake_slack import FakeSlack, RecordedRequest, wait_for
 from tests.fakes.signing import TEAM_ID, FakeSlackSender, command_body

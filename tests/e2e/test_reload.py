@@ -11,12 +11,12 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import create_app
+from bot.bootstrap import Services, build_services
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
-from bot.runtime import Services, build_services
 from bot.settings import Settings
-from bot.web import EVENTS_PATH
+from bot.slack.app import create_app
+from bot.slack.web import EVENTS_PATH
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.e2e.conftest import NOW, SIGNING_SECRET, serving
 from tests.fakes.fake_slack import FakeSlack, wait_for

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot.blocks import ids
-from bot.listeners.actions import CANNOT_POST_TEXT
+from bot.slack.listeners.actions import CANNOT_POST_TEXT
 from ownership.oncall import on_call
 from ownership.sla import describe_sla
 from tests.e2e.conftest import NOW, Running

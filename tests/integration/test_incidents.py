@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services, build_services
 from bot.db.models import Alert, Incident, IncidentAlert, IncidentEvent, OpenIncident, SlackRoot
 from bot.freshness import alerts as freshness_alerts
 from bot.incidents.export import export_incident
 from bot.incidents.service import IncidentService
 from bot.registry.holder import RegistryHolder
-from bot.runtime import Services, build_services
 from ownership.incidents import Action, Severity
 from ownership.oncall import on_call
 from ownership.sla import Evaluation, FreshnessState

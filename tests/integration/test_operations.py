@@ -15,13 +15,13 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services, build_services
 from bot.db.leases import LeaseKeeper, SingleReplicaOnly, register_replica
 from bot.db.models import OutboxMessage
 from bot.ops.logs import JsonFormatter, context_id, scrub
 from bot.ops.metrics import Metrics
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
-from bot.runtime import Services, build_services
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration.db_time import expire_lease, last_heartbeat
@@ -88,10 +88,10 @@ def test_metrics_read_the_shared_database(services: Services) -> None:
 def test_health_reports_each_part_and_503_when_the_database_is_gone(
     services: Services, tmp_path: Path
 ) -> None:
-    from bot.app import create_app
     from bot.db.engine import make_engine
     from bot.settings import Settings
-    from bot.web import WebApp
+    from bot.slack.app import create_app
+    from bot.slack.web import WebApp
 
     health = services.healthy()
     assert health["status"] == "ok"

@@ -13,8 +13,8 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, create_engine, text
 
+from bot.bootstrap import Services, build_services
 from bot.registry.holder import RegistryHolder
-from bot.runtime import Services, build_services
 from tests.fakes.fake_slack import FakeSlack
 
 # ---------------------------------------------------------------------- registries

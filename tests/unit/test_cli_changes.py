@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.periodic import Job, run_periodic
+from bot.cli.main import main
+from bot.jobs.periodic import Job, run_periodic
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "formats"

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from slack_bolt import App
 
+    from bot.bootstrap import Services
     from bot.identity import SlackIdentity
-    from bot.runtime import Services
     from bot.socket_mode import SocketModeRunner
 
 log = logging.getLogger("demarc")
@@ -57,13 +57,13 @@ def serve(port: int | None = None) -> int:
 
 
 def _run(settings: Settings, sock: socket.socket) -> int:
-    from bot.app import create_app, stop_listeners
+    from bot.bootstrap import build_services, outbox_client
     from bot.db.dedupe import SqlEventDeduper
     from bot.db.leases import SingleReplicaOnly
     from bot.identity import SlackIdentity
     from bot.registry.holder import RegistryHolder
     from bot.registry.reload import Reloader
-    from bot.runtime import build_services, outbox_client
+    from bot.slack.app import create_app, stop_listeners
     from ownership.errors import RegistryInvalid
 
     try:
@@ -155,7 +155,7 @@ def _serve_http(
     """Serve until interrupted: Slack's requests in HTTP mode; health and metrics in both."""
     from bot.http_server import make_server
     from bot.ops.metrics import Metrics
-    from bot.web import WebApp
+    from bot.slack.web import WebApp
 
     web = WebApp(
         None if socket_mode is not None else app,

@@ -49,7 +49,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_drift(args: argparse.Namespace) -> int:
     """Inspect each contract's live table now and print the drift; records and posts nothing."""
     from bot.changes.drift import TableInspector, checkable
-    from bot.cli import _load_or_explain
+    from bot.cli.main import _load_or_explain
     from bot.freshness.report import table
     from ownership.drift import compare_schema
 
@@ -81,7 +81,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 def cmd_notices(args: argparse.Namespace) -> int:
     """List the registry's change notices with their effective dates and what is due."""
     from bot.changes.notices import due_kinds
-    from bot.cli import _load_or_explain
+    from bot.cli.main import _load_or_explain
     from bot.freshness.report import table
     from ownership.changes import effective_date
 
@@ -105,7 +105,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
 
 def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     """Feed dbt's sources.json into the freshness alerts (via the database's outbox)."""
-    from bot.cli import _load_or_explain
+    from bot.cli.main import _load_or_explain
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
     from bot.freshness.dbt_results import ingest, read_results, too_old

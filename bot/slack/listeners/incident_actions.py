@@ -23,13 +23,13 @@ from bot.blocks.incident_modals import (
     render_resolve_modal,
 )
 from bot.db.dedupe import SqlEventDeduper
-from bot.listeners.incidents import NO_DATABASE, incidents_of
-from bot.listeners.lazy import Listener, after_ack
+from bot.slack.listeners.incidents import NO_DATABASE, incidents_of
+from bot.slack.listeners.lazy import Listener, after_ack
 from ownership.incidents import Action, BoundarySide
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Services
     from bot.incidents.service import IncidentService
-    from bot.runtime import Services
 
 ID_VALUE = re.compile(r"[0-9]{1,9}")
 

@@ -15,14 +15,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.answers import render_answer, render_answer_text
 from bot.freshness.snooze import snooze_alert
-from bot.listeners.commands import parse_query
-from bot.listeners.lazy import Listener, after_ack
 from bot.registry.holder import RegistryHolder
+from bot.slack.listeners.commands import parse_query
+from bot.slack.listeners.lazy import Listener, after_ack
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
-    from bot.listeners import Clock
-    from bot.runtime import Services
+    from bot.bootstrap import Services
+    from bot.slack.listeners import Clock
 
 # "<alert id>:<minutes>", as the alert's snooze select renders its options (9 digits fit the
 # 32-bit alerts.id column; 6 are more minutes than the 7-day cap).

@@ -18,9 +18,9 @@ from typing import TextIO
 
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, create_engine
 
+from bot.bootstrap import Services, build_services
+from bot.demo.terminal_slack import TerminalSlack
 from bot.registry.holder import RegistryHolder
-from bot.runtime import Services, build_services
-from bot.terminal_slack import TerminalSlack
 from ownership.model import Contract, Registry, SqlProbe
 from ownership.sla import period_at, previous_period
 

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, Respond
 
-from bot.listeners.lazy import Listener
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import render_refusal
+from bot.slack.listeners.lazy import Listener
 
 if TYPE_CHECKING:
-    from bot.runtime import Services
+    from bot.bootstrap import Services
 
 USAGE = "Usage: `/demarc reload` reloads the ownership registry (admins only)."
 MAX_LISTED = 15

@@ -17,15 +17,15 @@ from slack_sdk import WebClient
 
 from bot.blocks import section
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
-from bot.listeners.commands import parse_query
-from bot.listeners.incidents import answer_incident_mention
-from bot.listeners.lazy import Listener, after_ack
 from bot.registry.holder import RegistryHolder
+from bot.slack.listeners.commands import parse_query
+from bot.slack.listeners.incidents import answer_incident_mention
+from bot.slack.listeners.lazy import Listener, after_ack
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
-    from bot.listeners import Clock, Handler
-    from bot.runtime import Services
+    from bot.bootstrap import Services
+    from bot.slack.listeners import Clock, Handler
 
 
 class EventDeduper(Protocol):

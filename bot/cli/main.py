@@ -114,8 +114,8 @@ def _parse_at(value: str | None) -> datetime:
 
 
 def cmd_whoowns(args: argparse.Namespace) -> int:
-    from bot.render_json import answer_to_json
-    from bot.render_text import render_text
+    from bot.cli.render_json import answer_to_json
+    from bot.cli.render_text import render_text
     from ownership.answers import NotFound, who_owns
 
     result = _load_or_explain(_registry_arg(args.registry))
@@ -130,7 +130,7 @@ def cmd_whoowns(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.shell import run_shell
+    from bot.demo.shell import run_shell
 
     path = _registry_arg(args.registry or "examples/registry")
     _load_or_explain(path)  # one that does not load: its errors on stderr, exit 3
@@ -257,7 +257,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.serve import serve
+    from bot.cli.serve import serve
 
     return serve(port=args.port)
 
@@ -328,10 +328,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", help="default: $DEMARC_DATABASE_URL")
     p.set_defaults(func=cmd_db_upgrade)
 
-    from bot.incidents.cli import add_incident_parser
+    from bot.cli.incidents import add_incident_parser
 
     add_incident_parser(sub)
-    from bot.cli_changes import add_change_parsers
+    from bot.cli.changes import add_change_parsers
 
     add_change_parsers(sub)
     return parser

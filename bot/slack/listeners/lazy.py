@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_bolt.kwargs_injection import Args
 
-from bot.listeners.errors import report_after_ack
+from bot.slack.listeners.errors import report_after_ack
 
 Handler = Callable[..., Any]
 

@@ -9,12 +9,12 @@ from slack_bolt import Ack
 
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.blocks.escape import unescape
-from bot.listeners.lazy import Listener
 from bot.registry.holder import RegistryHolder
+from bot.slack.listeners.lazy import Listener
 from ownership.answers import NotFound, who_owns
 
 if TYPE_CHECKING:
-    from bot.listeners import Clock
+    from bot.slack.listeners import Clock
 
 MAX_QUERY = 200
 _USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")

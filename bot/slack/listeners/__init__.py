@@ -15,13 +15,13 @@ from weakref import WeakKeyDictionary
 from slack_bolt import App
 
 from bot.blocks import ids
-from bot.listeners import actions, admin, commands, events, incident_actions, incidents
-from bot.listeners.lazy import Listener, register
 from bot.registry.holder import RegistryHolder
+from bot.slack.listeners import actions, admin, commands, events, incident_actions, incidents
+from bot.slack.listeners.lazy import Listener, register
 from ownership.incidents import Action
 
 if TYPE_CHECKING:
-    from bot.runtime import Services
+    from bot.bootstrap import Services
 
 Clock = Callable[[], datetime]
 Handler = Callable[..., Any]

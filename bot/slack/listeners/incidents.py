@@ -19,11 +19,11 @@ from bot.incidents.parse import (
     parse_incident,
 )
 from bot.incidents.replies import USAGE
-from bot.listeners.lazy import Listener
+from bot.slack.listeners.lazy import Listener
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Services
     from bot.incidents.service import IncidentService
-    from bot.runtime import Services
 
 NO_DATABASE = "Incidents need demarc's database, which this process has not got."
 EMPTY_SUMMARY = "Say what is wrong after the asset. " + USAGE

@@ -13,12 +13,12 @@ from datetime import timedelta
 
 from bot.blocks.escape import USER_ID
 from bot.blocks.incident_modals import render_timeline
-from bot.demo import DemoWorld, deliver_all, run_due_checks
+from bot.demo.terminal_slack import render_blocks, to_plain
+from bot.demo.world import DemoWorld, deliver_all, run_due_checks
 from bot.incidents.export import export_incident
 from bot.incidents.parse import OpenRequest, TimelineRequest, parse_incident
 from bot.incidents.replies import USAGE
 from bot.incidents.service import IncidentService
-from bot.terminal_slack import render_blocks, to_plain
 from ownership.incidents import Action
 
 HELP = """\

@@ -75,7 +75,7 @@ class Services:
         )
         self._spawn("outbox", self._outbox_loop)
         if schedule:
-            from bot.scheduler import FreshnessScheduler
+            from bot.jobs.freshness import FreshnessScheduler
 
             scheduler = FreshnessScheduler(self.freshness, clock=self.clock, holder=self.replica_id)
             scheduler.start()
@@ -86,7 +86,7 @@ class Services:
             timers = TimerLoop(self.incidents, holder=self.replica_id)
             self._spawn("incident-timers", lambda: timers.run(self._stop))
         if schedule and self.changes is not None and self.drift is not None:
-            from bot.periodic import Job, run_periodic
+            from bot.jobs.periodic import Job, run_periodic
 
             jobs = [
                 Job("notices", _env_seconds("DEMARC_NOTICE_SECONDS", 600), self.changes.tick),

@@ -20,15 +20,15 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.identity import SlackIdentity
-from bot.listeners import register_listeners
-from bot.listeners.errors import handle_unexpected_error
-from bot.listeners.events import EventDeduper, InMemoryEventDeduper, make_dedupe_middleware
 from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
+from bot.slack.listeners import register_listeners
+from bot.slack.listeners.errors import handle_unexpected_error
+from bot.slack.listeners.events import EventDeduper, InMemoryEventDeduper, make_dedupe_middleware
 from bot.verification import ResponseUrls, make_edge_middleware
 
 if TYPE_CHECKING:
-    from bot.runtime import Services
+    from bot.bootstrap import Services
 
 RATE_LIMIT_RETRIES = 2
 LISTENER_TIMEOUT = 10  # seconds per Web API call made after the ack (Slack's default is 30)

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.demo import DemoWorld, build_world, deliver_all
+from bot.cli.render_text import render_text, usage
+from bot.demo.incidents import COMMANDS as INCIDENT_COMMANDS
+from bot.demo.incidents import HELP as INCIDENT_HELP
+from bot.demo.world import DemoWorld, build_world, deliver_all
 from bot.freshness.report import STATE_WORDS, stamp, table
-from bot.render_text import render_text, usage
-from bot.shell_incidents import COMMANDS as INCIDENT_COMMANDS
-from bot.shell_incidents import HELP as INCIDENT_HELP
 from ownership.answers import who_owns
 from ownership.loader import load_registry
 
