@@ -1,6 +1,7 @@
 """Slack listeners, grouped by surface; `register_listeners` is the one place routes are added.
 
-Every route is recorded as a `Route` so tests can check them against `app.yaml` and `bot.blocks.ids`.
+Every route is recorded as a `Route` so tests can check them against `app.yaml` and
+`bot.blocks.ids`.
 Each route acknowledges on the request thread and does its work after the ack (`lazy.py`).
 """
 
