@@ -1,6 +1,6 @@
 """B2 slash latency: signed `/whoowns <asset>` at a fixed rate, demarc vs a bare Bolt app.
 
-Both apps run in their own process behind the same server setup (`bot.http_server.make_server`:
+Both apps run in their own process behind the same server setup (`bot.slack.http_server.make_server`:
 waitress, the same router and thread count), with a fake Slack Web API on loopback for
 Bolt's auth.test. A separate load-generator process sends signed requests (Slack's v0
 HMAC scheme, as tests/fakes/signing.py) on a fixed schedule, 50 per second for 30 s, half by
@@ -32,13 +32,13 @@ TOKEN = "xoxb-bench-token"
 
 # ---------------------------------------------------------------------- the server process
 def serve(kind: str, registry: str) -> int:
-    """Run one app behind bot.http_server.make_server; print its port, serve until killed."""
+    """Run one app behind bot.slack.http_server.make_server; print its port, serve until killed."""
     import logging
 
     from slack_bolt import App
     from slack_sdk import WebClient
 
-    from bot.http_server import make_server
+    from bot.slack.http_server import make_server
     from bot.slack.web import WebApp
     from tests.fakes.fake_slack import FakeSlack
 

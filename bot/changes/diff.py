@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli_exit import EXIT_OK, EXIT_USAGE
-from bot.cli_exit import EXIT_PROBLEMS as EXIT_BLOCKED
+from bot.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from bot.cli.exit_codes import EXIT_PROBLEMS as EXIT_BLOCKED
 from ownership.changes import Verdict, gate
 from ownership.diff import Change, diff_registries
 from ownership.loader import guarded_load

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.cli_exit import (
+from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     EXIT_PROBLEMS,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.cli_exit import EXIT_OK, UsageError, database_errors
+from bot.cli.exit_codes import EXIT_OK, UsageError, database_errors
 from bot.settings import DEFAULT_DATABASE_URL, redact_url
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli_exit import (
+from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -218,11 +218,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
+    from bot.cli.render_dead_letters import render_dead_letters
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
     from bot.db.models import ContractStatus
     from bot.freshness.report import STATE_WORDS, stamp, table
-    from bot.render_dead_letters import render_dead_letters
 
     url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
     with database_errors(url):
@@ -338,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; every error becomes one line and an exit code (bot/cli_exit.py)."""
+    """Run one command; every error becomes one line and an exit code (bot/cli/exit_codes.py)."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0), or a usage error already printed in one line (3)

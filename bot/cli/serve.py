@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_exit import EXIT_OK, EXIT_USAGE
+from bot.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.bootstrap import Services
-    from bot.identity import SlackIdentity
-    from bot.socket_mode import SocketModeRunner
+    from bot.slack.identity import SlackIdentity
+    from bot.slack.socket_mode import SocketModeRunner
 
 log = logging.getLogger("demarc")
 
@@ -41,7 +41,7 @@ def serve(port: int | None = None) -> int:
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    from bot.http_server import PortInUse, bind
+    from bot.slack.http_server import PortInUse, bind
 
     host = os.environ.get("DEMARC_HOST", "0.0.0.0")  # noqa: S104 - it is a server
     try:
@@ -60,10 +60,10 @@ def _run(settings: Settings, sock: socket.socket) -> int:
     from bot.bootstrap import build_services, outbox_client
     from bot.db.dedupe import SqlEventDeduper
     from bot.db.leases import SingleReplicaOnly
-    from bot.identity import SlackIdentity
     from bot.registry.holder import RegistryHolder
     from bot.registry.reload import Reloader
     from bot.slack.app import create_app, stop_listeners
+    from bot.slack.identity import SlackIdentity
     from ownership.errors import RegistryInvalid
 
     try:
@@ -126,7 +126,7 @@ def _run(settings: Settings, sock: socket.socket) -> int:
     socket_mode: SocketModeRunner | None = None
     try:
         if settings.slack_app_token:
-            from bot.socket_mode import SocketModeRunner
+            from bot.slack.socket_mode import SocketModeRunner
 
             socket_mode = SocketModeRunner(app, settings.slack_app_token)
             socket_mode.start()
@@ -153,8 +153,8 @@ def _serve_http(
     socket_mode: SocketModeRunner | None,
 ) -> None:
     """Serve until interrupted: Slack's requests in HTTP mode; health and metrics in both."""
-    from bot.http_server import make_server
     from bot.ops.metrics import Metrics
+    from bot.slack.http_server import make_server
     from bot.slack.web import WebApp
 
     web = WebApp(

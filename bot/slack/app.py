@@ -19,13 +19,13 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.identity import SlackIdentity
 from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
+from bot.slack.identity import SlackIdentity
 from bot.slack.listeners import register_listeners
 from bot.slack.listeners.errors import handle_unexpected_error
 from bot.slack.listeners.events import EventDeduper, InMemoryEventDeduper, make_dedupe_middleware
-from bot.verification import ResponseUrls, make_edge_middleware
+from bot.slack.verification import ResponseUrls, make_edge_middleware
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services

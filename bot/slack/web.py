@@ -2,7 +2,7 @@
 
 Served by waitress, a production WSGI server (Bolt's `app.start()` is for development only).
 A request to `/slack/events` reaches Bolt only if its Slack signature checks out here first
-(`bot/verification.py`); anything else gets 401 and causes nothing.
+(`bot/slack/verification.py`); anything else gets 401 and causes nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.ops.logs import context_id, new_id
 from bot.ops.metrics import Metrics
-from bot.verification import RequestSignature
+from bot.slack.verification import RequestSignature
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

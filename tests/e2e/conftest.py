@@ -17,10 +17,10 @@ from slack_sdk import WebClient
 from waitress import wasyncore
 
 from bot.bootstrap import Services, build_services
-from bot.http_server import make_server
 from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
 from bot.slack.app import create_app, stop_listeners
+from bot.slack.http_server import make_server
 from bot.slack.web import EVENTS_PATH, WebApp
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack

@@ -21,10 +21,10 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.blocks import ids
 from bot.cli.serve import health_check
-from bot.http_server import THREADS
-from bot.identity import SlackIdentity
 from bot.registry.holder import RegistryHolder
 from bot.slack.app import create_app
+from bot.slack.http_server import THREADS
+from bot.slack.identity import SlackIdentity
 from bot.slack.web import EVENTS_PATH
 from tests.e2e.conftest import SIGNING_SECRET, make_settings, serving
 from tests.fakes.fake_slack import FakeSlack, wait_for

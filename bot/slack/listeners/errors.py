@@ -17,7 +17,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.verification import VERIFIED, is_verified
+from bot.slack.verification import VERIFIED, is_verified
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def _tell_user(
     if "command" in body and response is not None:  # not acknowledged yet: answer in the ack
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
     respond = context.respond if context.response_url else None
-    if respond is not None:  # only ever an allowed (Slack) URL: see bot/verification.py
+    if respond is not None:  # only ever an allowed (Slack) URL: see bot/slack/verification.py
         respond(text=text, response_type="ephemeral", replace_original=False)
     return BoltResponse(status=200, body="") if response is not None else None
 

@@ -15,7 +15,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
-from bot.identity import QUIET
+from bot.slack.identity import QUIET
 
 log = logging.getLogger(__name__)
 
