@@ -24,26 +24,28 @@ if TYPE_CHECKING:
 
     from slack_bolt import App
 
-    from bot.bootstrap import Services
+    from bot.bootstrap import Runtime
     from bot.slack.identity import SlackIdentity
     from bot.slack.socket_mode import SocketModeRunner
 
 log = logging.getLogger("demarc")
 
-def serve(port: int | None = None) -> int:
+
+def serve(port: int | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """`environ` (default: the process's) is read once, here: settings, and the probes'
+    connection variables."""
     from bot.ops import logs
-    logs.configure(
-        os.environ.get("LOG_LEVEL", "INFO"),
-        json_lines=os.environ.get("DEMARC_LOG_FORMAT", "json") == "json",
-    )
+
+    environ = dict(os.environ if environ is None else environ)
     try:
-        settings = Settings.from_env(os.environ)
+        settings = Settings.from_env(environ)
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
+    logs.configure(settings.log_level, json_lines=settings.log_json)
     from bot.slack.http_server import PortInUse, bind
 
-    host = os.environ.get("DEMARC_HOST", "0.0.0.0")  # noqa: S104 - it is a server
+    host = settings.host
     try:
         sock = bind(host, settings.port if port is None else port)
     except PortInUse as exc:
@@ -51,17 +53,16 @@ def serve(port: int | None = None) -> int:
         return EXIT_USAGE
     log.info("listening on %s:%d", host, sock.getsockname()[1])
     try:
-        return _run(settings, sock)
+        return _run(settings, sock, environ)
     finally:
         sock.close()
 
 
-def _run(settings: Settings, sock: socket.socket) -> int:
-    from bot.bootstrap import build_services, outbox_client
+def _run(settings: Settings, sock: socket.socket, environ: Mapping[str, str]) -> int:
+    from bot.bootstrap import build, outbox_client, start
     from bot.db.dedupe import SqlEventDeduper
     from bot.db.leases import SingleReplicaOnly
     from bot.registry.holder import RegistryHolder
-    from bot.registry.reload import Reloader
     from bot.slack.app import create_app, stop_listeners
     from bot.slack.identity import SlackIdentity
     from ownership.errors import RegistryInvalid
@@ -77,27 +78,19 @@ def _run(settings: Settings, sock: socket.socket) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    services = build_services(
-        holder,
-        settings.database_url,
-        outbox_client(settings.slack_bot_token, settings.slack_api_url),
+    services = build(
+        settings,
+        slack_client=outbox_client(settings.slack_bot_token, settings.slack_api_url),
+        environ=environ,
+        holder=holder,
     )
-    services.admins = settings.admins
-    services.outbox.admin_channel = settings.admin_channel  # told about dead letters
-    reloader = Reloader(
-        holder,
-        services.engine,
-        services.clock,
-        settings.admin_channel,
-        on_change=lambda: _rebuild(services),
-    )
-    services.reloader = reloader
     try:
-        services.start()
+        runtime = start(services)
     except SingleReplicaOnly as exc:
         print(str(exc), file=sys.stderr)
-        services.stop()
+        services.close()
         return EXIT_USAGE
+    reloader = services.reloader
     if threading.current_thread() is threading.main_thread():
 
         def _on_hup(_signum: int, _frame: FrameType | None) -> None:
@@ -105,14 +98,6 @@ def _run(settings: Settings, sock: socket.socket) -> int:
 
         signal.signal(signal.SIGHUP, _on_hup)
         signal.signal(signal.SIGTERM, _on_term)
-    stop_polling = threading.Event()
-    if settings.reload_interval > 0:
-        threading.Thread(
-            target=reloader.poll,
-            args=(stop_polling, settings.reload_interval),
-            name="registry-poll",
-            daemon=True,
-        ).start()
     identity = SlackIdentity(settings.slack_bot_token, settings.slack_api_url)
     identity.start()
     app = create_app(
@@ -130,16 +115,15 @@ def _run(settings: Settings, sock: socket.socket) -> int:
 
             socket_mode = SocketModeRunner(app, settings.slack_app_token)
             socket_mode.start()
-        _serve_http(settings, sock, app, services, identity, socket_mode)
+        _serve_http(settings, sock, app, runtime, identity, socket_mode)
     except KeyboardInterrupt:
         pass
     finally:
-        stop_polling.set()
         if socket_mode is not None:
             socket_mode.stop()
         stop_listeners(app)
         identity.stop()
-        services.stop()
+        runtime.stop()
         log.info("demarc stopped")
     return EXIT_OK
 
@@ -148,7 +132,7 @@ def _serve_http(
     settings: Settings,
     sock: socket.socket,
     app: App,
-    services: Services,
+    runtime: Runtime,
     identity: SlackIdentity,
     socket_mode: SocketModeRunner | None,
 ) -> None:
@@ -160,8 +144,8 @@ def _serve_http(
     web = WebApp(
         None if socket_mode is not None else app,
         signing_secret=settings.slack_signing_secret,
-        health=health_check(services.healthy, identity, socket_mode),
-        metrics=Metrics(services.engine, services.clock),
+        health=health_check(runtime.healthy, identity, socket_mode),
+        metrics=Metrics(runtime.services.engine, runtime.services.clock),
     )
     make_server(web, sock).run()
 
@@ -187,12 +171,6 @@ def health_check(
         return body
 
     return health
-
-
-def _rebuild(services: object) -> None:
-    scheduler = getattr(services, "scheduler", None)
-    if scheduler is not None:
-        scheduler.rebuild()
 
 
 def _on_term(_signum: int, _frame: FrameType | None) -> None:

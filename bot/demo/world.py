@@ -18,9 +18,10 @@ from typing import TextIO
 
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, create_engine
 
-from bot.bootstrap import Services, build_services
+from bot.bootstrap import Services, build
 from bot.demo.terminal_slack import TerminalSlack
 from bot.registry.holder import RegistryHolder
+from bot.settings import Settings
 from ownership.model import Contract, Registry, SqlProbe
 from ownership.sla import period_at, previous_period
 
@@ -49,7 +50,7 @@ class DemoWorld:
     owns_directory: bool = False
 
     def close(self) -> None:
-        self.services.stop()
+        self.services.close()
         self.warehouse.dispose()
         if self.owns_directory:  # a temporary world: leave nothing behind
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -119,20 +120,19 @@ def build_world(registry_path: Path, out: TextIO, directory: Path | None = None)
             contract = holder.registry.contracts[contract_id]
             conn.execute(table.insert().values(ts=seed_time(contract, now)))
     client = TerminalSlack(lambda: holder.registry, out)
-    services = build_services(
-        holder,
-        f"sqlite:///{directory / 'demarc.sqlite3'}",
-        client,
+    settings = Settings(
+        slack_bot_token="",
+        slack_signing_secret="",
+        registry_path=registry_path,
+        database_url=f"sqlite:///{directory / 'demarc.sqlite3'}",
+    )
+    services = build(
+        settings,
+        slack_client=client,  # type: ignore[arg-type]
         environ={"WAREHOUSE_URL": warehouse_url},
         clock=clock,
-    )
-    from bot.outbox import OutboxWorker
-
-    services.outbox = OutboxWorker(
-        services.engine,
-        client,
-        clock=clock,  # type: ignore[arg-type]
-        per_channel_interval=timedelta(0),
+        holder=holder,
+        per_channel_interval=timedelta(0),  # the terminal has no rate limits
     )
     return DemoWorld(services, warehouse, tables, clock, directory, owns_directory=owns_directory)
 

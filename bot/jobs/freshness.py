@@ -2,24 +2,24 @@
 
 Each contract has one job, `freshness:<contract id>`, with a date trigger at its next check
 (from the database, so a restart resumes the schedule; an overdue check runs once right away,
-never skipped). After each run the job is re-added for the contract's new next check. Jobs are
-never kept in a shared job store: several replicas coordinate through the database instead.
+never skipped). After each run the job is re-added for the contract's new next check. The
+scheduler is the process's one (`bot.jobs.scheduler`), shared with the periodic jobs.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.leases import next_attempt
 from bot.db.models import ContractStatus
 from bot.freshness.service import FreshnessService
+from bot.jobs.scheduler import make_scheduler
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "freshness:"
@@ -34,19 +34,12 @@ class FreshnessScheduler:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         misfire_grace_seconds: int = 3600,
         holder: str | None = None,
+        scheduler: BaseScheduler | None = None,
     ) -> None:
         self.service = service
         self.holder = holder  # this replica's id: checks are claimed through the database
         self.clock = clock
-        self.scheduler = BackgroundScheduler(
-            timezone=UTC,
-            job_defaults={
-                "coalesce": True,
-                "max_instances": 1,
-                "misfire_grace_time": misfire_grace_seconds,
-            },
-        )
-        self._lock = threading.Lock()
+        self.scheduler = scheduler or make_scheduler(misfire_grace_seconds=misfire_grace_seconds)
         self._stopping = False
 
     @property
@@ -54,8 +47,15 @@ class FreshnessScheduler:
         return bool(self.scheduler.running)
 
     def start(self) -> None:
-        self.scheduler.start()
+        if not self.scheduler.running:
+            self.scheduler.start()
         self.rebuild()
+
+    def refresh(self) -> None:
+        """After a registry reload: `rebuild` if running (a process that never started the
+        scheduler, e.g. a test that runs checks itself, schedules nothing)."""
+        if self.running:
+            self.rebuild()
 
     def shutdown(self) -> None:
         self._stopping = True  # queued jobs return at once, so the process can exit

@@ -129,14 +129,10 @@ class Reloader:
             return False
         return fingerprint(path) != self._seen
 
-    def poll(self, stop: threading.Event, interval: float) -> None:
-        """Reload whenever the files change (e.g. after `git pull` in a checkout)."""
-        self._poll_once(first=True)
-        while not stop.wait(interval):
-            self._poll_once()
-
-    def _poll_once(self, first: bool = False) -> None:
-        """One look at the files; a failure is logged once per state of the files."""
+    def poll_once(self, first: bool = False) -> None:
+        """One look at the files (`bot.jobs.schedule` runs it every few seconds): reload when
+        they changed (e.g. after `git pull` in a checkout); a failure is logged once per state
+        of the files."""
         try:
             if self.changed() and not first:
                 self.reload("files changed")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.bootstrap import Services, build_services
+from bot.bootstrap import Services, build
 from bot.db.models import Alert, IncidentEvent, SlackRoot
 from bot.registry.holder import RegistryHolder
 from bot.slack.app import create_app
@@ -46,9 +47,9 @@ class Scene:
         """(Re)start: new services and a new app on the same database (a restart)."""
         client = WebClient(token=self.settings.slack_bot_token, base_url=self.slack.base_url,
                            retry_handlers=[])
-        services = build_services(self.holder, self.url, client, clock=self.clock, environ={})
-        self.stack.callback(services.engine.dispose)
-        self.stack.callback(services.prober.close)
+        services = build(replace(self.settings, database_url=self.url), slack_client=client,
+                         environ={}, clock=self.clock, holder=self.holder)
+        self.stack.callback(services.close)
         app = create_app(self.settings, self.holder, clock=self.clock, services=services)
         base = self.stack.enter_context(serving(app))
         http = self.stack.enter_context(httpx.Client(timeout=10.0))
