@@ -6,6 +6,7 @@ password.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.blocks.escape import USER_ID
-from bot.outbox.worker import DEFAULT_MAX_ATTEMPTS
 
 DEFAULT_REGISTRY = "registry"
 DEFAULT_DATABASE_URL = "sqlite:///demarc.sqlite3"
@@ -22,6 +22,7 @@ DEFAULT_PORT = 3000
 DEFAULT_RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/",)
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - it is a server
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_MAX_ATTEMPTS = 6  # as bot.outbox.worker's (not imported: settings load light)
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]*(?P<tail>@)")
 
@@ -139,6 +140,23 @@ class Settings:
             notice_interval=knobs["DEMARC_NOTICE_SECONDS"],
             drift_interval=knobs["DEMARC_DRIFT_SECONDS"],
         )
+
+
+# CLI commands read just the settings they use (a bad DEMARC_ADMINS is no reason to refuse
+# `demarc whoowns`), here too: a flag, else the variable, else the default.
+def registry_path(flag: str | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """`--registry`, else DEMARC_REGISTRY, else ./registry."""
+    return Path(flag or environ.get("DEMARC_REGISTRY", "").strip() or DEFAULT_REGISTRY)
+
+
+def database_url(flag: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """`--database-url`, else DEMARC_DATABASE_URL, else the local SQLite file."""
+    return flag or environ.get("DEMARC_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+def debug(environ: Mapping[str, str] = os.environ) -> bool:
+    """DEMARC_DEBUG set: a CLI command's internal error shows its traceback."""
+    return bool(environ.get("DEMARC_DEBUG"))
 
 
 def redact_url(url: str) -> str:

@@ -17,14 +17,15 @@ from bot.cli.exit_codes import (
     database_errors,
     unknown_ids,
 )
+from bot.settings import database_url, registry_path
 
 
 def _registry(value: str | None) -> Path:
-    return Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
+    return registry_path(value)
 
 
 def _database_url(value: str | None) -> str:
-    return value or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
+    return database_url(value)
 
 
 def parse_day(value: str | None, flag: str = "--today") -> date | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -80,7 +79,9 @@ def run(prog: str, command: str, func: Callable[[], int]) -> int:
         print(f"{prog}{command}: error: database error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:
-        if os.environ.get("DEMARC_DEBUG"):
+        from bot.settings import debug
+
+        if debug():
             raise
         print(
             f"{prog}{command}: internal error: {type(exc).__name__}: {_one_line(exc)} "

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.cli.exit_codes import EXIT_OK, UsageError, database_errors
-from bot.settings import DEFAULT_DATABASE_URL, redact_url
+from bot.settings import database_url, redact_url, registry_path
 
 
 def add_incident_parser(sub: Any) -> None:
@@ -34,7 +33,7 @@ def cmd_incident_export(args: argparse.Namespace) -> int:
     from bot.db.engine import make_engine
     from bot.incidents.export import export_incident
 
-    url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or DEFAULT_DATABASE_URL
+    url = database_url(args.database_url)
     if args.output is not None and not args.output.parent.is_dir():  # before any work
         raise UsageError(f"--output {args.output}: no such directory {args.output.parent}")
     with database_errors(url):
@@ -65,7 +64,7 @@ def _registry(value: str | None) -> Any:
     """The registry if it loads; the draft then leaves contracts out, and says so."""
     from ownership.loader import guarded_load
 
-    path = Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
+    path = registry_path(value)
     result = guarded_load(path) if path.exists() else None
     if result is None or result.registry is None:
         print(

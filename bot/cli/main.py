@@ -21,6 +21,7 @@ from bot.cli.exit_codes import (
     run,
     unknown_ids,
 )
+from bot.settings import database_url, registry_path
 from ownership.errors import Problem
 from ownership.loader import LoadResult, guarded_load
 from ownership.root_causes import knock_on_summary, roots
@@ -30,7 +31,7 @@ NOT_LOADABLE = ("not-found", "empty-registry")  # the path itself is wrong: a us
 
 
 def _registry_arg(value: str | None) -> Path:
-    return Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
+    return registry_path(value)
 
 
 def problem_lines(problems: list[Problem]) -> list[str]:
@@ -224,7 +225,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from bot.db.models import ContractStatus
     from bot.freshness.report import STATE_WORDS, stamp, table
 
-    url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
+    url = database_url(args.database_url)
     with database_errors(url):
         upgrade(url)
         engine = make_engine(url)
@@ -265,7 +266,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
 
-    url = args.database_url or os.environ.get("DEMARC_DATABASE_URL") or "sqlite:///demarc.sqlite3"
+    url = database_url(args.database_url)
     with database_errors(url):
         upgrade(url)
     print("database is at the latest revision", file=sys.stderr)
