@@ -78,6 +78,17 @@ def outbox_client(token: str, api_url: str) -> WebClient:
     return WebClient(token=token, base_url=api_url, retry_handlers=[])
 
 
+def make_prober(environ: Mapping[str, str], *, timeout: float, pool_size: int = 8) -> Prober:
+    """A probe's own timeouts never outlast the sweep's deadline (`timeout` seconds)."""
+    timeout = max(timeout, 0.001)
+    return Prober(
+        environ,
+        pool_size=pool_size,
+        statement_timeout=min(30.0, timeout),
+        http_timeout=min(10.0, timeout),
+    )
+
+
 def timing_of(settings: Settings) -> Timing:
     return Timing(recheck=settings.recheck, claim_lease=settings.claim_lease)
 
@@ -101,10 +112,7 @@ def build(
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(settings.database_url)
-    # A probe's own timeouts never outlast the sweep's deadline.
-    prober = Prober(
-        environ, statement_timeout=min(30.0, probe_timeout), http_timeout=min(10.0, probe_timeout)
-    )
+    prober = make_prober(environ, timeout=probe_timeout)
 
     def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
         return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)

@@ -140,9 +140,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Probe now and print each contract's verdict; records nothing, posts nothing."""
+    from bot.bootstrap import make_prober  # the serve wiring's own, so they cannot drift apart
     from bot.freshness.judge import judge
     from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
-    from bot.probes import Prober, ProbeResult, run_probes
+    from bot.probes import ProbeResult, run_probes
     from ownership.sla import evaluate_failed
 
     result = _load_or_explain(_registry_arg(args.registry))
@@ -156,13 +157,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         at = _check_instant(args.at)
         if at is None:
             raise UsageError(f"--at {args.at!r} is not an ISO 8601 time, e.g. 2026-11-25T02:31:00Z")
-    # No probe may outlive the sweep: its own timeouts are cut to the sweep's deadline.
-    prober = Prober(
-        os.environ,
-        pool_size=args.threads,
-        statement_timeout=min(30.0, max(args.timeout, 0.001)),
-        http_timeout=min(10.0, max(args.timeout, 0.001)),
-    )
+    prober = make_prober(os.environ, timeout=args.timeout, pool_size=args.threads)
     try:
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
         results = run_probes(jobs, prober.probe, max_workers=args.threads, timeout=args.timeout)
