@@ -10,23 +10,29 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Mapping
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from slack_bolt import App
+
+from bot.bootstrap import Runtime, build, outbox_client, start
 from bot.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from bot.db.dedupe import SqlEventDeduper
+from bot.db.leases import SingleReplicaOnly
+from bot.ops import logs
+from bot.ops.metrics import Metrics
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings, SettingsError
-
-if TYPE_CHECKING:
-    import socket
-
-    from slack_bolt import App
-
-    from bot.bootstrap import Runtime
-    from bot.slack.identity import SlackIdentity
-    from bot.slack.socket_mode import SocketModeRunner
+from bot.slack.app import create_app, stop_listeners
+from bot.slack.http_server import PortInUse, bind, make_server
+from bot.slack.identity import SlackIdentity
+from bot.slack.socket_mode import SocketModeRunner
+from bot.slack.web import WebApp
+from ownership.errors import RegistryInvalid
 
 log = logging.getLogger("demarc")
 
@@ -34,8 +40,6 @@ log = logging.getLogger("demarc")
 def serve(port: int | None = None, environ: Mapping[str, str] | None = None) -> int:
     """`environ` (default: the process's) is read once, here: settings, and the probes'
     connection variables."""
-    from bot.ops import logs
-
     environ = dict(os.environ if environ is None else environ)
     try:
         settings = Settings.from_env(environ)
@@ -43,8 +47,6 @@ def serve(port: int | None = None, environ: Mapping[str, str] | None = None) -> 
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     logs.configure(settings.log_level, json_lines=settings.log_json)
-    from bot.slack.http_server import PortInUse, bind
-
     host = settings.host
     try:
         sock = bind(host, settings.port if port is None else port)
@@ -59,14 +61,6 @@ def serve(port: int | None = None, environ: Mapping[str, str] | None = None) -> 
 
 
 def _run(settings: Settings, sock: socket.socket, environ: Mapping[str, str]) -> int:
-    from bot.bootstrap import build, outbox_client, start
-    from bot.db.dedupe import SqlEventDeduper
-    from bot.db.leases import SingleReplicaOnly
-    from bot.registry.holder import RegistryHolder
-    from bot.slack.app import create_app, stop_listeners
-    from bot.slack.identity import SlackIdentity
-    from ownership.errors import RegistryInvalid
-
     try:
         holder = RegistryHolder.from_path(settings.registry_path)
     except RegistryInvalid as exc:
@@ -111,8 +105,6 @@ def _run(settings: Settings, sock: socket.socket, environ: Mapping[str, str]) ->
     socket_mode: SocketModeRunner | None = None
     try:
         if settings.slack_app_token:
-            from bot.slack.socket_mode import SocketModeRunner
-
             socket_mode = SocketModeRunner(app, settings.slack_app_token)
             socket_mode.start()
         _serve_http(settings, sock, app, runtime, identity, socket_mode)
@@ -137,10 +129,6 @@ def _serve_http(
     socket_mode: SocketModeRunner | None,
 ) -> None:
     """Serve until interrupted: Slack's requests in HTTP mode; health and metrics in both."""
-    from bot.ops.metrics import Metrics
-    from bot.slack.http_server import make_server
-    from bot.slack.web import WebApp
-
     web = WebApp(
         None if socket_mode is not None else app,
         signing_secret=settings.slack_signing_secret,

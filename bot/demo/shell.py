@@ -10,7 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.cli.render_text import render_text, usage
+from bot.db.models import ContractStatus
 from bot.demo.incidents import COMMANDS as INCIDENT_COMMANDS
 from bot.demo.incidents import HELP as INCIDENT_HELP
 from bot.demo.world import DemoWorld, build_world, deliver_all
@@ -51,11 +55,6 @@ def _check(world: DemoWorld, _text: str) -> str:
 
 
 def _status(world: DemoWorld, _text: str) -> str:
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from bot.db.models import ContractStatus
-
     with Session(world.services.engine) as session:
         rows = [
             [

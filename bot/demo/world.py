@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, create_engine
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, create_engine, select
+from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services, build
+from bot.db.models import ContractStatus
 from bot.demo.terminal_slack import TerminalSlack
 from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
@@ -144,11 +146,6 @@ def run_due_checks(
     way at its own due time, in order, and delivering its messages: what the scheduler does
     while time passes. `on_step` runs at each stop too (the incident timers). Returns how many
     checks ran."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from bot.db.models import ContractStatus
-
     skip = getattr(world.clock, "skip", None)
     service = world.services.freshness
     ran = 0
