@@ -1,12 +1,12 @@
 """B2 slash latency: signed `/whoowns <asset>` at a fixed rate, demarc vs a bare Bolt app.
 
-Both apps run in their own process behind the same server setup (`bot.http_server.make_server`:
-waitress, the same router and thread count), with a fake Slack Web API on loopback for
-Bolt's auth.test. A separate load-generator process sends signed requests (Slack's v0
-HMAC scheme, as tests/fakes/signing.py) on a fixed schedule, 50 per second for 30 s, half by
-asset id and half by alias, picked at random from a 50,000-asset registry, and records each
-request's latency. The bare app acks a static text; demarc answers from the registry.
-Target: demarc's p99 ≤ 1.3× the bare app's, and under 100 ms.
+Both apps run in their own process behind the same server setup
+(`bot.slack.http_server.make_server`: waitress, the same router and thread count), with a fake
+Slack Web API on loopback for Bolt's auth.test. A separate load-generator process sends signed
+requests (Slack's v0 HMAC scheme, as tests/fakes/signing.py) on a fixed schedule, 50 per second
+for 30 s, half by asset id and half by alias, picked at random from a 50,000-asset registry,
+and records each request's latency. The bare app acks a static text; demarc answers from the
+registry. Target: demarc's p99 ≤ 1.3× the bare app's, and under 100 ms.
 
     .venv/bin/python -m bench.b2_slash            # 50,000 assets, 50 req/s for 30 s each
     .venv/bin/python -m bench.b2_slash --tiny     # 500 assets, 20 req/s for 2 s (CI)
@@ -32,14 +32,14 @@ TOKEN = "xoxb-bench-token"
 
 # ---------------------------------------------------------------------- the server process
 def serve(kind: str, registry: str) -> int:
-    """Run one app behind bot.http_server.make_server; print its port, serve until killed."""
+    """Run one app behind bot.slack.http_server.make_server; print its port, serve until killed."""
     import logging
 
     from slack_bolt import App
     from slack_sdk import WebClient
 
-    from bot.http_server import make_server
-    from bot.web import WebApp
+    from bot.slack.http_server import make_server
+    from bot.slack.web import WebApp
     from tests.fakes.fake_slack import FakeSlack
 
     logging.disable(logging.WARNING)
@@ -57,9 +57,9 @@ def serve(kind: str, registry: str) -> int:
                 ack(response_type="ephemeral", text="static answer")
 
         else:
-            from bot.app import create_app
-            from bot.registry_holder import RegistryHolder
+            from bot.registry.holder import RegistryHolder
             from bot.settings import Settings
+            from bot.slack.app import create_app
 
             settings = Settings.from_env({
                 "SLACK_BOT_TOKEN": TOKEN,

@@ -35,7 +35,7 @@ from bench.common import (
     summary_ms,
     write,
 )
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from ownership.answers import AssetAnswer, who_owns
 from ownership.loader import load_registry, registry_files
 

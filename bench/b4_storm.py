@@ -185,9 +185,10 @@ def run(downstream: int, step: float, max_sim: float, busy_every: int,
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
+    from bot.bootstrap import build
     from bot.db.models import OutboxMessage
-    from bot.registry_holder import RegistryHolder
-    from bot.runtime import build_services
+    from bot.registry.holder import RegistryHolder
+    from bot.settings import Settings
     from ownership.sla import FreshnessState
 
     names = ["raw_events"] + [downstream_id(i) for i in range(downstream)]
@@ -199,8 +200,9 @@ def run(downstream: int, step: float, max_sim: float, busy_every: int,
         fill_warehouse(url, names)
         with RateLimitedSlack(clock.seconds, busy_every=busy_every) as slack:
             client = WebClient(token="xoxb-bench", base_url=slack.base_url, retry_handlers=[])
-            services = build_services(RegistryHolder.from_path(root), url, client,
-                                      environ={"WAREHOUSE_URL": url}, clock=clock)
+            settings = Settings(slack_bot_token="", slack_signing_secret="", database_url=url)
+            services = build(settings, slack_client=client, environ={"WAREHOUSE_URL": url},
+                             clock=clock, holder=RegistryHolder.from_path(root))
             try:
                 began = time.perf_counter()
                 reports = services.freshness.check()
@@ -221,8 +223,7 @@ def run(downstream: int, step: float, max_sim: float, busy_every: int,
                         select(OutboxMessage.last_error).where(OutboxMessage.status == "failed")
                     ))
             finally:
-                services.prober.close()
-                services.engine.dispose()
+                services.close()
             accepted = list(slack.accepted)
             rate_limited, invalid = slack.rate_limited, slack.invalid
     roots = [r for r in accepted if r.method == "chat.postMessage" and "thread_ts" not in r.body]

@@ -6,18 +6,23 @@ password.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
-from bot.escape import USER_ID
+from bot.blocks.escape import USER_ID
 
 DEFAULT_REGISTRY = "registry"
 DEFAULT_DATABASE_URL = "sqlite:///demarc.sqlite3"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 DEFAULT_RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/",)
+DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - it is a server
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_MAX_ATTEMPTS = 6  # as bot.outbox.worker's (not imported: settings load light)
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]*(?P<tail>@)")
 
@@ -40,6 +45,17 @@ class Settings:
     reload_interval: float = 60.0
     # demarc POSTs to a request's response_url only if it starts with one of these
     response_url_prefixes: tuple[str, ...] = DEFAULT_RESPONSE_URL_PREFIXES
+    host: str = DEFAULT_HOST
+    log_level: str = "INFO"
+    log_json: bool = True  # DEMARC_LOG_FORMAT=json (the default) or text
+    # Tuning knobs for operators and the replica tests (leases, re-check and job intervals).
+    lease_ttl: timedelta = timedelta(seconds=20)
+    send_lease: timedelta = timedelta(seconds=120)
+    claim_lease: timedelta = timedelta(seconds=120)
+    recheck: timedelta = timedelta(seconds=600)
+    outbox_max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    notice_interval: timedelta = timedelta(seconds=600)
+    drift_interval: timedelta = timedelta(seconds=3600)
 
     @property
     def socket_mode(self) -> bool:
@@ -77,8 +93,28 @@ class Settings:
         if not re.match(r"^https?://", api_url):
             problems.append("DEMARC_SLACK_API_URL must start with http:// or https://")
         admin_channel = _channel(env.get("DEMARC_ADMIN_CHANNEL"), problems)
-        reload_interval = _seconds(env.get("DEMARC_RELOAD_INTERVAL"), problems)
+        reload_interval = _seconds(
+            env, "DEMARC_RELOAD_INTERVAL", 60.0, problems, zero="polling off"
+        )
         prefixes = _url_prefixes(env.get("DEMARC_RESPONSE_URL_PREFIXES"), problems)
+        log_level = env.get("LOG_LEVEL", "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not "
+                            f"{env['LOG_LEVEL'][:20]!r}")
+        log_format = env.get("DEMARC_LOG_FORMAT", "json")
+        if log_format not in ("json", "text"):
+            problems.append(f"DEMARC_LOG_FORMAT must be json or text, not {log_format[:20]!r}")
+        knobs = {
+            name: timedelta(seconds=_seconds(env, name, default, problems))
+            for name, default in _KNOBS.items()
+        }
+        attempts = env.get("DEMARC_OUTBOX_MAX_ATTEMPTS", str(DEFAULT_MAX_ATTEMPTS))
+        if not (attempts.isascii() and attempts.isdigit() and int(attempts) >= 1):
+            problems.append(
+                f"DEMARC_OUTBOX_MAX_ATTEMPTS must be a whole number of at least 1, not "
+                f"{attempts[:20]!r}"
+            )
+            attempts = str(DEFAULT_MAX_ATTEMPTS)
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -93,7 +129,34 @@ class Settings:
             admin_channel=admin_channel,
             reload_interval=reload_interval,
             response_url_prefixes=prefixes,
+            host=env.get("DEMARC_HOST", DEFAULT_HOST),
+            log_level=log_level,
+            log_json=log_format == "json",
+            lease_ttl=knobs["DEMARC_LEASE_TTL"],
+            send_lease=knobs["DEMARC_SEND_LEASE"],
+            claim_lease=knobs["DEMARC_CLAIM_LEASE"],
+            recheck=knobs["DEMARC_RECHECK_SECONDS"],
+            outbox_max_attempts=int(attempts),
+            notice_interval=knobs["DEMARC_NOTICE_SECONDS"],
+            drift_interval=knobs["DEMARC_DRIFT_SECONDS"],
         )
+
+
+# CLI commands read just the settings they use (a bad DEMARC_ADMINS is no reason to refuse
+# `demarc whoowns`), here too: a flag, else the variable, else the default.
+def registry_path(flag: str | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """`--registry`, else DEMARC_REGISTRY, else ./registry."""
+    return Path(flag or environ.get("DEMARC_REGISTRY", "").strip() or DEFAULT_REGISTRY)
+
+
+def database_url(flag: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """`--database-url`, else DEMARC_DATABASE_URL, else the local SQLite file."""
+    return flag or environ.get("DEMARC_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+def debug(environ: Mapping[str, str] = os.environ) -> bool:
+    """DEMARC_DEBUG set: a CLI command's internal error shows its traceback."""
+    return bool(environ.get("DEMARC_DEBUG"))
 
 
 def redact_url(url: str) -> str:
@@ -140,18 +203,33 @@ def _channel(raw: str | None, problems: list[str]) -> str | None:
     return None
 
 
-def _seconds(raw: str | None, problems: list[str]) -> float:
+_KNOBS = {  # seconds, all > 0
+    "DEMARC_LEASE_TTL": 20.0,
+    "DEMARC_SEND_LEASE": 120.0,
+    "DEMARC_CLAIM_LEASE": 120.0,
+    "DEMARC_RECHECK_SECONDS": 600.0,
+    "DEMARC_NOTICE_SECONDS": 600.0,
+    "DEMARC_DRIFT_SECONDS": 3600.0,
+}
+
+
+def _seconds(
+    env: Mapping[str, str], name: str, default: float, problems: list[str], *, zero: str = ""
+) -> float:
+    """A positive number of seconds; 0 too when `zero` says what it means."""
+    raw = env.get(name)
     if raw is None:
-        return 60.0
+        return default
     try:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if value < 0:
-        problems.append(
-            f"DEMARC_RELOAD_INTERVAL must be seconds (0 turns polling off), not {raw[:20]!r}"
-        )
-        return 60.0
+    if value != value or value in (float("inf"), float("-inf")) or value < 0 or (
+        value == 0 and not zero
+    ):
+        what = f"seconds (0 turns {zero})" if zero else "a number of seconds above 0"
+        problems.append(f"{name} must be {what}, not {raw[:20]!r}")
+        return default
     return value
 
 

@@ -1,4 +1,4 @@
-"""Schema drift: the live table against the contract's columns. Pure; `bot.drift` inspects.
+"""Schema drift: the live table against the contract's columns. Pure; `bot.changes.drift` inspects.
 
 Drift is a contract column the table lacks, or one whose type is of another family
 (`ownership.types.compatible`). Extra live columns are fine (adding columns is non-breaking),

@@ -7,7 +7,7 @@
   a fake Slack Web API on loopback that stamps every call with the fake clock.
 * `sweep`: `FreshnessService.check()` every N minutes of fake time (offset by 150 s so no sweep
   lands on a deadline at a whole minute).
-* `scheduler`: bot.scheduler.FreshnessScheduler itself, its APScheduler replaced by a queue on
+* `scheduler`: bot.jobs.freshness.FreshnessScheduler itself, its APScheduler replaced by a queue on
   the fake clock (`FakeJobs`): each contract runs `run_check` (the claimed path, with a holder,
   as `serve` does) at the `next_check_at` the service computed, and re-adds itself.
   Jobs due at the same instant run before the outbox's next poll (0.5 s), as in `serve`.
@@ -214,10 +214,10 @@ def replay(world: World, mode: str, workdir: Path, *, sweep: timedelta,
     from bot.db.models import Alert, CheckResult, OutboxMessage, SlackRoot
     from bot.freshness.judge import Timing
     from bot.freshness.service import FreshnessService
+    from bot.jobs.freshness import FreshnessScheduler
     from bot.outbox import OutboxWorker
     from bot.probes import Prober, ProbeResult
-    from bot.registry_holder import RegistryHolder
-    from bot.scheduler import FreshnessScheduler
+    from bot.registry.holder import RegistryHolder
     from ownership.model import Probe
 
     began, cpu = time.perf_counter(), time.process_time()

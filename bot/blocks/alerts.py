@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot import ids
-from bot.blocks import Block, context, section
-from bot.escape import bold, code, escape, link, user_mention, usergroup_mention
+from bot.blocks import Block, context, ids, section
+from bot.blocks.escape import bold, code, escape, link, user_mention, usergroup_mention
 from ownership.model import Contract, Person, Team
 from ownership.timeparse import format_duration, format_instant, format_lateness
 

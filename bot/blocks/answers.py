@@ -1,15 +1,14 @@
 """Render answers to "who owns X?" as Block Kit, short enough to read at 3 AM.
 
-Every string from a user or the registry is escaped; mentions come from `bot.escape` only.
+Every string from a user or the registry is escaped; mentions come from `bot.blocks.escape` only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot import ids
-from bot.blocks import Block, cap_blocks, context, fit_lines, header, section
-from bot.escape import bold, code, escape, link, truncate, user_mention, usergroup_mention
+from bot.blocks import Block, cap_blocks, context, fit_lines, header, ids, section
+from bot.blocks.escape import bold, code, escape, link, truncate, user_mention, usergroup_mention
 from ownership.answers import (
     ActivityAnswer,
     Answer,

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot import ids
-from bot.blocks import Block, context, fit_lines, section
+from bot.blocks import Block, context, fit_lines, ids, section
+from bot.blocks.escape import code, escape, truncate
 from bot.blocks.incidents import IncidentView, actor, quote
-from bot.escape import code, escape, truncate
 from ownership.incidents import BoundarySide
 from ownership.timeparse import format_instant
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import ids
-from bot.blocks import Block, context, fit_lines, section
+from bot.blocks import Block, context, fit_lines, ids, section
 from bot.blocks.alerts import when
-from bot.escape import bold, code, escape, link, truncate, user_mention, usergroup_mention
+from bot.blocks.escape import bold, code, escape, link, truncate, user_mention, usergroup_mention
 from ownership.incident_plan import IncidentPlan, TeamRef
 from ownership.incidents import BoundarySide, Severity, Status
 from ownership.timeparse import format_duration

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import when
+from bot.blocks.escape import code, escape
 from bot.db.models import Alert, SilenceRow
-from bot.escape import code, escape
 from bot.freshness.cascade import announce_affected, upstream_root
 from bot.freshness.roots import (
     alert_channel,

@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks.escape import code, escape
 from bot.db.models import Alert
-from bot.escape import code, escape
 from bot.freshness.roots import (
     alert_channel,
     build_view,

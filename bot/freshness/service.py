@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.coordination import claim_check
+from bot.db.leases import claim_check
 from bot.db.models import Alert, CheckResult, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness import cascade as C

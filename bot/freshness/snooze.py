@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.blocks.alerts import when
+from bot.blocks.escape import code, user_mention
 from bot.db.models import Alert, SilenceRow
-from bot.escape import code, user_mention
 from bot.freshness import roots as R
 from ownership.model import Registry
 from ownership.timeparse import format_duration

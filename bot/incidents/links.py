@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import when
+from bot.blocks.escape import code, escape
 from bot.db.models import Alert, Incident, IncidentAlert, OpenIncident
-from bot.escape import code, escape
 from bot.incidents.messages import reply
 from bot.incidents.records import add_event
 from bot.outbox.enqueue import utc

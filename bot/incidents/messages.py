@@ -11,13 +11,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.blocks import Block, section
+from bot.blocks.escape import truncate
 from bot.blocks.incidents import (
     IncidentView,
     render_informed_notice,
     render_root,
     render_root_text,
 )
-from bot.escape import truncate
 from bot.incidents.records import root_key
 from bot.outbox import POST_MESSAGE, UPDATE, enqueue
 from ownership.incident_plan import TeamRef

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.escape import channel_ref, code, user_mention
 from bot.blocks.incidents import IncidentView, render_tags
 from bot.db.models import Alert, Incident, OpenIncident
-from bot.escape import channel_ref, code, user_mention
 from bot.freshness import alerts as freshness_alerts
 from bot.freshness import roots as freshness_roots
 from bot.incidents import messages, replies

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.escape import unescape
+from bot.blocks.escape import unescape
 from ownership.incidents import Severity
 
 _QUOTES = "\"'`“”‘’"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks.alerts import when
+from bot.blocks.escape import bold, channel_ref, code, escape, truncate
 from bot.blocks.incidents import IncidentView, actor, render_resolved_elsewhere
-from bot.escape import bold, channel_ref, code, escape, truncate
 from ownership.incident_plan import suggest_assets
 from ownership.incidents import Action, Severity
 from ownership.model import Registry

@@ -12,14 +12,13 @@ due; the reminder claim moves `next_reminder_at` forward only while it is due. A
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, Update, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.db.leases import LeaseKeeper
 from bot.db.models import Incident
 from ownership.incidents import Status
 
@@ -86,24 +85,20 @@ def latest(session: Session, *, unresolved: bool) -> int | None:
     return session.scalar(query.limit(1))
 
 
-class TimerLoop:
-    """`run(stop)` in a thread: fire due timers every `poll` seconds (while holding the lease)."""
+class TimerJob:
+    """One run of the incident timers (`bot.jobs.schedule` runs it every `POLL_SECONDS`):
+    fire those due, while this replica holds the "timers" lease."""
 
     def __init__(
         self,
         service: IncidentService,
         *,
         holder: str | None = None,
-        clock: Callable[[], datetime] | None = None,
         poll: float = POLL_SECONDS,
     ) -> None:
         self.service = service
-        self.clock = clock or service.clock
-        self.poll = poll
         self.lease = None
         if holder is not None:
-            from bot.coordination import LeaseKeeper
-
             self.lease = LeaseKeeper(
                 service.engine, "timers", holder, ttl=timedelta(seconds=max(poll * 3, 20))
             )
@@ -113,15 +108,7 @@ class TimerLoop:
             return 0
         return self.service.fire_due_timers()
 
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("incident timers failed; retrying in %.0fs", self.poll)
-            stop.wait(self.poll)
+    def release(self) -> None:
+        """After the last run: let another replica take the timers at once."""
         if self.lease is not None:
-            try:
-                self.lease.release()
-            except Exception:
-                log.exception("could not release the timers lease")
+            self.lease.release()

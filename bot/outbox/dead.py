@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.blocks.escape import channel_ref, code
 from bot.db.models import OutboxMessage
-from bot.escape import channel_ref, code
 from bot.outbox.enqueue import DEAD, POST_MESSAGE, enqueue
 
 

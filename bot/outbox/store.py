@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.coordination import HOLDER_DEAD_AFTER, Fence, holder_is_gone
 from bot.db.clock import db_now
+from bot.db.leases import HOLDER_DEAD_AFTER, Fence, holder_is_gone
 from bot.db.models import OutboxMessage, SlackRoot
 from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, SUPERSEDED, UPDATE
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.coordination import Fence
+from bot.db.leases import Fence
 from bot.outbox import store
 from bot.outbox.dead import mark_dead
 from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, utc
@@ -47,7 +46,7 @@ class Claimed:
 
 
 class OutboxWorker:
-    """Deliver due outbox rows: `deliver_due()` once, or `run(stop)` in a thread."""
+    """Deliver due outbox rows: `deliver_due()` is one round (`bot.jobs.schedule` runs it)."""
 
     def __init__(
         self,
@@ -297,17 +296,7 @@ class OutboxWorker:
         full = min(self._max_backoff, timedelta(seconds=seconds))
         return full / 2 + full / 2 * self._rng.random()
 
-    # -- metrics and the loop ----------------------------------------------------------------
+    # -- metrics ------------------------------------------------------------------------------
     def depth(self, now: datetime) -> tuple[int, timedelta | None]:
         """Messages not yet delivered (pending or being sent) and the age of the oldest."""
         return store.depth(self._engine, utc(now))
-
-    def run(self, stop: threading.Event, poll: float = 0.5) -> None:
-        """Deliver until `stop` is set; an error is logged with a short ref, never fatal."""
-        while not stop.is_set():
-            try:
-                self.deliver_due()
-            except Exception:
-                ref = secrets.token_hex(3)
-                log.exception("Outbox delivery round failed (ref %s); continuing", ref)
-            stop.wait(poll)

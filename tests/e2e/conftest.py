@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from waitress import wasyncore
 
-from bot.app import create_app, stop_listeners
-from bot.http_server import make_server
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services, build_services
+from bot.bootstrap import Services, build
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
-from bot.web import EVENTS_PATH, WebApp
+from bot.slack.app import create_app, stop_listeners
+from bot.slack.http_server import make_server
+from bot.slack.web import EVENTS_PATH, WebApp
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.signing import FakeSlackSender
@@ -137,12 +137,12 @@ def alerting(slack: FakeSlack, tmp_path: Path) -> Iterator[Alerting]:
     settings = make_settings(slack)
     holder = RegistryHolder.from_path(settings.registry_path)
     client = WebClient(token=settings.slack_bot_token, base_url=slack.base_url, retry_handlers=[])
-    services = build_services(
-        holder,
-        database_url,
-        client,
+    services = build(
+        replace(settings, database_url=database_url),
+        slack_client=client,
         environ={"WAREHOUSE_URL": database_url},
         clock=clock,
+        holder=holder,
         probe_timeout=20,
     )
     try:
@@ -155,4 +155,4 @@ def alerting(slack: FakeSlack, tmp_path: Path) -> Iterator[Alerting]:
             )
             yield Alerting(Running(url, slack, sender, http, holder), services, clock, database_url)
     finally:
-        services.stop()
+        services.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -17,11 +18,11 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.app import create_app
+from bot.bootstrap import Services, build
 from bot.db.models import Alert, IncidentEvent, SlackRoot
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services, build_services
-from bot.web import EVENTS_PATH
+from bot.registry.holder import RegistryHolder
+from bot.slack.app import create_app
+from bot.slack.web import EVENTS_PATH
 from tests.e2e.conftest import NOW, SIGNING_SECRET, SettableClock, make_settings, serving
 from tests.fakes.fake_slack import FakeSlack, RecordedRequest, wait_for
 from tests.fakes.signing import TEAM_ID, FakeSlackSender, command_body
@@ -46,9 +47,9 @@ class Scene:
         """(Re)start: new services and a new app on the same database (a restart)."""
         client = WebClient(token=self.settings.slack_bot_token, base_url=self.slack.base_url,
                            retry_handlers=[])
-        services = build_services(self.holder, self.url, client, clock=self.clock, environ={})
-        self.stack.callback(services.engine.dispose)
-        self.stack.callback(services.prober.close)
+        services = build(replace(self.settings, database_url=self.url), slack_client=client,
+                         environ={}, clock=self.clock, holder=self.holder)
+        self.stack.callback(services.close)
         app = create_app(self.settings, self.holder, clock=self.clock, services=services)
         base = self.stack.enter_context(serving(app))
         http = self.stack.enter_context(httpx.Client(timeout=10.0))

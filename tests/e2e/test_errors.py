@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from bot import ids
+from bot.blocks import ids
 from tests.e2e.conftest import Running
 from tests.fakes.fake_slack import wait_for
 from tests.fakes.signing import BOT_USER_ID

@@ -19,13 +19,13 @@ import pytest
 from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 
-from bot import ids
-from bot.app import create_app
-from bot.http_server import THREADS
-from bot.identity import SlackIdentity
-from bot.registry_holder import RegistryHolder
-from bot.serve import health_check
-from bot.web import EVENTS_PATH
+from bot.blocks import ids
+from bot.cli.serve import health_check
+from bot.registry.holder import RegistryHolder
+from bot.slack.app import create_app
+from bot.slack.http_server import THREADS
+from bot.slack.identity import SlackIdentity
+from bot.slack.web import EVENTS_PATH
 from tests.e2e.conftest import SIGNING_SECRET, make_settings, serving
 from tests.fakes.fake_slack import FakeSlack, wait_for
 from tests.fakes.signing import BOT_USER_ID, FakeSlackSender, command_body

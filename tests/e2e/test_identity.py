@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.identity import SlackIdentity
+from bot.slack.identity import SlackIdentity
 from tests.fakes.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack, wait_for
 
 
@@ -40,7 +40,7 @@ def test_failures_back_off_with_one_line_each(
         return False
 
     identity = SlackIdentity("xoxb-e2e-token", slack.base_url, wait=no_wait)
-    with caplog.at_level(logging.INFO, logger="bot.identity"):
+    with caplog.at_level(logging.INFO, logger="bot.slack.identity"):
         identity.start()
         wait_for(lambda: identity.identity is not None, message="the identity")
         identity.stop()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from bot import ids
-from bot.cli import main
+from bot.blocks import ids
+from bot.cli.main import main
 from bot.db.models import Alert, Incident
 from ownership.oncall import on_call
 from tests.conftest import EXAMPLE_REGISTRY

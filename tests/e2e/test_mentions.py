@@ -7,9 +7,9 @@ import threading
 
 import httpx
 
-from bot.app import create_app
-from bot.registry_holder import RegistryHolder
-from bot.web import EVENTS_PATH
+from bot.registry.holder import RegistryHolder
+from bot.slack.app import create_app
+from bot.slack.web import EVENTS_PATH
 from tests.e2e.conftest import SIGNING_SECRET, Running, make_settings, serving
 from tests.fakes.fake_slack import FakeSlack, RecordedRequest, wait_for
 from tests.fakes.signing import BOT_USER_ID, CHANNEL_ID, FakeSlackSender

@@ -11,12 +11,11 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import create_app
-from bot.registry_holder import RegistryHolder
-from bot.reload import Reloader
-from bot.runtime import Services, build_services
+from bot.bootstrap import Services, build
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
-from bot.web import EVENTS_PATH
+from bot.slack.app import create_app
+from bot.slack.web import EVENTS_PATH
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.e2e.conftest import NOW, SIGNING_SECRET, serving
 from tests.fakes.fake_slack import FakeSlack, wait_for
@@ -46,13 +45,12 @@ def world(slack: FakeSlack, tmp_path: Path) -> Iterator[World]:
         "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "DEMARC_REGISTRY": str(registry), "DEMARC_SLACK_API_URL": slack.base_url,
         "DEMARC_RESPONSE_URL_PREFIXES": slack.response_prefix, "DEMARC_ADMINS": ADMIN,
+        "DEMARC_ADMIN_CHANNEL": "#demarc-admin",
+        "DEMARC_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     })
     holder = RegistryHolder.from_path(registry)
     client = WebClient(token="xoxb-e2e", base_url=slack.base_url, retry_handlers=[])
-    services = build_services(holder, f"sqlite:///{tmp_path / 'db.sqlite3'}", client,
-                              environ={}, clock=lambda: NOW)
-    services.admins = settings.admins
-    services.reloader = Reloader(holder, services.engine, lambda: NOW, "#demarc-admin")
+    services = build(settings, slack_client=client, environ={}, clock=lambda: NOW, holder=holder)
     app = create_app(settings, holder, clock=lambda: NOW, services=services)
     try:
         with serving(app) as url, httpx.Client(timeout=10) as http:
@@ -60,8 +58,7 @@ def world(slack: FakeSlack, tmp_path: Path) -> Iterator[World]:
                                      response_url=slack.response_url)
             yield World(registry, services, sender, slack)
     finally:
-        services.prober.close()
-        services.engine.dispose()
+        services.close()
 
 
 def final_text(slack: FakeSlack, response_id: str) -> str:

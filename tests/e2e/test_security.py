@@ -17,10 +17,10 @@ import pytest
 from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 
-from bot import ids
-from bot.app import create_app
+from bot.blocks import ids
 from bot.db.models import Base
-from bot.web import EVENTS_PATH
+from bot.slack.app import create_app
+from bot.slack.web import EVENTS_PATH
 from tests.e2e.conftest import SIGNING_SECRET, Alerting, Running, make_settings
 from tests.fakes.fake_slack import wait_for
 from tests.fakes.recorder import RecordingServer

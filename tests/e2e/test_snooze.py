@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, select
 from sqlalchemy.orm import Session
 
-from bot import ids
+from bot.blocks import ids
 from bot.db.models import Alert, OutboxMessage, SilenceRow, SlackRoot
 from ownership.sla import FreshnessState
 from tests.e2e.conftest import Alerting

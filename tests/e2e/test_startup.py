@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings, SettingsError
+from bot.slack.app import create_app
 from ownership.errors import RegistryInvalid
 from tests.conftest import EXAMPLE_REGISTRY, REPO_ROOT
 from tests.fakes.fake_slack import FakeSlack
@@ -109,7 +109,7 @@ def test_repr_has_no_secrets() -> None:
 # ---------------------------------------------------------------------- the factory
 def test_importing_needs_no_environment_and_calls_nothing() -> None:
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO_ROOT)}
-    code = "import bot.app, bot.web, bot.listeners, bot.settings; print('ok')"
+    code = "import bot.slack.app, bot.slack.web, bot.slack.listeners, bot.settings; print('ok')"
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=env,

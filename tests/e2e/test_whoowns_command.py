@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import ids
-from bot.listeners.actions import CANNOT_POST_TEXT
+from bot.blocks import ids
+from bot.slack.listeners.actions import CANNOT_POST_TEXT
 from ownership.oncall import on_call
 from ownership.sla import describe_sla
 from tests.e2e.conftest import NOW, Running

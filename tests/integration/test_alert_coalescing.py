@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import MAX_AFFECTED
+from bot.bootstrap import Services
 from bot.db.models import Alert, OutboxMessage
 from bot.freshness.judge import Timing
-from bot.runtime import Services
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration import worlds
 from tests.integration.worlds import TEAMS_ON_CALL, Clock, blocks_text, running, write_registry

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services
 from bot.db.models import ChangeNoticePost
-from bot.runtime import Services
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration import worlds
 from tests.integration.worlds import Clock, blocks_text, write_registry
@@ -148,7 +148,7 @@ def test_a_replica_that_missed_the_other_ones_row_loses_the_insert(
     assert len(first.changes.tick()) == 1
     from sqlalchemy import false
 
-    import bot.changes as changes_module
+    import bot.changes.notices as changes_module
 
     real_select = changes_module.select
     monkeypatch.setattr(  # the second replica read before the first committed

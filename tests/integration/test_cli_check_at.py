@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.integration.test_cli_check_status import (
     FRESH,
     STALE,

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.db.models import ContractStatus
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration import worlds

@@ -65,7 +65,7 @@ def run_check(registry: Path, url: str) -> tuple[float, subprocess.CompletedProc
     env = {"WAREHOUSE_URL": url, "PATH": "/usr/bin:/bin"}
     start = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "check", "--timeout", str(TIMEOUT),
+        [sys.executable, "-m", "bot.cli.main", "check", "--timeout", str(TIMEOUT),
          "--registry", str(registry)],
         capture_output=True, text=True, env=env, timeout=120, check=False,
         cwd=Path(__file__).resolve().parents[2],

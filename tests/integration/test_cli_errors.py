@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.db.migrate import upgrade
 from tests.conftest import EXAMPLE_REGISTRY, REPO_ROOT
 

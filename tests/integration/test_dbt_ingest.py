@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.db.models import Alert, ContractStatus, OutboxMessage
 from tests.integration.worlds import TEAMS_OWNER_ON_CALL, write_registry
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import CheckResult, ContractStatus
-from bot.demo import DemoWorld, build_world
-from bot.shell import handle_line
+from bot.demo.shell import handle_line
+from bot.demo.world import DemoWorld, build_world
 from tests.conftest import EXAMPLE_REGISTRY
 
 

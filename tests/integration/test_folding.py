@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services
 from bot.db.models import Alert
 from bot.freshness.judge import Timing
-from bot.runtime import Services
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration import worlds
 from tests.integration.worlds import Clock, blocks_text, running, write_registry

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import Services
+from bot.bootstrap import Services
 from ownership.sla import FreshnessState
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration.worlds import (

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services
 from bot.db.models import Alert, CheckResult, OutboxMessage, SilenceRow
 from bot.freshness.judge import Timing
 from bot.outbox import ROUTINE, UPDATE, URGENT
-from bot.runtime import Services
 from ownership.sla import FreshnessState
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration import worlds

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services
 from bot.db.models import Alert, ContractStatus
 from bot.freshness.judge import Timing
 from bot.freshness.service import FreshnessService
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services
-from bot.scheduler import FreshnessScheduler
+from bot.jobs.freshness import FreshnessScheduler
+from bot.registry.holder import RegistryHolder
 from ownership.loader import load_registry
 from ownership.model import DeadlineSla
 from ownership.sla import FreshnessState

@@ -15,17 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services, build
 from bot.db.models import Alert, Incident, IncidentAlert, IncidentEvent, OpenIncident, SlackRoot
 from bot.freshness import alerts as freshness_alerts
 from bot.incidents.export import export_incident
 from bot.incidents.service import IncidentService
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services, build_services
+from bot.registry.holder import RegistryHolder
 from ownership.incidents import Action, Severity
 from ownership.oncall import on_call
 from ownership.sla import Evaluation, FreshnessState
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
+from tests.integration.worlds import settings_for
 
 T = datetime(2026, 3, 10, 2, 45, tzinfo=UTC)
 PINGS = ("<@", "<!subteam", "<!channel", "<!here")
@@ -51,10 +52,11 @@ class World:
         self.holder = RegistryHolder.from_path(EXAMPLE_REGISTRY)
         self.services = self.restart()
 
-    def restart(self) -> Services:
+    def restart(self, admins: tuple[str, ...] = ()) -> Services:
         """A new process on the same database: nothing in memory survives."""
         client = WebClient(token="xoxb-test", base_url=self.slack.base_url, retry_handlers=[])
-        return build_services(self.holder, self.url, client, clock=self.clock, environ={})
+        return build(settings_for(self.url, admins=admins), slack_client=client, environ={},
+                     clock=self.clock, holder=self.holder)
 
     @property
     def incidents(self) -> IncidentService:
@@ -225,7 +227,8 @@ def test_permissions_double_actions_and_resolving_twice(world: World) -> None:
     assert "acknowledged already" in world.incidents.acknowledge(1, actor=DANA).text
     assert world.incidents.escalate(1, actor=ALICE).changed
     assert not world.incidents.escalate(1, actor=ALICE).changed
-    world.services.admins = (STRANGER,)
+    world.services.close()
+    world.services = world.restart(admins=(STRANGER,))  # DEMARC_ADMINS names the stranger
     assert world.incidents.resolve(1, actor=STRANGER, side="external", note="vendor").changed
     twice = world.incidents.resolve(1, actor=DANA, side="data", note="again")
     assert not twice.ok
@@ -280,13 +283,13 @@ def test_the_export_reads_like_a_postmortem(world: World) -> None:
 
 
 def test_only_the_timers_lease_holder_fires(world: World) -> None:
-    from bot.incidents.timers import TimerLoop
+    from bot.incidents.timers import TimerJob
     from ownership.incidents import Severity, TimerPolicy
 
     quick = {s: TimerPolicy(timedelta(seconds=10), timedelta(hours=1)) for s in Severity}
     a, b = (IncidentService(world.services.engine, lambda: world.holder.registry,
                             clock=world.clock, policies=quick) for _ in range(2))
-    first, second = TimerLoop(a, holder="replica-a"), TimerLoop(b, holder="replica-b")
+    first, second = TimerJob(a, holder="replica-a"), TimerJob(b, holder="replica-b")
     a.open("customer_age", "predictions wrong", actor=DANA)
     assert first.run_once() == 0  # nothing due yet; replica-a holds the lease now
     world.clock.advance(seconds=20)  # the escalation is due, the lease (45 s) still held

@@ -15,16 +15,17 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.coordination import LeaseKeeper, SingleReplicaOnly, register_replica
+from bot.bootstrap import Services, build
+from bot.db.leases import LeaseKeeper, SingleReplicaOnly, register_replica
 from bot.db.models import OutboxMessage
-from bot.logs import JsonFormatter, context_id, scrub
-from bot.metrics import Metrics
-from bot.registry_holder import RegistryHolder
-from bot.reload import Reloader
-from bot.runtime import Services, build_services
+from bot.ops.logs import JsonFormatter, context_id, scrub
+from bot.ops.metrics import Metrics
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import Reloader
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration.db_time import expire_lease, last_heartbeat
+from tests.integration.worlds import settings_for
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
@@ -38,11 +39,10 @@ def registry_copy(tmp_path: Path) -> Path:
 def services(database_url: str, registry_copy: Path) -> Iterator[Services]:
     with FakeSlack() as slack:
         client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
-        built = build_services(RegistryHolder.from_path(registry_copy), database_url, client,
-                               environ={}, clock=lambda: NOW)
+        built = build(settings_for(database_url), slack_client=client, environ={},
+                      clock=lambda: NOW, holder=RegistryHolder.from_path(registry_copy))
         yield built
-        built.prober.close()
-        built.engine.dispose()
+        built.close()
 
 
 def test_reload_applies_good_changes_and_keeps_the_last_good_registry(
@@ -88,34 +88,36 @@ def test_metrics_read_the_shared_database(services: Services) -> None:
 def test_health_reports_each_part_and_503_when_the_database_is_gone(
     services: Services, tmp_path: Path
 ) -> None:
-    from bot.app import create_app
+    from dataclasses import replace
+
+    from bot.bootstrap import health as health_of
     from bot.db.engine import make_engine
     from bot.settings import Settings
-    from bot.web import WebApp
+    from bot.slack.app import create_app
+    from bot.slack.web import WebApp
 
-    health = services.healthy()
+    health = health_of(services)
     assert health["status"] == "ok"
     assert health["checks"]["database"] == "ok"  # type: ignore[index]
     good = services.engine
-    services.engine = make_engine(
+    broken = replace(services, engine=make_engine(
         f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.sqlite3'}"
         if good.dialect.name == "sqlite" else
-        "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2")
+        "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2"))
     try:
-        health = services.healthy()
+        health = health_of(broken)
         assert health["status"] == "unhealthy"
         assert str(health["checks"]["database"]).startswith("unreachable")  # type: ignore[index]
         app = create_app(Settings(slack_bot_token="xoxb-t", slack_signing_secret="s"),
                          services.holder)
         statuses: list[str] = []
-        body = WebApp(app, signing_secret="s", health=services.healthy)(
+        body = WebApp(app, signing_secret="s", health=lambda: health_of(broken))(
             {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
             lambda status, headers: statuses.append(status))  # type: ignore[arg-type,return-value]
         assert statuses == ["503 Service Unavailable"]
         assert b"unreachable" in b"".join(body)
     finally:
-        services.engine.dispose()
-        services.engine = good
+        broken.engine.dispose()
 
 
 def test_a_second_replica_on_sqlite_is_refused(tmp_path: Path) -> None:
@@ -185,8 +187,8 @@ def test_a_lease_of_a_replica_whose_heartbeat_stopped_is_taken_at_once(
     database_url: str,
 ) -> None:
     """After SIGKILL the dead replica's lease need not run out: its heartbeat shows it gone."""
-    from bot.coordination import HOLDER_DEAD_AFTER, heartbeat
     from bot.db.engine import make_engine
+    from bot.db.leases import HOLDER_DEAD_AFTER, heartbeat
     from bot.db.migrate import upgrade
 
     upgrade(database_url)
@@ -272,8 +274,8 @@ def test_the_served_process_answers_health_and_metrics_and_stops_on_sigterm(
 def test_a_check_claim_of_a_replica_whose_heartbeat_stopped_is_taken_at_once(
     database_url: str,
 ) -> None:
-    from bot.coordination import HOLDER_DEAD_AFTER, claim_check
     from bot.db.engine import make_engine
+    from bot.db.leases import HOLDER_DEAD_AFTER, claim_check
     from bot.db.migrate import upgrade
 
     upgrade(database_url)

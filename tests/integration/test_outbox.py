@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.engine import make_engine
 from bot.db.models import OutboxMessage, SlackRoot
+from bot.jobs.schedule import deliver_outbox
+from bot.jobs.scheduler import Job, Periodic, make_scheduler
 from bot.outbox import FAILED, PENDING, SENDING, SENT, UPDATE, OutboxWorker, enqueue
 from bot.outbox.enqueue import utc
 from tests.fakes.fake_slack import FakeSlack, wait_for
@@ -489,14 +491,15 @@ def test_run_survives_an_exception_and_stops_when_asked(
 
     monkeypatch.setattr(worker, "deliver_due", flaky)
     post(engine, clock, "C1", "hello")
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop, 0.01))
+    # The outbox job as `serve` runs it: on the one scheduler, every 10 ms here.
+    job = Job("outbox", timedelta(seconds=0.01), deliver_outbox(worker, None))
+    periodic = Periodic(make_scheduler(), [job])
     with caplog.at_level(logging.ERROR, logger="bot.outbox"):
-        thread.start()
+        periodic.start()
         wait_for(lambda: texts(slack) == ["hello"], message="delivery after the error")
-        stop.set()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
+        periodic.stop()
+        periodic.scheduler.shutdown()
+    assert not periodic.scheduler.running
     failed_rounds = [r for r in caplog.records if "ref" in r.getMessage()]
     assert len(failed_rounds) == 1
     assert failed_rounds[0].exc_info is not None

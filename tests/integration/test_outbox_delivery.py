@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.coordination import HOLDER_DEAD_AFTER, LeaseKeeper, register_replica
+from bot.db.leases import HOLDER_DEAD_AFTER, LeaseKeeper, register_replica
 from bot.db.models import OutboxMessage
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.outbox import (
     DEAD,
     FAILED,
@@ -335,7 +335,7 @@ def test_demarc_status_lists_dead_letters(
     engine: Engine, database_url: str, slack: FakeSlack, clock: FakeClock,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     worker = make_worker(engine, slack, clock, max_attempts=1)
     slack.fail_always(POST, contains="poison", status=500)

@@ -22,7 +22,7 @@ def test_wheel_contains_what_serve_needs(tmp_path: Path) -> None:
     code = (
         "import bot, migrations, sys; "
         "assert bot.__file__.startswith(sys.argv[1]), bot.__file__; "
-        "from bot.cli import main; "
+        "from bot.cli.main import main; "
         "sys.exit(main(['db', 'upgrade', '--database-url', 'sqlite:///' + sys.argv[2]]))"
     )
     run = subprocess.run([sys.executable, "-c", code, str(target), str(db)],

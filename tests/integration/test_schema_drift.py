@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from bot.bootstrap import Services
+from bot.changes.drift import TableInspector
 from bot.db.models import SchemaDriftAlert
-from bot.drift import TableInspector
-from bot.runtime import Services
 from ownership.model import SqlProbe
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration import worlds

@@ -13,8 +13,9 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, create_engine, text
 
-from bot.registry_holder import RegistryHolder
-from bot.runtime import Services, build_services
+from bot.bootstrap import Services, build
+from bot.registry.holder import RegistryHolder
+from bot.settings import Settings
 from tests.fakes.fake_slack import FakeSlack
 
 # ---------------------------------------------------------------------- registries
@@ -119,25 +120,29 @@ def start_services(
     environ: Mapping[str, str] | None = None,
     **options: Any,
 ) -> Services:
-    """`build_services` on the fake Slack; probes read WAREHOUSE_URL = the test database unless
+    """`bootstrap.build` on the fake Slack; probes read WAREHOUSE_URL = the test database unless
     `environ` says otherwise."""
     if not isinstance(registry, RegistryHolder):
         registry = RegistryHolder.from_path(registry)
-    return build_services(
-        registry,
-        database_url,
-        slack_client(slack),
+    return build(
+        settings_for(database_url),
+        slack_client=slack_client(slack),
         environ={"WAREHOUSE_URL": database_url} if environ is None else environ,
         clock=clock,
+        holder=registry,
         **options,
     )
 
 
+def settings_for(database_url: str, **fields: Any) -> Settings:
+    """Settings of a bot on `database_url` that never reads tokens (the client has its own)."""
+    return Settings(
+        slack_bot_token="xoxb-test", slack_signing_secret="", database_url=database_url, **fields
+    )
+
+
 def close_services(services: Services) -> None:
-    services.prober.close()
-    if services.drift is not None:
-        services.drift.inspector.close()
-    services.engine.dispose()
+    services.close()
 
 
 @contextmanager

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import ids
-from bot.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, cap_blocks, context, fit_lines
+from bot.blocks import MAX_BLOCKS, SECTION_TEXT_LIMIT, cap_blocks, context, fit_lines, ids
 from bot.blocks.alerts import AlertView, render_alert, render_alert_text
 from bot.blocks.answers import (
     SHARE_BUTTON_TEXT,

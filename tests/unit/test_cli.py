@@ -1,4 +1,4 @@
-"""`demarc validate`, `demarc whoowns` and `demarc demo` through `bot.cli.main`: exit codes,
+"""`demarc validate`, `demarc whoowns` and `demarc demo` through `bot.cli.main.main`: exit codes,
 the lines a person reads, and the JSON a script parses."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.conftest import EXAMPLE_REGISTRY, REPO_ROOT
 
 PROBLEM_LINE = re.compile(

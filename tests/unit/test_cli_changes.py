@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.periodic import Job, run_periodic
+from bot.cli.main import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "formats"
@@ -71,29 +69,6 @@ def test_drift_command_reports_without_posting(
     monkeypatch.delenv("WAREHOUSE_URL")
     assert main(["drift", "--registry", str(reg)]) == 2
     assert "environment variable WAREHOUSE_URL is not set" in capsys.readouterr().out
-
-
-def test_periodic_jobs_run_at_once_and_survive_failures() -> None:
-    stop = threading.Event()
-    runs: list[str] = []
-
-    def boom() -> None:
-        runs.append("boom")
-        raise RuntimeError("fails, is logged, runs again")
-
-    def ok() -> None:
-        runs.append("ok")
-        if runs.count("boom") >= 2:
-            stop.set()
-
-    thread = threading.Thread(
-        target=run_periodic, args=([Job("boom", 0.01, boom), Job("ok", 0.01, ok)], stop, 0.01)
-    )
-    thread.start()
-    thread.join(timeout=5)
-    assert not thread.is_alive()
-    assert runs[:2] == ["boom", "ok"]
-    assert runs.count("boom") >= 2
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from ownership.loader import load_registry
 from ownership.periods import cron_problem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.escape import (
+from bot.blocks.escape import (
     bold,
     code,
     escape,

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot import ids
-from bot.app import create_app
+from bot.blocks import ids
 from bot.blocks.alerts import AlertView, render_alert
 from bot.blocks.incident_modals import (
     NOTE_BLOCK,
@@ -39,9 +38,10 @@ from bot.incidents.parse import (
     incident_mention,
     parse_incident,
 )
-from bot.listeners import routes_of
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.listeners import routes_of
 from ownership.incident_plan import IncidentPlan, TeamRef
 from ownership.incidents import BoundarySide, Severity, Status
 from ownership.model import Contract, Registry

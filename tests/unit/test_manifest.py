@@ -1,4 +1,4 @@
-"""app.yaml is a valid Slack manifest, and it, bot.ids and the registered listeners agree."""
+"""app.yaml is a valid Slack manifest, and it, bot.blocks.ids and the registered listeners agree."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import pytest
 import yaml
 from slack_bolt import App
 
-from bot import ids
-from bot.app import create_app
+from bot.blocks import ids
 from bot.blocks.answers import render_answer
-from bot.listeners import Route, routes_of
-from bot.registry_holder import RegistryHolder
+from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
-from bot.web import EVENTS_PATH
+from bot.slack.app import create_app
+from bot.slack.listeners import Route, routes_of
+from bot.slack.web import EVENTS_PATH
 from ownership.answers import AssetAnswer, NotFound
 from ownership.model import Asset, Registry
 from tests.conftest import REPO_ROOT

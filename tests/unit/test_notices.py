@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.changes import due_kinds, render_announcement, render_reminder
+from bot.changes.notices import due_kinds, render_announcement, render_reminder
 from ownership.errors import InvalidValue
 from ownership.formats.dbt_results import parse_sources_json
 from ownership.loader import load_registry

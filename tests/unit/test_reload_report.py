@@ -4,14 +4,13 @@ crashes is reported, once, and never kills the poller or the reload."""
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.registry_holder import RegistryHolder
-from bot.reload import Reloader, render_errors, render_failure, render_refusal
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import Reloader, render_errors, render_failure, render_refusal
 from ownership.errors import RegistryInvalid
 from ownership.loader import LoadResult, load_registry
 from tests.conftest import EXAMPLE_REGISTRY
@@ -68,12 +67,12 @@ def test_the_poller_reports_a_failure_once_per_state_of_the_files(
     holder = RegistryHolder.from_path(root)
     holder._loader = crashing_loader
     reloader = Reloader(holder, None, lambda: datetime(2026, 12, 1, tzinfo=UTC))
-    reloader._poll_once(first=True)
+    reloader.poll_once(first=True)
     caplog.set_level(logging.ERROR)
     (root / "a.yaml").write_text("assets:\n  - {id: b, kind: table}\n")
     for _ in range(5):  # the poller's ticks: the files changed once
-        reloader._poll_once()
-    crashes = [r for r in caplog.records if r.name == "bot.registry_holder"]
+        reloader.poll_once()
+    crashes = [r for r in caplog.records if r.name == "bot.registry.holder"]
     assert len(crashes) == 1
     assert crashes[0].exc_info is not None  # the traceback is logged, once
     failures = [r for r in caplog.records if "reload (files changed) failed" in r.getMessage()]
@@ -95,14 +94,12 @@ def test_an_exception_in_a_poll_is_logged_once_and_the_poller_goes_on(
         raise RuntimeError("admin channel unreachable")
 
     reloader.reload = broken_reload  # type: ignore[method-assign,assignment]
-    reloader._poll_once(first=True)
+    reloader.poll_once(first=True)
     caplog.set_level(logging.ERROR)
     (root / "a.yaml").write_text("assets: [] \n")
     for _ in range(3):
-        reloader._poll_once()
+        reloader.poll_once()
     logged = [r for r in caplog.records if "internal error while polling" in r.getMessage()]
     assert len(logged) == 1
     assert len(calls) == 3  # it tried again each tick; it said so once
-    stop = threading.Event()
-    stop.set()
-    reloader.poll(stop, 0.0)  # returns: the loop is alive, not dead
+    reloader.poll_once()  # returns: the job is alive, not dead

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk.signature import Clock
 
 from bot.settings import Settings, SettingsError
-from bot.verification import RequestSignature, ResponseUrls
+from bot.slack.verification import RequestSignature, ResponseUrls
 from tests.fakes.signing import signature
 
 SECRET = "unit-secret"

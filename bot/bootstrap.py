@@ -1,0 +1,227 @@
+"""The composition root: `build` wires a bot's parts from `Settings`, `start` runs them.
+
+Nothing here runs at import. `build` creates the database engine, probes, services, the outbox
+worker, the reloader and the (not yet started) scheduler, as one frozen `Services`; `start`
+registers the replica and starts the background jobs (`bot.jobs.schedule`), and returns the
+`Runtime` whose `stop` ends them. Every entry point (serve, the demo, CLI commands, tests)
+builds its parts here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.changes.drift import DriftService, TableInspector
+from bot.changes.notices import ChangeNoticeService
+from bot.db.engine import make_engine
+from bot.db.leases import LeaseKeeper, new_replica_id, register_replica, unregister_replica
+from bot.db.migrate import upgrade
+from bot.freshness.judge import Timing
+from bot.freshness.service import FreshnessService
+from bot.incidents.service import IncidentService
+from bot.incidents.timers import TimerJob
+from bot.jobs.freshness import FreshnessScheduler
+from bot.jobs.schedule import periodic_jobs
+from bot.jobs.scheduler import Periodic
+from bot.outbox import OutboxWorker
+from bot.probes import Prober, ProbeResult, run_probes
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import Reloader
+from bot.settings import Settings
+from ownership.model import Probe
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    """A bot's parts, wired; nothing runs until `start(services)`."""
+
+    settings: Settings
+    engine: Engine
+    holder: RegistryHolder
+    freshness: FreshnessService
+    outbox: OutboxWorker
+    prober: Prober
+    incidents: IncidentService
+    changes: ChangeNoticeService
+    drift: DriftService
+    reloader: Reloader
+    scheduler: FreshnessScheduler
+    replica_id: str  # names this process's claims and leases
+    clock: Clock = utc_now
+
+    @property
+    def admins(self) -> tuple[str, ...]:
+        return self.settings.admins
+
+    def close(self) -> None:
+        """Release connections (after `Runtime.stop`, or instead of it when never started)."""
+        self.prober.close()
+        self.drift.inspector.close()
+        self.engine.dispose()
+
+
+def outbox_client(token: str, api_url: str) -> WebClient:
+    """No retry handlers: the outbox retries itself, and a client-side retry could double-post."""
+    return WebClient(token=token, base_url=api_url, retry_handlers=[])
+
+
+def make_prober(environ: Mapping[str, str], *, timeout: float, pool_size: int = 8) -> Prober:
+    """A probe's own timeouts never outlast the sweep's deadline (`timeout` seconds)."""
+    timeout = max(timeout, 0.001)
+    return Prober(
+        environ,
+        pool_size=pool_size,
+        statement_timeout=min(30.0, timeout),
+        http_timeout=min(10.0, timeout),
+    )
+
+
+def timing_of(settings: Settings) -> Timing:
+    return Timing(recheck=settings.recheck, claim_lease=settings.claim_lease)
+
+
+def build(
+    settings: Settings,
+    *,
+    slack_client: WebClient,
+    environ: Mapping[str, str],
+    clock: Clock = utc_now,
+    holder: RegistryHolder | None = None,
+    timing: Timing | None = None,
+    per_channel_interval: timedelta = timedelta(seconds=1),
+    probe_threads: int = 8,
+    probe_timeout: float = 60.0,
+    migrate: bool = True,
+) -> Services:
+    """`environ` holds the probes' connection variables (named by contracts: data, not
+    settings); `holder` defaults to the registry at `settings.registry_path`."""
+    holder = holder or RegistryHolder.from_path(settings.registry_path)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(settings.database_url)
+    prober = make_prober(environ, timeout=probe_timeout)
+
+    def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
+        return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)
+
+    replica_id = new_replica_id()
+    freshness = FreshnessService(
+        engine,
+        lambda: holder.registry,
+        probe_many,
+        clock=clock,
+        timing=timing or timing_of(settings),
+    )
+    scheduler = FreshnessScheduler(freshness, clock=clock, holder=replica_id)
+    return Services(
+        settings=settings,
+        engine=engine,
+        holder=holder,
+        freshness=freshness,
+        outbox=OutboxWorker(
+            engine,
+            slack_client,
+            clock=clock,
+            per_channel_interval=per_channel_interval,
+            lease=settings.send_lease,
+            max_attempts=settings.outbox_max_attempts,
+            holder=replica_id,  # its claims end when our heartbeat stops
+            admin_channel=settings.admin_channel,  # told about dead letters
+        ),
+        prober=prober,
+        incidents=IncidentService(
+            engine, lambda: holder.registry, clock=clock, admins=lambda: settings.admins
+        ),
+        changes=ChangeNoticeService(engine, lambda: holder.registry, clock=clock),
+        drift=DriftService(engine, lambda: holder.registry, TableInspector(environ), clock=clock),
+        reloader=Reloader(
+            holder, engine, clock, settings.admin_channel, on_change=scheduler.refresh
+        ),
+        scheduler=scheduler,
+        replica_id=replica_id,
+        clock=clock,
+    )
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The running background work of one `Services`; `stop` ends it."""
+
+    services: Services
+    periodic: Periodic
+
+    def healthy(self) -> dict[str, object]:
+        return health(self.services, self.periodic)
+
+    def stop(self) -> None:
+        """End the jobs (runs in flight get a few seconds), unregister, close."""
+        services = self.services
+        self.periodic.stop()
+        services.scheduler.shutdown()
+        try:
+            unregister_replica(services.engine, services.replica_id)
+        except Exception:
+            log.exception("could not unregister replica %s", services.replica_id)
+        services.close()
+
+
+def health(services: Services, periodic: Periodic | None = None) -> dict[str, object]:
+    """What /healthz reports: database reachable, registry loaded, jobs alive (or "off" when
+    never started)."""
+    checks: dict[str, object] = {}
+    try:
+        with services.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    checks["registry"] = f"ok: {len(services.holder.registry.contracts)} contracts"
+    if periodic is None:
+        checks["scheduler"] = checks["outbox"] = "off"
+    else:
+        checks["scheduler"] = "ok" if services.scheduler.running else "stopped"
+        checks["outbox"] = "ok" if periodic.running("outbox") else "stopped"
+    bad = [k for k, v in checks.items() if not str(v).startswith(("ok", "off"))]
+    return {"status": "ok" if not bad else "unhealthy", "checks": checks}
+
+
+def start(services: Services) -> Runtime:
+    """Register this replica, then start every background job on the one scheduler.
+
+    Raises `SingleReplicaOnly` (nothing started) when another replica runs on SQLite.
+    """
+    settings = services.settings
+    register_replica(services.engine, services.replica_id)
+    outbox_lease = LeaseKeeper(
+        services.engine, "outbox", services.replica_id, ttl=settings.lease_ttl
+    )
+    jobs = periodic_jobs(
+        engine=services.engine,
+        replica_id=services.replica_id,
+        outbox=services.outbox,
+        outbox_lease=outbox_lease,
+        timers=TimerJob(services.incidents, holder=services.replica_id),
+        changes=services.changes,
+        drift=services.drift,
+        reloader=services.reloader,
+        notice_every=settings.notice_interval,
+        drift_every=settings.drift_interval,
+        reload_every=timedelta(seconds=settings.reload_interval),
+    )
+    periodic = Periodic(services.scheduler.scheduler, jobs)
+    periodic.start()
+    services.scheduler.start()
+    return Runtime(services, periodic)

@@ -1,0 +1,352 @@
+"""`demarc` command line: validate, whoowns, demo, serve, db upgrade, incident export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.cli.exit_codes import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    ArgumentParser,
+    UsageError,
+    database_errors,
+    run,
+    unknown_ids,
+)
+from bot.settings import database_url, registry_path
+from ownership.errors import Problem
+from ownership.loader import LoadResult, guarded_load
+from ownership.root_causes import knock_on_summary, roots
+
+__all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
+NOT_LOADABLE = ("not-found", "empty-registry")  # the path itself is wrong: a usage error
+
+
+def _registry_arg(value: str | None) -> Path:
+    return registry_path(value)
+
+
+def problem_lines(problems: list[Problem]) -> list[str]:
+    """Root causes (parse errors first), then one note per failed file for what follows from
+    it: a syntax error in teams.yaml is not buried under every "… is not a team"."""
+    return [str(p) for p in roots(problems)] + [f"note: {s}" for s in knock_on_summary(problems)]
+
+
+def _unusable(path: Path, result: LoadResult) -> None:
+    """A registry path that does not exist or holds no YAML is a usage error."""
+    wrong = [p for p in result.errors if p.code in NOT_LOADABLE]
+    if wrong:
+        raise UsageError(
+            f"{path}: {wrong[0].message} (give the registry directory, or set DEMARC_REGISTRY)"
+        )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    result = guarded_load(args.registry, lenient=True if args.lenient else None)
+    _unusable(args.registry, result)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "file": p.where.file,
+                        "line": p.where.line,
+                        "column": p.where.column,
+                        "severity": p.severity.value,
+                        "code": p.code,
+                        "message": p.message,
+                        "kind": p.kind.value,
+                        "cause": p.cause,
+                    }
+                    for p in result.problems
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for line in problem_lines(result.problems):
+            print(line)
+    errors, warnings = len(result.errors), len(result.warnings)
+    sys.stdout.flush()
+    if not args.json:
+        verdict = "invalid" if errors else "valid"
+        if not errors and args.strict and warnings:
+            verdict = "valid, but --strict fails on warnings"
+        print(
+            f"{args.registry}: {verdict}: {errors} error(s), {warnings} warning(s)", file=sys.stderr
+        )
+    if errors or (args.strict and warnings):
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _load_or_explain(path: Path) -> LoadResult:
+    """The registry, loaded; a registry that does not load is a configuration error (exit 3):
+    its problems go to stderr, then UsageError's line."""
+    result = guarded_load(path)
+    if result.registry is None:
+        _unusable(path, result)
+        for line in problem_lines(result.errors):
+            print(line, file=sys.stderr)
+        raise UsageError(
+            f"{path}: the registry has {len(result.errors)} error(s); run `demarc validate {path}`"
+        )
+    return result
+
+
+def _parse_at(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--at {value[:60]!r} is not an ISO time; write e.g. 2026-12-25T12:00+00:00"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def cmd_whoowns(args: argparse.Namespace) -> int:
+    from bot.cli.render_json import answer_to_json
+    from bot.cli.render_text import render_text
+    from ownership.answers import NotFound, who_owns
+
+    result = _load_or_explain(_registry_arg(args.registry))
+    if result.registry is None:
+        return EXIT_PROBLEMS
+    answer = who_owns(result.registry, " ".join(args.query), _parse_at(args.at))
+    if args.json:
+        print(json.dumps(answer_to_json(answer), indent=2))
+    else:
+        print(render_text(answer))
+    return EXIT_PROBLEMS if isinstance(answer, NotFound) else EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo.shell import run_shell
+
+    path = _registry_arg(args.registry or "examples/registry")
+    _load_or_explain(path)  # one that does not load: its errors on stderr, exit 3
+    return run_shell(path, sys.stdin, sys.stdout)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Probe now and print each contract's verdict; records nothing, posts nothing."""
+    from bot.bootstrap import make_prober  # the serve wiring's own, so they cannot drift apart
+    from bot.freshness.judge import judge
+    from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
+    from bot.probes import ProbeResult, run_probes
+    from ownership.sla import evaluate_failed
+
+    result = _load_or_explain(_registry_arg(args.registry))
+    assert result.registry is not None  # _load_or_explain raised otherwise
+    unknown_ids(args.contract or (), result.registry.contracts, "contract")
+    contracts = [
+        c for c in result.registry.contracts.values() if not args.contract or c.id in args.contract
+    ]
+    at = None
+    if args.at is not None:
+        at = _check_instant(args.at)
+        if at is None:
+            raise UsageError(f"--at {args.at!r} is not an ISO 8601 time, e.g. 2026-11-25T02:31:00Z")
+    prober = make_prober(os.environ, timeout=args.timeout, pool_size=args.threads)
+    try:
+        jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
+        results = run_probes(jobs, prober.probe, max_workers=args.threads, timeout=args.timeout)
+    finally:
+        prober.close()
+    now = at or datetime.now(UTC)
+    rows, states, updates = [], [], []
+    for c in sorted(contracts, key=lambda c: c.id):
+        if c.probe is None:  # nothing to check: listed, but it changes no exit code
+            rows.append([c.id, "not checked", "-", "no probe: add one to check its freshness"])
+            continue
+        probe = results.get(c.id) or ProbeResult(error="probe lost")
+        try:
+            verdict = judge(c, probe, now)
+        except Exception as exc:  # an SLA that cannot be evaluated is a failed check
+            verdict = evaluate_failed(f"cannot evaluate the SLA: {exc}")
+        states.append(verdict.state)
+        updates.append(verdict.last_update)
+        detail = verdict.summary
+        if at is not None and verdict.future_timestamp:  # newer data than the instant asked
+            detail = f"updated after {stamp(at)}: what was there at that time is not known"
+        rows.append([c.id, STATE_WORDS[verdict.state.value], stamp(verdict.last_update), detail])
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"contract": r[0], "state": s.value, "last_update": _iso(lu), "detail": r[3]}
+                    for r, s, lu in zip(
+                        [r for r in rows if r[1] != "not checked"], states, updates, strict=True
+                    )
+                ],
+                indent=2,
+            )
+        )
+    else:
+        print(table(["contract", "state", "last update", "detail"], rows))
+    return exit_code(states)
+
+
+def _check_instant(value: str) -> datetime | None:
+    """`--at` for `check`: ISO 8601, UTC when it names no zone; None when unreadable."""
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.astimezone(UTC).isoformat() if at is not None else None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from bot.cli.render_dead_letters import render_dead_letters
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.db.models import ContractStatus
+    from bot.freshness.report import STATE_WORDS, stamp, table
+
+    url = database_url(args.database_url)
+    with database_errors(url):
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            statuses = list(
+                session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
+            )
+        letters = render_dead_letters(engine)
+        engine.dispose()
+    if not statuses:
+        print("no checks recorded yet: run `demarc serve` (or `demarc demo`) first")
+        if letters:
+            print("\n" + letters)
+        return EXIT_OK
+    rows = [
+        [
+            s.contract_id,
+            STATE_WORDS.get(s.state, s.state),
+            stamp(s.last_update),
+            stamp(s.checked_at),
+            stamp(s.next_check_at),
+            (s.last_error or "")[:60],
+        ]
+        for s in statuses
+    ]
+    print(table(["contract", "state", "last update", "checked", "next check", "error"], rows))
+    if letters:
+        print("\n" + letters)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.cli.serve import serve
+
+    return serve(port=args.port)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    url = database_url(args.database_url)
+    with database_errors(url):
+        upgrade(url)
+    print("database is at the latest revision", file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ArgumentParser(
+        prog="demarc",
+        description="Who owns what between Data Engineering and MLOps, from YAML in git.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a registry directory; exit 1 on errors")
+    p.add_argument("registry", type=Path, help="registry directory (or one file)")
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.add_argument("--json", action="store_true", help="problems as JSON")
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="ODCS/dbt files that break their schema load, with warnings (docs/formats.md)",
+    )
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("whoowns", help="who owns an asset or activity")
+    p.add_argument("query", nargs="+", help="asset id, alias or activity")
+    p.add_argument("--registry", help="registry directory (default: $DEMARC_REGISTRY)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--at", help="answer as of this ISO time (default: now)")
+    p.set_defaults(func=cmd_whoowns)
+
+    p = sub.add_parser("check", help="probe every contract now; exit 0 on time, 1 late, 2 failed")
+    p.add_argument("--contract", action="append", help="only this contract (repeatable)")
+    p.add_argument("--registry", help="registry directory (default: $DEMARC_REGISTRY)")
+    p.add_argument("--threads", type=int, default=8, help="probes run in parallel (default 8)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds for the whole sweep")
+    p.add_argument("--json", action="store_true", help="each contract's state and last update")
+    p.add_argument(
+        "--at", help="judge as of this ISO time (the data is read as it is now; default: now)"
+    )
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("status", help="each contract's last known state and next check")
+    p.add_argument("--database-url", help="default: $DEMARC_DATABASE_URL")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("demo", help="try the bot in the terminal on the example registry")
+    p.add_argument("--registry", help="registry directory (default: examples/registry)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "serve", help="run the Slack bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)"
+    )
+    p.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    p.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    p = dbsub.add_parser("upgrade", help="apply migrations (Alembic) up to the latest")
+    p.add_argument("--database-url", help="default: $DEMARC_DATABASE_URL")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    from bot.cli.incidents import add_incident_parser
+
+    add_incident_parser(sub)
+    from bot.cli.changes import add_change_parsers
+
+    add_change_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every error becomes one line and an exit code (bot/cli/exit_codes.py)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a usage error already printed in one line (3)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    command = " ".join(
+        str(part)
+        for part in (args.command, getattr(args, "db_command", None),
+                     getattr(args, "incident_command", None))
+        if part
+    )
+    return run("demarc ", command, lambda: int(args.func(args)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

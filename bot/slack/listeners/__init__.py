@@ -1,0 +1,123 @@
+"""Slack listeners, grouped by surface; `register_listeners` is the one place routes are added.
+
+Every route is recorded as a `Route` so tests can check them against `app.yaml` and
+`bot.blocks.ids`.
+Each route acknowledges on the request thread and does its work after the ack (`lazy.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+from weakref import WeakKeyDictionary
+
+from slack_bolt import App
+
+from bot.blocks import ids
+from bot.registry.holder import RegistryHolder
+from bot.slack.listeners import actions, admin, commands, events, incident_actions, incidents
+from bot.slack.listeners.lazy import Listener, register
+from ownership.incidents import Action
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
+Clock = Callable[[], datetime]
+Handler = Callable[..., Any]
+RouteKind = Literal["command", "action", "event", "view"]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    kind: RouteKind
+    id: str
+
+
+_ROUTES: WeakKeyDictionary[App, frozenset[Route]] = WeakKeyDictionary()
+
+
+def register_listeners(
+    app: App, *, holder: RegistryHolder, clock: Clock, services: Services | None = None
+) -> frozenset[Route]:
+    """Add every command, action and event listener to `app`."""
+    routes = {
+        _add(
+            app,
+            "action",
+            ids.SNOOZE_ALERT_ACTION,
+            actions.make_snooze_handler(holder, clock, services),
+        ),
+        _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
+        _add(app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services)),
+        _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
+        _add(
+            app,
+            "event",
+            ids.APP_MENTION_EVENT,
+            events.make_mention_handler(holder, clock, services),
+        ),
+        *_incident_routes(app, services),
+    }
+    _ROUTES[app] = frozenset(routes)
+    return _ROUTES[app]
+
+
+def _incident_routes(app: App, services: Services | None) -> set[Route]:
+    return {
+        _add(app, "command", ids.INCIDENT_COMMAND, incidents.make_incident_handler(services)),
+        _add(
+            app,
+            "action",
+            ids.OPEN_INCIDENT_ACTION,
+            incident_actions.make_open_from_alert_handler(services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.ACKNOWLEDGE_INCIDENT_ACTION,
+            incident_actions.make_act_handler(Action.ACKNOWLEDGE, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.ESCALATE_INCIDENT_ACTION,
+            incident_actions.make_act_handler(Action.ESCALATE, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.RESOLVE_INCIDENT_ACTION,
+            incident_actions.make_modal_handler(Action.RESOLVE, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.NOTE_INCIDENT_ACTION,
+            incident_actions.make_modal_handler(Action.NOTE, services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.RESOLVE_INCIDENT_VIEW,
+            incident_actions.make_submission_handler(Action.RESOLVE, services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.NOTE_INCIDENT_VIEW,
+            incident_actions.make_submission_handler(Action.NOTE, services),
+        ),
+    }
+
+
+def routes_of(app: App) -> frozenset[Route]:
+    """The routes `register_listeners` added to `app` (empty if it was never called)."""
+    return _ROUTES.get(app, frozenset())
+
+
+def _add(app: App, kind: RouteKind, route_id: str, listener: Listener) -> Route:
+    routes = {"command": app.command, "action": app.action, "view": app.view, "event": app.event}
+    register(routes[kind](route_id), listener)
+    return Route(kind, route_id)

@@ -1,0 +1,66 @@
+"""`/demarc reload` (admins): reload the registry now; the answer lists errors with file:line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, Respond
+
+from bot.registry.holder import RegistryHolder
+from bot.registry.reload import render_refusal
+from bot.slack.listeners.lazy import Listener
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
+USAGE = "Usage: `/demarc reload` reloads the ownership registry (admins only)."
+MAX_LISTED = 15
+
+
+def is_admin(user_id: str, holder: RegistryHolder, services: Services | None) -> bool:
+    admins = set(holder.registry.admins)
+    if services is not None:
+        admins |= set(services.admins)
+    return user_id in admins
+
+
+def _refusal(command: dict[str, Any], holder: RegistryHolder, services: Services | None) -> str:
+    """Why this `/demarc` is not a reload by an admin ("" when it is)."""
+    if str(command.get("text", "")).split()[:1] != ["reload"]:
+        return USAGE
+    if not is_admin(str(command.get("user_id", "")), holder, services):
+        return (
+            "Only demarc admins can reload the registry "
+            "(DEMARC_ADMINS, or `admins:` in the registry)."
+        )
+    return ""
+
+
+def make_demarc_handler(holder: RegistryHolder, services: Services | None) -> Listener:
+    def ack_demarc_command(ack: Ack, command: dict[str, Any]) -> None:
+        text = _refusal(command, holder, services) or "Reloading the registry…"
+        ack(response_type="ephemeral", text=text)
+
+    def handle_demarc_command(command: dict[str, Any], respond: Respond) -> None:
+        if _refusal(command, holder, services):
+            return  # answered in the ack
+        reloader = services.reloader if services is not None else None
+        problems = reloader.reload("/demarc reload") if reloader else holder.reload()
+        errors = [p for p in problems if p.is_error]
+        if not errors:
+            registry = holder.registry
+            respond(
+                response_type="ephemeral",
+                replace_original=True,
+                text=f"Registry reloaded: {len(registry.teams)} teams, "
+                f"{len(registry.assets)} assets, {len(registry.contracts)} contracts, "
+                f"{len(problems)} warning(s).",
+            )
+            return
+        respond(
+            response_type="ephemeral",
+            replace_original=True,
+            text=render_refusal(problems, MAX_LISTED),
+        )
+
+    return Listener(ack_demarc_command, handle_demarc_command)

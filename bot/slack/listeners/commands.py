@@ -1,0 +1,46 @@
+"""`/whoowns X`: answered in the ack body, ephemerally, well within Slack's 3 seconds."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack
+
+from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
+from bot.blocks.escape import unescape
+from bot.registry.holder import RegistryHolder
+from bot.slack.listeners.lazy import Listener
+from ownership.answers import NotFound, who_owns
+
+if TYPE_CHECKING:
+    from bot.slack.listeners import Clock
+
+MAX_QUERY = 200
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_ASKING = re.compile(r"^(?:who\s*owns|owner\s+of)\b[\s:]*", re.IGNORECASE)
+_EDGES = "`'\"“”‘’?!.,:; \t\n"
+
+
+def parse_query(text: str) -> str:
+    """ "<@U1> who owns `customer_age`?" → "customer_age"; "" when nothing is asked."""
+    text = _USER_MENTION.sub(" ", text)
+    text = " ".join(unescape(text).split()).strip(_EDGES)
+    text = _ASKING.sub("", text).strip(_EDGES)
+    return text[:MAX_QUERY]
+
+
+def make_whoowns_handler(holder: RegistryHolder, clock: Clock) -> Listener:
+    def handle_whoowns_command(ack: Ack, command: dict[str, Any]) -> None:
+        query = parse_query(str(command.get("text", "")))
+        if not query:
+            ack(response_type="ephemeral", text=USAGE_TEXT, blocks=render_usage())
+            return
+        answer = who_owns(holder.registry, query, clock())
+        ack(
+            response_type="ephemeral",
+            text=render_answer_text(answer),
+            blocks=render_answer(answer, query=query, shareable=not isinstance(answer, NotFound)),
+        )
+
+    return Listener(handle_whoowns_command)  # answered in the ack: no remote I/O
