@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.cli.diff import default_today, run
 from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -17,10 +18,11 @@ from bot.cli.exit_codes import (
     database_errors,
     unknown_ids,
 )
-
-
-def _registry(value: str | None) -> Path:
-    return Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
+from bot.cli.load import load_or_explain, registry_arg
+from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
+from ownership.changes import effective_date
+from ownership.drift import compare_schema
+from ownership.errors import InvalidValue
 
 
 def _database_url(value: str | None) -> str:
@@ -38,22 +40,18 @@ def parse_day(value: str | None, flag: str = "--today") -> date | None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from bot.changes.diff import default_today, run
-
     today = parse_day(args.today) or default_today()
     return run(
-        args.old, args.new, registry=_registry(args.registry), today=today, as_json=args.json
+        args.old, args.new, registry=registry_arg(args.registry), today=today, as_json=args.json
     )
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
     """Inspect each contract's live table now and print the drift; records and posts nothing."""
+    # Lazy, as in each database command here: SQLAlchemy is ~0.3 s that diff/notices skip.
     from bot.changes.drift import TableInspector, checkable
-    from bot.cli.main import _load_or_explain
-    from bot.freshness.report import table
-    from ownership.drift import compare_schema
 
-    result = _load_or_explain(_registry(args.registry))
+    result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
     unknown_ids(args.contract or (), result.registry.contracts, "contract")
@@ -80,12 +78,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 def cmd_notices(args: argparse.Namespace) -> int:
     """List the registry's change notices with their effective dates and what is due."""
-    from bot.changes.notices import due_kinds
-    from bot.cli.main import _load_or_explain
-    from bot.freshness.report import table
-    from ownership.changes import effective_date
+    from bot.changes.notices import due_kinds  # lazy: it brings SQLAlchemy (~0.3 s)
 
-    result = _load_or_explain(_registry(args.registry))
+    result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
     today = parse_day(args.today) or datetime.now(UTC).date()
@@ -105,15 +100,13 @@ def cmd_notices(args: argparse.Namespace) -> int:
 
 def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     """Feed dbt's sources.json into the freshness alerts (via the database's outbox)."""
-    from bot.cli.main import _load_or_explain
+    # Lazy: the database (SQLAlchemy, Alembic) is for this command only.
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
     from bot.freshness.dbt_results import ingest, read_results, too_old
-    from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
     from bot.freshness.service import FreshnessService
-    from ownership.errors import InvalidValue
 
-    result = _load_or_explain(_registry(args.registry))
+    result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
     registry = result.registry

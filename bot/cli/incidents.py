@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.exit_codes import EXIT_OK, UsageError, database_errors
+from bot.cli.load import registry_arg
 from bot.settings import DEFAULT_DATABASE_URL, redact_url
+from ownership.loader import guarded_load
+from ownership.model import Registry
 
 
 def add_incident_parser(sub: Any) -> None:
@@ -29,6 +32,7 @@ def add_incident_parser(sub: Any) -> None:
 
 
 def cmd_incident_export(args: argparse.Namespace) -> int:
+    # Lazy: SQLAlchemy (~0.3 s) is for this command only, not for validate/whoowns.
     from sqlalchemy import inspect
 
     from bot.db.engine import make_engine
@@ -61,11 +65,9 @@ def cmd_incident_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _registry(value: str | None) -> Any:
+def _registry(value: str | None) -> Registry | None:
     """The registry if it loads; the draft then leaves contracts out, and says so."""
-    from ownership.loader import guarded_load
-
-    path = Path(value or os.environ.get("DEMARC_REGISTRY") or "registry")
+    path = registry_arg(value)
     result = guarded_load(path) if path.exists() else None
     if result is None or result.registry is None:
         print(
