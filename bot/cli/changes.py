@@ -23,6 +23,7 @@ from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from ownership.changes import effective_date
 from ownership.drift import compare_schema
 from ownership.errors import InvalidValue
+from ownership.model import SqlProbe
 
 
 def _database_url(value: str | None) -> str:
@@ -61,7 +62,8 @@ def cmd_drift(args: argparse.Namespace) -> int:
         for contract in sorted(result.registry.contracts.values(), key=lambda c: c.id):
             if (args.contract and contract.id not in args.contract) or not checkable(contract):
                 continue
-            live = inspector.columns(contract.probe)  # type: ignore[arg-type]
+            assert isinstance(contract.probe, SqlProbe)  # checkable() said so
+            live = inspector.columns(contract.probe)
             if live.error:
                 failed = True
                 rows.append([contract.id, "check failed", live.error])

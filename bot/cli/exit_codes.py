@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 from bot.settings import redact_url
 
@@ -30,7 +31,7 @@ class UsageError(Exception):
 class ArgumentParser(argparse.ArgumentParser):
     """argparse with demarc's exit code for usage errors, and one line instead of the usage."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Update, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import Incident
+from bot.db.rows import rowcount
 from ownership.incidents import Status
 
 UNRESOLVED = (Status.OPEN.value, Status.ACKNOWLEDGED.value, Status.ESCALATED.value)
@@ -38,8 +39,7 @@ def due(engine: Engine, now: datetime, limit: int = 200) -> list[int]:
 def _claimed(session: Session, statement: Update) -> bool:
     """Run the conditional UPDATE; True when it matched the row (this caller won the claim)."""
     result = session.execute(statement.execution_options(synchronize_session=False))
-    # execute() of an UPDATE returns a CursorResult, which has rowcount; the stub says Result.
-    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def claim_escalation(session: Session, incident_id: int, now: datetime) -> bool:
