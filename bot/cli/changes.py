@@ -7,23 +7,24 @@ import argparse
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from bot.cli.diff import default_today, run
 from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     EXIT_PROBLEMS,
+    Subcommands,
     UsageError,
     database_errors,
     unknown_ids,
 )
 from bot.cli.load import load_or_explain, registry_arg
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
+from bot.probes.runner import ProbeResult
 from ownership.changes import effective_date
 from ownership.drift import compare_schema
 from ownership.errors import InvalidValue
-from ownership.model import SqlProbe
+from ownership.model import Probe, SqlProbe
 
 
 def _database_url(value: str | None) -> str:
@@ -127,7 +128,7 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
         )
     url = _database_url(args.database_url)
 
-    def no_probes(jobs: Any) -> dict[str, Any]:
+    def no_probes(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
         return {}
 
     with database_errors(url):
@@ -154,7 +155,7 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     return exit_code([i.state for i in done if i.state is not None])
 
 
-def add_change_parsers(sub: Any) -> None:
+def add_change_parsers(sub: Subcommands) -> None:
     p = sub.add_parser(
         "diff",
         help="classify contract changes between two registries or git revisions; "

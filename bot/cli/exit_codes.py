@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import NoReturn, TypeAlias
 
 from bot.settings import redact_url
 
@@ -38,6 +38,10 @@ class ArgumentParser(argparse.ArgumentParser):
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+# What `add_subparsers()` returns: each command group adds its commands to it.
+Subcommands: TypeAlias = "argparse._SubParsersAction[ArgumentParser]"
 
 
 def unknown_ids(asked: Iterable[str], known: Iterable[str], what: str) -> None:

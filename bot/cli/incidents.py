@@ -7,16 +7,15 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from bot.cli.exit_codes import EXIT_OK, UsageError, database_errors
+from bot.cli.exit_codes import EXIT_OK, Subcommands, UsageError, database_errors
 from bot.cli.load import registry_arg
 from bot.settings import DEFAULT_DATABASE_URL, redact_url
 from ownership.loader import guarded_load
 from ownership.model import Registry
 
 
-def add_incident_parser(sub: Any) -> None:
+def add_incident_parser(sub: Subcommands) -> None:
     """Add `incident export` to the `demarc` command line."""
     incident = sub.add_parser("incident", help="incidents: export a postmortem draft")
     isub = incident.add_subparsers(dest="incident_command", required=True, metavar="COMMAND")
