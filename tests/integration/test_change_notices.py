@@ -74,10 +74,10 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
 
 def test_announcement_then_reminders_each_once(world: World) -> None:
     bot = world.replica()
-    assert bot.changes.notices is not None
-    [action] = bot.changes.notices.tick()
+    assert bot.changes is not None
+    [action] = bot.changes.tick()
     assert (action.kind, action.channel) == ("announce", CHANNEL)
-    assert bot.changes.notices.tick() == []  # already recorded
+    assert bot.changes.tick() == []  # already recorded
     world.deliver(bot)
     [root] = world.posts()
     assert root["channel"] == CHANNEL
@@ -89,9 +89,9 @@ def test_announcement_then_reminders_each_once(world: World) -> None:
     assert root["text"].startswith("Breaking change to customer_master_db, effective 2026-10-31")
 
     world.clock.now = datetime(2026, 10, 23, 9, 0, tzinfo=UTC)  # 8 days before: nothing
-    assert bot.changes.notices.tick() == []
+    assert bot.changes.tick() == []
     world.clock.now = datetime(2026, 10, 24, 9, 0, tzinfo=UTC)  # 7 days before
-    [action] = bot.changes.notices.tick()
+    [action] = bot.changes.tick()
     assert action.kind == "remind-7"
     world.deliver(bot)
     reminder = world.posts()[-1]
@@ -106,19 +106,19 @@ def test_announcement_then_reminders_each_once(world: World) -> None:
     world.clock.now = datetime(2026, 10, 30, 9, 0, tzinfo=UTC)
     [action] = restarted.changes.tick()
     assert action.kind == "remind-1"
-    assert bot.changes.notices.tick() == []
+    assert bot.changes.tick() == []
     world.deliver(restarted)
     assert "takes effect tomorrow" in world.posts()[-1]["text"]
     world.clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    assert bot.changes.notices.tick() == []
+    assert bot.changes.tick() == []
     assert len(world.posts()) == 3
 
 
 def test_first_seen_late_announces_once_without_stale_reminders(world: World) -> None:
     world.clock.now = datetime(2026, 10, 30, 12, 0, tzinfo=UTC)  # the bot was down until now
     bot = world.replica()
-    assert bot.changes.notices is not None
-    [action] = bot.changes.notices.tick()
+    assert bot.changes is not None
+    [action] = bot.changes.tick()
     assert action.kind == "announce"
     world.deliver(bot)
     [root] = world.posts()
@@ -126,7 +126,7 @@ def test_first_seen_late_announces_once_without_stale_reminders(world: World) ->
     with Session(bot.engine) as session:
         rows = {r.kind: r.posted for r in session.scalars(select(ChangeNoticePost))}
     assert rows == {"announce": True, "remind-7": False, "remind-1": False}
-    assert bot.changes.notices.tick() == []
+    assert bot.changes.tick() == []
 
 
 def test_two_replicas_racing_post_once(world: World) -> None:
