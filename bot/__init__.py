@@ -9,4 +9,6 @@
   drift, diff);
 - adapters: `blocks/` (Block Kit), `outbox/`, `probes/`, `db/` (+ leases), `ops/` (logs,
   metrics).
+
+The `[tool.importlinter]` contracts in pyproject.toml hold this order (`scripts/test`).
 """

@@ -1,1 +1,1 @@
-"""changes."""
+"""Contract changes in Slack: change notices (`notices`) and scheduled schema drift (`drift`)."""

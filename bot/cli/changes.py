@@ -7,21 +7,25 @@ import argparse
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+from bot.cli.diff import default_today, run
 from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     EXIT_PROBLEMS,
+    Subcommands,
     UsageError,
     database_errors,
     unknown_ids,
 )
-from bot.settings import database_url, registry_path
-
-
-def _registry(value: str | None) -> Path:
-    return registry_path(value)
+from bot.cli.load import load_or_explain, registry_arg
+from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
+from bot.probes.runner import ProbeResult
+from bot.settings import database_url
+from ownership.changes import effective_date
+from ownership.drift import compare_schema
+from ownership.errors import InvalidValue
+from ownership.model import Probe, SqlProbe
 
 
 def _database_url(value: str | None) -> str:
@@ -39,22 +43,18 @@ def parse_day(value: str | None, flag: str = "--today") -> date | None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from bot.changes.diff import default_today, run
-
     today = parse_day(args.today) or default_today()
     return run(
-        args.old, args.new, registry=_registry(args.registry), today=today, as_json=args.json
+        args.old, args.new, registry=registry_arg(args.registry), today=today, as_json=args.json
     )
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
     """Inspect each contract's live table now and print the drift; records and posts nothing."""
+    # Lazy, as in each database command here: SQLAlchemy is ~0.3 s that diff/notices skip.
     from bot.changes.drift import TableInspector, checkable
-    from bot.cli.main import _load_or_explain
-    from bot.freshness.report import table
-    from ownership.drift import compare_schema
 
-    result = _load_or_explain(_registry(args.registry))
+    result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
     unknown_ids(args.contract or (), result.registry.contracts, "contract")
@@ -64,7 +64,8 @@ def cmd_drift(args: argparse.Namespace) -> int:
         for contract in sorted(result.registry.contracts.values(), key=lambda c: c.id):
             if (args.contract and contract.id not in args.contract) or not checkable(contract):
                 continue
-            live = inspector.columns(contract.probe)  # type: ignore[arg-type]
+            assert isinstance(contract.probe, SqlProbe)  # checkable() said so
+            live = inspector.columns(contract.probe)
             if live.error:
                 failed = True
                 rows.append([contract.id, "check failed", live.error])
@@ -81,12 +82,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
 def cmd_notices(args: argparse.Namespace) -> int:
     """List the registry's change notices with their effective dates and what is due."""
-    from bot.changes.notices import due_kinds
-    from bot.cli.main import _load_or_explain
-    from bot.freshness.report import table
-    from ownership.changes import effective_date
+    from bot.changes.notices import due_kinds  # lazy: it brings SQLAlchemy (~0.3 s)
 
-    result = _load_or_explain(_registry(args.registry))
+    result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
     today = parse_day(args.today) or datetime.now(UTC).date()
@@ -106,15 +104,13 @@ def cmd_notices(args: argparse.Namespace) -> int:
 
 def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     """Feed dbt's sources.json into the freshness alerts (via the database's outbox)."""
-    from bot.cli.main import _load_or_explain
+    # Lazy: the database (SQLAlchemy, Alembic) is for this command only.
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
     from bot.freshness.dbt_results import ingest, read_results, too_old
-    from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
     from bot.freshness.service import FreshnessService
-    from ownership.errors import InvalidValue
 
-    result = _load_or_explain(_registry(args.registry))
+    result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
     registry = result.registry
@@ -133,7 +129,7 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
         )
     url = _database_url(args.database_url)
 
-    def no_probes(jobs: Any) -> dict[str, Any]:
+    def no_probes(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
         return {}
 
     with database_errors(url):
@@ -160,7 +156,7 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     return exit_code([i.state for i in done if i.state is not None])
 
 
-def add_change_parsers(sub: Any) -> None:
+def add_change_parsers(sub: Subcommands) -> None:
     p = sub.add_parser(
         "diff",
         help="classify contract changes between two registries or git revisions; "

@@ -6,13 +6,15 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from bot.cli.exit_codes import EXIT_OK, UsageError, database_errors
-from bot.settings import database_url, redact_url, registry_path
+from bot.cli.exit_codes import EXIT_OK, Subcommands, UsageError, database_errors
+from bot.cli.load import registry_arg
+from bot.settings import database_url, redact_url
+from ownership.loader import guarded_load
+from ownership.model import Registry
 
 
-def add_incident_parser(sub: Any) -> None:
+def add_incident_parser(sub: Subcommands) -> None:
     """Add `incident export` to the `demarc` command line."""
     incident = sub.add_parser("incident", help="incidents: export a postmortem draft")
     isub = incident.add_subparsers(dest="incident_command", required=True, metavar="COMMAND")
@@ -28,6 +30,7 @@ def add_incident_parser(sub: Any) -> None:
 
 
 def cmd_incident_export(args: argparse.Namespace) -> int:
+    # Lazy: SQLAlchemy (~0.3 s) is for this command only, not for validate/whoowns.
     from sqlalchemy import inspect
 
     from bot.db.engine import make_engine
@@ -60,11 +63,9 @@ def cmd_incident_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _registry(value: str | None) -> Any:
+def _registry(value: str | None) -> Registry | None:
     """The registry if it loads; the draft then leaves contracts out, and says so."""
-    from ownership.loader import guarded_load
-
-    path = registry_path(value)
+    path = registry_arg(value)
     result = guarded_load(path) if path.exists() else None
     if result is None or result.registry is None:
         print(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.cli.changes import add_change_parsers
 from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -21,37 +22,22 @@ from bot.cli.exit_codes import (
     run,
     unknown_ids,
 )
-from bot.settings import database_url, registry_path
-from ownership.errors import Problem
-from ownership.loader import LoadResult, guarded_load
-from ownership.root_causes import knock_on_summary, roots
+from bot.cli.incidents import add_incident_parser
+from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
+from bot.cli.render_json import answer_to_json
+from bot.cli.render_text import render_text
+from bot.freshness.judge import judge
+from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
+from bot.probes import ProbeResult, run_probes
+from bot.settings import database_url
+from ownership.answers import NotFound, who_owns
+from ownership.loader import guarded_load
+from ownership.sla import evaluate_failed
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
-NOT_LOADABLE = ("not-found", "empty-registry")  # the path itself is wrong: a usage error
-
-
-def _registry_arg(value: str | None) -> Path:
-    return registry_path(value)
-
-
-def problem_lines(problems: list[Problem]) -> list[str]:
-    """Root causes (parse errors first), then one note per failed file for what follows from
-    it: a syntax error in teams.yaml is not buried under every "… is not a team"."""
-    return [str(p) for p in roots(problems)] + [f"note: {s}" for s in knock_on_summary(problems)]
-
-
-def _unusable(path: Path, result: LoadResult) -> None:
-    """A registry path that does not exist or holds no YAML is a usage error."""
-    wrong = [p for p in result.errors if p.code in NOT_LOADABLE]
-    if wrong:
-        raise UsageError(
-            f"{path}: {wrong[0].message} (give the registry directory, or set DEMARC_REGISTRY)"
-        )
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     result = guarded_load(args.registry, lenient=True if args.lenient else None)
-    _unusable(args.registry, result)
+    unusable(args.registry, result)
     if args.json:
         print(
             json.dumps(
@@ -88,20 +74,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_or_explain(path: Path) -> LoadResult:
-    """The registry, loaded; a registry that does not load is a configuration error (exit 3):
-    its problems go to stderr, then UsageError's line."""
-    result = guarded_load(path)
-    if result.registry is None:
-        _unusable(path, result)
-        for line in problem_lines(result.errors):
-            print(line, file=sys.stderr)
-        raise UsageError(
-            f"{path}: the registry has {len(result.errors)} error(s); run `demarc validate {path}`"
-        )
-    return result
-
-
 def _parse_at(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
@@ -115,11 +87,7 @@ def _parse_at(value: str | None) -> datetime:
 
 
 def cmd_whoowns(args: argparse.Namespace) -> int:
-    from bot.cli.render_json import answer_to_json
-    from bot.cli.render_text import render_text
-    from ownership.answers import NotFound, who_owns
-
-    result = _load_or_explain(_registry_arg(args.registry))
+    result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
     answer = who_owns(result.registry, " ".join(args.query), _parse_at(args.at))
@@ -131,23 +99,21 @@ def cmd_whoowns(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # Lazy: the demo builds a database and the Slack adapters; validate/whoowns need neither.
     from bot.demo.shell import run_shell
 
-    path = _registry_arg(args.registry or "examples/registry")
-    _load_or_explain(path)  # one that does not load: its errors on stderr, exit 3
+    path = registry_arg(args.registry or "examples/registry")
+    load_or_explain(path)  # one that does not load: its errors on stderr, exit 3
     return run_shell(path, sys.stdin, sys.stdout)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Probe now and print each contract's verdict; records nothing, posts nothing."""
-    from bot.bootstrap import make_prober  # the serve wiring's own, so they cannot drift apart
-    from bot.freshness.judge import judge
-    from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
-    from bot.probes import ProbeResult, run_probes
-    from ownership.sla import evaluate_failed
+    # Lazy: the serve wiring's own prober (so the two cannot drift apart), with SQLAlchemy.
+    from bot.bootstrap import make_prober
 
-    result = _load_or_explain(_registry_arg(args.registry))
-    assert result.registry is not None  # _load_or_explain raised otherwise
+    result = load_or_explain(registry_arg(args.registry))
+    assert result.registry is not None  # load_or_explain raised otherwise
     unknown_ids(args.contract or (), result.registry.contracts, "contract")
     contracts = [
         c for c in result.registry.contracts.values() if not args.contract or c.id in args.contract
@@ -211,6 +177,7 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    # Lazy: SQLAlchemy, Alembic and slack_sdk cost ~0.3 s that validate/whoowns do not need.
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -218,7 +185,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
     from bot.db.models import ContractStatus
-    from bot.freshness.report import STATE_WORDS, stamp, table
 
     url = database_url(args.database_url)
     with database_errors(url):
@@ -253,12 +219,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # Lazy: serve loads Bolt, SQLAlchemy and APScheduler, which no other command needs.
     from bot.cli.serve import serve
 
     return serve(port=args.port)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    # Lazy: Alembic and SQLAlchemy, ~0.3 s, only for the database commands.
     from bot.db.migrate import upgrade
 
     url = database_url(args.database_url)
@@ -324,11 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", help="default: $DEMARC_DATABASE_URL")
     p.set_defaults(func=cmd_db_upgrade)
 
-    from bot.cli.incidents import add_incident_parser
-
     add_incident_parser(sub)
-    from bot.cli.changes import add_change_parsers
-
     add_change_parsers(sub)
     return parser
 

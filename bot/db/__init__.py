@@ -1,1 +1,2 @@
-"""Persistence: SQLAlchemy 2.0 models, engine creation and Alembic migrations."""
+"""Persistence: SQLAlchemy 2.0 models, engine creation, Alembic migrations, the database
+clock, and leases and claims for several replicas on one database."""

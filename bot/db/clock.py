@@ -35,6 +35,6 @@ def db_now(engine: Engine, shift: timedelta = timedelta(0)) -> ColumnElement[dat
 def read_db_now(engine: Engine) -> datetime:
     """The database's time now (for tests and for reporting, never for deciding a lease)."""
     with Session(engine) as session:
-        value = session.scalar(select(db_now(engine)))
+        value: datetime | None = session.scalar(select(db_now(engine)))
     assert value is not None
     return value

@@ -32,6 +32,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.db.clock import db_now
 from bot.db.models import ContractStatus, Lease, Replica
+from bot.db.rows import rowcount
 
 HEARTBEAT_EVERY = timedelta(seconds=10)
 HOLDER_DEAD_AFTER = 3 * HEARTBEAT_EVERY  # no heartbeat for this long: the holder is gone
@@ -46,14 +47,12 @@ def new_replica_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def _insert(engine: Engine):  # type: ignore[no-untyped-def]
-    return pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-
-
 def insert_ignore(engine: Engine, session: Session, model: type, **values: object) -> None:
     """INSERT … ON CONFLICT DO NOTHING on the primary key (PostgreSQL and SQLite)."""
-    statement = _insert(engine)(model).values(**values).on_conflict_do_nothing()
-    session.execute(statement)
+    if engine.dialect.name == "postgresql":
+        session.execute(pg_insert(model).values(**values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite_insert(model).values(**values).on_conflict_do_nothing())
 
 
 def holder_is_gone(
@@ -62,10 +61,6 @@ def holder_is_gone(
     """`holder` names a replica whose last heartbeat (database clock) is older than
     `dead_after`."""
     return holder.in_(select(Replica.id).where(Replica.heartbeat_at < db_now(engine, -dead_after)))
-
-
-def _rowcount(result: object) -> int:
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -86,7 +81,7 @@ class Fence:
             .values(expires_at=db_now(self.engine, self.ttl))
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
 
 @dataclass
@@ -128,7 +123,7 @@ class LeaseKeeper:
                 )
                 .execution_options(synchronize_session=False)
             )
-            if _rowcount(result) != 1:
+            if rowcount(result) != 1:
                 self.token = None
                 return None
             self.token = session.scalar(select(Lease.token).where(Lease.name == self.name))
@@ -183,7 +178,7 @@ def claim_check(
             .values(claimed_by=holder, claim_until=db_now(engine, lease), claim_token=token)
             .execution_options(synchronize_session=False)
         )
-        return token if _rowcount(result) == 1 else None
+        return token if rowcount(result) == 1 else None
 
 
 def next_attempt(engine: Engine, contract_id: str, now: datetime) -> datetime | None:
@@ -237,7 +232,7 @@ def heartbeat(engine: Engine, replica_id: str) -> None:
         result = session.execute(
             update(Replica).where(Replica.id == replica_id).values(heartbeat_at=db_now(engine))
         )
-        if _rowcount(result) == 0:  # forgotten after a long pause: be known again
+        if rowcount(result) == 0:  # forgotten after a long pause: be known again
             insert_ignore(
                 engine,
                 session,

@@ -117,12 +117,13 @@ def _note(session: Session, cause: Alert, new: list[str], now: datetime) -> None
     if not (queued and cause.note_outbox_id and withdraw(session, cause.note_outbox_id)):
         queued = []
     names = [*queued, *new]
+    chunks: list[tuple[str, list[str]]]
     if len(names) == 1:
         text = f"Also affected: {code(names[0])} is late too, most likely because of this."
         chunks = [(text, names)]
     else:
         head = f"Also affected, most likely because of this: {len(names)} more contracts are late: "
-        chunks: list[tuple[str, list[str]]] = []
+        chunks = []
         chunk: list[str] = []
         for name in names:
             size = len(head) + sum(len(code(c)) + 2 for c in chunk) + len(code(name))

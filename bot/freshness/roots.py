@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import AlertView, render_alert, render_alert_text, render_thread_note
 from bot.db.models import Alert, OutboxMessage
+from bot.db.rows import rowcount
 from bot.outbox import PENDING, ROUTINE, UPDATE, URGENT, enqueue
 from ownership.model import Contract, Registry
 from ownership.oncall import on_call
@@ -166,7 +167,7 @@ def withdraw(session: Session, outbox_id: int) -> bool:
         .where(OutboxMessage.id == outbox_id, OutboxMessage.status == PENDING)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def open_alerts(session: Session, contract_id: str, kind: str = "late") -> list[Alert]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.incident_modals import TimelineEntry
 from bot.blocks.incidents import IncidentView, render_reminder, render_reminder_text
 from bot.db.models import Alert, Incident, OpenIncident
-from bot.incidents import messages, replies, timers
+from bot.incidents import deadlines, messages, replies
 from bot.incidents.opening import open_incident
 from bot.incidents.records import (
     add_event,
@@ -238,7 +238,7 @@ class IncidentService:
         once however many replicas run this. Returns how many fired."""
         now = self._now()
         fired = 0
-        for incident_id in timers.due(self.engine, now):
+        for incident_id in deadlines.due(self.engine, now):
             with self._lock, self.sessions.begin() as session:
                 fired += self._fire(session, incident_id, now)
         return fired
@@ -246,7 +246,7 @@ class IncidentService:
     def _fire(self, session: Session, incident_id: int, now: datetime) -> int:
         registry = self.registry()
         fired = 0
-        if timers.claim_escalation(session, incident_id, now):
+        if deadlines.claim_escalation(session, incident_id, now):
             row = lock_incident(session, incident_id)
             if row is not None:
                 apply_action(session, row, registry, Action.ESCALATE, None, now, self.policies)
@@ -255,7 +255,7 @@ class IncidentService:
         if row is None:
             return fired
         later = next_reminder(state_of(row).severity, now, self.policies)
-        if timers.claim_reminder(session, incident_id, now, later):
+        if deadlines.claim_reminder(session, incident_id, now, later):
             row = lock_incident(session, incident_id)
             assert row is not None
             add_event(session, incident_id, "reminder", now, detail="status update reminder")
@@ -291,4 +291,4 @@ class IncidentService:
     def latest(self, *, unresolved: bool = True) -> int | None:
         """The newest (unresolved) incident's id: what the demo acts on without an id."""
         with self.sessions() as session:
-            return timers.latest(session, unresolved=unresolved)
+            return deadlines.latest(session, unresolved=unresolved)

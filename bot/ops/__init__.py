@@ -1,1 +1,1 @@
-"""ops."""
+"""Running it in production: JSON logs with secrets scrubbed, Prometheus metrics."""

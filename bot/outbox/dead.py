@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.escape import channel_ref, code
 from bot.db.models import OutboxMessage
+from bot.db.rows import rowcount
 from bot.outbox.enqueue import DEAD, POST_MESSAGE, enqueue
 
 
@@ -56,7 +57,7 @@ def mark_dead(
             )
             .execution_options(synchronize_session=False)
         )
-        if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+        if rowcount(result) != 1:
             return False
         row = session.get(OutboxMessage, message_id)
         if admin_channel and row is not None and row.channel != admin_channel:

@@ -14,8 +14,9 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.outbox.client import SlackClient
 
 log = logging.getLogger(__name__)
 EVENT_TYPE = "demarc_outbox"
@@ -30,7 +31,7 @@ def metadata(outbox_id: int) -> dict[str, Any]:
 class ChannelDirectory:
     """`#name` → channel id, from conversations.list, cached for the worker's life."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: SlackClient) -> None:
         self.client = client
         self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -59,7 +60,7 @@ class ChannelDirectory:
 
 
 def find_posted(
-    client: WebClient,
+    client: SlackClient,
     directory: ChannelDirectory,
     arguments: dict[str, Any],
     outbox_id: int,

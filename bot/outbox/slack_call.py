@@ -14,11 +14,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.error import URLError
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.slack_response import SlackResponse
 
+from bot.outbox.client import SlackClient, SlackReply
 from bot.outbox.enqueue import UPDATE
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class Rejected:
 Outcome = Delivered | Retry | Rejected
 
 
-def check_client(client: WebClient) -> None:
+def check_client(client: SlackClient) -> None:
     """Refuse a client that would sleep on 429 itself, inside the worker's claim."""
     handlers = getattr(client, "retry_handlers", None) or []
     if any(isinstance(handler, RateLimitErrorRetryHandler) for handler in handlers):
@@ -72,7 +72,7 @@ def check_client(client: WebClient) -> None:
         )
 
 
-def call(client: WebClient, method: str, arguments: dict[str, Any]) -> Outcome:
+def call(client: SlackClient, method: str, arguments: dict[str, Any]) -> Outcome:
     """Make the call; never raises for anything Slack or the network does."""
     try:
         response = _invoke(client, method, arguments)
@@ -88,7 +88,7 @@ def call(client: WebClient, method: str, arguments: dict[str, Any]) -> Outcome:
     return Delivered(channel=str(channel), ts=str(ts))
 
 
-def slack_answers(client: WebClient) -> bool:
+def slack_answers(client: SlackClient) -> bool:
     """Does Slack work at all right now (`auth.test`)? Tells a bad row from an outage."""
     try:
         return bool(client.auth_test().get("ok"))
@@ -96,7 +96,7 @@ def slack_answers(client: WebClient) -> bool:
         return False
 
 
-def _invoke(client: WebClient, method: str, arguments: dict[str, Any]) -> SlackResponse:
+def _invoke(client: SlackClient, method: str, arguments: dict[str, Any]) -> SlackReply:
     if method == UPDATE:
         return client.chat_update(**arguments)
     return client.chat_postMessage(**arguments)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.db.clock import db_now
 from bot.db.leases import HOLDER_DEAD_AFTER, Fence, holder_is_gone
 from bot.db.models import OutboxMessage, SlackRoot
+from bot.db.rows import rowcount
 from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, SUPERSEDED, UPDATE
 
 LEASE_EXPIRED = "lease expired while sending (worker died?); sending again, maybe twice"
@@ -136,7 +137,7 @@ def release_stale(
             )
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rowcount(result)
 
 
 def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued | int]:
@@ -201,7 +202,7 @@ def supersede(engine: Engine, message: Queued) -> int | None:
             .values(status=SUPERSEDED, last_error=f"superseded by outbox message {later}")
             .execution_options(synchronize_session=False)
         )
-        if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+        if rowcount(result) != 1:
             return None  # another worker claimed it meanwhile: let it be
         session.execute(
             update(OutboxMessage)
@@ -283,7 +284,7 @@ def claim(engine: Engine, message_id: int, now: datetime, holder: str) -> str | 
             )
             .execution_options(synchronize_session=False)
         )
-        return token if int(result.rowcount) == 1 else None  # type: ignore[attr-defined]
+        return token if rowcount(result) == 1 else None
 
 
 def confirm(engine: Engine, message_id: int, token: str, fence: Fence | None) -> bool:
@@ -305,7 +306,7 @@ def confirm(engine: Engine, message_id: int, token: str, fence: Fence | None) ->
             .values(claimed_at=db_now(engine))
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+        return rowcount(result) == 1
 
 
 _UNCLAIMED = {"claimed_by": None, "claimed_at": None, "claim_token": None}
@@ -361,7 +362,7 @@ def mark_failed(engine: Engine, message_id: int, *, error: str, was: str) -> boo
             .where(OutboxMessage.id == message_id, OutboxMessage.status == was)
             .values(status=FAILED, last_error=error, **_UNCLAIMED)
         )
-        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+        return rowcount(result) == 1
 
 
 def depth(engine: Engine, now: datetime) -> tuple[int, timedelta | None]:

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.db.leases import Fence
 from bot.outbox import store
+from bot.outbox.client import SlackClient
 from bot.outbox.dead import mark_dead
 from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, utc
 from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
@@ -51,7 +51,7 @@ class OutboxWorker:
     def __init__(
         self,
         engine: Engine,
-        client: WebClient,
+        client: SlackClient,
         *,
         clock: Callable[[], datetime],
         per_channel_interval: timedelta = timedelta(seconds=1),

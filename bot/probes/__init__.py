@@ -57,7 +57,7 @@ class Prober:
         """The HTTP prober, created (with its client) on first use."""
         with self._lock:
             if self._http is None:
-                from bot.probes.http import HttpProber
+                from bot.probes.http import HttpProber  # lazy: httpx only for HTTP probes
 
                 self._http = HttpProber(
                     self._environ, client=self._http_client, timeout=self._http_timeout

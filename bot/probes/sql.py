@@ -92,7 +92,7 @@ class SqlProber:
         raw = value.strip()
         if not raw:
             return self._fail(f"environment variable {p.connection} is empty", start)
-        from sqlalchemy.engine import make_url
+        from sqlalchemy.engine import make_url  # lazy: only once a SQL probe runs
         from sqlalchemy.exc import ArgumentError
 
         try:
@@ -147,7 +147,7 @@ class SqlProber:
             return engine
 
     def _create_engine(self, url: URL) -> Engine:
-        from sqlalchemy import create_engine, event
+        from sqlalchemy import create_engine, event  # lazy: only once a SQL probe runs
 
         backend = url.get_backend_name()
         if backend == "sqlite":
@@ -198,7 +198,7 @@ class SqlProber:
     def _query_retrying(self, engine: Engine, p: SqlProbe) -> tuple[Any, Any]:
         """PostgreSQL connections are not pinged before use: a dead one (server restart, idle
         timeout) is invalidated by SQLAlchemy, and the probe, a read, is tried once more."""
-        from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.exc import DBAPIError  # lazy: only once a SQL probe runs
 
         try:
             return self._query(engine, p)
@@ -211,7 +211,7 @@ class SqlProber:
         self._local.seconds = self._timeout
         if engine.dialect.name == "postgresql":
             return self._query_postgres(engine, p)
-        from sqlalchemy import column, func, select, table, text
+        from sqlalchemy import column, func, select, table, text  # lazy: only once a SQL probe runs
 
         newest: ColumnElement[Any] = func.max(column(p.timestamp_column))
         query: Select[tuple[Any, Any]] = select(newest, func.current_timestamp())
@@ -266,7 +266,7 @@ class SqlProber:
 
     def _describe(self, exc: Exception, url: URL, raw: str) -> str:
         """A short, password-free, one-line description of a failure."""
-        from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+        from sqlalchemy.exc import DBAPIError, NoSuchModuleError  # lazy: only once a SQL probe runs
 
         if isinstance(exc, DBAPIError):
             orig = exc.orig
@@ -302,7 +302,7 @@ def _redact(message: str, url: URL, raw: str) -> str:
 
 def _check_sqlite_column(conn: Connection, p: SqlProbe) -> None:
     """SQLite reads an unknown "quoted" column as a string literal: refuse it explicitly."""
-    from sqlalchemy import inspect
+    from sqlalchemy import inspect  # lazy: only once a SQL probe runs
     from sqlalchemy.exc import NoSuchTableError
 
     try:

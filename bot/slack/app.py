@@ -88,7 +88,7 @@ def _build_app(settings: Settings, identity: SlackIdentity) -> App:
 def stop_listeners(app: App) -> None:
     """Let the work after acks that has started finish, and drop what has not: at shutdown,
     so no listener thread outlives the process's Slack client (or a test's fake Slack)."""
-    app.listener_runner.listener_executor.shutdown(wait=True, cancel_futures=True)  # type: ignore[attr-defined]
+    app.listener_runner.listener_executor.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -35,7 +34,7 @@ class SocketModeRunner:
     ) -> None:
         self._app, self._app_token = app, app_token
         self._first_retry, self._max_retry = first_retry, max_retry
-        self._handler: Any = None
+        self._handler: SocketModeHandler | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._problem = "connecting"
@@ -57,7 +56,7 @@ class SocketModeRunner:
                     self._handler = SocketModeHandler(
                         self._app, self._app_token, web_client=_connecting_client(self._app)
                     )
-                self._handler.connect()
+                self._handler.connect()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
             except Exception as exc:
                 problem = f"{type(exc).__name__}: {_one_line(exc)}"
                 with self._lock:
@@ -89,7 +88,7 @@ class SocketModeRunner:
             self._thread.join(timeout=15)
         if self._handler is not None:
             try:
-                self._handler.close()
+                self._handler.close()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
             except Exception:
                 log.info("Socket Mode: close failed", exc_info=True)
 
