@@ -260,6 +260,7 @@ class FreshnessService:
         )
         action = None
         silenced = None
+        were_open: list[Alert] = []
         if evaluation.state is FreshnessState.CHECK_FAILED:
             action = self._failed(session, registry, contract, status, evaluation, now)
         else:
@@ -269,7 +270,8 @@ class FreshnessService:
             status.failure_alerted = False
             status.last_error = None
             status.last_update = evaluation.last_update
-            for alert in R.open_alerts(session, contract.id):
+            were_open = R.open_alerts(session, contract.id)
+            for alert in were_open:
                 if A.recovers(alert, evaluation):
                     A.recover(session, registry, contract, alert, evaluation, now)
                     action = "recovered"
@@ -279,7 +281,14 @@ class FreshnessService:
                     session, registry, contract, key, evaluation, now, silenced, announce
                 )
         session.flush()
-        alert_open = bool(R.open_alerts(session, contract.id))
+        if (
+            evaluation.state is not FreshnessState.CHECK_FAILED
+            and not were_open
+            and not (evaluation.state is FreshnessState.LATE and key is not None)
+        ):
+            alert_open = False  # none was open and nothing here could open one
+        else:
+            alert_open = bool(R.open_alerts(session, contract.id))
         next_at = next_check(contract, evaluation, now, self.timing, alert_open=alert_open)
         status.state = evaluation.state.value
         status.period_key = key
