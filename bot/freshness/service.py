@@ -1,7 +1,9 @@
-"""One freshness sweep: probe in parallel, then one transaction per contract, upstream first.
+"""One freshness sweep: probe in parallel, then record the checks, upstream first.
 
-Each transaction records the check, moves the contract's state and writes the Slack messages
-the change causes into the outbox, so a crash or a Slack outage can lose none of them.
+Checks that change nothing but the contract's status (on time, no alert open) are recorded a
+chunk per transaction (`bot.freshness.quiet`); every other one in a transaction of its own that
+records the check, moves the contract's state and writes the Slack messages the change causes
+into the outbox, so a crash or a Slack outage can lose none of them.
 """
 
 from __future__ import annotations
