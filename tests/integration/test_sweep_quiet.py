@@ -90,3 +90,39 @@ def test_a_sweep_that_changes_nothing_costs_a_few_statements(world: tuple[Any, C
     for report in again:
         if report.contract.id != "feed_00":  # on time: next look when it could turn warn
             assert statuses[report.contract.id].next_check_at == report.next_check_at
+
+
+def test_a_chunk_that_cannot_be_written_loses_no_other_check(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL refuses a contract id longer than its column: that chunk's one transaction
+    fails, and each of its checks is recorded on its own instead (the bad one as failed)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite does not enforce the column's length")
+    long_id = "feed_" + "x" * 200  # contract_id is VARCHAR(200)
+    root = _registry(tmp_path)
+    (root / "teams.yaml").write_text(
+        (root / "teams.yaml").read_text()
+        + f"  - {{id: {long_id}, kind: source, owner: data_engineering}}\n"
+    )
+    (root / "contracts" / "long.yaml").write_text(
+        f"data_source: {long_id}\nowner_team: data_engineering\n"
+        "freshness: {warn_after: 1 hour, error_after: 2 hours}\n"
+        "probe: {sql: {connection: WAREHOUSE_URL, table: feed_01, timestamp_column: updated_at}}\n"
+    )
+    clock = Clock(NOW)
+    with FakeSlack() as slack, running(root, database_url, slack, clock) as services:
+        tables = create_load_tables(services.engine, NAMES)
+        with services.engine.begin() as conn:
+            for table in tables.values():
+                conn.execute(table.insert().values(updated_at=NOW - timedelta(minutes=10)))
+        reports = {r.contract.id: r for r in services.freshness.check()}
+        with Session(services.engine) as session:
+            checked = set(session.scalars(select(CheckResult.contract_id)))
+    assert "recording 13 checks at once failed, one by one now" in caplog.text
+    assert checked == set(NAMES)
+    assert {reports[n].evaluation.state for n in NAMES} == {FreshnessState.ON_TIME}
+    bad = reports[long_id].evaluation
+    assert bad.state is FreshnessState.CHECK_FAILED
+    assert bad.error is not None
+    assert bad.error.startswith("the check could not be recorded")
