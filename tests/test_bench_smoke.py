@@ -79,3 +79,12 @@ def test_b5_signal_replay_runs() -> None:
     for row in ("| recall", "| false alarms", "| alert latency after the breach",
                 "| roots posted", "| recovery latency", "| checks · max per contract per hour"):
         assert out.count(row) == 2, (row, out)
+
+
+def test_b6_serve_sweep_runs() -> None:
+    postgres_or_skip()
+    out = run_bench("bench.b6_serve_sweep")
+    for scenario in ("mixed", "steady"):
+        assert f"-- 30 contracts, {scenario}:" in out, out
+        assert f"30 {scenario}: timestamps sweep vs floor identical (30/30)" in out, out
+    assert out.count(" statements, ") == 4, out

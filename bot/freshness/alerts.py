@@ -8,6 +8,7 @@ so in the thread. Downstream contracts late because of an upstream alert are att
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,13 +41,26 @@ class Silenced:
 
 
 def active_silence(
-    session: Session, registry: Registry, contract: Contract, now: datetime
+    session: Session,
+    registry: Registry,
+    contract: Contract,
+    now: datetime,
+    *,
+    rows: Sequence[SilenceRow] | None = None,
 ) -> Silenced | None:
-    """A silence on the contract's asset, or on anything upstream of it, covering `now`."""
+    """A silence on the contract's asset, or on anything upstream of it, covering `now`.
+
+    `rows`: the silences a sweep loaded once (every one that ends after its start), searched
+    here instead of a query per contract."""
     assets = [contract.asset] + [a for a, _ in walk(registry, contract.asset, "up")]
     for silence in registry.silences:
         if silence.asset in assets and silence.start <= now < silence.end:
             return Silenced(silence.asset, silence.end, silence.reason)
+    if rows is not None:
+        wanted = set(assets)
+        covering = [r for r in rows if r.asset in wanted and r.starts_at <= now < r.ends_at]
+        best = max(covering, key=lambda r: r.ends_at, default=None)
+        return Silenced(best.asset, best.ends_at, best.reason) if best else None
     row = session.scalars(
         select(SilenceRow)
         .where(SilenceRow.asset.in_(assets), SilenceRow.starts_at <= now, SilenceRow.ends_at > now)

@@ -32,7 +32,7 @@ from bot.freshness.roots import (
     alert_channel,
     build_view,
     edit_root,
-    open_alerts,
+    open_alerts_of,
     post_root,
     reply,
     team_name,
@@ -67,11 +67,14 @@ def upstream_root(
     """
     if deadline is None:  # never had data: no upstream breach explains it
         return None
+    upstreams = []
     for asset_id, _ in walk(registry, contract.asset, "up", max_depth=len(registry.assets)):
         upstream = registry.contract_for(asset_id)
-        if upstream is None:
-            continue
-        for alert in open_alerts(session, upstream.id):
+        if upstream is not None:
+            upstreams.append(upstream.id)
+    by_contract = open_alerts_of(session, upstreams)  # one query, not one per upstream
+    for upstream_id in upstreams:  # nearest first
+        for alert in by_contract.get(upstream_id, ()):
             if alert.deadline is None or alert.deadline >= deadline:
                 continue
             root = root_of(session, alert)

@@ -178,3 +178,19 @@ def open_alerts(session: Session, contract_id: str, kind: str = "late") -> list[
             .order_by(Alert.id)
         )
     )
+
+
+def open_alerts_of(
+    session: Session, contract_ids: list[str], kind: str = "late"
+) -> dict[str, list[Alert]]:
+    """`open_alerts` of several contracts in one query, by contract."""
+    found: dict[str, list[Alert]] = {}
+    if not contract_ids:
+        return found
+    for alert in session.scalars(
+        select(Alert)
+        .where(Alert.contract_id.in_(set(contract_ids)), Alert.kind == kind, Alert.status == "open")
+        .order_by(Alert.id)
+    ):
+        found.setdefault(alert.contract_id, []).append(alert)
+    return found

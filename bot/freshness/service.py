@@ -1,7 +1,9 @@
-"""One freshness sweep: probe in parallel, then one transaction per contract, upstream first.
+"""One freshness sweep: probe in parallel, then record the checks, upstream first.
 
-Each transaction records the check, moves the contract's state and writes the Slack messages
-the change causes into the outbox, so a crash or a Slack outage can lose none of them.
+Checks that change nothing but the contract's status (on time, no alert open) are recorded a
+chunk per transaction (`bot.freshness.quiet`); every other one in a transaction of its own that
+records the check, moves the contract's state and writes the Slack messages the change causes
+into the outbox, so a crash or a Slack outage can lose none of them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.db.leases import claim_check
 from bot.db.models import Alert, CheckResult, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness import cascade as C
+from bot.freshness import quiet as Q
 from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
 from bot.probes import ProbeResult
@@ -88,11 +91,26 @@ class FreshnessService:
         ]
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
         results = self.probe_many(jobs) if jobs else {}
-        reports = []
-        for contract in lineage_order(registry, contracts):
+        ordered = lineage_order(registry, contracts)
+        checked = []
+        for contract in ordered:
             result = results.get(contract.id) or ProbeResult(error="probe lost")
+            now = self.clock()
+            checked.append(Q.Checked(contract, result, self._judge(contract, result, now), now))
+        quiet = self._record_quiet(registry, checked)
+        reports = []
+        for item in checked:  # the rest one transaction each, upstream first
+            done = quiet.get(item.contract.id)
+            if done is not None:
+                reports.append(
+                    CheckReport(
+                        done.contract, done.evaluation, done.next_check_at, None, done.silenced
+                    )
+                )
+                continue
+            contract, result = item.contract, item.result
             try:
-                reports.append(self.apply(registry, contract, result, announce=False))
+                reports.append(self.apply(registry, contract, result, announce=False, judged=item))
             except Exception as exc:  # e.g. the database went away: the others still run
                 log.exception("the check of %s could not be recorded", contract.id)
                 now = self.clock()
@@ -103,6 +121,34 @@ class FreshnessService:
                 C.announce_all(session, registry, self.clock())
         return reports
 
+    def _record_quiet(self, registry: Registry, checked: list[Q.Checked]) -> dict[str, Q.Quiet]:
+        """The checks that change nothing but the status, a chunk per transaction
+        (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path."""
+        quiet: dict[str, Q.Quiet] = {}
+        candidates = [c for c in checked if c.evaluation.state in Q.QUIET_STATES]
+        for start in range(0, len(candidates), Q.CHUNK):
+            chunk = candidates[start : start + Q.CHUNK]
+            try:
+                with self.sessions.begin() as session:
+                    done = Q.record_quiet(session, registry, chunk, self.timing)
+            except Exception as exc:
+                log.warning(
+                    "recording %d checks at once failed, one by one now: %s",
+                    len(chunk),
+                    _one_line(exc),
+                )
+                continue
+            quiet.update((d.contract.id, d) for d in done)
+        return quiet
+
+    def _judge(self, contract: Contract, result: ProbeResult, now: datetime) -> Evaluation:
+        """The verdict; a check whose judging raises is "check failed" instead."""
+        try:
+            return judge(contract, result, now)
+        except Exception as exc:
+            log.warning("cannot judge %s: %s", contract.id, exc)
+            return evaluate_failed(f"cannot evaluate the SLA: {_one_line(exc)}")
+
     def apply(
         self,
         registry: Registry,
@@ -111,19 +157,20 @@ class FreshnessService:
         claim_token: str | None = None,
         *,
         announce: bool = True,
+        judged: Q.Checked | None = None,
     ) -> CheckReport:
-        """`announce=False` leaves "also affected" to the caller (`check` does it once).
+        """`announce=False` leaves "also affected" to the caller (`check` does it once);
+        `judged`: the verdict and time the sweep already computed for this result.
 
         A check that raises (judging the SLA, or recording the transition) is recorded as
         "check failed" instead, so the owner is told through the failed-check path and the
         contract is retried at the failure interval, never a traceback loop.
         """
-        now = self.clock()
-        try:
-            evaluation = judge(contract, result, now)
-        except Exception as exc:
-            log.warning("cannot judge %s: %s", contract.id, exc)
-            evaluation = evaluate_failed(f"cannot evaluate the SLA: {_one_line(exc)}")
+        if judged is not None:
+            now, evaluation = judged.now, judged.evaluation
+        else:
+            now = self.clock()
+            evaluation = self._judge(contract, result, now)
         try:
             return self._record(registry, contract, evaluation, result, now, claim_token, announce)
         except ClaimLost:
@@ -215,6 +262,7 @@ class FreshnessService:
         )
         action = None
         silenced = None
+        were_open: list[Alert] = []
         if evaluation.state is FreshnessState.CHECK_FAILED:
             action = self._failed(session, registry, contract, status, evaluation, now)
         else:
@@ -224,7 +272,8 @@ class FreshnessService:
             status.failure_alerted = False
             status.last_error = None
             status.last_update = evaluation.last_update
-            for alert in R.open_alerts(session, contract.id):
+            were_open = R.open_alerts(session, contract.id)
+            for alert in were_open:
                 if A.recovers(alert, evaluation):
                     A.recover(session, registry, contract, alert, evaluation, now)
                     action = "recovered"
@@ -234,7 +283,14 @@ class FreshnessService:
                     session, registry, contract, key, evaluation, now, silenced, announce
                 )
         session.flush()
-        alert_open = bool(R.open_alerts(session, contract.id))
+        if (
+            evaluation.state is not FreshnessState.CHECK_FAILED
+            and not were_open
+            and not (evaluation.state is FreshnessState.LATE and key is not None)
+        ):
+            alert_open = False  # none was open and nothing here could open one
+        else:
+            alert_open = bool(R.open_alerts(session, contract.id))
         next_at = next_check(contract, evaluation, now, self.timing, alert_open=alert_open)
         status.state = evaluation.state.value
         status.period_key = key
