@@ -203,7 +203,7 @@ def _table(statement: str) -> str:
 
 
 def run_size(n: int, rounds: int, verdicts: Verdicts) -> dict[str, Any]:
-    from bot.registry_holder import RegistryHolder
+    from bot.registry.holder import RegistryHolder
 
     url = pg_url()
     create_tables(url, n)
