@@ -24,6 +24,7 @@ from bot.db.leases import LeaseKeeper, new_replica_id, register_replica, unregis
 from bot.db.migrate import upgrade
 from bot.freshness.judge import Timing
 from bot.freshness.service import FreshnessService
+from bot.incidents.links import tell_incidents_data_recovered
 from bot.incidents.service import IncidentService
 from bot.incidents.timers import TimerJob
 from bot.jobs.freshness import FreshnessScheduler
@@ -124,6 +125,7 @@ def build(
         probe_many,
         clock=clock,
         timing=timing or timing_of(settings),
+        on_recovered=tell_incidents_data_recovered,
     )
     scheduler = FreshnessScheduler(freshness, clock=clock, holder=replica_id)
     return Services(

@@ -109,6 +109,7 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
     from bot.freshness.dbt_results import ingest, read_results, too_old
     from bot.freshness.service import FreshnessService
+    from bot.incidents.links import tell_incidents_data_recovered
 
     result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
@@ -136,7 +137,12 @@ def cmd_ingest_dbt(args: argparse.Namespace) -> int:
         upgrade(url)
         engine = make_engine(url)
         try:
-            service = FreshnessService(engine, lambda: registry, no_probes)
+            service = FreshnessService(
+                engine,
+                lambda: registry,
+                no_probes,
+                on_recovered=tell_incidents_data_recovered,
+            )
             done = ingest(service, registry, results)
         finally:
             engine.dispose()

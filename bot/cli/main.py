@@ -24,12 +24,12 @@ from bot.cli.exit_codes import (
 )
 from bot.cli.incidents import add_incident_parser
 from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
-from bot.cli.render_json import answer_to_json
-from bot.cli.render_text import render_text
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from bot.probes import ProbeResult, run_probes
 from bot.settings import database_url
+from bot.text.render_json import answer_to_json
+from bot.text.render_text import render_text
 from ownership.answers import NotFound, who_owns
 from ownership.loader import guarded_load
 from ownership.sla import evaluate_failed

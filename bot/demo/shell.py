@@ -13,12 +13,12 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cli.render_text import render_text, usage
 from bot.db.models import ContractStatus
 from bot.demo.incidents import COMMANDS as INCIDENT_COMMANDS
 from bot.demo.incidents import HELP as INCIDENT_HELP
 from bot.demo.world import DemoWorld, build_world, deliver_all
 from bot.freshness.report import STATE_WORDS, stamp, table
+from bot.text.render_text import render_text, usage
 from ownership.answers import who_owns
 from ownership.loader import load_registry
 

@@ -8,7 +8,7 @@ so in the thread. Downstream contracts late because of an upstream alert are att
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,7 +26,6 @@ from bot.freshness.roots import (
     post_root,
     reply,
 )
-from bot.incidents.links import tell_incidents_data_recovered
 from ownership.lineage import walk
 from ownership.model import Contract, Registry
 from ownership.sla import Evaluation
@@ -152,6 +151,12 @@ def refresh_alert(
         edit_root(session, view, alert, now, routine=not new)
 
 
+RecoveryHook = Callable[[Session, Alert, "datetime | None", str, datetime], object]
+"""Told of each recovered alert (session, alert, data arrived, "17 min late", now): incidents
+linked to the alert hear it in their threads (wired in bootstrap, so freshness knows no
+incidents)."""
+
+
 def recover(
     session: Session,
     registry: Registry,
@@ -159,6 +164,7 @@ def recover(
     alert: Alert,
     evaluation: Evaluation,
     now: datetime,
+    on_recovered: RecoveryHook | None = None,
 ) -> None:
     arrived = evaluation.last_update
     alert.status = "recovered"
@@ -169,7 +175,8 @@ def recover(
     late = (arrived - deadline) if arrived and deadline and arrived > deadline else timedelta(0)
     alert.late_by_seconds = int(late.total_seconds())
     words = f"{format_duration(late)} late" if late else "in time after all"
-    tell_incidents_data_recovered(session, alert, arrived, words, now)
+    if on_recovered is not None:
+        on_recovered(session, alert, arrived, words, now)
     if alert.caused_by_alert_id is not None:
         cause = session.get(Alert, alert.caused_by_alert_id)
         if cause is not None:

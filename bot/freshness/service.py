@@ -70,8 +70,10 @@ class FreshnessService:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         timing: Timing | None = None,
+        on_recovered: A.RecoveryHook | None = None,
     ) -> None:
         self.engine = engine
+        self.on_recovered = on_recovered
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.registry = registry
         self.probe_many = probe_many
@@ -275,7 +277,9 @@ class FreshnessService:
             were_open = R.open_alerts(session, contract.id)
             for alert in were_open:
                 if A.recovers(alert, evaluation):
-                    A.recover(session, registry, contract, alert, evaluation, now)
+                    A.recover(
+                        session, registry, contract, alert, evaluation, now, self.on_recovered
+                    )
                     action = "recovered"
             silenced = A.active_silence(session, registry, contract, now)
             if evaluation.state is FreshnessState.LATE and key is not None:

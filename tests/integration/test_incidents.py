@@ -251,7 +251,10 @@ def test_the_incident_thread_hears_when_the_late_data_arrives(world: World) -> N
         alert = s.get(Alert, alert_id)
         assert alert is not None
         world.clock.now = datetime(2026, 3, 10, 3, 20, tzinfo=UTC)  # the check that sees it
-        freshness_alerts.recover(s, registry, contract, alert, evaluation, world.clock.now)
+        freshness_alerts.recover(  # with the hook bootstrap wires in: incidents hear it
+            s, registry, contract, alert, evaluation, world.clock.now,
+            world.services.freshness.on_recovered,
+        )
     world.deliver()
     recovered = [t for t in world.thread() if "data arrived" in t]
     assert len(recovered) == 1
