@@ -6,9 +6,9 @@
   WSGI, listeners/), `jobs/` (every background job, one scheduler: `jobs/schedule.py` lists
   them);
 - use cases: `registry/` (holder, reload), `freshness/`, `incidents/`, `changes/` (notices,
-  drift, diff);
-- adapters: `blocks/` (Block Kit), `outbox/`, `probes/`, `db/` (+ leases), `ops/` (logs,
-  metrics).
+  drift);
+- adapters: `blocks/` (Block Kit), `text/` (terminal text, JSON), `outbox/`, `probes/`, `db/`
+  (+ leases), `ops/` (logs, metrics).
 
 The `[tool.importlinter]` contracts in pyproject.toml hold this order (`scripts/test`).
 """
