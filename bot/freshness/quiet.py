@@ -19,9 +19,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Alert, CheckResult, ContractStatus, SilenceRow
+from bot.db.models import Alert, ContractStatus, SilenceRow
 from bot.freshness import alerts as A
 from bot.freshness.judge import Timing, breach_key, next_check
+from bot.freshness.records import check_row, new_status
 from bot.probes import ProbeResult
 from ownership.model import Contract, Registry
 from ownership.sla import Evaluation, FreshnessState
@@ -82,28 +83,10 @@ def record_quiet(
         ):
             continue
         if status is None:
-            status = ContractStatus(
-                contract_id=contract.id,
-                state="pending",
-                consecutive_failures=0,
-                failure_alerted=False,
-            )
+            status = new_status(contract.id)
             session.add(status)
         key = breach_key(contract, evaluation)
-        session.add(
-            CheckResult(
-                contract_id=contract.id,
-                checked_at=now,
-                state=evaluation.state.value,
-                period_key=key,
-                last_update=evaluation.last_update,
-                late_by_seconds=int(evaluation.late_by.total_seconds())
-                if evaluation.late_by
-                else None,
-                error=evaluation.error,
-                duration_ms=int(item.result.duration.total_seconds() * 1000),
-            )
-        )
+        session.add(check_row(contract.id, evaluation, key, item.result, now))
         next_at = next_check(contract, evaluation, now, timing, alert_open=False)
         # the ORM writes only the columns whose value changes
         status.consecutive_failures = 0

@@ -17,12 +17,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.leases import claim_check
-from bot.db.models import Alert, CheckResult, ContractStatus
+from bot.db.models import Alert, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness import cascade as C
 from bot.freshness import quiet as Q
 from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
+from bot.freshness.records import check_row, new_status
 from bot.probes import ProbeResult
 from bot.probes.runner import one_line
 from ownership.lineage import walk
@@ -236,32 +237,14 @@ class FreshnessService:
     ) -> CheckReport:
         status = session.get(ContractStatus, contract.id)
         if status is None:
-            status = ContractStatus(
-                contract_id=contract.id,
-                state="pending",
-                consecutive_failures=0,
-                failure_alerted=False,
-            )
+            status = new_status(contract.id)
             session.add(status)
         key = (
             breach_key(contract, evaluation)
             if evaluation.state is not FreshnessState.CHECK_FAILED
             else None
         )
-        session.add(
-            CheckResult(
-                contract_id=contract.id,
-                checked_at=now,
-                state=evaluation.state.value,
-                period_key=key,
-                last_update=evaluation.last_update,
-                late_by_seconds=int(evaluation.late_by.total_seconds())
-                if evaluation.late_by
-                else None,
-                error=evaluation.error,
-                duration_ms=int(result.duration.total_seconds() * 1000),
-            )
-        )
+        session.add(check_row(contract.id, evaluation, key, result, now))
         action = None
         silenced = None
         were_open: list[Alert] = []
