@@ -34,6 +34,7 @@ from bench.common import (
     PYTHON,
     TEAMS_YAML,
     Verdicts,
+    drop_schema_tables,
     parser,
     pg_url,
     print_header,
@@ -77,17 +78,7 @@ def create_tables(url: str, names: list[str]) -> None:
 
 
 def drop_tables(url: str) -> None:
-    """Drop the schema, its tables a batch at a time (one DROP SCHEMA … CASCADE of thousands
-    of tables would need more locks than max_locks_per_transaction allows)."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (SCHEMA,)
-        ).fetchall()
-        names = [row[0] for row in found]
-        for start in range(0, len(names), BATCH):
-            batch = ", ".join(f'"{SCHEMA}"."{n}"' for n in names[start : start + BATCH])
-            conn.execute(f"DROP TABLE {batch} CASCADE")
-        conn.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+    drop_schema_tables(url, SCHEMA, BATCH)
 
 
 # ---------------------------------------------------------------------- demarc and dbt inputs

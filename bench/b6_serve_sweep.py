@@ -43,7 +43,16 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench.common import TEAMS_YAML, Verdicts, parser, pg_url, print_header, ratio, write
+from bench.common import (
+    TEAMS_YAML,
+    Verdicts,
+    drop_schema_tables,
+    parser,
+    pg_url,
+    print_header,
+    ratio,
+    write,
+)
 
 WAREHOUSE = f"demarc_bench_b6_wh_{os.getpid()}"
 ROWS_PER_TABLE = 20
@@ -96,15 +105,7 @@ def freshen_all(url: str, n: int) -> None:
 
 
 def drop_tables(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (WAREHOUSE,)
-        ).fetchall()
-        names = [row[0] for row in found]
-        for start in range(0, len(names), BATCH):
-            batch = ", ".join(f'"{WAREHOUSE}"."{n}"' for n in names[start : start + BATCH])
-            conn.execute(f"DROP TABLE {batch} CASCADE")
-        conn.execute(f'DROP SCHEMA IF EXISTS "{WAREHOUSE}" CASCADE')
+    drop_schema_tables(url, WAREHOUSE, BATCH)
 
 
 def floor(conn: psycopg.Connection[Any], names: list[str]) -> dict[str, datetime | None]:

@@ -196,3 +196,19 @@ def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None,
 def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def drop_schema_tables(url: str, schema: str, batch: int = 250) -> None:
+    """Drop `schema`, its tables a batch at a time (one DROP SCHEMA … CASCADE of thousands of
+    tables would need more locks than max_locks_per_transaction allows)."""
+    import psycopg  # only the PostgreSQL benchmarks need it
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
+        ).fetchall()
+        names = [row[0] for row in found]
+        for start in range(0, len(names), batch):
+            tables = ", ".join(f'"{schema}"."{n}"' for n in names[start : start + batch])
+            conn.execute(f"DROP TABLE {tables} CASCADE")
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
