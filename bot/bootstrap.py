@@ -35,6 +35,7 @@ from bot.probes import Prober, ProbeResult, run_probes
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
 from bot.settings import Settings
+from bot.subscriptions.notify import SubscriptionNotifier
 from ownership.model import Probe
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,16 @@ class Services:
         self.prober.close()
         self.drift.inspector.close()
         self.engine.dispose()
+
+
+def each(*hooks: Callable[..., object]) -> Callable[..., None]:
+    """One hook that calls every one of `hooks` with the same arguments, in order."""
+
+    def call_each(*args: object) -> None:
+        for hook in hooks:
+            hook(*args)
+
+    return call_each
 
 
 def outbox_client(token: str, api_url: str) -> WebClient:
@@ -119,13 +130,15 @@ def build(
         return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)
 
     replica_id = new_replica_id()
+    notifier = SubscriptionNotifier(lambda: holder.registry)
     freshness = FreshnessService(
         engine,
         lambda: holder.registry,
         probe_many,
         clock=clock,
         timing=timing or timing_of(settings),
-        on_recovered=tell_incidents_data_recovered,
+        on_recovered=each(tell_incidents_data_recovered, notifier.on_recovered),
+        on_breached=notifier.on_breached,
     )
     scheduler = FreshnessScheduler(freshness, clock=clock, holder=replica_id)
     return Services(
@@ -145,9 +158,15 @@ def build(
         ),
         prober=prober,
         incidents=IncidentService(
-            engine, lambda: holder.registry, clock=clock, admins=lambda: settings.admins
+            engine,
+            lambda: holder.registry,
+            clock=clock,
+            admins=lambda: settings.admins,
+            on_change=notifier.on_incident,
         ),
-        changes=ChangeNoticeService(engine, lambda: holder.registry, clock=clock),
+        changes=ChangeNoticeService(
+            engine, lambda: holder.registry, clock=clock, on_announced=notifier.on_announced
+        ),
         drift=DriftService(engine, lambda: holder.registry, TableInspector(environ), clock=clock),
         reloader=Reloader(
             holder, engine, clock, settings.admin_channel, on_change=scheduler.refresh

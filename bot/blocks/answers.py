@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from bot.blocks import Block, cap_blocks, context, fit_lines, header, ids, section
 from bot.blocks.escape import bold, code, escape, link, truncate, user_mention, usergroup_mention
+from bot.blocks.subscriptions import render_subscribe_button
 from ownership.answers import (
     ActivityAnswer,
     Answer,
@@ -59,6 +60,8 @@ def render_answer(
         blocks.append(context(f"Shared by {mention}"))
     if shareable and query:
         blocks.append(_share_button(query))
+        if isinstance(answer, AssetAnswer):  # follow it: DMs on breaches, incidents, changes
+            blocks[-1]["elements"].append(render_subscribe_button(answer.asset.id))
     return cap_blocks(blocks)
 
 

@@ -24,6 +24,26 @@ NOTE_INCIDENT_VIEW: Final = "demarc.incident.note_modal"
 
 APP_MENTION_EVENT: Final = "app_mention"
 
+# Subscriptions, the Home tab and the timeline shortcut (docs/slack-surfaces.md).
+SUBSCRIBE_ACTION: Final = "demarc.asset.subscribe"  # value: the asset id
+UNSUBSCRIBE_ACTION: Final = "demarc.asset.unsubscribe"  # value: the asset id
+HOME_SEARCH_ACTION: Final = "demarc.home.search"  # a dispatching plain_text_input
+HOME_ACKNOWLEDGE_ACTION: Final = "demarc.home.acknowledge"  # value: the incident id
+HOME_OPEN_INCIDENT_ACTION: Final = "demarc.home.open_incident"  # value: the alert id
+TIMELINE_SHORTCUT: Final = "demarc.incident.add_message"  # message shortcut callback id
+TIMELINE_VIEW: Final = "demarc.incident.add_message_modal"  # private_metadata: JSON
+APP_HOME_OPENED_EVENT: Final = "app_home_opened"
+SURFACE_ACTIONS: Final = frozenset(
+    {
+        SUBSCRIBE_ACTION,
+        UNSUBSCRIBE_ACTION,
+        HOME_SEARCH_ACTION,
+        HOME_ACKNOWLEDGE_ACTION,
+        HOME_OPEN_INCIDENT_ACTION,
+    }
+)
+SHORTCUTS: Final = frozenset({TIMELINE_SHORTCUT})
+
 COMMANDS: Final = frozenset({DEMARC_COMMAND, INCIDENT_COMMAND, WHOOWNS_COMMAND})
 INCIDENT_ACTIONS: Final = frozenset(
     {
@@ -34,9 +54,11 @@ INCIDENT_ACTIONS: Final = frozenset(
         NOTE_INCIDENT_ACTION,
     }
 )
-ACTIONS: Final = frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION}) | INCIDENT_ACTIONS
-VIEWS: Final = frozenset({RESOLVE_INCIDENT_VIEW, NOTE_INCIDENT_VIEW})
+ACTIONS: Final = (
+    frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION}) | INCIDENT_ACTIONS | SURFACE_ACTIONS
+)
+VIEWS: Final = frozenset({RESOLVE_INCIDENT_VIEW, NOTE_INCIDENT_VIEW, TIMELINE_VIEW})
 # Rendered already, listener not written yet; move each to ACTIONS with its listener (a test
 # fails while an id is in both places or in neither).
 PENDING_ACTIONS: Final[frozenset[str]] = frozenset()
-EVENTS: Final = frozenset({APP_MENTION_EVENT})
+EVENTS: Final = frozenset({APP_MENTION_EVENT, APP_HOME_OPENED_EVENT})

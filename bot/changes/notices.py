@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import Block, context, section
 from bot.blocks.escape import bold, code, escape, usergroup_mention
@@ -31,6 +31,8 @@ from ownership.model import ChangeNotice, Contract, Registry
 log = logging.getLogger(__name__)
 REMINDERS = (7, 1)  # days before the change takes effect
 ANNOUNCE = "announce"
+AnnounceHook = Callable[[Session, Contract, ChangeNotice, date, datetime], object]
+"""Told of each announcement, in its transaction (subscribers hear it; wired in bootstrap)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ class ChangeNoticeService:
         registry: Callable[[], Registry],
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_announced: AnnounceHook | None = None,
     ) -> None:
+        self.on_announced = on_announced
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.registry = registry
         self.clock = clock
@@ -136,6 +140,8 @@ class ChangeNoticeService:
                     is_root=announce,
                     in_thread=not announce,
                 )
+                if announce and self.on_announced is not None:
+                    self.on_announced(session, contract, notice, effective, now)
         except IntegrityError:
             log.info("change notice %s was posted by another replica", notice.id)
             return None

@@ -157,6 +157,22 @@ linked to the alert hear it in their threads (wired in bootstrap, so freshness k
 incidents)."""
 
 
+BreachHook = Callable[[Session, Alert, datetime], object]
+"""Told of each newly opened late alert (session, alert, now): subscribers and webhooks hear
+it (wired in bootstrap)."""
+
+
+def tell_breached(
+    session: Session, contract_id: str, key: str, now: datetime, hook: BreachHook
+) -> None:
+    """Call `hook` with the alert this breach just opened (or attached)."""
+    alert = session.scalars(
+        select(Alert).where(Alert.contract_id == contract_id, Alert.period_key == key)
+    ).first()
+    if alert is not None:
+        hook(session, alert, now)
+
+
 def recover(
     session: Session,
     registry: Registry,

@@ -72,9 +72,11 @@ class FreshnessService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         timing: Timing | None = None,
         on_recovered: A.RecoveryHook | None = None,
+        on_breached: A.BreachHook | None = None,
     ) -> None:
         self.engine = engine
         self.on_recovered = on_recovered
+        self.on_breached = on_breached
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.registry = registry
         self.probe_many = probe_many
@@ -302,9 +304,12 @@ class FreshnessService:
         if existing is None:
             if silenced is not None:
                 return f"silenced until {silenced.until:%Y-%m-%d %H:%M} UTC"
-            return A.open_late_alert(
+            opened = A.open_late_alert(
                 session, registry, contract, key, evaluation, now, announce=announce
             )
+            if self.on_breached is not None:
+                A.tell_breached(session, contract.id, key, now, self.on_breached)
+            return opened
         if existing.status == "open":
             A.refresh_alert(session, registry, contract, existing, evaluation, now, silenced)
             if existing.caused_by_alert_id is not None and silenced is None:

@@ -54,6 +54,14 @@ from ownership.incidents import (
 from ownership.model import Registry
 
 MAX_SUMMARY = 500
+IncidentHook = Callable[[Session, Incident, str, datetime], object]
+"""Told of each change (session, incident, "opened" | "acknowledged" | "escalated" |
+"resolved", now) in its transaction: subscribers and webhooks hear it (wired in bootstrap)."""
+CHANGE_KINDS = {
+    Action.ACKNOWLEDGE: "acknowledged",
+    Action.ESCALATE: "escalated",
+    Action.RESOLVE: "resolved",
+}
 MAX_NOTE = 3000
 
 
@@ -66,7 +74,9 @@ class IncidentService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         policies: Mapping[Severity, TimerPolicy] = DEFAULT_TIMERS,
         admins: Callable[[], Iterable[str]] = tuple,
+        on_change: IncidentHook | None = None,
     ) -> None:
+        self.on_change = on_change
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.registry = registry
@@ -98,7 +108,7 @@ class IncidentService:
         now = self._now()
         try:
             with self._lock, self.sessions.begin() as session:
-                return open_incident(
+                reply = open_incident(
                     session,
                     registry,
                     asset,
@@ -108,6 +118,8 @@ class IncidentService:
                     now,
                     self.policies,
                 )
+                self._changed(session, reply, "opened", now)
+                return reply
         except IntegrityError:  # another replica opened one for this asset just now
             return self._already_open(asset.id)
 
@@ -135,7 +147,7 @@ class IncidentService:
                     if alert.kind == "late"
                     else f"{contract.id} cannot be checked"
                 )
-                return open_incident(
+                reply = open_incident(
                     session,
                     registry,
                     asset,
@@ -146,8 +158,18 @@ class IncidentService:
                     self.policies,
                     alert,
                 )
+                self._changed(session, reply, "opened", now)
+                return reply
         except IntegrityError:
             return self._already_open(asset.id if asset else "")
+
+    def _changed(self, session: Session, reply: Reply, kind: str, now: datetime) -> None:
+        """Tell `on_change` of an incident this reply says was opened just now."""
+        if self.on_change is None or not reply.changed or reply.incident_id is None:
+            return
+        row = session.get(Incident, reply.incident_id)
+        if row is not None:
+            self.on_change(session, row, kind, now)
 
     def _already_open(self, asset_id: str) -> Reply:
         with self.sessions() as session:
@@ -230,6 +252,8 @@ class IncidentService:
             view = apply_action(
                 session, row, registry, action, actor, now, self.policies, note=note, side=side
             )
+            if action is not Action.NOTE and self.on_change is not None:
+                self.on_change(session, row, CHANGE_KINDS[action], now)
             return replies.done(view, action, before.severity)
 
     # -- timers ------------------------------------------------------------------------------
@@ -250,6 +274,8 @@ class IncidentService:
             row = lock_incident(session, incident_id)
             if row is not None:
                 apply_action(session, row, registry, Action.ESCALATE, None, now, self.policies)
+                if self.on_change is not None:
+                    self.on_change(session, row, "escalated", now)
                 fired += 1
         row = lock_incident(session, incident_id)
         if row is None:

@@ -202,13 +202,33 @@ class FakeSlack:
         if request.method in ("conversations.history", "conversations.replies"):
             return {"ok": True, "messages": self._history(request.method, body),
                     "has_more": False}
-        return {"ok": True}
+        return self._answer_surfaces(request) or {"ok": True}
+
+    def _answer_surfaces(self, request: RecordedRequest) -> dict[str, Any] | None:
+        """views.publish / views.open, conversations.open and chat.getPermalink, as Slack."""
+        body = request.body
+        if request.method in ("views.publish", "views.open"):
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else dict(view or {})
+            return {"ok": True, "view": {**view, "id": f"V{next(self._ts):09d}",
+                                         "hash": "1.fake"}}
+        if request.method == "conversations.open":
+            user = str(body.get("users", "")).split(",")[0]
+            return {"ok": True, "channel": {"id": self.channel_id(user)}}
+        if request.method == "chat.getPermalink":
+            channel, ts = str(body.get("channel")), str(body.get("message_ts"))
+            return {"ok": True, "channel": channel,
+                    "permalink": f"https://demarc-test.slack.com/archives/{channel}/"
+                                 f"p{ts.replace('.', '')}"}
+        return None
 
     # -- the channels' contents (for conversations.history / replies) ----------------------
     def channel_id(self, channel: str) -> str:
         """Slack answers with channel ids: `#name` gets a stable made-up one."""
         if re.match(r"^[CGD][A-Z0-9]+$", channel):
             return channel
+        if re.match(r"^[UW][A-Z0-9]+$", channel):  # a user id: the app's DM with them
+            return "D" + hashlib.sha1(channel.encode()).hexdigest()[:9].upper()
         name = channel.lstrip("#")
         cid = "C" + hashlib.sha1(name.encode()).hexdigest()[:9].upper()
         with self._lock:

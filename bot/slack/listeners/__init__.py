@@ -17,7 +17,16 @@ from slack_bolt import App
 
 from bot.blocks import ids
 from bot.registry.holder import RegistryHolder
-from bot.slack.listeners import actions, admin, commands, events, incident_actions, incidents
+from bot.slack.listeners import (
+    actions,
+    admin,
+    commands,
+    events,
+    home,
+    incident_actions,
+    incidents,
+    subscriptions,
+)
 from bot.slack.listeners.lazy import Listener, register
 from ownership.incidents import Action
 
@@ -26,7 +35,7 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 Handler = Callable[..., Any]
-RouteKind = Literal["command", "action", "event", "view"]
+RouteKind = Literal["command", "action", "event", "view", "shortcut"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +59,9 @@ def register_listeners(
             actions.make_snooze_handler(holder, clock, services),
         ),
         _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
-        _add(app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services)),
+        _add(
+            app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services, clock)
+        ),
         _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
         _add(
             app,
@@ -59,6 +70,7 @@ def register_listeners(
             events.make_mention_handler(holder, clock, services),
         ),
         *_incident_routes(app, services),
+        *_surface_routes(app, holder, clock, services),
     }
     _ROUTES[app] = frozenset(routes)
     return _ROUTES[app]
@@ -112,12 +124,62 @@ def _incident_routes(app: App, services: Services | None) -> set[Route]:
     }
 
 
+def _surface_routes(
+    app: App, holder: RegistryHolder, clock: Clock, services: Services | None
+) -> set[Route]:
+    """Subscriptions, the Home tab and the timeline shortcut (docs/slack-surfaces.md)."""
+    return {
+        _add(
+            app,
+            "action",
+            ids.SUBSCRIBE_ACTION,
+            subscriptions.make_subscribe_handler(holder, clock, services, follow=True),
+        ),
+        _add(
+            app,
+            "action",
+            ids.UNSUBSCRIBE_ACTION,
+            subscriptions.make_subscribe_handler(holder, clock, services, follow=False),
+        ),
+        _add(
+            app,
+            "event",
+            ids.APP_HOME_OPENED_EVENT,
+            home.make_home_opened_handler(holder, clock, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.HOME_SEARCH_ACTION,
+            home.make_home_search_handler(holder, clock, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.HOME_ACKNOWLEDGE_ACTION,
+            home.make_home_incident_handler(holder, clock, services, open_from_alert=False),
+        ),
+        _add(
+            app,
+            "action",
+            ids.HOME_OPEN_INCIDENT_ACTION,
+            home.make_home_incident_handler(holder, clock, services, open_from_alert=True),
+        ),
+    }
+
+
 def routes_of(app: App) -> frozenset[Route]:
     """The routes `register_listeners` added to `app` (empty if it was never called)."""
     return _ROUTES.get(app, frozenset())
 
 
 def _add(app: App, kind: RouteKind, route_id: str, listener: Listener) -> Route:
-    routes = {"command": app.command, "action": app.action, "view": app.view, "event": app.event}
+    routes = {
+        "command": app.command,
+        "action": app.action,
+        "view": app.view,
+        "event": app.event,
+        "shortcut": app.shortcut,
+    }
     register(routes[kind](route_id), listener)
     return Route(kind, route_id)

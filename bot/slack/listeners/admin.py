@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
 
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import render_refusal
 from bot.slack.listeners.lazy import Listener
+from bot.slack.listeners.subscriptions import VERBS, handle_subscription_command
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
+    from bot.slack.listeners import Clock
 
-USAGE = "Usage: `/demarc reload` reloads the ownership registry (admins only)."
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+USAGE = (
+    "Usage: `/demarc reload` reloads the ownership registry (admins only); "
+    "`/demarc subscribe ASSET` and `/demarc unsubscribe ASSET` follow an asset by DM."
+)
 MAX_LISTED = 15
 
 
@@ -36,12 +48,29 @@ def _refusal(command: dict[str, Any], holder: RegistryHolder, services: Services
     return ""
 
 
-def make_demarc_handler(holder: RegistryHolder, services: Services | None) -> Listener:
+def _subscription_words(command: dict[str, Any]) -> list[str]:
+    words = str(command.get("text", "")).split()
+    return words if words[:1] and words[0] in VERBS else []
+
+
+def make_demarc_handler(
+    holder: RegistryHolder, services: Services | None, clock: Clock = utc_now
+) -> Listener:
     def ack_demarc_command(ack: Ack, command: dict[str, Any]) -> None:
+        if _subscription_words(command):
+            ack()  # answered after the ack (the database)
+            return
         text = _refusal(command, holder, services) or "Reloading the registry…"
         ack(response_type="ephemeral", text=text)
 
-    def handle_demarc_command(command: dict[str, Any], respond: Respond) -> None:
+    def handle_demarc_command(
+        command: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        if words := _subscription_words(command):
+            handle_subscription_command(
+                words, command, respond, client, services=services, holder=holder, clock=clock
+            )
+            return
         if _refusal(command, holder, services):
             return  # answered in the ack
         reloader = services.reloader if services is not None else None

@@ -1,0 +1,1 @@
+"""The App Home tab's read side: a person's world gathered from the registry and the database."""
