@@ -135,6 +135,7 @@ EVENT_WORDS = {
     "data_recovered": "data recovered",
     "reminder": "reminder",
     "resolved": "resolved",
+    "message": "message",
 }
 
 

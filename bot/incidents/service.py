@@ -23,6 +23,7 @@ from bot.blocks.incidents import IncidentView, render_reminder, render_reminder_
 from bot.db.models import Alert, Incident, OpenIncident
 from bot.incidents import deadlines, messages, replies
 from bot.incidents.opening import open_incident
+from bot.incidents.quotes import OpenChoice, Quote, add_quote, incident_of_thread, open_choices
 from bot.incidents.records import (
     add_event,
     events_of,
@@ -296,6 +297,26 @@ class IncidentService:
             )
             fired += 1
         return fired
+
+    # -- the timeline shortcut ----------------------------------------------------------------
+    def add_quote(self, incident_id: int, quote: Quote, *, actor: str) -> Reply:
+        """Put a Slack message on the incident's timeline (the message shortcut)."""
+        now = self._now()
+        with self._lock, self.sessions.begin() as session:
+            row = lock_incident(session, incident_id)
+            if row is None:
+                return replies.no_incident(incident_id)
+            add_quote(session, self.registry(), row, quote, actor, now)
+            return Reply(f"Added the message to incident #{row.id}'s timeline.",
+                         incident_id=row.id, changed=True)
+
+    def of_thread(self, channel: str, thread_ts: str) -> int | None:
+        with self.sessions() as session:
+            return incident_of_thread(session, channel, thread_ts)
+
+    def open_choices(self) -> list[OpenChoice]:
+        with self.sessions() as session:
+            return open_choices(session)
 
     # -- reading -----------------------------------------------------------------------------
     def view(self, incident_id: int) -> IncidentView | None:

@@ -105,3 +105,21 @@ def home_action(scene: Scene, user: str, action_id: str, value: str, *,
 
 def text_of(view_or_blocks: Any) -> str:
     return json.dumps(view_or_blocks, ensure_ascii=False)
+
+
+def submit_values(scene: Scene, callback_id: str, metadata: str, values: dict[str, Any], *,
+                  user: str = ASKER) -> Any:
+    """Submit a modal with these `values` (its state)."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "user": {"id": user, "username": "u", "name": "u", "team_id": TEAM_ID},
+        "api_app_id": "A0DEMARC01",
+        "token": "legacy-verification-token",
+        "trigger_id": "1111.2222.trigger",
+        "view": {"id": scene.next_id("V0VIEW"), "team_id": TEAM_ID, "type": "modal",
+                 "callback_id": callback_id, "private_metadata": metadata, "hash": "1.abc",
+                 "blocks": [], "state": {"values": values}},
+        "response_urls": [],
+    }
+    return scene.sender.post("payload=" + quote(json.dumps(payload)), FORM)

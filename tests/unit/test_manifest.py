@@ -135,3 +135,17 @@ def _action_ids(blocks: list[dict[str, Any]]) -> set[str]:
         if block["type"] == "actions"
         for element in block["elements"]
     }
+
+
+def test_every_shortcut_has_a_listener_and_back(manifest: dict[str, Any], app: App) -> None:
+    declared = {s["callback_id"] for s in manifest["features"].get("shortcuts", [])}
+    assert declared == routes(app, "shortcut") == ids.SHORTCUTS
+    assert all(s["type"] == "message" for s in manifest["features"]["shortcuts"])
+
+
+def test_the_home_tab_is_on_exactly_when_app_home_opened_is_handled(
+    manifest: dict[str, Any], app: App
+) -> None:
+    home_on = manifest["features"]["app_home"]["home_tab_enabled"]
+    assert home_on is (ids.APP_HOME_OPENED_EVENT in routes(app, "event"))
+    assert routes(app, "view") == ids.VIEWS

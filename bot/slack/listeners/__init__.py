@@ -26,6 +26,7 @@ from bot.slack.listeners import (
     incident_actions,
     incidents,
     subscriptions,
+    timeline,
 )
 from bot.slack.listeners.lazy import Listener, register
 from ownership.incidents import Action
@@ -165,6 +166,13 @@ def _surface_routes(
             ids.HOME_OPEN_INCIDENT_ACTION,
             home.make_home_incident_handler(holder, clock, services, open_from_alert=True),
         ),
+        _add(
+            app,
+            "shortcut",
+            ids.TIMELINE_SHORTCUT,
+            timeline.make_timeline_shortcut_handler(services),
+        ),
+        _add(app, "view", ids.TIMELINE_VIEW, timeline.make_timeline_submission_handler(services)),
     }
 
 
