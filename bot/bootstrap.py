@@ -36,6 +36,8 @@ from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
 from bot.settings import Settings
 from bot.subscriptions.notify import SubscriptionNotifier
+from bot.webhooks.events import WebhookEmitter
+from bot.webhooks.worker import WebhookWorker
 from ownership.model import Probe
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class Services:
     scheduler: FreshnessScheduler
     replica_id: str  # names this process's claims and leases
     clock: Clock = utc_now
+    webhooks: WebhookWorker | None = None  # outgoing webhooks (DEMARC_WEBHOOKS)
 
     @property
     def admins(self) -> tuple[str, ...]:
@@ -71,6 +74,8 @@ class Services:
     def close(self) -> None:
         """Release connections (after `Runtime.stop`, or instead of it when never started)."""
         self.prober.close()
+        if self.webhooks is not None:
+            self.webhooks.close()
         self.drift.inspector.close()
         self.engine.dispose()
 
@@ -131,14 +136,17 @@ def build(
 
     replica_id = new_replica_id()
     notifier = SubscriptionNotifier(lambda: holder.registry)
+    emitter = WebhookEmitter(settings.webhooks, lambda: holder.registry)
     freshness = FreshnessService(
         engine,
         lambda: holder.registry,
         probe_many,
         clock=clock,
         timing=timing or timing_of(settings),
-        on_recovered=each(tell_incidents_data_recovered, notifier.on_recovered),
-        on_breached=notifier.on_breached,
+        on_recovered=each(
+            tell_incidents_data_recovered, notifier.on_recovered, emitter.on_recovered
+        ),
+        on_breached=each(notifier.on_breached, emitter.on_breached),
     )
     scheduler = FreshnessScheduler(freshness, clock=clock, holder=replica_id)
     return Services(
@@ -162,7 +170,7 @@ def build(
             lambda: holder.registry,
             clock=clock,
             admins=lambda: settings.admins,
-            on_change=notifier.on_incident,
+            on_change=each(notifier.on_incident, emitter.on_incident),
         ),
         changes=ChangeNoticeService(
             engine, lambda: holder.registry, clock=clock, on_announced=notifier.on_announced
@@ -174,6 +182,15 @@ def build(
         scheduler=scheduler,
         replica_id=replica_id,
         clock=clock,
+        webhooks=WebhookWorker(
+            engine,
+            settings.webhooks,
+            clock=clock,
+            max_attempts=settings.outbox_max_attempts,
+            admin_channel=settings.admin_channel,
+        )
+        if settings.webhooks
+        else None,
     )
 
 
@@ -241,6 +258,7 @@ def start(services: Services) -> Runtime:
         notice_every=settings.notice_interval,
         drift_every=settings.drift_interval,
         reload_every=timedelta(seconds=settings.reload_interval),
+        webhooks=services.webhooks.deliver_due if services.webhooks is not None else None,
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()

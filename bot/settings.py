@@ -6,6 +6,7 @@ password.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -25,6 +26,30 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_MAX_ATTEMPTS = 6  # as bot.outbox.worker's (not imported: settings load light)
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]*(?P<tail>@)")
+
+
+WEBHOOK_EVENTS = (
+    "incident.opened",
+    "incident.acknowledged",
+    "incident.escalated",
+    "incident.resolved",
+    "contract.breached",
+    "contract.recovered",
+)
+
+
+@dataclass(frozen=True, repr=False)
+class WebhookTarget:
+    """An outgoing webhook (DEMARC_WEBHOOKS): where to POST, the secret that signs each
+    request (read from the variable `secret_env` names), and the events it wants."""
+
+    name: str
+    url: str
+    secret: str = field(repr=False)
+    events: tuple[str, ...] = WEBHOOK_EVENTS
+
+    def __repr__(self) -> str:
+        return f"WebhookTarget(name={self.name!r}, url={self.url!r}, events={self.events!r})"
 
 
 class SettingsError(Exception):
@@ -56,6 +81,8 @@ class Settings:
     outbox_max_attempts: int = DEFAULT_MAX_ATTEMPTS
     notice_interval: timedelta = timedelta(seconds=600)
     drift_interval: timedelta = timedelta(seconds=3600)
+    webhooks: tuple[WebhookTarget, ...] = ()  # DEMARC_WEBHOOKS
+    api_token: str | None = field(default=None, repr=False)  # DEMARC_API_TOKEN: the status API
 
     @property
     def socket_mode(self) -> bool:
@@ -115,6 +142,10 @@ class Settings:
                 f"{attempts[:20]!r}"
             )
             attempts = str(DEFAULT_MAX_ATTEMPTS)
+        webhooks = _webhooks(env, problems)
+        api_token = env.get("DEMARC_API_TOKEN")
+        if api_token is not None and len(api_token) < 16:
+            problems.append("DEMARC_API_TOKEN must be at least 16 characters (a random secret)")
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -139,6 +170,8 @@ class Settings:
             outbox_max_attempts=int(attempts),
             notice_interval=knobs["DEMARC_NOTICE_SECONDS"],
             drift_interval=knobs["DEMARC_DRIFT_SECONDS"],
+            webhooks=webhooks,
+            api_token=api_token,
         )
 
 
@@ -247,3 +280,47 @@ def _url_prefixes(raw: str | None, problems: list[str]) -> tuple[str, ...]:
         )
         return DEFAULT_RESPONSE_URL_PREFIXES
     return prefixes
+
+
+def _webhooks(env: Mapping[str, str], problems: list[str]) -> tuple[WebhookTarget, ...]:
+    """DEMARC_WEBHOOKS: a JSON list of {"name", "url", "secret_env", "events"?}; the secret is
+    the value of the variable `secret_env` names, so it never sits in the list itself."""
+    raw = env.get("DEMARC_WEBHOOKS")
+    if raw is None:
+        return ()
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        entries = None
+    if not isinstance(entries, list):
+        problems.append('DEMARC_WEBHOOKS must be a JSON list like [{"name": "jira", "url": '
+                        '"https://…", "secret_env": "JIRA_WEBHOOK_SECRET"}]')
+        return ()
+    targets = []
+    for index, entry in enumerate(entries):
+        where = f"DEMARC_WEBHOOKS[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} must be an object with name, url and secret_env")
+            continue
+        name, url, secret_env = entry.get("name"), entry.get("url"), entry.get("secret_env")
+        events = entry.get("events", list(WEBHOOK_EVENTS))
+        if not (isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,79}", name)):
+            problems.append(f"{where}.name must be a short lowercase name like jira")
+            continue
+        if not (isinstance(url, str) and re.match(r"^https?://[^\s/?#@]+", url)):
+            problems.append(f"{where}.url must be an http(s) URL")
+            continue
+        secret = env.get(secret_env) if isinstance(secret_env, str) else None
+        if not secret:
+            problems.append(f"{where}.secret_env must name a set environment variable")
+            continue
+        unknown = (
+            [e for e in events if e not in WEBHOOK_EVENTS] if isinstance(events, list) else [0]
+        )
+        if unknown or not events:
+            problems.append(f"{where}.events must be a list of {', '.join(WEBHOOK_EVENTS)}")
+            continue
+        targets.append(WebhookTarget(name, url, secret, tuple(events)))
+    if len({t.name for t in targets}) != len(targets):
+        problems.append("DEMARC_WEBHOOKS names must be unique")
+    return tuple(targets)

@@ -23,6 +23,7 @@ from bot.registry.reload import Reloader
 
 OUTBOX_EVERY = timedelta(seconds=0.5)
 TIMERS_EVERY = timedelta(seconds=POLL_SECONDS)
+WEBHOOKS_EVERY = timedelta(seconds=1)
 
 
 def periodic_jobs(
@@ -38,6 +39,7 @@ def periodic_jobs(
     notice_every: timedelta,
     drift_every: timedelta,
     reload_every: timedelta,
+    webhooks: Callable[[], int] | None = None,
 ) -> list[Job]:
     """The list; `reload_every` of 0 turns registry polling off."""
     jobs = [
@@ -53,6 +55,8 @@ def periodic_jobs(
         Job("change-notices", notice_every, changes.tick),
         Job("schema-drift", drift_every, drift.check),
     ]
+    if webhooks is not None:  # every replica may run it: rows are claimed one by one
+        jobs.append(Job("webhooks", WEBHOOKS_EVERY, webhooks))
     if reload_every > timedelta(0):
         reloader.poll_once(first=True)  # what the files look like now: changes count from here
         jobs.append(Job("registry-poll", reload_every, reloader.poll_once, at_start=False))
