@@ -19,7 +19,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.bootstrap import Runtime, build, outbox_client, start
+from bot.api.contract_status import contract_status
+from bot.bootstrap import Runtime, Services, build, outbox_client, start
 from bot.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from bot.db.dedupe import SqlEventDeduper
 from bot.db.leases import SingleReplicaOnly
@@ -134,8 +135,21 @@ def _serve_http(
         signing_secret=settings.slack_signing_secret,
         health=health_check(runtime.healthy, identity, socket_mode),
         metrics=Metrics(runtime.services.engine, runtime.services.clock),
+        contract_status=status_reader(runtime.services),
+        api_token=settings.api_token,  # the status API is off without it
     )
     make_server(web, sock).run()
+
+
+def status_reader(services: Services) -> Callable[[str], dict[str, Any] | None]:
+    """`GET /api/v1/contracts/{id}` answered from the live registry and the database."""
+
+    def read(contract_id: str) -> dict[str, Any] | None:
+        return contract_status(
+            services.engine, services.holder.registry, contract_id, services.clock()
+        )
+
+    return read
 
 
 def health_check(

@@ -19,6 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.ops.logs import context_id, new_id
 from bot.ops.metrics import Metrics
+from bot.slack.status_api import CONTRACTS_PATH, StatusApi
 from bot.slack.verification import RequestSignature
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ REFUSED = '{"error": "invalid request"}'  # what Bolt answers to a bad signature
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; a view submission stays well under this
 
 HealthCheck = Callable[[], dict[str, Any]]
+ContractStatusReader = Callable[[str], "dict[str, Any] | None"]
 
 
 def _ok() -> dict[str, Any]:
@@ -54,6 +56,8 @@ class WebApp:
         signing_secret: str = "",
         health: HealthCheck = _ok,
         metrics: Metrics | None = None,
+        contract_status: ContractStatusReader | None = None,
+        api_token: str | None = None,
     ) -> None:
         if app is not None and not signing_secret:
             raise ValueError("serving Slack's requests needs the signing secret")
@@ -61,6 +65,8 @@ class WebApp:
         self._signature = RequestSignature(signing_secret) if app is not None else None
         self._health = health
         self._metrics = metrics
+        # The status API is served only with both a reader and a token (docs/slack-surfaces.md).
+        self._api = StatusApi(contract_status, api_token) if contract_status and api_token else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -86,6 +92,9 @@ class WebApp:
                 self._metrics.render().decode(),
                 "text/plain; version=0.0.4",
             )
+        if path.startswith(CONTRACTS_PATH) and self._api is not None:
+            status, body, headers = self._api.answer(environ, path, method)
+            return _reply(start_response, status, json.dumps(body), "application/json", headers)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             body = self._health()
             status = "200 OK" if body.get("status") == "ok" else "503 Service Unavailable"
@@ -117,11 +126,19 @@ class WebApp:
 
 
 def _reply(
-    start_response: StartResponse, status: str, text: str, content_type: str = "text/plain"
+    start_response: StartResponse,
+    status: str,
+    text: str,
+    content_type: str = "text/plain",
+    headers: list[tuple[str, str]] | None = None,
 ) -> list[bytes]:
     data = text.encode("utf-8")
     start_response(
         status,
-        [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(data)))],
+        [
+            ("Content-Type", f"{content_type}; charset=utf-8"),
+            ("Content-Length", str(len(data))),
+            *(headers or []),
+        ],
     )
     return [data]

@@ -1,0 +1,1 @@
+"""Read models served over HTTP to machines: the contract status API for pipelines."""
