@@ -4,6 +4,7 @@ backoff, and a receiver that never answers 2xx ends in a dead letter."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from tests.e2e.conftest import NOW
 from tests.e2e.incident_scene import Scene
 from tests.e2e.surfaces_scene import data_at, scene
 from tests.fakes.fake_receiver import FakeReceiver
+from tests.fakes.fake_slack import wait_for
 
 __all__ = ["scene"]  # the fixture
 SECRET = "whsec-e2e-0123456789"
@@ -70,6 +72,20 @@ def test_incident_and_contract_events_arrive_signed_and_a_failure_is_retried(
         assert all(r.signature_ok for r in receiver.received)
         assert receiver.received[3].body["alert"]["late_by_seconds"] > 0
         assert statuses(scene) == ["sent"] * 4
+
+        before = len(scene.slack.calls("views.open"))
+        scene.press(ids.RESOLVE_INCIDENT_ACTION, user=DE_ONCALL)
+        wait_for(lambda: len(scene.slack.calls("views.open")) > before, message="views.open")
+        view = scene.slack.calls("views.open")[-1].body["view"]
+        metadata = (json.loads(view) if isinstance(view, str) else view)["private_metadata"]
+        scene.submit(ids.RESOLVE_INCIDENT_VIEW, metadata, user=DE_ONCALL, note="backfilled",
+                     side="data")
+        scene.wait_event("resolved")
+        assert run(scene) == 1
+        resolved = receiver.received[-1].body
+        assert resolved["type"] == "incident.resolved"
+        assert resolved["incident"]["boundary_side"] == "data"
+        assert resolved["incident"]["resolved_at"].endswith("Z")
 
 
 def test_a_receiver_that_keeps_failing_gets_a_dead_letter(scene: Scene) -> None:
