@@ -4,9 +4,11 @@ latency is measured per process.
 
 Current counts are gauges (`demarc_outbox_messages{status}`, `demarc_alerts{kind,status}`,
 `demarc_contracts{state}`, …); transitions are counters (`…_total`), computed from rows whose
-count can only grow: outbox, alert and check rows are never deleted and the statuses counted
-(sent, failed, dead, superseded) are final. Every known label value is reported, with 0 when
-there is none, so no series vanishes.
+count can only grow: alert rows are never deleted, and check and outbox rows are counted into
+`metric_totals` before they may be pruned (`bot.ops.totals`: a scrape reads those totals plus
+the rows since the last fold, never a whole history table); the statuses counted (sent,
+failed, dead, superseded) are final. Every known label value is reported, with 0 when there
+is none, so no series vanishes.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Alert, CheckResult, ContractStatus, OutboxMessage
+from bot.db.models import Alert, ContractStatus, OutboxMessage
+from bot.ops.totals import read_checks, read_outbox
 from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, STATUSES, SUPERSEDED
 from ownership.sla import FreshnessState
 
@@ -50,12 +53,11 @@ class DatabaseCollector(Collector):
             select(ContractStatus.state, func.count()).group_by(ContractStatus.state),
             [(state,) for state in CHECK_STATES],
         )
-        yield _grouped(
-            s,
-            CounterMetricFamily("demarc_checks", "Checks run, by result", labels=["state"]),
-            select(CheckResult.state, func.count()).group_by(CheckResult.state),
-            [(state,) for state in CHECK_STATES],
-        )
+        checks = CounterMetricFamily("demarc_checks", "Checks run, by result", labels=["state"])
+        counts = read_checks(s)
+        for state in sorted(set(CHECK_STATES) | set(counts)):
+            checks.add_metric([state], float(counts.get(state, 0)))
+        yield checks
 
     def _alerts(self, s: Session) -> Iterator[Family]:
         yield _grouped(
@@ -74,16 +76,12 @@ class DatabaseCollector(Collector):
         )
 
     def _outbox(self, s: Session) -> Iterator[Family]:
-        by_status = dict(
-            s.execute(
-                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-            ).all()
-        )
+        counts = read_outbox(s)
         messages = GaugeMetricFamily(
             "demarc_outbox_messages", "Outbox messages by current status", labels=["status"]
         )
-        for status in sorted(set(STATUSES) | set(by_status)):
-            messages.add_metric([str(status)], float(by_status.get(status, 0)))
+        for status in sorted(set(STATUSES) | set(counts.present)):
+            messages.add_metric([str(status)], float(counts.present.get(status, 0)))
         yield messages
         for name, status, doc in (
             ("delivered", SENT, "Slack messages delivered (posted or edited)"),
@@ -92,19 +90,26 @@ class DatabaseCollector(Collector):
             ("superseded", SUPERSEDED, "Edits not sent because a later edit replaced them"),
         ):
             yield CounterMetricFamily(
-                f"demarc_slack_messages_{name}", doc, value=float(by_status.get(status, 0))
+                f"demarc_slack_messages_{name}", doc, value=float(counts.ever.get(status, 0))
             )
         yield GaugeMetricFamily(
             "demarc_outbox_dead_letters",
             "Dead letters: messages set aside (see demarc status)",
-            value=float(by_status.get(DEAD, 0)),
+            value=float(counts.present.get(DEAD, 0)),
         )
         yield GaugeMetricFamily(
             "demarc_outbox_depth",
             "Undelivered messages",
-            value=float(sum(by_status.get(status, 0) for status in UNDELIVERED)),
+            value=float(sum(counts.present.get(status, 0) for status in UNDELIVERED)),
         )
-        yield from self._slack_trouble(s)
+        yield CounterMetricFamily(
+            "demarc_slack_retries", "Slack calls retried", value=float(counts.retries)
+        )
+        yield CounterMetricFamily(
+            "demarc_slack_errors",
+            "Messages that met a Slack error (retried, failed or dead-lettered)",
+            value=float(counts.errors),
+        )
         oldest = s.scalar(
             select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(UNDELIVERED))
         )
@@ -113,27 +118,6 @@ class DatabaseCollector(Collector):
             age = max(0.0, (self.clock() - oldest).total_seconds())
         yield GaugeMetricFamily(
             "demarc_outbox_oldest_age_seconds", "Age of the oldest undelivered message", value=age
-        )
-
-    def _slack_trouble(self, s: Session) -> Iterator[Family]:
-        """Retries and errors, from per-row values that only grow (attempts, final statuses)."""
-        retries = s.scalar(
-            select(func.coalesce(func.sum(OutboxMessage.attempts - 1), 0)).where(
-                OutboxMessage.attempts > 1
-            )
-        )
-        yield CounterMetricFamily(
-            "demarc_slack_retries", "Slack calls retried", value=float(retries or 0)
-        )
-        errors = s.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(or_(OutboxMessage.attempts > 1, OutboxMessage.status.in_((FAILED, DEAD))))
-        )
-        yield CounterMetricFamily(
-            "demarc_slack_errors",
-            "Messages that met a Slack error (retried, failed or dead-lettered)",
-            value=float(errors or 0),
         )
 
 
