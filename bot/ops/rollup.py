@@ -11,7 +11,7 @@ Per contract and day (docs/retention.md): `checks` run, `failures` (probe failed
 "2026-11-25", or for an age SLA each newest update), `late_periods` (judged late or
 recovered, i.e. the data came after its deadline), `on_time_periods` (judged on time and
 never late), `downtime_minutes` (from each check that found the data late to the next check,
-or to the day's end).
+or to the day's end; a recovered check ends it).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from bot.db.models import CheckResult, CheckRollup, UtcDateTime
 from ownership.sla import FreshnessState
 
 GRACE = timedelta(minutes=10)
-LATE = (FreshnessState.LATE.value, FreshnessState.RECOVERED.value)
+LATE = (FreshnessState.LATE.value, FreshnessState.RECOVERED.value)  # a late period
+DOWN = FreshnessState.LATE.value  # the data is missing now: downtime
 FAILED = FreshnessState.CHECK_FAILED.value
 ON_TIME = FreshnessState.ON_TIME.value
 COLUMNS = (
@@ -105,7 +106,7 @@ def _rollup_query(engine: Engine, start: datetime, end: datetime) -> Any:
     )
     until = func.coalesce(checks.c.next_at, literal(end, UtcDateTime()))
     late_seconds = case(
-        (checks.c.state.in_(LATE), _seconds_between(engine, until, checks.c.checked_at)),
+        (checks.c.state == DOWN, _seconds_between(engine, until, checks.c.checked_at)),
         else_=0,
     )
     periods = (

@@ -186,7 +186,7 @@ def test_rollup_counts_a_day_and_rerunning_it_adds_nothing(engine: Engine) -> No
     orders = rows[("orders", day)]
     assert (orders.checks, orders.failures) == (6, 1)
     assert (orders.expected_periods, orders.on_time_periods, orders.late_periods) == (2, 1, 1)
-    assert orders.downtime_minutes == 15  # 11:00 and 11:05 late, until 11:10 / 11:15 recovered
+    assert orders.downtime_minutes == 10  # late at 11:00 and 11:05, recovered at 11:10
     users = rows[("users", day)]
     assert (users.checks, users.late_periods, users.downtime_minutes) == (1, 1, 14 * 60)
     assert rows[("orders", date(2026, 11, 21))].checks == 1
