@@ -205,8 +205,8 @@ def run(n: int, seed_rows: int, sweeps: int, rounds: int, prune_seconds: float,
 
         def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
             now = clock[0]
-            return {cid: ProbeResult(
-                last_update=now - (timedelta(days=3) if stale(index[cid]) else SWEEP / 2),
+            return {cid: ProbeResult(  # a late table's newest row stays where it is
+                last_update=T0 - timedelta(days=3) if stale(index[cid]) else now - SWEEP / 2,
                 duration=timedelta(milliseconds=3)) for cid, _ in jobs}
 
         service = FreshnessService(engine, lambda: registry, probe_many, clock=lambda: clock[0])

@@ -12,9 +12,22 @@ still change status; they are counted live through the status index).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bot.db.models import CheckResult, MetricTotal, OutboxMessage
@@ -133,52 +146,75 @@ def _errors() -> ColumnElement[int]:
     return func.coalesce(func.sum(case((met_error, 1), else_=0)), 0)
 
 
-def _mark(table: str) -> ColumnElement[int]:
-    return func.coalesce(
-        select(MetricTotal.value)
-        .where(MetricTotal.name == MARK, MetricTotal.label == table)
-        .scalar_subquery(),
-        0,
+def _mark_row(table: str) -> Select[str, str, int]:
+    """The mark, as a row of the statement that also reads the totals it goes with."""
+    return select(literal(MARK).label("kind"), literal(table), MetricTotal.value).where(
+        MetricTotal.name == MARK, MetricTotal.label == table
     )
+
+
+def _consistent(
+    session: Session, table: str, statement: Callable[[int], CompoundSelect[Any]]
+) -> list[tuple[str, str, int]]:
+    """Rows of `statement(mark)`, which reads the totals, the rows after `mark` (a literal, so
+    the planner sees a narrow range of the primary key) and the mark itself: a fold between
+    reading the mark and the statement shows as a new mark, and the statement runs again."""
+    mark = session.scalar(
+        select(MetricTotal.value).where(MetricTotal.name == MARK, MetricTotal.label == table)
+    ) or 0
+    for _ in range(5):
+        rows = [(str(k), str(label), int(n or 0)) for k, label, n in session.execute(
+            statement(mark)
+        )]
+        seen = next((n for k, _, n in rows if k == MARK), 0)
+        if seen == mark:
+            return [row for row in rows if row[0] != MARK]
+        mark = seen
+    raise RuntimeError(f"the {table} mark kept moving while /metrics read it")
 
 
 def read_checks(session: Session) -> dict[str, int]:
-    """Checks ever run, by state: the folded totals plus the rows after the mark, in one
-    statement (one snapshot: a fold running meanwhile is seen entirely or not at all)."""
-    folded = select(MetricTotal.label.label("state"), MetricTotal.value.label("n")).where(
-        MetricTotal.name == CHECKS
-    )
-    tail = (
-        select(CheckResult.state.label("state"), func.count().label("n"))
-        .where(CheckResult.id > _mark("check_results"))
-        .group_by(CheckResult.state)
-    )
-    both = union_all(folded, tail).subquery()
-    rows = select(both.c.state, func.sum(both.c.n)).group_by(both.c.state)
-    return {str(state): int(n) for state, n in session.execute(rows)}
+    """Checks ever run, by state: the folded totals plus the rows after the mark."""
+
+    def statement(mark: int) -> CompoundSelect[Any]:
+        return union_all(
+            select(literal(CHECKS).label("kind"), MetricTotal.label, MetricTotal.value).where(
+                MetricTotal.name == CHECKS
+            ),
+            select(literal(CHECKS).label("kind"), CheckResult.state, func.count())
+            .where(CheckResult.id > mark)
+            .group_by(CheckResult.state),
+            _mark_row("check_results"),
+        )
+
+    counts: dict[str, int] = {}
+    for _, state, n in _consistent(session, "check_results", statement):
+        counts[state] = counts.get(state, 0) + n
+    return counts
 
 
 def read_outbox(session: Session) -> OutboxCounts:
-    """The outbox counters and gauges, in one statement: totals, the final rows after the mark,
-    and the undelivered rows (few; through the status index)."""
-    mark = _mark("outbox")
-    tail = and_(OutboxMessage.id > mark, OutboxMessage.status.in_(FINAL))
-    live = OutboxMessage.status.in_(UNDELIVERED)
-    parts = [
-        select(MetricTotal.name.label("kind"), MetricTotal.label.label("label"),
-               MetricTotal.value.label("n"))
-        .where(MetricTotal.name.in_((OUTBOX, OUTBOX_PRUNED, RETRIES, ERRORS))),
-        select(literal(OUTBOX).label("kind"), OutboxMessage.status, func.count())
-        .where(tail).group_by(OutboxMessage.status),
-        select(literal("live").label("kind"), OutboxMessage.status, func.count())
-        .where(live).group_by(OutboxMessage.status),
-        select(literal(RETRIES).label("kind"), literal(""), _retries()).where(or_(tail, live)),
-        select(literal(ERRORS).label("kind"), literal(""), _errors()).where(or_(tail, live)),
-    ]
+    """The outbox counters and gauges: totals, the final rows after the mark, and the
+    undelivered rows (few; through the status index)."""
+
+    def statement(mark: int) -> CompoundSelect[Any]:
+        tail = and_(OutboxMessage.id > mark, OutboxMessage.status.in_(FINAL))
+        live = OutboxMessage.status.in_(UNDELIVERED)
+        return union_all(
+            select(MetricTotal.name, MetricTotal.label, MetricTotal.value)
+            .where(MetricTotal.name.in_((OUTBOX, OUTBOX_PRUNED, RETRIES, ERRORS))),
+            select(literal(OUTBOX), OutboxMessage.status, func.count())
+            .where(tail).group_by(OutboxMessage.status),
+            select(literal("live"), OutboxMessage.status, func.count())
+            .where(live).group_by(OutboxMessage.status),
+            select(literal(RETRIES), literal(""), _retries()).where(or_(tail, live)),
+            select(literal(ERRORS), literal(""), _errors()).where(or_(tail, live)),
+            _mark_row("outbox"),
+        )
+
     counts = OutboxCounts()
     pruned: dict[str, int] = {}
-    for kind, label, n in session.execute(union_all(*parts)):
-        value = int(n or 0)
+    for kind, label, value in _consistent(session, "outbox", statement):
         if kind in (OUTBOX, "live"):
             counts.ever[label] = counts.ever.get(label, 0) + value
         elif kind == OUTBOX_PRUNED:
@@ -187,7 +223,5 @@ def read_outbox(session: Session) -> OutboxCounts:
             counts.retries += value
         elif kind == ERRORS:
             counts.errors += value
-    counts.present = {
-        status: n - pruned.get(status, 0) for status, n in counts.ever.items()
-    }
+    counts.present = {status: n - pruned.get(status, 0) for status, n in counts.ever.items()}
     return counts
