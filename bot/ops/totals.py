@@ -7,7 +7,9 @@ last minute or two). Pruning deletes only rows at or below the mark, so counters
 The mark never overtakes a row a writer may still commit: ids are handed out before commit,
 so a fold only advances to the highest id seen by the *previous* fold (one run earlier, a
 minute by default), and the outbox's mark stops below its first undelivered row (those rows
-still change status; they are counted live through the status index).
+still change status; they are counted live through the status index). A fold takes at most
+`FOLD_MAX` ids, so the first ones after an upgrade catch up with a long history over a few
+runs instead of in one long transaction.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ OUTBOX = "outbox"  # label = final status: rows ever folded
 OUTBOX_PRUNED = "outbox_pruned"  # label = status: folded rows pruned since
 RETRIES = "outbox_retries"
 ERRORS = "outbox_errors"
+FOLD_MAX = 500_000  # ids per fold: the first folds of a large history stay short transactions
 
 
 @dataclass
@@ -91,7 +94,7 @@ def _advance(
     for the next fold."""
     mark = get_total(session, MARK, table) or 0
     candidate = get_total(session, CANDIDATE, table)
-    upto = mark if candidate is None else max(mark, candidate)
+    upto = mark if candidate is None else max(mark, min(candidate, mark + FOLD_MAX))
     if limit is not None:
         upto = max(mark, min(upto, limit))
     if newest is not None:
