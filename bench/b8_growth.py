@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from sqlalchemy.orm import Session
 
 from bench.common import TEAMS_YAML, Verdicts, parser, pg_url, print_header, ratio, write
 
@@ -56,8 +57,17 @@ def names(n: int) -> list[str]:
 
 
 def stale(i: int) -> bool:
-    """Late contracts: every 100th one, so alerts and their outbox messages exist."""
+    """Late all along: every 100th contract (an open alert each, re-checked, edited)."""
     return i % 100 == 7
+
+
+def episodic(i: int) -> bool:
+    """Late for two sweeps of each measured stretch, then recovered: 2% of the contracts.
+    The model counts one such episode per contract of this 2% a day."""
+    return i % 50 == 3
+
+
+EPISODE_SHARE = 0.02
 
 
 def write_registry(root: Path, n: int) -> None:
@@ -199,6 +209,7 @@ def run(n: int, seed_rows: int, sweeps: int, rounds: int, prune_seconds: float,
     from bot.freshness.service import FreshnessService
     from bot.ops.metrics import Metrics
     from bot.ops.retention import RetentionJob, RetentionPolicy
+    from bot.ops.totals import fold
     from bot.probes import ProbeResult
     from bot.registry.holder import RegistryHolder
     from ownership.model import Probe
@@ -213,11 +224,13 @@ def run(n: int, seed_rows: int, sweeps: int, rounds: int, prune_seconds: float,
             registry = RegistryHolder.from_path(Path(tmp) / "registry").registry
         index = {t: i for i, t in enumerate(names(n))}
         clock = [T0]
+        late_now: set[int] = set()  # episodic contracts late this sweep
 
         def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
             now = clock[0]
             return {cid: ProbeResult(  # a late table's newest row stays where it is
-                last_update=T0 - timedelta(days=3) if stale(index[cid]) else now - SWEEP / 2,
+                last_update=T0 - timedelta(days=3)
+                if stale(index[cid]) or index[cid] in late_now else now - SWEEP / 2,
                 duration=timedelta(milliseconds=3)) for cid, _ in jobs}
 
         service = FreshnessService(engine, lambda: registry, probe_many, clock=lambda: clock[0])
@@ -235,29 +248,33 @@ def run(n: int, seed_rows: int, sweeps: int, rounds: int, prune_seconds: float,
         t0 = time.perf_counter()
         metrics.render()
         unfolded = time.perf_counter() - t0
-        folder = RetentionJob(engine, clock=lambda: clock[0],
-                              policy=RetentionPolicy(checks=None, outbox=None))
         with Cpu(db.conn) as fold_cpu:  # the first folds after an upgrade: once
             for _ in range(seed_rows // 400_000 + 5):
-                folder.run(None)
+                with Session(engine) as session, session.begin():
+                    fold(session)
                 if _check_mark(db.conn) >= _newest(db.conn):
                     break
         scrape: dict[str, list[float]] = {"full_scan": [], "incremental": []}
+        cpu = {"full_scan": 0.0, "incremental": 0.0}  # this process + PostgreSQL, per scrape
         for _ in range(rounds):
             for kind, render in (("full_scan", lambda: render_full_scan(engine)),
                                  ("incremental", metrics.render)):
-                t0 = time.perf_counter()
-                render()
-                scrape[kind].append(time.perf_counter() - t0)
+                with Cpu(db.conn) as used:
+                    render()
+                scrape[kind].append(used.wall)
+                cpu[kind] += (used.proc + used.db) / rounds
         same = _values(render_full_scan(engine, lambda: clock[0])) == _values(metrics.render())
         med = {k: statistics.median(v) for k, v in scrape.items()}
-        out["metrics"] = {"median_s": med, "rounds_s": scrape, "first_unfolded_s": unfolded,
+        out["metrics"] = {"median_s": med, "rounds_s": scrape, "cpu_s": cpu,
+                          "first_unfolded_s": unfolded,
                           "fold_wall_s": fold_cpu.wall, "identical": same}
         print(f"   /metrics at {seeded['check_results'][0]:,} check rows, medians of {rounds}: "
               f"full scan {med['full_scan'] * 1e3:.1f} ms, incremental "
               f"{med['incremental'] * 1e3:.2f} ms "
-              f"({ratio(med['full_scan'], med['incremental']):.0f}× faster); the first scrape "
-              f"before any fold {unfolded * 1e3:.0f} ms, the first folds {fold_cpu.wall:.1f} s; "
+              f"({ratio(med['full_scan'], med['incremental']):.0f}× faster; CPU per scrape "
+              f"{cpu['full_scan'] * 1e3:.0f} ms vs {cpu['incremental'] * 1e3:.1f} ms); the first "
+              f"scrape before any fold {unfolded * 1e3:.0f} ms, the first folds "
+              f"{fold_cpu.wall:.1f} s; "
               f"values identical: {same}")
         verdicts.check(f"/metrics < 50 ms at {seeded['check_results'][0]:,} check rows "
                        f"({med['incremental'] * 1e3:.2f} ms)", med["incremental"] < 0.05)
@@ -266,7 +283,8 @@ def run(n: int, seed_rows: int, sweeps: int, rounds: int, prune_seconds: float,
         # (b) growth without pruning
         clock[0] = T0
         service.check()  # the first sweep creates every contract's status: not growth
-        out["without"] = _sweeps(db, service, clock, sweeps, None, n)
+        episode = {i for i in range(n) if episodic(i)}
+        out["without"] = _sweeps(db, service, clock, sweeps, None, n, late_now, episode)
         _print_growth("without pruning", out["without"], n)
 
         # (c) the retention job on the seeded history
@@ -297,7 +315,7 @@ def run(n: int, seed_rows: int, sweeps: int, rounds: int, prune_seconds: float,
         # (d) growth with pruning: the job after each sweep (it runs every minute in serve)
         job.policy = RetentionPolicy(checks=timedelta(days=1), outbox=timedelta(days=1),
                                      budget_seconds=prune_seconds / max(sweeps, 1))
-        out["with"] = _sweeps(db, service, clock, sweeps, job, n)
+        out["with"] = _sweeps(db, service, clock, sweeps, job, n, late_now, episode)
         _print_growth("with pruning", out["with"], n)
         out["model"] = model(out, n)
         _print_model(out["model"])
@@ -328,12 +346,16 @@ def _values(body: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 def _sweeps(db: Schema, service: Any, clock: list[datetime], sweeps: int, job: Any,
-            n: int) -> dict[str, Any]:
+            n: int, late_now: set[int], episode: set[int]) -> dict[str, Any]:
+    """`sweeps` sweeps; the episodic contracts are late in the second and third."""
     before = sizes(db.conn)
     with Cpu(db.conn) as sweep_cpu:
         job_cpu = 0.0
-        for _ in range(sweeps):
+        for k in range(sweeps):
             clock[0] += SWEEP
+            late_now.clear()
+            if k in (1, 2):
+                late_now.update(episode)
             service.check()
             if job is not None:
                 t0 = time.process_time()
@@ -342,7 +364,8 @@ def _sweeps(db: Schema, service: Any, clock: list[datetime], sweeps: int, job: A
     after = sizes(db.conn)
     delta = {t: (after[t][0] - before[t][0], after[t][1] - before[t][1]) for t in TABLES}
     checks = sweeps * n
-    return {"sweeps": sweeps, "delta": delta, "after": after, "wall_s": sweep_cpu.wall,
+    return {"sweeps": sweeps, "episodes": len(episode), "delta": delta, "after": after,
+            "wall_s": sweep_cpu.wall,
             "proc_s": sweep_cpu.proc, "db_s": sweep_cpu.db, "job_proc_s": job_cpu,
             "cpu_per_check_us": (sweep_cpu.proc + sweep_cpu.db) / checks * 1e6}
 
@@ -368,7 +391,10 @@ def model(out: dict[str, Any], n: int) -> dict[str, Any]:
     row_bytes = seeded_bytes / max(seeded_rows, 1)
     measured_bytes = grow["delta"]["check_results"][1] / max(grow["delta"]["check_results"][0], 1)
     checks_day = grow["delta"]["check_results"][0] / s * PER_DAY
-    outbox_day = grow["delta"]["outbox"][0] / s * PER_DAY
+    # outbox rows and alerts come from late episodes (the stale ones' alerts exist already)
+    episodes_day = n * EPISODE_SHARE
+    per_episode = grow["delta"]["outbox"][0] / max(grow["episodes"], 1)
+    outbox_day = per_episode * episodes_day
     outbox_bytes = out["seeded"]["outbox"][1] / max(out["seeded"]["outbox"][0], 1)
     cpu_day = (grow["proc_s"] + grow["db_s"]) / s * PER_DAY
     roll = out["rollup"]
@@ -385,6 +411,9 @@ def model(out: dict[str, Any], n: int) -> dict[str, Any]:
         "check_bytes_per_row": row_bytes,
         "check_bytes_per_row_sweeps": measured_bytes,
         "check_bytes_per_day": checks_day * row_bytes,
+        "outbox_rows_per_episode": per_episode,
+        "alerts_per_episode": grow["delta"]["alerts"][0] / max(grow["episodes"], 1),
+        "episodes_per_day": episodes_day,
         "outbox_rows_per_day": outbox_day,
         "outbox_bytes_per_day": outbox_day * outbox_bytes,
         "bookkeeping_cpu_s_per_day": cpu_day,
@@ -402,7 +431,9 @@ def _print_model(m: dict[str, Any]) -> None:
           f"{m['check_bytes_per_row']:.0f} B (table + indexes; "
           f"{m['check_bytes_per_row_sweeps']:.0f} B in the sweeps) = "
           f"{m['check_bytes_per_day'] / gib:.2f} GiB, "
-          f"{m['outbox_rows_per_day']:,.0f} outbox rows "
+          f"{m['outbox_rows_per_day']:,.0f} outbox rows ({m['episodes_per_day']:.0f} late "
+          f"episodes × {m['outbox_rows_per_episode']:.1f} messages, "
+          f"{m['alerts_per_episode']:.1f} alert each) "
           f"({m['outbox_bytes_per_day'] / 2**20:.1f} MiB); bookkeeping CPU "
           f"{m['bookkeeping_cpu_s_per_day'] / 60:.1f} min")
     print(f"   a month without retention: {m['month_without_retention_bytes'] / gib:.1f} GiB; "
@@ -422,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prune-seconds", type=float, default=20.0)
     args = p.parse_args(argv)
     if args.tiny:
-        args.contracts, args.seed_rows, args.sweeps, args.rounds = 30, 20_000, 2, 2
+        args.contracts, args.seed_rows, args.sweeps, args.rounds = 30, 20_000, 4, 2
         args.prune_seconds = 5.0
     logging.disable(logging.WARNING)
     print_header("B8 growth and retention: 5,000 contracts every 5 minutes (PostgreSQL)",

@@ -60,20 +60,25 @@ class DatabaseCollector(Collector):
         yield checks
 
     def _alerts(self, s: Session) -> Iterator[Family]:
-        yield _grouped(
-            s,
-            GaugeMetricFamily(
-                "demarc_alerts", "Alerts by kind and current status", labels=["kind", "status"]
-            ),
-            select(Alert.kind, Alert.status, func.count()).group_by(Alert.kind, Alert.status),
-            [(kind, status) for kind in ALERT_KINDS for status in ALERT_STATUSES],
+        """Both alert families from one pass over `alerts` (never pruned; one row per contract
+        and late period): every row ever opened is still there, in some status."""
+        rows = s.execute(
+            select(Alert.kind, Alert.status, func.count()).group_by(Alert.kind, Alert.status)
+        ).all()
+        now = {(str(kind), str(status)): int(n) for kind, status, n in rows}
+        current = GaugeMetricFamily(
+            "demarc_alerts", "Alerts by kind and current status", labels=["kind", "status"]
         )
-        yield _grouped(
-            s,
-            CounterMetricFamily("demarc_alerts_opened", "Alerts ever opened", labels=["kind"]),
-            select(Alert.kind, func.count()).group_by(Alert.kind),
-            [(kind,) for kind in ALERT_KINDS],
-        )
+        for labels in sorted({(k, st) for k in ALERT_KINDS for st in ALERT_STATUSES} | set(now)):
+            current.add_metric(list(labels), float(now.get(labels, 0)))
+        yield current
+        opened = CounterMetricFamily("demarc_alerts_opened", "Alerts ever opened", labels=["kind"])
+        ever: dict[str, int] = {}
+        for (kind, _), n in now.items():
+            ever[kind] = ever.get(kind, 0) + n
+        for kind in sorted(set(ALERT_KINDS) | set(ever)):
+            opened.add_metric([kind], float(ever.get(kind, 0)))
+        yield opened
 
     def _outbox(self, s: Session) -> Iterator[Family]:
         counts = read_outbox(s)
