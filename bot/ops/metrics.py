@@ -15,17 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
-from bot.db.models import Alert, ContractStatus, OutboxMessage
-from bot.ops.totals import read_checks, read_outbox
-from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, STATUSES, SUPERSEDED
+from bot.db.models import OutboxMessage
+from bot.ops.snapshot import Snapshot, read_snapshot
+from bot.outbox.enqueue import (
+    DEAD,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    STATUSES,
+    SUPERSEDED,
+    utc,
+)
 from ownership.sla import FreshnessState
 
 UNDELIVERED = (PENDING, SENDING)
@@ -41,53 +48,58 @@ class DatabaseCollector(Collector):
         self.clock = clock
 
     def collect(self) -> Iterator[Family]:
-        with Session(self.engine) as s:
-            yield from self._contracts(s)
-            yield from self._alerts(s)
-            yield from self._outbox(s)
+        # autocommit: no BEGIN/ROLLBACK round trips; the snapshot is one statement anyway
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            snap = read_snapshot(conn)
+            oldest = conn.scalar(
+                select(func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.status.in_(UNDELIVERED)
+                )
+            )
+        yield from self._contracts(snap)
+        yield from self._alerts(snap)
+        yield from self._outbox(snap, oldest)
 
-    def _contracts(self, s: Session) -> Iterator[Family]:
-        yield _grouped(
-            s,
+    def _contracts(self, snap: Snapshot) -> Iterator[Family]:
+        yield _family(
             GaugeMetricFamily("demarc_contracts", "Contracts by last state", labels=["state"]),
-            select(ContractStatus.state, func.count()).group_by(ContractStatus.state),
+            {(k,): n for k, n in snap.contracts.items()},
             [(state,) for state in CHECK_STATES],
         )
-        checks = CounterMetricFamily("demarc_checks", "Checks run, by result", labels=["state"])
-        counts = read_checks(s)
-        for state in sorted(set(CHECK_STATES) | set(counts)):
-            checks.add_metric([state], float(counts.get(state, 0)))
-        yield checks
-
-    def _alerts(self, s: Session) -> Iterator[Family]:
-        """Both alert families from one pass over `alerts` (never pruned; one row per contract
-        and late period): every row ever opened is still there, in some status."""
-        rows = s.execute(
-            select(Alert.kind, Alert.status, func.count()).group_by(Alert.kind, Alert.status)
-        ).all()
-        now = {(str(kind), str(status)): int(n) for kind, status, n in rows}
-        current = GaugeMetricFamily(
-            "demarc_alerts", "Alerts by kind and current status", labels=["kind", "status"]
+        yield _family(
+            CounterMetricFamily("demarc_checks", "Checks run, by result", labels=["state"]),
+            {(k,): n for k, n in snap.checks.items()},
+            [(state,) for state in CHECK_STATES],
         )
-        for labels in sorted({(k, st) for k in ALERT_KINDS for st in ALERT_STATUSES} | set(now)):
-            current.add_metric(list(labels), float(now.get(labels, 0)))
-        yield current
-        opened = CounterMetricFamily("demarc_alerts_opened", "Alerts ever opened", labels=["kind"])
-        ever: dict[str, int] = {}
-        for (kind, _), n in now.items():
-            ever[kind] = ever.get(kind, 0) + n
-        for kind in sorted(set(ALERT_KINDS) | set(ever)):
-            opened.add_metric([kind], float(ever.get(kind, 0)))
-        yield opened
 
-    def _outbox(self, s: Session) -> Iterator[Family]:
-        counts = read_outbox(s)
-        messages = GaugeMetricFamily(
-            "demarc_outbox_messages", "Outbox messages by current status", labels=["status"]
+    def _alerts(self, snap: Snapshot) -> Iterator[Family]:
+        """Alerts are never pruned (one row per contract and late period): every row ever
+        opened is still there, in some status."""
+        yield _family(
+            GaugeMetricFamily(
+                "demarc_alerts", "Alerts by kind and current status", labels=["kind", "status"]
+            ),
+            {(kind, status): n for (kind, status), n in snap.alerts.items()},
+            [(kind, status) for kind in ALERT_KINDS for status in ALERT_STATUSES],
         )
-        for status in sorted(set(STATUSES) | set(counts.present)):
-            messages.add_metric([str(status)], float(counts.present.get(status, 0)))
-        yield messages
+        ever: dict[tuple[str, ...], int] = {}
+        for (kind, _), n in snap.alerts.items():
+            ever[(kind,)] = ever.get((kind,), 0) + n
+        yield _family(
+            CounterMetricFamily("demarc_alerts_opened", "Alerts ever opened", labels=["kind"]),
+            ever,
+            [(kind,) for kind in ALERT_KINDS],
+        )
+
+    def _outbox(self, snap: Snapshot, oldest: datetime | None) -> Iterator[Family]:
+        present = snap.outbox_present
+        yield _family(
+            GaugeMetricFamily(
+                "demarc_outbox_messages", "Outbox messages by current status", labels=["status"]
+            ),
+            {(k,): n for k, n in present.items()},
+            [(status,) for status in STATUSES],
+        )
         for name, status, doc in (
             ("delivered", SENT, "Slack messages delivered (posted or edited)"),
             ("failed", FAILED, "Slack messages Slack refused for good (e.g. channel_not_found)"),
@@ -95,42 +107,38 @@ class DatabaseCollector(Collector):
             ("superseded", SUPERSEDED, "Edits not sent because a later edit replaced them"),
         ):
             yield CounterMetricFamily(
-                f"demarc_slack_messages_{name}", doc, value=float(counts.ever.get(status, 0))
+                f"demarc_slack_messages_{name}", doc, value=float(snap.outbox_ever.get(status, 0))
             )
         yield GaugeMetricFamily(
             "demarc_outbox_dead_letters",
             "Dead letters: messages set aside (see demarc status)",
-            value=float(counts.present.get(DEAD, 0)),
+            value=float(present.get(DEAD, 0)),
         )
         yield GaugeMetricFamily(
             "demarc_outbox_depth",
             "Undelivered messages",
-            value=float(sum(counts.present.get(status, 0) for status in UNDELIVERED)),
+            value=float(sum(present.get(status, 0) for status in UNDELIVERED)),
         )
         yield CounterMetricFamily(
-            "demarc_slack_retries", "Slack calls retried", value=float(counts.retries)
+            "demarc_slack_retries", "Slack calls retried", value=float(snap.retries)
         )
         yield CounterMetricFamily(
             "demarc_slack_errors",
             "Messages that met a Slack error (retried, failed or dead-lettered)",
-            value=float(counts.errors),
-        )
-        oldest = s.scalar(
-            select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(UNDELIVERED))
+            value=float(snap.errors),
         )
         age = 0.0
         if oldest is not None:
-            age = max(0.0, (self.clock() - oldest).total_seconds())
+            age = max(0.0, (self.clock() - utc(oldest)).total_seconds())
         yield GaugeMetricFamily(
             "demarc_outbox_oldest_age_seconds", "Age of the oldest undelivered message", value=age
         )
 
 
-def _grouped(
-    s: Session, family: Family, statement: Any, known: Iterable[tuple[str, ...]]
+def _family(
+    family: Family, counts: dict[tuple[str, ...], int], known: Iterable[tuple[str, ...]]
 ) -> Family:
-    """Counts per label values: every known combination (0 if absent), plus any other seen."""
-    counts = {tuple(str(v) for v in labels): n for *labels, n in s.execute(statement)}
+    """Every known combination of label values (0 if absent), plus any other seen."""
     for labels in sorted(set(known) | set(counts)):
         family.add_metric(list(labels), float(counts.get(labels, 0)))
     return family

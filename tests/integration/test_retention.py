@@ -211,3 +211,20 @@ def test_only_the_lease_holder_prunes_and_a_stale_holder_changes_nothing(
     assert not first.run(stale).held  # replica-a wakes up: its fence no longer holds
     assert count(engine, CheckResult, CheckResult.contract_id == "other") == 10
     assert second.run_once().checks_pruned == 9
+
+
+def test_a_long_history_is_folded_in_bounded_steps_within_one_run(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.ops import totals
+
+    monkeypatch.setattr(totals, "FOLD_MAX", 5)
+    seed_history(engine)
+    retention = RetentionJob(engine, clock=lambda: NOW, policy=RetentionPolicy(None, None))
+    retention.run_once()  # sees the newest ids
+    retention.run_once()  # folds them, 5 at a time
+    with Session(engine) as session:
+        mark = session.get(MetricTotal, ("mark", "check_results"))
+    assert mark is not None
+    assert mark.value == 24
+    assert scrape(engine) == full_scan(engine)
