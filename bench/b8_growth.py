@@ -419,6 +419,7 @@ def model(out: dict[str, Any], n: int) -> dict[str, Any]:
         "bookkeeping_cpu_s_per_day": cpu_day,
         "month_without_retention_bytes": 30 * (checks_day * row_bytes + outbox_day * outbox_bytes),
         "steady_30d_check_bytes": 30 * checks_day * row_bytes,
+        "steady_7d_check_bytes": 7 * checks_day * row_bytes,
         "rollup_cpu_s_per_day": roll_day,
         "prune_cpu_s_per_day": (checks_day + outbox_day) * prune_row,
         "rollup_bytes_per_day": n * rollup_row_bytes,
@@ -437,7 +438,8 @@ def _print_model(m: dict[str, Any]) -> None:
           f"({m['outbox_bytes_per_day'] / 2**20:.1f} MiB); bookkeeping CPU "
           f"{m['bookkeeping_cpu_s_per_day'] / 60:.1f} min")
     print(f"   a month without retention: {m['month_without_retention_bytes'] / gib:.1f} GiB; "
-          f"steady state with 30 days of checks: {m['steady_30d_check_bytes'] / gib:.1f} GiB, "
+          f"steady state with 30 days of checks: {m['steady_30d_check_bytes'] / gib:.1f} GiB "
+          f"(7 days: {m['steady_7d_check_bytes'] / gib:.1f} GiB), "
           f"plus {m['rollup_bytes_per_day'] / 2**20:.2f} MiB of rollups a day (kept); retention "
           f"CPU per day: rollup {m['rollup_cpu_s_per_day']:.1f} s, pruning "
           f"{m['prune_cpu_s_per_day']:.1f} s")
