@@ -290,8 +290,10 @@ def run(n: int, seed_rows: int, sweeps: int, rounds: int, prune_seconds: float,
         # (c) the retention job on the seeded history
         job = RetentionJob(engine, clock=lambda: clock[0],
                            policy=RetentionPolicy(budget_seconds=0.0))
-        with Cpu(db.conn) as roll:
-            rolled = job.run(None).rolled
+        rolled: list[Any] = []
+        with Cpu(db.conn) as roll:  # every ended day, before any pruning is timed
+            while more := job.run(None).rolled:
+                rolled += more
         job.policy = RetentionPolicy(checks=timedelta(days=1), outbox=timedelta(days=1),
                                      budget_seconds=prune_seconds)
         with Cpu(db.conn) as prune:

@@ -127,7 +127,8 @@ class RetentionJob:
             outbox_mark = get_total(session, MARK, "outbox") or 0
         if policy.checks is not None and done is not None:
             before = min(now - policy.checks, day_start(done + timedelta(days=1)))
-            while time.monotonic() < ends:
+            half = time.monotonic() + max(0.0, ends - time.monotonic()) / 2  # outbox's turn
+            while time.monotonic() < (half if policy.outbox is not None else ends):
                 n = self._in_transaction(
                     fence,
                     lambda s: prune_checks(s, before=before, mark=check_mark, batch=policy.batch),
