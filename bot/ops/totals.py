@@ -14,14 +14,7 @@ short transactions (within its time budget; the next run goes on).
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    case,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import CheckResult, MetricTotal, OutboxMessage
