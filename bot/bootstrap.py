@@ -30,6 +30,7 @@ from bot.incidents.timers import TimerJob
 from bot.jobs.freshness import FreshnessScheduler
 from bot.jobs.schedule import periodic_jobs
 from bot.jobs.scheduler import Periodic
+from bot.ops.retention import RetentionJob, RetentionPolicy
 from bot.outbox import OutboxWorker
 from bot.probes import Prober, ProbeResult, run_probes
 from bot.registry.holder import RegistryHolder
@@ -103,6 +104,19 @@ def make_prober(environ: Mapping[str, str], *, timeout: float, pool_size: int = 
         pool_size=pool_size,
         statement_timeout=min(30.0, timeout),
         http_timeout=min(10.0, timeout),
+    )
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """Days of 0 keep that history forever."""
+
+    def days(n: int) -> timedelta | None:
+        return timedelta(days=n) if n > 0 else None
+
+    return RetentionPolicy(
+        checks=days(settings.retain_checks_days),
+        outbox=days(settings.retain_outbox_days),
+        batch=settings.retention_batch,
     )
 
 
@@ -259,6 +273,13 @@ def start(services: Services) -> Runtime:
         drift_every=settings.drift_interval,
         reload_every=timedelta(seconds=settings.reload_interval),
         webhooks=services.webhooks.deliver_due if services.webhooks is not None else None,
+        retention=RetentionJob(
+            services.engine,
+            clock=services.clock,
+            policy=retention_policy(settings),
+            holder=services.replica_id,
+        ),
+        retention_every=settings.retention_interval,
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()

@@ -83,6 +83,11 @@ class Settings:
     drift_interval: timedelta = timedelta(seconds=3600)
     webhooks: tuple[WebhookTarget, ...] = ()  # DEMARC_WEBHOOKS
     api_token: str | None = field(default=None, repr=False)  # DEMARC_API_TOKEN: the status API
+    # Retention (docs/retention.md): days of history kept (0: forever), rows per delete batch.
+    retain_checks_days: int = 30
+    retain_outbox_days: int = 7
+    retention_batch: int = 5000
+    retention_interval: timedelta = timedelta(seconds=60)
 
     @property
     def socket_mode(self) -> bool:
@@ -146,6 +151,10 @@ class Settings:
         api_token = env.get("DEMARC_API_TOKEN")
         if api_token is not None and len(api_token) < 16:
             problems.append("DEMARC_API_TOKEN must be at least 16 characters (a random secret)")
+        retention = {
+            name: _whole(env, name, default, problems, least=least)
+            for name, (default, least) in _RETENTION.items()
+        }
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -172,6 +181,10 @@ class Settings:
             drift_interval=knobs["DEMARC_DRIFT_SECONDS"],
             webhooks=webhooks,
             api_token=api_token,
+            retain_checks_days=retention["DEMARC_RETAIN_CHECKS_DAYS"],
+            retain_outbox_days=retention["DEMARC_RETAIN_OUTBOX_DAYS"],
+            retention_batch=retention["DEMARC_RETENTION_BATCH"],
+            retention_interval=knobs["DEMARC_RETENTION_SECONDS"],
         )
 
 
@@ -243,7 +256,26 @@ _KNOBS = {  # seconds, all > 0
     "DEMARC_RECHECK_SECONDS": 600.0,
     "DEMARC_NOTICE_SECONDS": 600.0,
     "DEMARC_DRIFT_SECONDS": 3600.0,
+    "DEMARC_RETENTION_SECONDS": 60.0,
 }
+_RETENTION = {  # whole numbers: (default, least allowed)
+    "DEMARC_RETAIN_CHECKS_DAYS": (30, 0),  # 0 keeps check history forever
+    "DEMARC_RETAIN_OUTBOX_DAYS": (7, 0),  # 0 keeps delivered outbox rows forever
+    "DEMARC_RETENTION_BATCH": (5000, 1),
+}
+
+
+def _whole(
+    env: Mapping[str, str], name: str, default: int, problems: list[str], *, least: int
+) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.isascii() and raw.isdigit() and int(raw) >= least:
+        return int(raw)
+    what = "0 or more (0 keeps everything)" if least == 0 else f"{least} or more"
+    problems.append(f"{name} must be a whole number, {what}, not {raw[:20]!r}")
+    return default
 
 
 def _seconds(

@@ -88,3 +88,12 @@ def test_b6_serve_sweep_runs() -> None:
         assert f"-- 30 contracts, {scenario}:" in out, out
         assert f"30 {scenario}: timestamps sweep vs floor identical (30/30)" in out, out
     assert out.count(" statements, ") == 4, out
+
+
+def test_b8_growth_runs() -> None:
+    postgres_or_skip()
+    out = run_bench("bench.b8_growth")
+    for line in ("/metrics at ", "sweeps without pruning:", "rollup: ", "pruning: ",
+                 "sweeps with pruning:", "model, per day:", "a month without retention:"):
+        assert line in out, (line, out)
+    assert "target MET     /metrics values equal the full scan's" in out, out

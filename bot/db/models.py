@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -83,6 +85,8 @@ class CheckResult(Base):
     """Every check ever run: the history behind `demarc status` and the metrics."""
 
     __tablename__ = "check_results"
+    # "is there a newer check of this contract?" in one index probe (pruning keeps the latest)
+    __table_args__ = (Index("ix_check_results_contract_id_id", "contract_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     contract_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -133,7 +137,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # pruning's order
     method: Mapped[str] = mapped_column(String(40))  # chat.postMessage | chat.update
     channel: Mapped[str] = mapped_column(String(100), index=True)
     payload: Mapped[str] = mapped_column(Text)  # JSON: text, blocks
@@ -344,3 +348,28 @@ class WebhookDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(40))
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+class CheckRollup(Base):
+    """One contract's checks of one UTC day, kept after the checks themselves are pruned
+    (`bot.ops.rollup`; the columns are described in docs/retention.md)."""
+
+    __tablename__ = "check_rollups"
+
+    contract_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    expected_periods: Mapped[int] = mapped_column(Integer, default=0)
+    on_time_periods: Mapped[int] = mapped_column(Integer, default=0)
+    late_periods: Mapped[int] = mapped_column(Integer, default=0)
+    downtime_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricTotal(Base):
+    """Counts folded out of history rows so /metrics need not scan them (`bot.ops.totals`):
+    a counter's value up to a mark (`name` "mark" holds the marks themselves)."""
+
+    __tablename__ = "metric_totals"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    label: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

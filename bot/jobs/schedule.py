@@ -3,7 +3,7 @@
 Freshness checks are not here: each contract's job runs at its own next check
 (`bot.jobs.freshness`). All run on the one scheduler (`bot.jobs.scheduler`). Replicas may all
 run notices, drift and polling (they dedupe in the database); the outbox and the incident
-timers run only on the holder of their lease.
+timers and retention run only on the holder of their lease.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from bot.changes.notices import ChangeNoticeService
 from bot.db.leases import HEARTBEAT_EVERY, LeaseKeeper, heartbeat
 from bot.incidents.timers import POLL_SECONDS, TimerJob
 from bot.jobs.scheduler import Job
+from bot.ops.retention import RetentionJob
 from bot.outbox.worker import OutboxWorker
 from bot.registry.reload import Reloader
 
 OUTBOX_EVERY = timedelta(seconds=0.5)
 TIMERS_EVERY = timedelta(seconds=POLL_SECONDS)
 WEBHOOKS_EVERY = timedelta(seconds=1)
+RETENTION_EVERY = timedelta(seconds=60)
 
 
 def periodic_jobs(
@@ -40,6 +42,8 @@ def periodic_jobs(
     drift_every: timedelta,
     reload_every: timedelta,
     webhooks: Callable[[], int] | None = None,
+    retention: RetentionJob | None = None,
+    retention_every: timedelta = RETENTION_EVERY,
 ) -> list[Job]:
     """The list; `reload_every` of 0 turns registry polling off."""
     jobs = [
@@ -57,6 +61,10 @@ def periodic_jobs(
     ]
     if webhooks is not None:  # every replica may run it: rows are claimed one by one
         jobs.append(Job("webhooks", WEBHOOKS_EVERY, webhooks))
+    if retention is not None:  # folds metric counters, rolls up days, prunes history
+        jobs.append(
+            Job("retention", retention_every, retention.run_once, on_stop=retention.release)
+        )
     if reload_every > timedelta(0):
         reloader.poll_once(first=True)  # what the files look like now: changes count from here
         jobs.append(Job("registry-poll", reload_every, reloader.poll_once, at_start=False))

@@ -4,25 +4,35 @@ latency is measured per process.
 
 Current counts are gauges (`demarc_outbox_messages{status}`, `demarc_alerts{kind,status}`,
 `demarc_contracts{state}`, …); transitions are counters (`…_total`), computed from rows whose
-count can only grow: outbox, alert and check rows are never deleted and the statuses counted
-(sent, failed, dead, superseded) are final. Every known label value is reported, with 0 when
-there is none, so no series vanishes.
+count can only grow: alert rows are never deleted, and check and outbox rows are counted into
+`metric_totals` before they may be pruned (`bot.ops.totals`: a scrape reads those totals plus
+the rows since the last fold, never a whole history table); the statuses counted (sent,
+failed, dead, superseded) are final. Every known label value is reported, with 0 when there
+is none, so no series vanishes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select
 
-from bot.db.models import Alert, CheckResult, ContractStatus, OutboxMessage
-from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, STATUSES, SUPERSEDED
+from bot.db.models import OutboxMessage
+from bot.ops.snapshot import Snapshot, read_snapshot
+from bot.outbox.enqueue import (
+    DEAD,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    STATUSES,
+    SUPERSEDED,
+    utc,
+)
 from ownership.sla import FreshnessState
 
 UNDELIVERED = (PENDING, SENDING)
@@ -38,53 +48,58 @@ class DatabaseCollector(Collector):
         self.clock = clock
 
     def collect(self) -> Iterator[Family]:
-        with Session(self.engine) as s:
-            yield from self._contracts(s)
-            yield from self._alerts(s)
-            yield from self._outbox(s)
+        # autocommit: no BEGIN/ROLLBACK round trips; the snapshot is one statement anyway
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            snap = read_snapshot(conn)
+            oldest = conn.scalar(
+                select(func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.status.in_(UNDELIVERED)
+                )
+            )
+        yield from self._contracts(snap)
+        yield from self._alerts(snap)
+        yield from self._outbox(snap, oldest)
 
-    def _contracts(self, s: Session) -> Iterator[Family]:
-        yield _grouped(
-            s,
+    def _contracts(self, snap: Snapshot) -> Iterator[Family]:
+        yield _family(
             GaugeMetricFamily("demarc_contracts", "Contracts by last state", labels=["state"]),
-            select(ContractStatus.state, func.count()).group_by(ContractStatus.state),
+            {(k,): n for k, n in snap.contracts.items()},
             [(state,) for state in CHECK_STATES],
         )
-        yield _grouped(
-            s,
+        yield _family(
             CounterMetricFamily("demarc_checks", "Checks run, by result", labels=["state"]),
-            select(CheckResult.state, func.count()).group_by(CheckResult.state),
+            {(k,): n for k, n in snap.checks.items()},
             [(state,) for state in CHECK_STATES],
         )
 
-    def _alerts(self, s: Session) -> Iterator[Family]:
-        yield _grouped(
-            s,
+    def _alerts(self, snap: Snapshot) -> Iterator[Family]:
+        """Alerts are never pruned (one row per contract and late period): every row ever
+        opened is still there, in some status."""
+        yield _family(
             GaugeMetricFamily(
                 "demarc_alerts", "Alerts by kind and current status", labels=["kind", "status"]
             ),
-            select(Alert.kind, Alert.status, func.count()).group_by(Alert.kind, Alert.status),
+            {(kind, status): n for (kind, status), n in snap.alerts.items()},
             [(kind, status) for kind in ALERT_KINDS for status in ALERT_STATUSES],
         )
-        yield _grouped(
-            s,
+        ever: dict[tuple[str, ...], int] = {}
+        for (kind, _), n in snap.alerts.items():
+            ever[(kind,)] = ever.get((kind,), 0) + n
+        yield _family(
             CounterMetricFamily("demarc_alerts_opened", "Alerts ever opened", labels=["kind"]),
-            select(Alert.kind, func.count()).group_by(Alert.kind),
+            ever,
             [(kind,) for kind in ALERT_KINDS],
         )
 
-    def _outbox(self, s: Session) -> Iterator[Family]:
-        by_status = dict(
-            s.execute(
-                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-            ).all()
+    def _outbox(self, snap: Snapshot, oldest: datetime | None) -> Iterator[Family]:
+        present = snap.outbox_present
+        yield _family(
+            GaugeMetricFamily(
+                "demarc_outbox_messages", "Outbox messages by current status", labels=["status"]
+            ),
+            {(k,): n for k, n in present.items()},
+            [(status,) for status in STATUSES],
         )
-        messages = GaugeMetricFamily(
-            "demarc_outbox_messages", "Outbox messages by current status", labels=["status"]
-        )
-        for status in sorted(set(STATUSES) | set(by_status)):
-            messages.add_metric([str(status)], float(by_status.get(status, 0)))
-        yield messages
         for name, status, doc in (
             ("delivered", SENT, "Slack messages delivered (posted or edited)"),
             ("failed", FAILED, "Slack messages Slack refused for good (e.g. channel_not_found)"),
@@ -92,56 +107,38 @@ class DatabaseCollector(Collector):
             ("superseded", SUPERSEDED, "Edits not sent because a later edit replaced them"),
         ):
             yield CounterMetricFamily(
-                f"demarc_slack_messages_{name}", doc, value=float(by_status.get(status, 0))
+                f"demarc_slack_messages_{name}", doc, value=float(snap.outbox_ever.get(status, 0))
             )
         yield GaugeMetricFamily(
             "demarc_outbox_dead_letters",
             "Dead letters: messages set aside (see demarc status)",
-            value=float(by_status.get(DEAD, 0)),
+            value=float(present.get(DEAD, 0)),
         )
         yield GaugeMetricFamily(
             "demarc_outbox_depth",
             "Undelivered messages",
-            value=float(sum(by_status.get(status, 0) for status in UNDELIVERED)),
-        )
-        yield from self._slack_trouble(s)
-        oldest = s.scalar(
-            select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(UNDELIVERED))
-        )
-        age = 0.0
-        if oldest is not None:
-            age = max(0.0, (self.clock() - oldest).total_seconds())
-        yield GaugeMetricFamily(
-            "demarc_outbox_oldest_age_seconds", "Age of the oldest undelivered message", value=age
-        )
-
-    def _slack_trouble(self, s: Session) -> Iterator[Family]:
-        """Retries and errors, from per-row values that only grow (attempts, final statuses)."""
-        retries = s.scalar(
-            select(func.coalesce(func.sum(OutboxMessage.attempts - 1), 0)).where(
-                OutboxMessage.attempts > 1
-            )
+            value=float(sum(present.get(status, 0) for status in UNDELIVERED)),
         )
         yield CounterMetricFamily(
-            "demarc_slack_retries", "Slack calls retried", value=float(retries or 0)
-        )
-        errors = s.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(or_(OutboxMessage.attempts > 1, OutboxMessage.status.in_((FAILED, DEAD))))
+            "demarc_slack_retries", "Slack calls retried", value=float(snap.retries)
         )
         yield CounterMetricFamily(
             "demarc_slack_errors",
             "Messages that met a Slack error (retried, failed or dead-lettered)",
-            value=float(errors or 0),
+            value=float(snap.errors),
+        )
+        age = 0.0
+        if oldest is not None:
+            age = max(0.0, (self.clock() - utc(oldest)).total_seconds())
+        yield GaugeMetricFamily(
+            "demarc_outbox_oldest_age_seconds", "Age of the oldest undelivered message", value=age
         )
 
 
-def _grouped(
-    s: Session, family: Family, statement: Any, known: Iterable[tuple[str, ...]]
+def _family(
+    family: Family, counts: dict[tuple[str, ...], int], known: Iterable[tuple[str, ...]]
 ) -> Family:
-    """Counts per label values: every known combination (0 if absent), plus any other seen."""
-    counts = {tuple(str(v) for v in labels): n for *labels, n in s.execute(statement)}
+    """Every known combination of label values (0 if absent), plus any other seen."""
     for labels in sorted(set(known) | set(counts)):
         family.add_metric(list(labels), float(counts.get(labels, 0)))
     return family
