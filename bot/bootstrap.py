@@ -32,6 +32,8 @@ from bot.jobs.schedule import periodic_jobs
 from bot.jobs.scheduler import Periodic
 from bot.outbox import OutboxWorker
 from bot.probes import Prober, ProbeResult, run_probes
+from bot.probes.quality import QualityProber
+from bot.quality.service import QualityService
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
 from bot.settings import Settings
@@ -62,6 +64,7 @@ class Services:
     scheduler: FreshnessScheduler
     replica_id: str  # names this process's claims and leases
     clock: Clock = utc_now
+    quality: QualityService | None = None
 
     @property
     def admins(self) -> tuple[str, ...]:
@@ -71,6 +74,8 @@ class Services:
         """Release connections (after `Runtime.stop`, or instead of it when never started)."""
         self.prober.close()
         self.drift.inspector.close()
+        if self.quality is not None:
+            self.quality.prober.close()
         self.engine.dispose()
 
 
@@ -155,6 +160,12 @@ def build(
         scheduler=scheduler,
         replica_id=replica_id,
         clock=clock,
+        quality=QualityService(
+            engine,
+            lambda: holder.registry,
+            QualityProber(environ, statement_timeout=min(60.0, max(probe_timeout, 0.001))),
+            clock=clock,
+        ),
     )
 
 
@@ -222,6 +233,8 @@ def start(services: Services) -> Runtime:
         notice_every=settings.notice_interval,
         drift_every=settings.drift_interval,
         reload_every=timedelta(seconds=settings.reload_interval),
+        quality=services.quality,
+        quality_every=settings.quality_interval,
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()

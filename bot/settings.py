@@ -56,6 +56,7 @@ class Settings:
     outbox_max_attempts: int = DEFAULT_MAX_ATTEMPTS
     notice_interval: timedelta = timedelta(seconds=600)
     drift_interval: timedelta = timedelta(seconds=3600)
+    quality_interval: timedelta = timedelta(seconds=300)  # how often a period's data is looked for
 
     @property
     def socket_mode(self) -> bool:
@@ -139,6 +140,7 @@ class Settings:
             outbox_max_attempts=int(attempts),
             notice_interval=knobs["DEMARC_NOTICE_SECONDS"],
             drift_interval=knobs["DEMARC_DRIFT_SECONDS"],
+            quality_interval=knobs["DEMARC_QUALITY_SECONDS"],
         )
 
 
@@ -210,6 +212,7 @@ _KNOBS = {  # seconds, all > 0
     "DEMARC_RECHECK_SECONDS": 600.0,
     "DEMARC_NOTICE_SECONDS": 600.0,
     "DEMARC_DRIFT_SECONDS": 3600.0,
+    "DEMARC_QUALITY_SECONDS": 300.0,
 }
 
 

@@ -19,6 +19,7 @@ from bot.db.leases import HEARTBEAT_EVERY, LeaseKeeper, heartbeat
 from bot.incidents.timers import POLL_SECONDS, TimerJob
 from bot.jobs.scheduler import Job
 from bot.outbox.worker import OutboxWorker
+from bot.quality.service import QualityService
 from bot.registry.reload import Reloader
 
 OUTBOX_EVERY = timedelta(seconds=0.5)
@@ -38,6 +39,8 @@ def periodic_jobs(
     notice_every: timedelta,
     drift_every: timedelta,
     reload_every: timedelta,
+    quality: QualityService | None = None,
+    quality_every: timedelta = timedelta(minutes=5),
 ) -> list[Job]:
     """The list; `reload_every` of 0 turns registry polling off."""
     jobs = [
@@ -53,6 +56,8 @@ def periodic_jobs(
         Job("change-notices", notice_every, changes.tick),
         Job("schema-drift", drift_every, drift.check),
     ]
+    if quality is not None:  # each contract once per period, after its data arrived
+        jobs.append(Job("data-quality", quality_every, quality.check))
     if reload_every > timedelta(0):
         reloader.poll_once(first=True)  # what the files look like now: changes count from here
         jobs.append(Job("registry-poll", reload_every, reloader.poll_once, at_start=False))
