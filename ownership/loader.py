@@ -312,10 +312,15 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
 
     teams, more = merge_memberships(unique(parts.teams, "team"), parts.memberships)
     problems.extend(more)
-    imported, more = resolve_imported(parts.imported, teams, lenient=parts.lenient)
+    unowned: list[Asset] = []
+    imported, more = resolve_imported(
+        parts.imported, teams, lenient=parts.lenient, unowned=unowned
+    )
     problems.extend(more)
     parts.contracts.extend(imported)
     assets = unique(parts.assets, "asset")
+    for asset in unowned:  # an ODCS contract with no team at all: its tables are still found
+        assets.setdefault(asset.id, asset)
     for contract in parts.contracts:  # a contract declares its asset when nobody else does
         if contract.asset not in assets:
             assets[contract.asset] = Asset(
@@ -324,6 +329,7 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
                 description=contract.description,
                 owner=contract.owner_team,
                 source=contract.source,
+                aliases=contract.aliases,
             )
     contracts = unique(parts.contracts, "contract")
     for contract_id, contract in contracts.items():  # a probe on the asset serves its contract

@@ -255,6 +255,7 @@ class Contract:
     at: dict[str, SourceRef] = field(default_factory=dict, compare=False)
     quality: tuple[QualityRule, ...] = ()
     volume: Volume | None = None
+    aliases: tuple[str, ...] = ()  # the asset's other names when the contract declares it
 
     def where(self, key: str) -> SourceRef:
         """Where field `key` was written (e.g. "owner_team"), else the contract."""

@@ -30,9 +30,11 @@ from ownership.model import (
     Column,
     Contract,
     DeadlineSla,
+    Person,
     QualityRule,
     SourceRef,
     SqlProbe,
+    Team,
 )
 from ownership.periods import cron_problem
 from ownership.read.fields import IDENTIFIER, SLACK_CHANNEL, Collector
@@ -155,6 +157,16 @@ def read_odcs(c: Collector, doc: YMap) -> FormatResult:
         quality=rules,
     )
     owner_at = ext.owner_at if ext.owner_team else team_at
+    inline = None
+    if team_name and members:
+        inline = Team(
+            id=slug(team_name),
+            name=team_name,
+            oncall_channel=alert,
+            members=tuple(Person(name=m, email=m if "@" in m else None) for m in members),
+            source=team_at or doc.where,
+        )
+    names = [str(n) for o, _ in objects for n in (o["name"], o.get("physicalName")) if n]
     out.contracts.append(
         Imported(
             contract,
@@ -162,6 +174,9 @@ def read_odcs(c: Collector, doc: YMap) -> FormatResult:
             ext.consumers_at or doc.where,
             members,
             ext.consumer_at,
+            inline_team=inline,
+            aliases=tuple(dict.fromkeys(n for n in names if slug(n) != contract_id)),
+            teamless=doc.get("team") is None and not ext.owner_team,
         )
     )
     return out
