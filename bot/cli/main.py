@@ -87,7 +87,7 @@ def _parse_at(value: str | None) -> datetime:
 
 
 def cmd_whoowns(args: argparse.Namespace) -> int:
-    result = load_or_explain(registry_arg(args.registry))
+    result = load_or_explain(registry_arg(args.registry), lenient=args.lenient)
     if result.registry is None:
         return EXIT_PROBLEMS
     answer = who_owns(result.registry, " ".join(args.query), _parse_at(args.at))
@@ -259,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", help="registry directory (default: $DEMARC_REGISTRY)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--at", help="answer as of this ISO time (default: now)")
+    p.add_argument("--lenient", action="store_true", help="load as `validate --lenient` does")
     p.set_defaults(func=cmd_whoowns)
 
     p = sub.add_parser("check", help="probe every contract now; exit 0 on time, 1 late, 2 failed")

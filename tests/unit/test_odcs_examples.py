@@ -7,6 +7,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from ownership.answers import AssetAnswer, who_owns
 from ownership.loader import load_registry
 from ownership.model import Role
@@ -74,3 +76,18 @@ def test_adventureworks_without_a_team_loads_and_every_table_is_found(tmp_path: 
         assert isinstance(answer, AssetAnswer), table
         assert answer.asset.id == "department"
         assert answer.with_role(Role.RESPONSIBLE) == ()
+
+
+def test_whoowns_lenient_answers_where_validate_lenient_accepts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli.main import main
+
+    formats = FIXTURES.parent / "formats"
+    shutil.copy(formats / "teams.yaml", tmp_path / "teams.yaml")
+    shutil.copy(formats / "odcs" / "lenient.odcs.yaml", tmp_path / "lenient.odcs.yaml")
+    assert main(["validate", "--lenient", str(tmp_path)]) == 0
+    assert main(["whoowns", "my_table", "--registry", str(tmp_path)]) == 3  # strict: refused
+    capsys.readouterr()
+    assert main(["whoowns", "my_table", "--registry", str(tmp_path), "--lenient"]) == 0
+    assert "my_table" in capsys.readouterr().out
