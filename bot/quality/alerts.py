@@ -29,6 +29,21 @@ def open_alerts(session: Session, contract_id: str) -> list[QualityAlert]:
     )
 
 
+def open_alerts_of(session: Session, ids: list[str]) -> dict[str, list[QualityAlert]]:
+    """The open alerts of many contracts in one query, by contract."""
+    out: dict[str, list[QualityAlert]] = {}
+    if not ids:
+        return out
+    rows = session.scalars(
+        select(QualityAlert)
+        .where(QualityAlert.contract_id.in_(ids), QualityAlert.status == "open")
+        .order_by(QualityAlert.id)
+    )
+    for alert in rows:
+        out.setdefault(alert.contract_id, []).append(alert)
+    return out
+
+
 def upstream_cause(session: Session, registry: Registry, contract: Contract) -> QualityAlert | None:
     """The open quality alert (with a root of its own) of the nearest upstream contract."""
     for asset, _ in walk(registry, contract.asset, "up"):
@@ -57,16 +72,19 @@ def breach(
     verdict: Verdict,
     now: datetime,
     scanned: str,
+    alert: QualityAlert | None = None,
 ) -> str | None:
-    """A failed check: open its alert, or edit the open one; what happened, for reports."""
+    """A failed check: open its alert, or edit the open one (`alert`, when the caller has it
+    at hand); what happened, for reports."""
     words = verdict.words()
-    alert = session.scalars(
-        select(QualityAlert).where(
-            QualityAlert.contract_id == contract.id,
-            QualityAlert.period_key == period,
-            QualityAlert.check_id == verdict.rule.id,
-        )
-    ).first()
+    if alert is None:
+        alert = session.scalars(
+            select(QualityAlert).where(
+                QualityAlert.contract_id == contract.id,
+                QualityAlert.period_key == period,
+                QualityAlert.check_id == verdict.rule.id,
+            )
+        ).first()
     if alert is not None:
         alert.checked_at = now
         if alert.status != "open":

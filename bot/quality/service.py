@@ -1,6 +1,8 @@
 """One quality sweep: measure every due contract's checks in parallel (bounded), then record
-each contract in a transaction of its own, upstream first, with the Slack messages its
-breaches and recoveries cause (`bot.quality.alerts`).
+contracts a chunk per transaction, upstream first, with the Slack messages their breaches
+and recoveries cause (`bot.quality.alerts`); a chunk that fails is recorded again one
+contract per transaction, so one bad contract (or a replica that opened an alert first) costs
+no other its record.
 
 A contract is due once per period after its data arrived: its freshness check saw an update
 in the current period (`ownership.quality.window`) that this sweep has not checked yet. A
@@ -18,8 +20,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.models import ContractStatus, QualityResult, QualityStatus
-from bot.freshness.alerts import active_silence
+from bot.db.models import ContractStatus, QualityAlert, QualityResult, QualityStatus
+from bot.freshness.alerts import Silenced, active_silence
 from bot.freshness.service import lineage_order
 from bot.probes.quality import Job, QualityProber
 from bot.quality import alerts as QA
@@ -30,6 +32,7 @@ from ownership.quality.window import Window, quality_window
 
 log = logging.getLogger(__name__)
 FRESH = ("on_time", "recovered")
+CHUNK = 100  # contracts recorded per transaction (a failing chunk is retried one by one)
 
 
 @dataclass(frozen=True)
@@ -90,17 +93,48 @@ class QualityService:
             Job(p.contract.id, _probe(p.contract), p.rules, p.window.start) for p in plans.values()
         ]
         measured = self.prober.measure_many(jobs)
-        for contract in lineage_order(registry, [p.contract for p in plans.values()]):
-            plan = plans[contract.id]
+        ordered = [
+            plans[c.id] for c in lineage_order(registry, [p.contract for p in plans.values()])
+        ]
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
             try:
                 with self.sessions.begin() as session:
-                    reports.append(self._record(session, registry, plan, measured, now))
-            except Exception as exc:  # the database went away: the others still run
-                log.exception("the quality check of %s could not be recorded", contract.id)
-                reports.append(
-                    QualityReport(contract, plan.window.key, (), error=f"not recorded: {exc}")
-                )
+                    ids = [p.contract.id for p in chunk]
+                    alerts = QA.open_alerts_of(session, ids)
+                    statuses = _done_rows(session, ids)
+                    done = [
+                        self._record(
+                            session,
+                            registry,
+                            p,
+                            measured,
+                            now,
+                            alerts.get(p.contract.id, []),
+                            statuses.get(p.contract.id),
+                        )
+                        for p in chunk
+                    ]
+            except Exception as exc:  # e.g. another replica opened one of the alerts first
+                log.warning("recording %d quality checks at once failed, one by one: %s",
+                            len(chunk), exc)  # fmt: skip
+                done = [self._record_alone(registry, p, measured, now) for p in chunk]
+            reports.extend(done)
         return sorted(reports, key=lambda r: r.contract.id)
+
+    def _record_alone(
+        self,
+        registry: Registry,
+        plan: _Plan,
+        measured: dict[str, dict[str, Measured]],
+        now: datetime,
+    ) -> QualityReport:
+        try:
+            with self.sessions.begin() as session:
+                return self._record(session, registry, plan, measured, now)
+        except Exception as exc:  # the database went away: the others still run
+            log.exception("the quality check of %s could not be recorded", plan.contract.id)
+            return QualityReport(plan.contract, plan.window.key, (), error=f"not recorded: {exc}")
 
     def _due(
         self, contracts: list[Contract], now: datetime, force: bool
@@ -140,10 +174,15 @@ class QualityService:
         plan: _Plan,
         measured: dict[str, dict[str, Measured]],
         now: datetime,
+        open_now: list[QualityAlert] | None = None,
+        status: QualityStatus | None = None,
     ) -> QualityReport:
+        """`open_now`, `status`: the contract's open alerts and status, when the caller loaded
+        them for many contracts at once (else read here)."""
         contract, key = plan.contract, plan.window.key
         numbers = measured.get(contract.id, {})
         verdicts = []
+        results: list[QualityResult] = []  # added once the alerts are done: one flush
         for rule in plan.rules:
             got = numbers.get(rule.id) or Measured(None, error="not measured")
             history = (
@@ -154,7 +193,7 @@ class QualityService:
             except Exception as exc:
                 verdict = Verdict(rule, None, error=f"cannot judge: {exc}")
             verdicts.append(verdict)
-            session.add(
+            results.append(
                 QualityResult(
                     contract_id=contract.id,
                     period_key=key,
@@ -170,25 +209,30 @@ class QualityService:
             )
         scanned = _scanned(contract, plan.window)
         actions: list[str] = []
-        opened = {a.check_id: a for a in QA.open_alerts(session, contract.id)}
-        silenced = active_silence(session, registry, contract, now)
+        if open_now is None:
+            open_now = QA.open_alerts(session, contract.id)
+        silenced: Silenced | bool | None = False  # False: not looked up yet
         for verdict in verdicts:
             rule_id = verdict.rule.id
+            mine = [a for a in open_now if a.check_id == rule_id]
             if verdict.passed:
-                for alert in [
-                    a for a in QA.open_alerts(session, contract.id) if a.check_id == rule_id
-                ]:
+                for alert in mine:
                     QA.resolve(session, registry, contract, alert, now, scanned)
                     actions.append(f"{rule_id}: resolved")
             elif verdict.failed:
-                if silenced is not None and rule_id not in opened:
+                if not mine and silenced is False:
+                    silenced = active_silence(session, registry, contract, now)
+                if not mine and isinstance(silenced, Silenced):
                     actions.append(f"{rule_id}: silenced until {silenced.until:%Y-%m-%d %H:%M} UTC")
                     continue
-                done = QA.breach(session, registry, contract, key, verdict, now, scanned)
+                same = next((a for a in mine if a.period_key == key), None)
+                done = QA.breach(session, registry, contract, key, verdict, now, scanned, same)
                 if done:
                     actions.append(f"{rule_id}: {done}")
         report = QualityReport(contract, key, tuple(verdicts), tuple(actions))
-        status = session.get(QualityStatus, contract.id)
+        session.add_all(results)
+        if status is None:
+            status = session.get(QualityStatus, contract.id)
         if status is None:
             status = QualityStatus(contract_id=contract.id)
             session.add(status)
