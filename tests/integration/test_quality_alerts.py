@@ -137,3 +137,72 @@ def test_duplicates_and_a_failing_query_are_never_passed(world: World) -> None:
     assert report.state == "check_failed"
     assert all(v.passed is None for v in report.verdicts)
     assert report.actions == ()  # a failed query neither resolves nor opens anything
+
+
+FEATURES = """\
+data_source: q_features
+owner_team: mlops_churn
+sla: {update_frequency: daily, update_time: "02:00 UTC", max_delay: "30 minutes"}
+schema:
+  customer_id: {type: string, required: true}
+probe: {sql: {connection: WAREHOUSE_URL, table: q_features, timestamp_column: updated_at}}
+"""
+ASSETS = """\
+assets:
+  - {id: q_customers, kind: source, owner: data_engineering}
+  - {id: q_features, kind: feature, owner: mlops_churn, upstream: [q_customers]}
+"""
+
+
+@pytest.fixture
+def lineage(database_url: str, tmp_path: Path) -> Iterator[World]:
+    reg = worlds.write_registry(
+        tmp_path / "registry",
+        {
+            "teams.yaml": worlds.TEAMS_ON_CALL,
+            "assets.yaml": ASSETS,
+            "q_customers.yaml": CONTRACT,
+            "q_features.yaml": FEATURES,
+        },
+    )
+    clock = Clock(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+    with FakeSlack() as slack, running(reg, database_url, slack, clock) as services:
+        world = World(services, slack, clock)
+        Table(
+            "q_features",
+            world.table.metadata,
+            Column("id", Integer, primary_key=True),
+            Column("customer_id", String(20)),
+            Column("updated_at", DateTime(timezone=True)),
+        ).create(services.engine)
+        yield world
+
+
+def test_a_downstream_breach_folds_under_the_upstream_alert(lineage: World) -> None:
+    lineage.load([(1, None, TODAY_LOAD), (2, "b", TODAY_LOAD)])
+    features = lineage.table.metadata.tables["q_features"]
+    with lineage.services.engine.begin() as conn:
+        conn.execute(features.insert(), [{"id": 1, "customer_id": None, "updated_at": TODAY_LOAD}])
+    actions = lineage.sweep()
+    assert actions == {
+        "q_customers": ("completeness:customer_id: alert opened",),
+        "q_features": ("completeness:customer_id: attached to q_customers",),
+    }
+    roots = [p for p in lineage.posts() if "thread_ts" not in p]
+    assert [r["channel"] for r in roots] == [OWNER, CONSUMER]  # the root and MLOps' FYI
+    assert not any("q_features" in r["text"] for r in roots)  # no root of its own
+    [note] = [p for p in lineage.posts() if p.get("thread_ts")]
+    assert "Also failing downstream: `q_features`" in note["text"]
+
+
+def test_a_silence_keeps_a_new_quality_alert_from_opening(world: World, tmp_path: Path) -> None:
+    silences = (
+        "silences:\n  - {asset: q_customers, from: '2026-11-25T00:00:00+00:00', "
+        "to: '2026-11-26T00:00:00+00:00', reason: backfill}\n"
+    )
+    (tmp_path / "registry" / "silences.yaml").write_text(silences)
+    world.services.holder.reload()
+    world.load([(1, None, TODAY_LOAD)])
+    [actions] = world.sweep().values()
+    assert actions == ("completeness:customer_id: silenced until 2026-11-26 00:00 UTC",)
+    assert world.posts() == []
