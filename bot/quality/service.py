@@ -122,6 +122,18 @@ class QualityService:
             reports.extend(done)
         return sorted(reports, key=lambda r: r.contract.id)
 
+    def record_results(
+        self,
+        registry: Registry,
+        contract: Contract,
+        rules: tuple[QualityRule, ...],
+        measured: dict[str, Measured],
+    ) -> QualityReport:
+        """Checks measured elsewhere (dbt's tests), judged and alerted like demarc's own."""
+        now = self.clock()
+        plan = _Plan(contract, quality_window(contract, now), None, rules)
+        return self._record_alone(registry, plan, {contract.id: measured}, now)
+
     def _record_alone(
         self,
         registry: Registry,

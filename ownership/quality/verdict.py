@@ -34,6 +34,7 @@ NOUNS = {
     "invalidValues": "invalid values",
     "rowCount": "rows",
     "sql": "result",
+    "dbt": "failing rows",  # a dbt test's `failures`
 }
 
 
