@@ -91,3 +91,38 @@ def test_whoowns_lenient_answers_where_validate_lenient_accepts(
     capsys.readouterr()
     assert main(["whoowns", "my_table", "--registry", str(tmp_path), "--lenient"]) == 0
     assert "my_table" in capsys.readouterr().out
+
+
+RACI_TEAMS = """\
+teams:
+  - {id: mlops_churn, name: MLOps Churn, discipline: mlops, slack: {oncall_channel: "#churn"}}
+  - {id: mlops_reco, name: MLOps Reco, discipline: mlops, slack: {oncall_channel: "#reco"}}
+raci:
+  activities:
+    feature_engineering: {name: Feature engineering, roles: {mlops: R}}
+    production_incident: {name: Production incident, roles: {mlops: R}}
+  kinds: {feature: feature_engineering}
+"""
+
+
+def test_a_foreign_owner_without_discipline_gets_one_rule_for_r(tmp_path: Path) -> None:
+    """whoowns and incident plans agree: a discipline key of a team-less-discipline owner
+    means that discipline's teams with a stake in the asset (here its consumer), not all."""
+    from ownership.incident_plan import plan_incident
+
+    text = (FIXTURES / "full-example.odcs.yaml").read_text().replace(
+        "customProperties:\n  - property: refRulesetName",
+        "customProperties:\n  - property: demarc\n    value: {asset_kind: feature, "
+        "consumer_teams: [mlops_churn]}\n  - property: refRulesetName",
+    )
+    (tmp_path / "c.odcs.yaml").write_text(text)
+    (tmp_path / "teams.yaml").write_text(RACI_TEAMS)
+    result = load_registry(tmp_path)
+    assert result.registry is not None, [str(p) for p in result.errors]
+    registry = result.registry
+    answer = who_owns(registry, "my_quantum", NOW)
+    assert isinstance(answer, AssetAnswer)
+    responsible = {t.team.id for t in answer.with_role(Role.RESPONSIBLE)}
+    assert responsible == {"my-team", "mlops_churn"}  # not mlops_reco: it has no stake
+    plan = plan_incident(registry, registry.assets["my_quantum"], NOW, {})
+    assert {r.team_id for r in plan.responders} == responsible
