@@ -282,6 +282,7 @@ class QualityRule:
     pattern: str | None = None
     description: str = ""
     source: SourceRef = NOWHERE
+    declared_type: str | None = None  # a `type` check: the contract's type of the column
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,7 @@ def test_b6_serve_sweep_runs() -> None:
 def test_b9_quality_sweep_runs() -> None:
     postgres_or_skip()
     out = run_bench("bench.b9_quality")
-    assert "checks: 30 (3 failing, as injected)" in out, out
+    assert "checks: 48 (3 failing, as injected)" in out, out
     assert "target MET     identical verdicts, demarc and the floor" in out, out
     assert "identical verdicts, demarc and datacontract-cli" in out or (
         "datacontract-cli skipped" in out

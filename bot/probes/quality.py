@@ -13,6 +13,7 @@ every check it feeds "check failed", never "passed".
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.probes.sql import SqlProber
 from ownership.model import QualityRule, SqlProbe
+from ownership.quality.types import how_to_count, pattern_for
 from ownership.quality.verdict import Measured
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 AGGREGATED = ("nullValues", "missingValues", "duplicateValues", "rowCount", "invalidValues")
+COLUMNS_TTL = 600.0  # seconds a table's live column types are reused
 _PLACEHOLDER = re.compile(r"\$?\{(object|table|model|property|column)\}")
 
 
@@ -61,6 +64,9 @@ class QualityProber(SqlProber):
         )
         self.max_workers = max(1, pool_size)
         self._urls: dict[int, tuple[URL, str]] = {}  # engine -> its URL, for redaction
+        self._column_cache: dict[
+            tuple[int, str | None, str], tuple[float, dict[str, tuple[str, str]]]
+        ] = {}
 
     def measure_many(self, jobs: Iterable[Job]) -> dict[str, dict[str, Measured]]:
         """Every job, at most `pool_size` at once."""
@@ -80,14 +86,82 @@ class QualityProber(SqlProber):
             return {r.id: Measured(None, error=str(exc)) for r in rules}
         out: dict[str, Measured] = {}
         aggregated = [r for r in rules if r.metric in AGGREGATED]
-        if aggregated:
-            out.update(self._aggregate(engine, job, aggregated))
+        typed = [r for r in rules if r.metric == "type"]
+        enforced: list[QualityRule] = []
+        if typed:
+            found = self._typed(engine, job, typed)
+            if isinstance(found, str):
+                out.update((r.id, Measured(None, error=found)) for r in typed)
+            else:
+                for rule, counted in found:
+                    if counted is None:
+                        enforced.append(rule)  # the database holds nothing else: 0
+                    else:
+                        aggregated.append(counted)
+        if aggregated or enforced:
+            done = self._aggregate(engine, job, aggregated or [QualityRule("rows", "rowCount")])
+            out.update(done if aggregated else {})
+            rows = next((m.rows for m in done.values()), None)
+            error = next((m.error for m in done.values() if m.error), None)
+            for rule in enforced:
+                out[rule.id] = Measured(None if error else 0.0, rows, error)
         for rule in rules:
             if rule.metric == "sql":
                 out[rule.id] = self._sql_rule(engine, job, rule)
         for rule in rules:
             out.setdefault(rule.id, Measured(None, error=f"unknown metric {rule.metric!r}"))
         return out
+
+    def _typed(
+        self, engine: Engine, job: Job, rules: list[QualityRule]
+    ) -> list[tuple[QualityRule, QualityRule | None]] | str:
+        """Each type rule with what the aggregate counts for it (None: nothing, the column's
+        type is the declared one), from the live column types; an error message instead."""
+        from dataclasses import replace
+
+        live = self._columns(engine, job.probe)
+        if isinstance(live, str):
+            return live
+        out: list[tuple[QualityRule, QualityRule | None]] = []
+        for rule in rules:
+            declared = rule.declared_type or ""
+            actual = live.get((rule.column or "").lower())
+            if actual is None:
+                return f"column {rule.column} does not exist in {job.probe.table}"
+            mode = how_to_count(declared, actual[1])
+            name = actual[0]
+            if mode == "pattern":
+                counted = replace(rule, metric="invalidValues", column=name,
+                                  pattern=pattern_for(declared))  # fmt: skip
+                out.append((rule, counted))
+            elif mode == "all":
+                out.append((rule, replace(rule, metric="nonNull", column=name)))
+            else:
+                out.append((rule, None))
+        return out
+
+    def _columns(self, engine: Engine, p: SqlProbe) -> dict[str, tuple[str, str]] | str:
+        """The live columns (lower-cased name -> name, type), cached `COLUMNS_TTL` seconds:
+        a sweep per period need not read the catalog each time."""
+        from sqlalchemy import inspect
+
+        key = (id(engine), p.schema, p.table)
+        with self._lock:
+            cached = self._column_cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < COLUMNS_TTL:
+            return cached[1]
+        try:
+            with engine.connect() as conn, self._deadline(conn):
+                found = inspect(conn).get_columns(p.table, schema=p.schema)
+                names = {
+                    str(c["name"]).lower(): (str(c["name"]), _type_name(c["type"], conn))
+                    for c in found
+                }
+        except Exception as exc:
+            return self._error(engine, exc)
+        with self._lock:
+            self._column_cache[key] = (time.monotonic(), names)
+        return names
 
     # ------------------------------------------------------------------ internals
     def _engine_for(self, p: SqlProbe) -> Engine:
@@ -136,6 +210,8 @@ class QualityProber(SqlProber):
             c: ColumnElement[Any] = column(rule.column) if rule.column else literal_column("1")
             if rule.metric == "rowCount":
                 expr: ColumnElement[Any] = func.count()
+            elif rule.metric == "nonNull":  # a column of another type: every value is wrong
+                expr = func.count(c)
             elif rule.metric == "nullValues":
                 expr = func.count() - func.count(c)
             elif rule.metric == "duplicateValues":
@@ -211,3 +287,10 @@ class QualityProber(SqlProber):
 
 class _Refused(Exception):
     """The connection cannot even be tried; the message is safe to show."""
+
+
+def _type_name(kind: Any, conn: Any) -> str:
+    try:
+        return str(kind.compile(dialect=conn.dialect))
+    except Exception:
+        return type(kind).__name__

@@ -1,9 +1,11 @@
 """The checks a contract implies, in a stable order: its schema's (completeness of required
-columns, uniqueness of declared keys), its volume, then its own `quality` rules."""
+columns, values of the declared type, uniqueness of declared keys), its volume, then its own
+`quality` rules."""
 
 from __future__ import annotations
 
 from ownership.model import Contract, QualityRule
+from ownership.quality import types
 
 METRICS = ("nullValues", "missingValues", "duplicateValues", "rowCount", "invalidValues", "sql")
 
@@ -24,6 +26,16 @@ def contract_checks(contract: Contract) -> tuple[QualityRule, ...]:
                     ("mustBe", (0.0,)) if not ratio else ("mustBeLessOrEqualTo", (ratio * 100,)),
                     "rows" if not ratio else "percent",
                     description=f"{col.name} is required",
+                )
+            )
+        if types.checkable(col.type):
+            out.append(
+                QualityRule(
+                    f"type:{col.name}",
+                    "type",
+                    col.name,
+                    description=f"{col.name} is {col.type}",
+                    declared_type=col.type,
                 )
             )
         if col.unique:

@@ -35,6 +35,7 @@ NOUNS = {
     "rowCount": "rows",
     "sql": "result",
     "dbt": "failing rows",  # a dbt test's `failures`
+    "type": "values not of the declared type",
 }
 
 

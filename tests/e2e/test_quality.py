@@ -60,7 +60,7 @@ def test_nulls_alert_the_owner_inform_consumers_show_in_whoowns_and_resolve(
     assert all("which you depend on" in p["text"] for p in informed)
 
     answer = shown(ask(alerting.bot, "customers"))
-    assert "quality 1 of 3 checks failing" in answer
+    assert "quality 1 of 5 checks failing" in answer
     assert "5 nulls in customer_id" in answer
 
     with services.engine.begin() as conn:  # the clean reload
@@ -73,7 +73,7 @@ def test_nulls_alert_the_owner_inform_consumers_show_in_whoowns_and_resolve(
     [report] = services.quality.check(["customer_master_db"])
     assert report.actions == ("completeness:customer_id: resolved",)
     alerting.deliver(8)
-    assert "quality passed (3 checks" in shown(ask(alerting.bot, "customers"))
+    assert "quality passed (5 checks" in shown(ask(alerting.bot, "customers"))
     replies = [
         r.body
         for r in alerting.bot.slack.calls("chat.postMessage")
