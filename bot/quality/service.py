@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import ContractStatus, QualityAlert, QualityResult, QualityStatus
@@ -144,6 +145,9 @@ class QualityService:
         try:
             with self.sessions.begin() as session:
                 return self._record(session, registry, plan, measured, now)
+        except IntegrityError:  # another replica recorded this period's alert first
+            return QualityReport(plan.contract, plan.window.key, (), ("recorded by another "
+                                 "replica",))  # fmt: skip
         except Exception as exc:  # the database went away: the others still run
             log.exception("the quality check of %s could not be recorded", plan.contract.id)
             return QualityReport(plan.contract, plan.window.key, (), error=f"not recorded: {exc}")
