@@ -197,6 +197,7 @@ class Column:
     description: str = ""
     unique: bool = False  # a declared key (unique, primary, ODCS primaryKey): a quality check
     max_null_ratio: float | None = None  # completeness: this share of nulls is allowed
+    physical: str | None = None  # the column's name in the table, when not `name` (ODCS)
 
 
 @dataclass(frozen=True, slots=True)

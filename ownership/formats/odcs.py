@@ -388,6 +388,7 @@ def _schema(
                     required=prop.get("required") is True,
                     description=str(prop.get("description") or ""),
                     unique=prop.get("unique") is True or prop.get("primaryKey") is True,
+                    physical=physical if physical != prop["name"] else None,
                 )
             )
             if obj is primary:

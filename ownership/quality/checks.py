@@ -16,13 +16,14 @@ def contract_checks(contract: Contract) -> tuple[QualityRule, ...]:
     for col in contract.schema:
         if "." in col.name:
             continue  # another object of a multi-table ODCS contract: not the probed table
+        name = col.physical or col.name  # what the query reads
         if col.required:
             ratio = col.max_null_ratio
             out.append(
                 QualityRule(
                     f"completeness:{col.name}",
                     "nullValues",
-                    col.name,
+                    name,
                     ("mustBe", (0.0,)) if not ratio else ("mustBeLessOrEqualTo", (ratio * 100,)),
                     "rows" if not ratio else "percent",
                     description=f"{col.name} is required",
@@ -33,7 +34,7 @@ def contract_checks(contract: Contract) -> tuple[QualityRule, ...]:
                 QualityRule(
                     f"type:{col.name}",
                     "type",
-                    col.name,
+                    name,
                     description=f"{col.name} is {col.type}",
                     declared_type=col.type,
                 )
@@ -43,7 +44,7 @@ def contract_checks(contract: Contract) -> tuple[QualityRule, ...]:
                 QualityRule(
                     f"uniqueness:{col.name}",
                     "duplicateValues",
-                    col.name,
+                    name,
                     description=f"{col.name} is a key",
                 )
             )

@@ -37,6 +37,14 @@ NOUNS = {
     "dbt": "failing rows",  # a dbt test's `failures`
     "type": "values not of the declared type",
 }
+SINGULAR = {
+    "nulls": "null",
+    "missing values": "missing value",
+    "duplicate values": "duplicate value",
+    "invalid values": "invalid value",
+    "failing rows": "failing row",
+    "values not of the declared type": "value not of the declared type",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +83,8 @@ class Verdict:
         elif rule.metric == "sql":
             said = f"the query returned {_num(self.count)}"
         else:
+            if self.count == 1:
+                noun = SINGULAR.get(noun, noun)
             said = f"{_num(self.count)} {noun}{where}"
             if self.rows is not None:
                 said += f" of {_num(self.rows)} rows"

@@ -5,6 +5,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,7 +126,7 @@ def test_duplicates_and_a_failing_query_are_never_passed(world: World) -> None:
     world.load([(1, "a", TODAY_LOAD), (2, "a", TODAY_LOAD), (3, "b", TODAY_LOAD)])
     world.sweep()
     [root] = [p for p in world.posts(OWNER) if "thread_ts" not in p]
-    assert "uniqueness:customer_id: 1 duplicate values in customer_id of 3 rows" in root["text"]
+    assert "uniqueness:customer_id: 1 duplicate value in customer_id of 3 rows" in root["text"]
 
     assert world.services.quality is not None
     with world.services.engine.begin() as conn:
@@ -206,3 +207,32 @@ def test_a_silence_keeps_a_new_quality_alert_from_opening(world: World, tmp_path
     [actions] = world.sweep().values()
     assert actions == ("completeness:customer_id: silenced until 2026-11-26 00:00 UTC",)
     assert world.posts() == []
+
+
+def test_check_quality_and_status_show_quality_next_to_freshness(
+    world: World,
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli.main import main
+
+    now = datetime.now(UTC)  # `demarc check` reads the real clock
+    world.load([(1, None, now - timedelta(minutes=5)), (2, "a", now - timedelta(minutes=5))])
+    monkeypatch.setenv("WAREHOUSE_URL", database_url)
+    registry = str(tmp_path / "registry")
+    assert main(["check", "--quality", "--registry", registry]) == 1  # a check failed
+    out = capsys.readouterr().out
+    assert "completeness:customer_id" in out
+    assert "FAILED" in out
+    assert "1 null in customer_id of 2 rows" in out
+    assert main(["check", "--quality", "--json", "--registry", registry]) == 1
+    [entry] = json.loads(capsys.readouterr().out)
+    checks = {c["check"]: c["passed"] for c in entry["quality"]}
+    assert checks["completeness:customer_id"] is False
+    assert checks["uniqueness:customer_id"] is True
+
+    world.sweep()  # the bot's sweep records it
+    assert main(["status", "--database-url", database_url]) == 0
+    assert "1 of 3 checks failing" in capsys.readouterr().out  # with type:updated_at
