@@ -12,8 +12,8 @@ from typing import Any
 from bot.quality.service import QualityReport, QualityService
 from ownership.errors import InvalidValue
 from ownership.formats.dbt_run_results import (
+    DbtTarget,
     DbtTestResult,
-    TestTarget,
     parse_run_results,
     target_by_name,
     targets_from_manifest,
@@ -40,7 +40,7 @@ def ingest_tests(
     """(one report per contract tested, the tests that match no contract)."""
     results = parse_run_results(data)
     targets = targets_from_manifest(manifest) if manifest is not None else {}
-    grouped: dict[str, list[tuple[TestTarget, DbtTestResult]]] = {}
+    grouped: dict[str, list[tuple[DbtTarget, DbtTestResult]]] = {}
     unmatched = []
     for result in results:
         if result.status == "skipped":

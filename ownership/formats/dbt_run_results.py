@@ -27,7 +27,7 @@ class DbtTestResult:
 
 
 @dataclass(frozen=True, slots=True)
-class TestTarget:
+class DbtTarget:
     """What a test checks: the contract, the test's name (not_null …) and its column."""
 
     contract_id: str
@@ -69,7 +69,7 @@ def parse_run_results(data: Any) -> list[DbtTestResult]:
     return out
 
 
-def targets_from_manifest(manifest: Any) -> dict[str, TestTarget]:
+def targets_from_manifest(manifest: Any) -> dict[str, DbtTarget]:
     """Test unique id -> what it checks, for tests on exactly one source table."""
     nodes = manifest.get("nodes") if isinstance(manifest, dict) else None
     if not isinstance(nodes, dict):
@@ -87,7 +87,7 @@ def targets_from_manifest(manifest: Any) -> dict[str, TestTarget]:
         kwargs = meta.get("kwargs") or {}
         column = kwargs.get("column_name") or node.get("column_name")
         name = meta.get("name") or node.get("name") or uid.split(".")[2]
-        out[uid] = TestTarget(
+        out[uid] = DbtTarget(
             f"{parts[2]}.{'.'.join(parts[3:])}",
             str(name),
             str(column) if isinstance(column, str) else None,
@@ -95,14 +95,14 @@ def targets_from_manifest(manifest: Any) -> dict[str, TestTarget]:
     return out
 
 
-def target_by_name(unique_id: str, contract_ids: Iterable[str]) -> TestTarget | None:
+def target_by_name(unique_id: str, contract_ids: Iterable[str]) -> DbtTarget | None:
     """dbt's generated name `source_<test>_<source>_<table>[_<column>]` against the
     contracts `<source>.<table>`; None when no contract's name is in it."""
     parts = unique_id.split(".")
     if len(parts) < 3 or not parts[2].startswith("source_"):
         return None
     name = parts[2][len("source_") :]
-    best: TestTarget | None = None
+    best: DbtTarget | None = None
     best_len = 0
     for contract_id in contract_ids:
         if contract_id.count(".") != 1:
@@ -113,5 +113,5 @@ def target_by_name(unique_id: str, contract_ids: Iterable[str]) -> TestTarget | 
         if at <= 0 or (end < len(name) and name[end] != "_") or len(key) <= best_len:
             continue
         column = name[end + 1 :] or None
-        best, best_len = TestTarget(contract_id, name[:at], column), len(key)
+        best, best_len = DbtTarget(contract_id, name[:at], column), len(key)
     return best
