@@ -33,6 +33,8 @@ from bot.jobs.scheduler import Periodic
 from bot.ops.retention import RetentionJob, RetentionPolicy
 from bot.outbox import OutboxWorker
 from bot.probes import Prober, ProbeResult, run_probes
+from bot.probes.quality import QualityProber
+from bot.quality.service import QualityService
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
 from bot.settings import Settings
@@ -67,6 +69,7 @@ class Services:
     replica_id: str  # names this process's claims and leases
     clock: Clock = utc_now
     webhooks: WebhookWorker | None = None  # outgoing webhooks (DEMARC_WEBHOOKS)
+    quality: QualityService | None = None
 
     @property
     def admins(self) -> tuple[str, ...]:
@@ -78,6 +81,8 @@ class Services:
         if self.webhooks is not None:
             self.webhooks.close()
         self.drift.inspector.close()
+        if self.quality is not None:
+            self.quality.prober.close()
         self.engine.dispose()
 
 
@@ -205,6 +210,12 @@ def build(
         )
         if settings.webhooks
         else None,
+        quality=QualityService(
+            engine,
+            lambda: holder.registry,
+            QualityProber(environ, statement_timeout=min(60.0, max(probe_timeout, 0.001))),
+            clock=clock,
+        ),
     )
 
 
@@ -280,6 +291,8 @@ def start(services: Services) -> Runtime:
             holder=services.replica_id,
         ),
         retention_every=settings.retention_interval,
+        quality=services.quality,
+        quality_every=settings.quality_interval,
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()

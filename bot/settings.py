@@ -88,6 +88,7 @@ class Settings:
     retain_outbox_days: int = 7
     retention_batch: int = 5000
     retention_interval: timedelta = timedelta(seconds=60)
+    quality_interval: timedelta = timedelta(seconds=300)  # how often a period's data is looked for
 
     @property
     def socket_mode(self) -> bool:
@@ -185,6 +186,7 @@ class Settings:
             retain_outbox_days=retention["DEMARC_RETAIN_OUTBOX_DAYS"],
             retention_batch=retention["DEMARC_RETENTION_BATCH"],
             retention_interval=knobs["DEMARC_RETENTION_SECONDS"],
+            quality_interval=knobs["DEMARC_QUALITY_SECONDS"],
         )
 
 
@@ -257,6 +259,7 @@ _KNOBS = {  # seconds, all > 0
     "DEMARC_NOTICE_SECONDS": 600.0,
     "DEMARC_DRIFT_SECONDS": 3600.0,
     "DEMARC_RETENTION_SECONDS": 60.0,
+    "DEMARC_QUALITY_SECONDS": 300.0,
 }
 _RETENTION = {  # whole numbers: (default, least allowed)
     "DEMARC_RETAIN_CHECKS_DAYS": (30, 0),  # 0 keeps check history forever

@@ -38,6 +38,7 @@ class ContractSummary:
     status: str | None = None  # live freshness status, filled in by the bot when it knows
     owner_name: str | None = None  # the owner team's name (its id when not in the registry)
     consumer_names: tuple[str, ...] = ()  # the consumer teams' names, in order
+    quality: str | None = None  # live data quality state, filled in by the bot when it knows
 
 
 @dataclass(frozen=True, slots=True)

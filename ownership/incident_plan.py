@@ -22,7 +22,7 @@ from ownership.answers import normalise, suggest
 from ownership.lineage import walk
 from ownership.model import Asset, Registry, Role, Team
 from ownership.oncall import on_call
-from ownership.raci import Roles, asset_owner, asset_roles
+from ownership.raci import Roles, asset_owner, asset_roles, expand_key, stake
 
 PRODUCTION_INCIDENT = "production_incident"
 
@@ -216,30 +216,22 @@ def _incident_row(registry: Registry, asset: Asset, owner: str | None) -> Roles:
     involved = _lineage_teams(registry, asset)
     roles: Roles = {}
     for key, held in activity.roles:
-        if key in registry.teams:
-            team_ids: tuple[str, ...] = (key,)
-        else:
-            teams = [t.id for t in registry.teams_in(key)]
-            team_ids = (owner,) if owner in teams else tuple(t for t in teams if t in involved)
-        for team_id in team_ids:
-            if team_id is not None:
-                roles[team_id] = roles.get(team_id, frozenset()) | held
+        for team_id in expand_key(registry, key, owner, involved):  # the rule whoowns uses
+            roles[team_id] = roles.get(team_id, frozenset()) | held
     return roles
 
 
-def _lineage_teams(registry: Registry, asset: Asset) -> set[str]:
-    """Teams with a stake: the owner, contract consumers, and the owners (R/A) of anything up-
+def _lineage_teams(registry: Registry, asset: Asset) -> frozenset[str]:
+    """Teams with a stake (`ownership.raci.stake`), and the R/A teams by RACI of anything up-
     or downstream. Not a whole discipline Informed by a matrix row (e.g. "mlops: I" on ingestion
     would otherwise make every MLOps team a responder for every source)."""
-    teams = {asset_owner(registry, asset) or ""}
-    contract = registry.contract_for(asset.id)
-    teams.update(contract.consumer_teams if contract else ())
+    teams = set(stake(registry, asset))
     for direction in ("up", "down"):
         for other, _ in walk(registry, asset.id, direction):
             for team_id, held in asset_roles(registry, registry.assets[other]).items():
                 if held & {Role.RESPONSIBLE, Role.ACCOUNTABLE}:
                     teams.add(team_id)
-    return teams
+    return frozenset(teams)
 
 
 def _refs(

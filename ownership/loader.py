@@ -11,7 +11,8 @@ from typing import Any
 
 from ownership.errors import Problem, RegistryInvalid, Severity
 from ownership.formats import Imported, Membership, read_format
-from ownership.formats.resolve import merge_memberships, relax, resolve_imported
+from ownership.formats.common import slug
+from ownership.formats.resolve import find_team, merge_memberships, relax, resolve_imported
 from ownership.model import (
     Activity,
     Asset,
@@ -90,7 +91,9 @@ def registry_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.parts)  # Path order
 
 
-def load_registry(path: str | Path, *, lenient: bool | None = None) -> LoadResult:
+def load_registry(
+    path: str | Path, *, lenient: bool | None = None, standalone: bool = False
+) -> LoadResult:
     """Read and validate every file; collect all problems instead of stopping at the first.
 
     `lenient` (default: the registry's `formats: {lenient: …}`) loads ODCS and dbt files that
@@ -104,7 +107,7 @@ def load_registry(path: str | Path, *, lenient: bool | None = None) -> LoadResul
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_registry(path, lenient)
+        return _load_registry(path, lenient, standalone)
     finally:
         if enabled:
             # What survived is long-lived: move it to the oldest generation without the
@@ -114,7 +117,7 @@ def load_registry(path: str | Path, *, lenient: bool | None = None) -> LoadResul
             gc.enable()
 
 
-def _load_registry(path: str | Path, lenient: bool | None) -> LoadResult:
+def _load_registry(path: str | Path, lenient: bool | None, standalone: bool = False) -> LoadResult:
     root = Path(path)
     if not root.exists():
         return LoadResult(
@@ -132,6 +135,8 @@ def _load_registry(path: str | Path, lenient: bool | None) -> LoadResult:
         problems.extend(_read_file(file, _display(file, cwd), parts))
     if lenient is not None:
         parts.lenient = lenient
+    if standalone:
+        parts.teams.extend(placeholder_teams(parts))
     try:
         registry, more = _assemble(parts)
         problems.extend(more)
@@ -292,6 +297,25 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
         parts.lenient = parts.lenient if lenient is None else lenient
 
 
+def placeholder_teams(parts: _Parts) -> list[Team]:
+    """A stand-in for every team the contracts name that no file defines: one contract file
+    read on its own (`demarc diff old.yaml new.yaml`) needs no registry around it."""
+    known = {t.id: t for t in parts.teams}
+    names = [c.owner_team for c in parts.contracts] + [
+        t for c in parts.contracts for t in c.consumer_teams
+    ]
+    for item in parts.imported:
+        names += [item.contract.owner_team, *item.contract.consumer_teams]
+    out: list[Team] = []
+    for name in names:
+        if not name or find_team(name, known) is not None:
+            continue
+        team = Team(id=slug(name), name=name)
+        known[team.id] = team
+        out.append(team)
+    return out
+
+
 def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
     problems: list[Problem] = []
 
@@ -312,10 +336,15 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
 
     teams, more = merge_memberships(unique(parts.teams, "team"), parts.memberships)
     problems.extend(more)
-    imported, more = resolve_imported(parts.imported, teams, lenient=parts.lenient)
+    unowned: list[Asset] = []
+    imported, more = resolve_imported(
+        parts.imported, teams, lenient=parts.lenient, unowned=unowned
+    )
     problems.extend(more)
     parts.contracts.extend(imported)
     assets = unique(parts.assets, "asset")
+    for asset in unowned:  # an ODCS contract with no team at all: its tables are still found
+        assets.setdefault(asset.id, asset)
     for contract in parts.contracts:  # a contract declares its asset when nobody else does
         if contract.asset not in assets:
             assets[contract.asset] = Asset(
@@ -324,6 +353,7 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
                 description=contract.description,
                 owner=contract.owner_team,
                 source=contract.source,
+                aliases=contract.aliases,
             )
     contracts = unique(parts.contracts, "contract")
     for contract_id, contract in contracts.items():  # a probe on the asset serves its contract

@@ -195,6 +195,9 @@ class Column:
     type: str
     required: bool = False
     description: str = ""
+    unique: bool = False  # a declared key (unique, primary, ODCS primaryKey): a quality check
+    max_null_ratio: float | None = None  # completeness: this share of nulls is allowed
+    physical: str | None = None  # the column's name in the table, when not `name` (ODCS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,10 +254,48 @@ class Contract:
     description: str = ""
     asset_kind: str | None = None
     at: dict[str, SourceRef] = field(default_factory=dict, compare=False)
+    quality: tuple[QualityRule, ...] = ()
+    volume: Volume | None = None
+    aliases: tuple[str, ...] = ()  # the asset's other names when the contract declares it
 
     def where(self, key: str) -> SourceRef:
         """Where field `key` was written (e.g. "owner_team"), else the contract."""
         return self.at.get(key, self.source)
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRule:
+    """One data quality check a contract declares (docs/quality.md): an ODCS `quality` entry,
+    or one that its schema implies (`ownership.quality.checks`).
+
+    `metric` is nullValues, missingValues, duplicateValues, rowCount, invalidValues or sql;
+    `bound` is an ODCS comparison (`mustBe`, `mustBeBetween` …) and its operands; `unit` is
+    rows or percent (of the period's rows)."""
+
+    id: str
+    metric: str
+    column: str | None = None
+    bound: tuple[str, tuple[float, ...]] = ("mustBe", (0.0,))
+    unit: str = "rows"
+    query: str | None = None
+    valid_values: tuple[str, ...] = ()
+    missing_values: tuple[str | None, ...] = (None,)
+    pattern: str | None = None
+    description: str = ""
+    source: SourceRef = NOWHERE
+    declared_type: str | None = None  # a `type` check: the contract's type of the column
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    """Rows per period: within `min_rows`/`max_rows`, and against the median of the last
+    `trailing` periods: `max_drop` / `max_rise` are the shares it may fall or grow by."""
+
+    min_rows: int | None = None
+    max_rows: int | None = None
+    max_drop: float | None = None
+    max_rise: float | None = None
+    trailing: int = 7
 
 
 # ---------------------------------------------------------------------- change notices

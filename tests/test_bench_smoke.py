@@ -97,3 +97,11 @@ def test_b8_growth_runs() -> None:
                  "sweeps with pruning:", "model, per day:", "a month without retention:"):
         assert line in out, (line, out)
     assert "target MET     /metrics values equal the full scan's" in out, out
+def test_b9_quality_sweep_runs() -> None:
+    postgres_or_skip()
+    out = run_bench("bench.b9_quality")
+    assert "checks: 48 (3 failing, as injected)" in out, out
+    assert "target MET     identical verdicts, demarc and the floor" in out, out
+    assert "identical verdicts, demarc and datacontract-cli" in out or (
+        "datacontract-cli skipped" in out
+    ), out

@@ -162,6 +162,8 @@ def _contract_line(summary: ContractSummary, teams: dict[str, Team]) -> str:
     ]
     if summary.status:
         parts.append(f"now {escape(summary.status)}")
+    if summary.quality:
+        parts.append(f"quality {escape(truncate(summary.quality, 300))}")
     return " · ".join(parts)
 
 

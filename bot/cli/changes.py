@@ -105,12 +105,21 @@ def cmd_notices(args: argparse.Namespace) -> int:
 def cmd_ingest_dbt(args: argparse.Namespace) -> int:
     """Feed dbt's sources.json into the freshness alerts (via the database's outbox)."""
     # Lazy: the database (SQLAlchemy, Alembic) is for this command only.
+    from bot.cli.dbt_tests import ingest_run_results
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
     from bot.freshness.dbt_results import ingest, read_results, too_old
     from bot.freshness.service import FreshnessService
     from bot.incidents.links import tell_incidents_data_recovered
+    from bot.quality.dbt_tests import read_json
+    from ownership.formats.dbt_run_results import is_run_results
 
+    try:
+        data = read_json(Path(args.path))
+    except InvalidValue as exc:
+        raise UsageError(str(exc)) from exc
+    if is_run_results(data):  # `dbt test` / `dbt build`: the tests are quality checks
+        return ingest_run_results(args, data)
     result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
         return EXIT_PROBLEMS
@@ -196,7 +205,15 @@ def add_change_parsers(sub: Subcommands) -> None:
         help="alert on a `dbt source freshness` run: read target/sources.json into the "
         "freshness alerts",
     )
-    p.add_argument("path", help="dbt's target/sources.json")
+    p.add_argument(
+        "path",
+        help="dbt's target/sources.json, or target/run_results.json (its tests: quality checks)",
+    )
+    p.add_argument(
+        "--manifest",
+        help="dbt's target/manifest.json: which source table each test checks (default: from "
+        "the tests' names)",
+    )
     p.add_argument("--registry", help="registry directory (default: $DEMARC_REGISTRY)")
     p.add_argument("--database-url", help="default: $DEMARC_DATABASE_URL")
     p.add_argument(

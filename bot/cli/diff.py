@@ -73,7 +73,9 @@ def resolve(arg: str, registry: Path, cwd: Path, stack: ExitStack) -> Side:
 
 
 def load(side: Side) -> Registry:
-    result = guarded_load(side.path)
+    """A directory is a registry; a single file is read on its own, the teams it names
+    standing in for themselves (two versions of one contract file need no registry)."""
+    result = guarded_load(side.path, standalone=side.path.is_file())
     if result.registry is None:
         lines = [str(p) for p in roots(result.errors)[:20]] + knock_on_summary(result.errors)
         shown = "\n".join(f"  {line}" for line in lines)

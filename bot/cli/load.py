@@ -34,10 +34,10 @@ def unusable(path: Path, result: LoadResult) -> None:
         )
 
 
-def load_or_explain(path: Path) -> LoadResult:
+def load_or_explain(path: Path, *, lenient: bool = False) -> LoadResult:
     """The registry, loaded; a registry that does not load is a configuration error (exit 3):
-    its problems go to stderr, then UsageError's line."""
-    result = guarded_load(path)
+    its problems go to stderr, then UsageError's line. `lenient` as `validate --lenient`."""
+    result = guarded_load(path, lenient=True if lenient else None)
     if result.registry is None:
         unusable(path, result)
         for line in problem_lines(result.errors):

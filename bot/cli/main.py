@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.cli.changes import add_change_parsers
 from bot.cli.exit_codes import (
@@ -87,7 +88,7 @@ def _parse_at(value: str | None) -> datetime:
 
 
 def cmd_whoowns(args: argparse.Namespace) -> int:
-    result = load_or_explain(registry_arg(args.registry))
+    result = load_or_explain(registry_arg(args.registry), lenient=args.lenient)
     if result.registry is None:
         return EXIT_PROBLEMS
     answer = who_owns(result.registry, " ".join(args.query), _parse_at(args.at))
@@ -146,20 +147,30 @@ def cmd_check(args: argparse.Namespace) -> int:
         if at is not None and verdict.future_timestamp:  # newer data than the instant asked
             detail = f"updated after {stamp(at)}: what was there at that time is not known"
         rows.append([c.id, STATE_WORDS[verdict.state.value], stamp(verdict.last_update), detail])
+    quality: dict[str, list[Any]] = {}
+    if args.quality:
+        # Lazy: the quality measurements, only when asked for.
+        from bot.quality.adhoc import measure_now, quality_exit, quality_json, quality_table
+
+        quality = measure_now(contracts, now, os.environ, args.threads, args.timeout)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {"contract": r[0], "state": s.value, "last_update": _iso(lu), "detail": r[3]}
-                    for r, s, lu in zip(
-                        [r for r in rows if r[1] != "not checked"], states, updates, strict=True
-                    )
-                ],
-                indent=2,
+        entries: list[dict[str, object]] = [
+            {"contract": r[0], "state": s.value, "last_update": _iso(lu), "detail": r[3]}
+            for r, s, lu in zip(
+                [r for r in rows if r[1] != "not checked"], states, updates, strict=True
             )
-        )
+        ]
+        if args.quality:
+            for entry in entries:
+                entry["quality"] = quality_json(quality.get(str(entry["contract"])))
+        print(json.dumps(entries, indent=2))
+        if args.quality:
+            return max(exit_code(states), quality_exit(quality))
     else:
         print(table(["contract", "state", "last update", "detail"], rows))
+    if args.quality:
+        print(quality_table(quality))
+        return max(exit_code(states), quality_exit(quality))
     return exit_code(states)
 
 
@@ -184,7 +195,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from bot.cli.render_dead_letters import render_dead_letters
     from bot.db.engine import make_engine
     from bot.db.migrate import upgrade
-    from bot.db.models import ContractStatus
+    from bot.db.models import ContractStatus, QualityStatus
+    from bot.quality.state import quality_words
 
     url = database_url(args.database_url)
     with database_errors(url):
@@ -194,6 +206,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             statuses = list(
                 session.scalars(select(ContractStatus).order_by(ContractStatus.contract_id))
             )
+            quality = {
+                q.contract_id: quality_words(q) for q in session.scalars(select(QualityStatus))
+            }
         letters = render_dead_letters(engine)
         engine.dispose()
     if not statuses:
@@ -209,10 +224,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             stamp(s.checked_at),
             stamp(s.next_check_at),
             (s.last_error or "")[:60],
+            quality.get(s.contract_id, "-")[:70],
         ]
         for s in statuses
     ]
-    print(table(["contract", "state", "last update", "checked", "next check", "error"], rows))
+    headers = ["contract", "state", "last update", "checked", "next check", "error", "quality"]
+    print(table(headers, rows))
     if letters:
         print("\n" + letters)
     return EXIT_OK
@@ -259,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", help="registry directory (default: $DEMARC_REGISTRY)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--at", help="answer as of this ISO time (default: now)")
+    p.add_argument("--lenient", action="store_true", help="load as `validate --lenient` does")
     p.set_defaults(func=cmd_whoowns)
 
     p = sub.add_parser("check", help="probe every contract now; exit 0 on time, 1 late, 2 failed")
@@ -269,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="each contract's state and last update")
     p.add_argument(
         "--at", help="judge as of this ISO time (the data is read as it is now; default: now)"
+    )
+    p.add_argument(
+        "--quality",
+        action="store_true",
+        help="also run the data quality checks on the current period's rows (docs/quality.md)",
     )
     p.set_defaults(func=cmd_check)
 

@@ -20,6 +20,7 @@ from bot.incidents.timers import POLL_SECONDS, TimerJob
 from bot.jobs.scheduler import Job
 from bot.ops.retention import RetentionJob
 from bot.outbox.worker import OutboxWorker
+from bot.quality.service import QualityService
 from bot.registry.reload import Reloader
 
 OUTBOX_EVERY = timedelta(seconds=0.5)
@@ -44,6 +45,8 @@ def periodic_jobs(
     webhooks: Callable[[], int] | None = None,
     retention: RetentionJob | None = None,
     retention_every: timedelta = RETENTION_EVERY,
+    quality: QualityService | None = None,
+    quality_every: timedelta = timedelta(minutes=5),
 ) -> list[Job]:
     """The list; `reload_every` of 0 turns registry polling off."""
     jobs = [
@@ -65,6 +68,10 @@ def periodic_jobs(
         jobs.append(
             Job("retention", retention_every, retention.run_once, on_stop=retention.release)
         )
+    if quality is not None:  # each contract once per period, after its data arrived
+        lease = LeaseKeeper(engine, "quality", replica_id, ttl=max(quality_every, OUTBOX_EVERY))
+        run = sweep_quality(quality, lease)
+        jobs.append(Job("data-quality", quality_every, run, on_stop=lease.release))
     if reload_every > timedelta(0):
         reloader.poll_once(first=True)  # what the files look like now: changes count from here
         jobs.append(Job("registry-poll", reload_every, reloader.poll_once, at_start=False))
@@ -83,3 +90,16 @@ def deliver_outbox(outbox: OutboxWorker, lease: LeaseKeeper | None) -> Callable[
         return outbox.deliver_due(fence=lease.fence())
 
     return run
+
+
+def sweep_quality(quality: QualityService, lease: LeaseKeeper) -> Callable[[], int]:
+    """One quality sweep on the replica holding the `quality` lease: one replica measures the
+    tables (the alerts' unique key settles any overlap after a lease expires mid-sweep)."""
+
+    def run() -> int:
+        if lease.acquire() is None:
+            return 0
+        return len(quality.check())
+
+    return run
+

@@ -54,6 +54,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
             "consumer_teams": list(c.consumer_teams),
             "sla": answer.contract.sla_words,
             "status": answer.contract.status,
+            "quality": answer.contract.quality,
             "change_policy": c.change_policy.breaking_changes,
         }
     return {

@@ -53,6 +53,8 @@ def _asset_text(a: AssetAnswer) -> str:
         sla = a.contract.sla_words or "no SLA"
         status = f" - {a.contract.status}" if a.contract.status else ""
         lines.append(f"Contract {c.id}: {sla}{status}")
+        if a.contract.quality:
+            lines.append(f"Data quality: {a.contract.quality}")
         if c.consumer_teams:
             names = a.contract.consumer_names or c.consumer_teams
             lines.append(f"  consumers: {', '.join(names)}")

@@ -35,6 +35,9 @@ class Imported:
     consumers_at: SourceRef
     owner_members: tuple[str, ...] = ()
     consumer_at: tuple[tuple[str, SourceRef], ...] = ()  # each consumer name's own position
+    inline_team: Team | None = None  # the team the document defines (ODCS `team`), if any
+    aliases: tuple[str, ...] = ()  # other names of the asset (an ODCS contract's other tables)
+    teamless: bool = False  # the document names no team and no people at all
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,21 @@ from ownership.formats.common import (
     slug,
     to_json,
 )
-from ownership.model import AgeSla, ChangePolicy, Column, Contract, DeadlineSla, SourceRef, SqlProbe
+from ownership.model import (
+    AgeSla,
+    ChangePolicy,
+    Column,
+    Contract,
+    DeadlineSla,
+    Person,
+    QualityRule,
+    SourceRef,
+    SqlProbe,
+    Team,
+)
 from ownership.periods import cron_problem
 from ownership.read.fields import IDENTIFIER, SLACK_CHANNEL, Collector
+from ownership.read.quality import read_rules
 from ownership.timeparse import parse_update_time
 from ownership.yamlsafe import YList, YMap
 
@@ -117,7 +129,7 @@ def read_odcs(c: Collector, doc: YMap) -> FormatResult:
     team_name, team_at, members = _team(c, doc, what)
     alert, change, contacts = _support(c, doc, what)
     sla, age, element = _sla(c, doc, what)
-    table, column_name, columns = _schema(c, objects, element, what)
+    table, column_name, columns, rules = _schema(c, objects, element, what)
     probe = None
     if element and table and (sla or age):
         probe = SqlProbe(
@@ -142,8 +154,19 @@ def read_odcs(c: Collector, doc: YMap) -> FormatResult:
         format="odcs",
         description=_description(doc),
         asset_kind=ext.asset_kind,
+        quality=rules,
     )
     owner_at = ext.owner_at if ext.owner_team else team_at
+    inline = None
+    if team_name and members:
+        inline = Team(
+            id=slug(team_name),
+            name=team_name,
+            oncall_channel=alert,
+            members=tuple(Person(name=m, email=m if "@" in m else None) for m in members),
+            source=team_at or doc.where,
+        )
+    names = [str(n) for o, _ in objects for n in (o["name"], o.get("physicalName")) if n]
     out.contracts.append(
         Imported(
             contract,
@@ -151,6 +174,9 @@ def read_odcs(c: Collector, doc: YMap) -> FormatResult:
             ext.consumers_at or doc.where,
             members,
             ext.consumer_at,
+            inline_team=inline,
+            aliases=tuple(dict.fromkeys(n for n in names if slug(n) != contract_id)),
+            teamless=doc.get("team") is None and not ext.owner_team,
         )
     )
     return out
@@ -333,36 +359,54 @@ def _availability(value: Any) -> tuple[time, str]:
 # ---------------------------------------------------------------------- schema
 def _schema(
     c: Collector, objects: list[tuple[YMap, SourceRef]], element: str | None, what: str
-) -> tuple[str | None, str | None, tuple[Column, ...]]:
-    """(physical table, physical timestamp column, columns); the element's table is primary."""
+) -> tuple[str | None, str | None, tuple[Column, ...], tuple[QualityRule, ...]]:
+    """(physical table, physical timestamp column, columns, the primary object's quality
+    rules); the element's table is primary."""
     table_ref, column_ref = None, element
     if element and "." in element:
         table_ref, column_ref = element.rsplit(".", 1)
     matched = next((o for o, _ in objects if table_ref in (o["name"], o.get("physicalName"))), None)
     primary = matched or (objects[0][0] if objects else None)
     columns: list[Column] = []
+    rules: list[QualityRule] = []
     physical_column = None
     for obj, _ in sorted(objects, key=lambda o: o[0] is not primary):
         prefix = "" if obj is primary else f"{obj['name']}."
+        if obj is primary:
+            rules.extend(read_rules(c, obj.get("quality"), obj.value_at("quality"), what))
         for prop, _ in c.items(obj.get("properties"), obj.value_at("properties"), what):
             if not isinstance(prop, YMap) or not isinstance(prop.get("name"), str):
                 continue
             kind = prop.get("physicalType") or prop.get("logicalType") or ""
             if obj is primary and prop["name"] == column_ref and (matched or not table_ref):
                 physical_column = str(prop.get("physicalName") or prop["name"])
+            physical = str(prop.get("physicalName") or prop["name"])
             columns.append(
                 Column(
                     name=prefix + prop["name"],
                     type=str(kind),
                     required=prop.get("required") is True,
                     description=str(prop.get("description") or ""),
+                    unique=prop.get("unique") is True or prop.get("primaryKey") is True,
+                    physical=physical if physical != prop["name"] else None,
                 )
             )
+            if obj is primary:
+                rules.extend(
+                    read_rules(
+                        c,
+                        prop.get("quality"),
+                        prop.value_at("quality"),
+                        what,
+                        column=physical,
+                        prefix=f"{prop['name']}.",
+                    )
+                )
     table = table_ref.split(".")[-1] if table_ref else None
     if matched is not None or (primary is not None and table_ref is None):
         assert primary is not None
         table = str(primary.get("physicalName") or primary["name"])
-    return table, physical_column or column_ref, tuple(columns)
+    return table, physical_column or column_ref, tuple(columns), tuple(rules)
 
 
 def _server_schema(doc: YMap) -> str | None:

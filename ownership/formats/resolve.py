@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from ownership.errors import Problem, Severity
 from ownership.formats.common import SCHEMA_CODE, Imported, Membership
-from ownership.model import Contract, Team
+from ownership.model import Asset, Contract, Team
 from ownership.read.fields import did_you_mean
 
 LENIENT_PREFIX = "ignored (lenient mode): "
@@ -75,8 +75,16 @@ def merge_memberships(
 
 
 def resolve_imported(
-    items: Iterable[Imported], teams: dict[str, Team], *, lenient: bool
+    items: Iterable[Imported],
+    teams: dict[str, Team],
+    *,
+    lenient: bool,
+    unowned: list[Asset] | None = None,
 ) -> tuple[list[Contract], list[Problem]]:
+    """Contracts with their team names resolved. An ODCS team the registry has no match for
+    (not even a "did you mean") that lists current members becomes a team, added to `teams`;
+    a contract that names no team nor any person is a warning, and its asset (with its other
+    tables as aliases) goes to `unowned` so `/whoowns` still finds it."""
     contracts, problems = [], []
 
     def report(where: Problem) -> None:
@@ -94,11 +102,34 @@ def resolve_imported(
         contract = item.contract
         what = f"contract '{contract.id}'"
         owner: Team | None = None
+        if item.teamless and not contract.owner_team and unowned is not None:
+            problems.append(
+                Problem(
+                    item.owner_at,
+                    f"{what} names no team: its tables are listed without an owner "
+                    f"and nothing is checked; {_HINTS['odcs']}",
+                    Severity.WARNING,
+                    "no-team",
+                )
+            )
+            unowned.append(
+                Asset(
+                    id=contract.asset,
+                    kind=contract.asset_kind or "source",
+                    description=contract.description,
+                    aliases=item.aliases,
+                    source=contract.source,
+                )
+            )
+            continue
         if contract.owner_team:
             owner = find_team(contract.owner_team, teams)
             holders = [] if owner else teams_of_person(contract.owner_team, teams)
             if owner is None and len(holders) == 1:
                 owner = holders[0]
+            if owner is None and _adoptable(item, teams):
+                assert item.inline_team is not None
+                owner = teams.setdefault(item.inline_team.id, item.inline_team)
             if owner is None:
                 report(
                     Problem(
@@ -154,9 +185,27 @@ def resolve_imported(
             else:
                 problems.append(Problem(where, message, code="unknown-team", refs=(ref,)))
         contracts.append(
-            replace(contract, owner_team=owner.id, consumer_teams=tuple(consumers), at=at)
+            replace(
+                contract,
+                owner_team=owner.id,
+                consumer_teams=tuple(consumers),
+                at=at,
+                aliases=tuple(a for a in item.aliases if a != contract.asset),
+            )
         )
     return contracts, problems
+
+
+def _adoptable(item: Imported, teams: dict[str, Team]) -> bool:
+    """The document's own team stands in when it has current members and no registry team
+    is a likely misspelling of its name."""
+    team = item.inline_team
+    return (
+        team is not None
+        and bool(team.members)
+        and team.id not in teams
+        and not did_you_mean(item.contract.owner_team, teams)
+    )
 
 
 def relax(problems: Iterable[Problem]) -> list[Problem]:

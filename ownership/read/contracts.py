@@ -21,7 +21,9 @@ from ownership.model import (
     Column,
     Contract,
     DeadlineSla,
+    QualityRule,
     SourceRef,
+    Volume,
 )
 from ownership.periods import cron_problem
 from ownership.read.fields import (
@@ -32,16 +34,17 @@ from ownership.read.fields import (
     positions,
 )
 from ownership.read.probes import read_probe
+from ownership.read.quality import read_section
 from ownership.timeparse import parse_duration, parse_update_time, zone_key
 from ownership.yamlsafe import YMap
 
 CONTRACT_FIELDS = (
     "id", "data_source", "asset_kind", "description", "owner_team", "consumer_teams", "sla",
-    "freshness", "schema", "change_policy", "contacts", "probe", "alert_channel",
+    "freshness", "schema", "change_policy", "contacts", "probe", "alert_channel", "quality",
 )  # fmt: skip
 SLA_FIELDS = ("update_frequency", "update_time", "max_delay", "cron", "timezone")
 FRESHNESS_FIELDS = ("warn_after", "error_after")
-COLUMN_FIELDS = ("type", "required", "description")
+COLUMN_FIELDS = ("type", "required", "description", "unique", "primary", "max_null_ratio")
 POLICY_FIELDS = ("breaking_changes", "non_breaking_changes", "notice_days", "channel")
 FREQUENCIES = ("hourly", "daily", "weekly", "cron")
 _NOTICE = re.compile(r"(\d+)\s*(day|week)s?", re.IGNORECASE)
@@ -79,6 +82,11 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
         )
     if owner is None:
         return None
+    volume: Volume | None = None
+    rules: tuple[QualityRule, ...] = ()
+    if m.get("quality") is not None:
+        volume, rules = read_section(c, m["quality"], m.value_at("quality"), what)
+    schema = _schema(c, m, what)
     return Contract(
         id=contract_id,
         asset=asset,
@@ -86,7 +94,7 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
         consumer_teams=tuple(consumers),
         sla=_sla(c, m, what),
         freshness=_freshness(c, m, what),
-        schema=_schema(c, m, what),
+        schema=schema,
         change_policy=_policy(c, m, what),
         contacts=_contacts(c, m, what, lines),
         probe=read_probe(c, m, what),
@@ -95,6 +103,8 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
         description=c.text(m, "description", what) or "",
         asset_kind=c.identifier(m, "asset_kind", what, required=False),
         at=positions(m),
+        quality=rules,
+        volume=volume,
     )
 
 
@@ -203,9 +213,23 @@ def _schema(c: Collector, m: YMap, what: str) -> tuple[Column, ...]:
                 type=c.text(col, "type", f"{what} column '{name}'") or "",
                 required=c.boolean(col, "required", f"{what} column '{name}'"),
                 description=c.text(col, "description", f"{what} column '{name}'") or "",
+                unique=c.boolean(col, "unique", f"{what} column '{name}'")
+                or c.boolean(col, "primary", f"{what} column '{name}'"),
+                max_null_ratio=_ratio(c, col, f"{what} column '{name}'"),
             )
         )
     return tuple(columns)
+
+
+def _ratio(c: Collector, col: YMap, what: str) -> float | None:
+    value = col.get("max_null_ratio")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        c.error(col.value_at("max_null_ratio"), f"{what} max_null_ratio must be 0 to 1 (a "
+                "share of the period's rows, e.g. 0.01)", "bad-value")
+        return None
+    return float(value)
 
 
 def _policy(c: Collector, m: YMap, what: str) -> ChangePolicy:

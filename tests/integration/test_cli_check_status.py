@@ -190,7 +190,7 @@ def test_status_lists_each_contract_with_its_state_and_next_check(
     out = capsys.readouterr().out
     headers = out.splitlines()[0]
     assert headers.split("  ")[0] == "contract"
-    for title in ("state", "last update", "checked", "next check", "error"):
+    for title in ("state", "last update", "checked", "next check", "error", "quality"):
         assert title in headers
     table = rows(out)
     assert set(table) == {FRESH, STALE}
@@ -200,6 +200,7 @@ def test_status_lists_each_contract_with_its_state_and_next_check(
         "2026-11-25 09:59 UTC",  # last update
         "2026-11-25 10:00 UTC",  # checked
         "2026-11-25 10:59 UTC",  # next check: when it would pass warn_after (then error)
+        "-",  # quality: never checked
     ]
     assert table[STALE] == [
         STALE,
@@ -207,6 +208,7 @@ def test_status_lists_each_contract_with_its_state_and_next_check(
         "2026-11-22 10:00 UTC",
         "2026-11-25 10:00 UTC",
         "2026-11-25 10:10 UTC",  # late: look again after the recheck interval
+        "-",
     ]
 
 

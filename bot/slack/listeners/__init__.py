@@ -16,6 +16,7 @@ from weakref import WeakKeyDictionary
 from slack_bolt import App
 
 from bot.blocks import ids
+from bot.quality.state import with_live_state
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners import (
     actions,
@@ -29,6 +30,7 @@ from bot.slack.listeners import (
     timeline,
 )
 from bot.slack.listeners.lazy import Listener, register
+from ownership.answers import Answer
 from ownership.incidents import Action
 
 if TYPE_CHECKING:
@@ -59,7 +61,12 @@ def register_listeners(
             ids.SNOOZE_ALERT_ACTION,
             actions.make_snooze_handler(holder, clock, services),
         ),
-        _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
+        _add(
+            app,
+            "command",
+            ids.WHOOWNS_COMMAND,
+            commands.make_whoowns_handler(holder, clock, _live(services)),
+        ),
         _add(
             app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services, clock)
         ),
@@ -191,3 +198,12 @@ def _add(app: App, kind: RouteKind, route_id: str, listener: Listener) -> Route:
     }
     register(routes[kind](route_id), listener)
     return Route(kind, route_id)
+
+
+def _live(services: Services | None) -> Callable[[Answer], Answer] | None:
+    """The answer with its contracts' last known freshness and quality, when a database is
+    wired (the demo's and the tests' apps without one answer from the registry alone)."""
+    if services is None:
+        return None
+    engine = services.engine
+    return lambda answer: with_live_state(answer, engine)

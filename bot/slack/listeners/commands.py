@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
@@ -11,7 +12,7 @@ from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, re
 from bot.blocks.escape import unescape
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener
-from ownership.answers import NotFound, who_owns
+from ownership.answers import Answer, NotFound, who_owns
 
 if TYPE_CHECKING:
     from bot.slack.listeners import Clock
@@ -30,13 +31,19 @@ def parse_query(text: str) -> str:
     return text[:MAX_QUERY]
 
 
-def make_whoowns_handler(holder: RegistryHolder, clock: Clock) -> Listener:
+def make_whoowns_handler(
+    holder: RegistryHolder, clock: Clock, live: Callable[[Answer], Answer] | None = None
+) -> Listener:
+    """`live` adds the contracts' last known freshness and quality (a primary-key read)."""
+
     def handle_whoowns_command(ack: Ack, command: dict[str, Any]) -> None:
         query = parse_query(str(command.get("text", "")))
         if not query:
             ack(response_type="ephemeral", text=USAGE_TEXT, blocks=render_usage())
             return
         answer = who_owns(holder.registry, query, clock())
+        if live is not None:
+            answer = live(answer)
         ack(
             response_type="ephemeral",
             text=render_answer_text(answer),
