@@ -25,6 +25,8 @@ USERGROUP_FIELDS = ("id", "handle")
 MEMBER_FIELDS = ("name", "slack", "email")
 ONCALL_FIELDS = ("members", "period", "handoff", "timezone", "start", "overrides")
 OVERRIDE_FIELDS = ("member", "from", "to")
+# `person` and `until` are the same as `member` and `to` (either spelling; not both)
+OVERRIDE_ALIASES = {"person": "member", "until": "to"}
 
 
 def read_team(c: Collector, raw: Any, where: SourceRef) -> Team | None:
@@ -140,14 +142,19 @@ def _rotation(
     start = c.parsed(m, "start", ctx, parse_date)
     overrides = []
     for item, at in c.items(m.get("overrides"), m.value_at("overrides"), f"{ctx} overrides"):
-        o = c.mapping(item, at, f"{ctx} override", OVERRIDE_FIELDS, ("member", "from", "to"))
-        if o is None or any(o.get(k) is None for k in OVERRIDE_FIELDS):
+        fields = (*OVERRIDE_FIELDS, *OVERRIDE_ALIASES)
+        o = c.mapping(item, at, f"{ctx} override", fields, ("from",))
+        if o is None:
             continue
-        person = _member_ref(c, o["member"], o.value_at("member"), members, what)
+        keys = _override_keys(c, o, ctx)
+        if keys is None or any(o.get(k) is None for k in keys):
+            continue
+        member_key, to_key = keys[0], keys[2]
+        person = _member_ref(c, o[member_key], o.value_at(member_key), members, what)
         begin = c.parsed(o, "from", f"{ctx} override", parse_instant)
-        end = c.parsed(o, "to", f"{ctx} override", parse_instant)
+        end = c.parsed(o, to_key, f"{ctx} override", parse_instant)
         if begin and end and end <= begin:
-            c.error(o.value_at("to"), f"{ctx} override ends before it starts", "bad-value")
+            c.error(o.value_at(to_key), f"{ctx} override ends before it starts", "bad-value")
         elif person and begin and end:
             overrides.append(Override(person, begin, end))
     if not people:
@@ -157,6 +164,23 @@ def _rotation(
     if period is None or tz is None or start is None:
         return None
     return Rotation(people, period, handoff or time(9, 0), tz, start, tuple(overrides))
+
+
+def _override_keys(c: Collector, o: YMap, ctx: str) -> tuple[str, str, str] | None:
+    """Which spelling this override uses: ("member" or "person", "from", "to" or "until")."""
+    chosen = []
+    for canonical in ("member", "to"):
+        alias = next(a for a, k in OVERRIDE_ALIASES.items() if k == canonical)
+        if o.get(canonical) is not None and o.get(alias) is not None:
+            c.error(o.value_at(alias), f"{ctx} override has both '{canonical}' and '{alias}'",
+                    "bad-value")
+            return None
+        if o.get(canonical) is None and o.get(alias) is None:
+            c.error(o.where, f"{ctx} override needs '{canonical}' (or '{alias}')",
+                    "missing-field")
+            return None
+        chosen.append(canonical if o.get(canonical) is not None else alias)
+    return chosen[0], "from", chosen[1]
 
 
 def _period_days(value: Any) -> int:

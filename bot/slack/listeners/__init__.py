@@ -17,7 +17,15 @@ from slack_bolt import App
 
 from bot.blocks import ids
 from bot.registry.holder import RegistryHolder
-from bot.slack.listeners import actions, admin, commands, events, incident_actions, incidents
+from bot.slack.listeners import (
+    actions,
+    admin,
+    commands,
+    events,
+    incident_actions,
+    incidents,
+    oncall,
+)
 from bot.slack.listeners.lazy import Listener, register
 from ownership.incidents import Action
 
@@ -49,9 +57,19 @@ def register_listeners(
             ids.SNOOZE_ALERT_ACTION,
             actions.make_snooze_handler(holder, clock, services),
         ),
-        _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
+        _add(
+            app,
+            "command",
+            ids.WHOOWNS_COMMAND,
+            commands.make_whoowns_handler(holder, clock, services),
+        ),
         _add(app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services)),
-        _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
+        _add(
+            app,
+            "action",
+            ids.SHARE_ANSWER_ACTION,
+            actions.make_share_handler(holder, clock, services),
+        ),
         _add(
             app,
             "event",
@@ -59,6 +77,7 @@ def register_listeners(
             events.make_mention_handler(holder, clock, services),
         ),
         *_incident_routes(app, services),
+        *_oncall_routes(app, holder, clock, services),
     }
     _ROUTES[app] = frozenset(routes)
     return _ROUTES[app]
@@ -108,6 +127,22 @@ def _incident_routes(app: App, services: Services | None) -> set[Route]:
             "view",
             ids.NOTE_INCIDENT_VIEW,
             incident_actions.make_submission_handler(Action.NOTE, services),
+        ),
+    }
+
+
+def _oncall_routes(
+    app: App, holder: RegistryHolder, clock: Clock, services: Services | None
+) -> set[Route]:
+    return {
+        _add(
+            app, "command", ids.ONCALL_COMMAND, oncall.make_oncall_handler(holder, clock, services)
+        ),
+        _add(
+            app, "action", ids.PAGE_ONCALL_ACTION, oncall.make_page_handler(holder, clock, services)
+        ),
+        _add(
+            app, "action", ids.TAKE_SHIFT_ACTION, oncall.make_take_handler(holder, clock, services)
         ),
     }
 

@@ -9,11 +9,13 @@ from slack_bolt import Ack
 
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.blocks.escape import unescape
+from bot.oncall.overrides import effective_registry
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener
 from ownership.answers import NotFound, who_owns
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Services
     from bot.slack.listeners import Clock
 
 MAX_QUERY = 200
@@ -30,17 +32,27 @@ def parse_query(text: str) -> str:
     return text[:MAX_QUERY]
 
 
-def make_whoowns_handler(holder: RegistryHolder, clock: Clock) -> Listener:
+def make_whoowns_handler(
+    holder: RegistryHolder, clock: Clock, services: Services | None = None
+) -> Listener:
     def handle_whoowns_command(ack: Ack, command: dict[str, Any]) -> None:
         query = parse_query(str(command.get("text", "")))
         if not query:
             ack(response_type="ephemeral", text=USAGE_TEXT, blocks=render_usage())
             return
-        answer = who_owns(holder.registry, query, clock())
+        now = clock()
+        engine = services.engine if services is not None else None
+        answer = who_owns(effective_registry(engine, holder.registry, now), query, now)
         ack(
             response_type="ephemeral",
             text=render_answer_text(answer),
-            blocks=render_answer(answer, query=query, shareable=not isinstance(answer, NotFound)),
+            blocks=render_answer(
+                answer,
+                query=query,
+                shareable=not isinstance(answer, NotFound),
+                pageable=services is not None,
+            ),
         )
 
-    return Listener(handle_whoowns_command)  # answered in the ack: no remote I/O
+    # Answered in the ack: the registry, and one indexed query for shifts taken in Slack.
+    return Listener(handle_whoowns_command)

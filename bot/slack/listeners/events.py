@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import section
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
+from bot.oncall.overrides import effective_registry
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.commands import parse_query
 from bot.slack.listeners.incidents import answer_incident_mention
@@ -76,8 +77,11 @@ def make_mention_handler(
         if incident is not None:  # "@demarc incident <asset> <summary>"
             text, blocks = incident, [section(incident)]
         elif query:
-            answer = who_owns(holder.registry, query, clock())
-            text, blocks = render_answer_text(answer), render_answer(answer, query=query)
+            now = clock()
+            engine = services.engine if services is not None else None
+            answer = who_owns(effective_registry(engine, holder.registry, now), query, now)
+            text = render_answer_text(answer)
+            blocks = render_answer(answer, query=query, pageable=services is not None)
         else:
             text, blocks = USAGE_TEXT, render_usage()
         client.chat_postMessage(
