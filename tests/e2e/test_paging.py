@@ -39,7 +39,10 @@ def test_an_answer_pings_nobody_and_page_oncall_pages_once(scene: Scene) -> None
     reply = press(scene, page, user=ALICE, action_ts="1767226000.000001")
     assert f"Paged {person.name} (MLOps Churn on-call) in #mlops-churn-oncall" in reply["text"]
     press_again = scene.button_body(
-        page["action_id"], page["value"], user=ALICE, action_ts="1767226000.000001",
+        page["action_id"],
+        page["value"],
+        user=ALICE,
+        action_ts="1767226000.000001",
         response_id="replay",
     )
     assert scene.sender.post(press_again, "application/x-www-form-urlencoded").status_code == 200
@@ -53,7 +56,10 @@ def test_an_answer_pings_nobody_and_page_oncall_pages_once(scene: Scene) -> None
     with Session(scene.services.engine) as session:
         row = session.scalars(select(OncallPage)).one()
     assert (row.team_id, row.paged, row.asked_by, row.query) == (
-        "mlops_churn", person.slack_id, ALICE, "churn_model"
+        "mlops_churn",
+        person.slack_id,
+        ALICE,
+        "churn_model",
     )
     assert row.created_at == NOW
 
