@@ -30,6 +30,8 @@ from bot.incidents.timers import TimerJob
 from bot.jobs.freshness import FreshnessScheduler
 from bot.jobs.schedule import periodic_jobs
 from bot.jobs.scheduler import Periodic
+from bot.oncall.sources import ScheduleReader
+from bot.oncall.sync import OnCallSync
 from bot.outbox import OutboxWorker
 from bot.probes import Prober, ProbeResult, run_probes
 from bot.registry.holder import RegistryHolder
@@ -62,6 +64,8 @@ class Services:
     scheduler: FreshnessScheduler
     replica_id: str  # names this process's claims and leases
     clock: Clock = utc_now
+    oncall: OnCallSync | None = None  # user groups and handoff notices (issue 15)
+    oncall_sources: ScheduleReader | None = None  # schedules kept elsewhere
 
     @property
     def admins(self) -> tuple[str, ...]:
@@ -119,6 +123,7 @@ def build(
         return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)
 
     replica_id = new_replica_id()
+    sources = ScheduleReader(environ, clock=clock)
     freshness = FreshnessService(
         engine,
         lambda: holder.registry,
@@ -155,6 +160,16 @@ def build(
         scheduler=scheduler,
         replica_id=replica_id,
         clock=clock,
+        oncall=OnCallSync(
+            engine,
+            lambda: holder.registry,
+            slack_client,
+            clock,
+            replica_id,
+            lease_ttl=settings.lease_ttl,
+            external=sources.view,
+        ),
+        oncall_sources=sources,
     )
 
 
@@ -222,6 +237,7 @@ def start(services: Services) -> Runtime:
         notice_every=settings.notice_interval,
         drift_every=settings.drift_interval,
         reload_every=timedelta(seconds=settings.reload_interval),
+        oncall=services.oncall,
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()

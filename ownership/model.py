@@ -119,6 +119,8 @@ class Team:
     rotation: Rotation | None = None
     source: SourceRef = NOWHERE
     schedule: ScheduleSource | None = None  # on-call read from elsewhere (issue 15)
+    # The user group that holds whoever is on call (demarc keeps it in sync; teams may share)
+    oncall_usergroup: UserGroup | None = None
 
 
 # ---------------------------------------------------------------------- assets and RACI

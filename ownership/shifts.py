@@ -25,7 +25,7 @@ MAX_MERGED = 64  # consecutive boundaries of one person's shift joined into one 
 class Shift:
     person: Person
     start: datetime | None  # None: not worked out (only `end` is asked of the current shift)
-    end: datetime
+    end: datetime | None  # None: the schedule it came from does not say (Opsgenie's on-calls)
     override: Override | None = None  # the override that puts `person` here, if any
 
 
@@ -47,8 +47,8 @@ def shift_at(team: Team, at: datetime) -> Shift | None:
 def now_and_next(team: Team, at: datetime) -> tuple[Shift | None, Shift | None]:
     """The current shift and the one after it (start = the current one's end)."""
     current = shift_at(team, at)
-    if current is None:
-        return None, None
+    if current is None or current.end is None:
+        return current, None
     upcoming = shift_at(team, current.end)
     if upcoming is not None:
         upcoming = replace(upcoming, start=current.end)

@@ -45,7 +45,7 @@ def shift_words(shift: Shift, team: Team, now: datetime, *, upcoming: bool = Fal
     words = person_name(shift.person)
     if upcoming and shift.start is not None:
         words += f", from {when(shift.start, tz, now)}"
-    words += f", until {when(shift.end, tz, now)}"
+    words += f", until {when(shift.end, tz, now)}" if shift.end else " (until: not given)"
     if shift.override is not None:
         words += " (override)"
     return words
@@ -61,7 +61,7 @@ def render_oncall_lines(
 ) -> list[str]:
     lines = [bold(truncate(team.name, NAME_LIMIT))]
     if unknown is not None:
-        lines.append(f"⚠ {unknown}")
+        lines.append(f"⚠ {escape(unknown)}")
     elif current is None:
         lines.append("No on-call rotation in the registry (`oncall:` on the team).")
     else:
@@ -74,7 +74,7 @@ def render_oncall_lines(
 
 
 def take_button(team: Team, current: Shift | None, now: datetime) -> Block:
-    until = f" until {when(current.end, timezone_of(team), now)}" if current else ""
+    until = f" until {when(current.end, timezone_of(team), now)}" if current and current.end else ""
     return {
         "type": "actions",
         "block_id": f"take:{team.id}"[:255],
@@ -128,3 +128,19 @@ def render_taken(person: Person, team: Team, end: datetime, now: datetime) -> st
 
 def usage_block() -> Block:
     return context(ONCALL_USAGE)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def render_handoff(team: Team, shift: Shift, late: int, incidents: int, now: datetime) -> str:
+    """ "Now on call: Chen Wei, until Mon 09:00 Europe/Berlin; open: 1 late contract, 1
+    incident" (names only: the notice is for the channel, not a page)."""
+    work = [_count(late, "late contract")] if late else []
+    work += [_count(incidents, "incident")] if incidents else []
+    until = f", until {when(shift.end, timezone_of(team), now)}" if shift.end else ""
+    return (
+        f":busts_in_silhouette: {escape(team.name)} — now on call: {person_name(shift.person)}"
+        f"{until}; open: {', '.join(work) or 'nothing'}"
+    )

@@ -18,6 +18,7 @@ from bot.changes.notices import ChangeNoticeService
 from bot.db.leases import HEARTBEAT_EVERY, LeaseKeeper, heartbeat
 from bot.incidents.timers import POLL_SECONDS, TimerJob
 from bot.jobs.scheduler import Job
+from bot.oncall.sync import SYNC_EVERY, OnCallSync
 from bot.outbox.worker import OutboxWorker
 from bot.registry.reload import Reloader
 
@@ -38,6 +39,7 @@ def periodic_jobs(
     notice_every: timedelta,
     drift_every: timedelta,
     reload_every: timedelta,
+    oncall: OnCallSync | None = None,
 ) -> list[Job]:
     """The list; `reload_every` of 0 turns registry polling off."""
     jobs = [
@@ -53,6 +55,8 @@ def periodic_jobs(
         Job("change-notices", notice_every, changes.tick),
         Job("schema-drift", drift_every, drift.check),
     ]
+    if oncall is not None:  # user groups and handoff notices, on the lease holder only
+        jobs.append(Job("oncall-sync", SYNC_EVERY, oncall.tick, on_stop=oncall.release))
     if reload_every > timedelta(0):
         reloader.poll_once(first=True)  # what the files look like now: changes count from here
         jobs.append(Job("registry-poll", reload_every, reloader.poll_once, at_start=False))

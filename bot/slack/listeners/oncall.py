@@ -86,8 +86,12 @@ def _show(respond: Respond, teams: list[Team], now: datetime, external: External
     texts = []
     for team in teams:
         view = on_call_view(team, now, external)
-        unknown = view.note if view.note or view.unknown_since else None
+        unknown = view.note if view.unknown_since else None
         lines = render_oncall_lines(team, view.current, view.upcoming, now, unknown=unknown)
+        if view.source != "registry":
+            lines.insert(1, f"_From {view.source}_")
+        if view.note and not view.unknown_since:
+            lines.append(f"⚠ {escape(view.note)}")
         button = take_button(team, view.current, now) if team.rotation else None
         sections.append((lines, button))
         texts.append(" · ".join(lines))
@@ -112,7 +116,8 @@ def _take(
         return f"{escape(team.name)} has no on-call rotation in the registry to take a shift of."
     current = shift_at(team, now)
     try:
-        end = parse_until(until, now, team.rotation.timezone, current.end if current else now)
+        default = current.end if current and current.end else now
+        end = parse_until(until, now, team.rotation.timezone, default)
         record_shift(services.engine, team, person, now, end, user)
     except InvalidValue as error:
         return (
