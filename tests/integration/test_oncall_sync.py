@@ -5,9 +5,11 @@ handoff is announced once in the team's on-call channel through the outbox."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
@@ -35,9 +37,27 @@ def slack() -> Iterator[FakeSlack]:
         yield fake
 
 
+def with_oncall_groups(root: Path) -> Path:
+    """The example registry, with on-call user groups: one for data engineering, one that
+    both MLOps rotations feed."""
+    shutil.copytree(EXAMPLE_REGISTRY, root)
+    teams = root / "teams.yaml"
+    text = teams.read_text(encoding="utf-8")
+    for channel, group in (
+        ("#data-eng-oncall", "{id: S0DEONCALL, handle: data-eng-oncall}"),
+        ("#mlops-churn-oncall", "{id: S0MLOPSONC, handle: mlops-oncall}"),
+        ("#mlops-reco-oncall", "{id: S0MLOPSONC, handle: mlops-oncall}"),
+    ):
+        line = f'      oncall_channel: "{channel}"\n'
+        assert line in text
+        text = text.replace(line, f"{line}      oncall_usergroup: {group}\n")
+    teams.write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
-def holder() -> RegistryHolder:
-    return RegistryHolder.from_path(EXAMPLE_REGISTRY)
+def holder(tmp_path: Path) -> RegistryHolder:
+    return RegistryHolder.from_path(with_oncall_groups(tmp_path / "registry"))
 
 
 def replicas(
