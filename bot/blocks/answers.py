@@ -3,7 +3,7 @@
 Every string from a user or the registry is escaped. A question is not a page: answers name
 teams and people without mentioning them (no `<@U…>`, no `<!subteam^…>`), whoever asked and
 wherever they are shared; the "Page on-call" button (`bot.blocks.paging`) is how a person
-asks for help. Alerts and incidents keep their mentions (`render_team`, `render_person`).
+asks for help. Alerts and incidents keep their mentions (their own renderers).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from bot.blocks.escape import (
     escape,
     link,
     truncate,
-    user_mention,
-    usergroup_mention,
 )
 from bot.blocks.paging import page_buttons
 from ownership.answers import (
@@ -157,22 +155,6 @@ def name_team(team: Team) -> str:
 def name_person(person: Person) -> str:
     """The person's name (or email) as plain text, never a mention."""
     return escape(truncate(person.name or person.email or person.slack_id or "someone", NAME_LIMIT))
-
-
-def render_team(team: Team, *, mention: bool = True) -> str:
-    """`<!subteam^S…> Name` when the team has a user group (and may be pinged), else bold."""
-    name = truncate(team.name, NAME_LIMIT)
-    if not mention:
-        return bold(name)
-    mention_text = usergroup_mention(team.usergroup.id if team.usergroup else None)
-    return f"{mention_text} {escape(name)}" if mention_text else bold(name)
-
-
-def render_person(person: Person) -> str:
-    """`<@U…>` when the person has a Slack id, else their name or email as plain text."""
-    return user_mention(person.slack_id) or escape(
-        truncate(person.name or person.email or "someone", NAME_LIMIT)
-    )
 
 
 def _known_teams(answer: AssetAnswer) -> dict[str, Team]:

@@ -37,6 +37,7 @@ class _Cached:
     fetched_at: datetime
     down_since: datetime | None = None
     why: str | None = None
+    tried_at: datetime | None = None  # the last failed attempt
 
 
 @dataclass
@@ -47,6 +48,7 @@ class ScheduleReader:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ttl: timedelta = timedelta(minutes=5)
     timeout: float = 5.0
+    retry_every: timedelta = timedelta(seconds=30)  # how often a source that is down is tried
     transport: httpx.BaseTransport | None = None
     _cache: dict[str, _Cached] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -83,12 +85,14 @@ class ScheduleReader:
             cached = self._cache.get(key)
         if cached is not None and cached.down_since is None and now - cached.fetched_at < self.ttl:
             return cached
+        if cached is not None and cached.tried_at and now - cached.tried_at < self.retry_every:
+            return cached  # down a moment ago: do not hammer it on every request
         try:
             entries = self._fetch(source, now)
         except SourceDown as error:
             log.warning("On-call schedule %s unreadable: %s", key, error)
             down = cached or _Cached([], now)
-            down = _Cached(down.entries, down.fetched_at, down.down_since or now, str(error))
+            down = _Cached(down.entries, down.fetched_at, down.down_since or now, str(error), now)
             with self._lock:
                 self._cache[key] = down
             return down

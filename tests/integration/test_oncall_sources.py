@@ -114,7 +114,12 @@ def test_answers_are_cached_then_a_down_source_keeps_the_last_answer_then_is_unk
 
     fake.up()
     fake.oncalls = [pd_entry("Farah Haddad", "farah@company.com", NOW, NOW + timedelta(days=1))]
-    back = reader.view(the_team, NOW + timedelta(hours=3))
+    asked = len(fake.seen)
+    again = reader.view(the_team, NOW + timedelta(hours=3, seconds=10))
+    assert again is not None
+    assert again.current is None  # a source that was down 10 s ago is not asked again yet
+    assert len(fake.seen) == asked
+    back = reader.view(the_team, NOW + timedelta(hours=3, seconds=31))
     assert back is not None
     assert back.current is not None
     assert back.current.person == FARAH
