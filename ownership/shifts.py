@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ownership.errors import InvalidValue
 from ownership.model import Override, Person, Registry, Rotation, Team
@@ -18,6 +18,7 @@ from ownership.oncall import next_handoff, on_call
 from ownership.read.fields import parse_instant
 from ownership.timeparse import parse_clock, parse_duration, zone
 
+EPOCH = date(2000, 1, 1)
 MAX_MERGED = 64  # consecutive boundaries of one person's shift joined into one (a bound)
 
 
@@ -152,3 +153,18 @@ def parse_until(text: str, now: datetime, timezone: str, default: datetime) -> d
     except InvalidValue:
         pass
     return now + parse_duration(words)
+
+
+def with_external(registry: Registry, current: Mapping[str, Shift]) -> Registry:
+    """`registry` where each team in `current` without a rotation of its own (its on-call is
+    read from elsewhere) has that shift's person on call, so answers and pages name them."""
+    teams = dict(registry.teams)
+    changed = False
+    for team_id, shift in current.items():
+        team = teams.get(team_id)
+        if team is None or team.rotation is not None:
+            continue
+        held = Rotation((shift.person,), 1, time(0), "UTC", EPOCH)  # one member: always them
+        teams[team_id] = replace(team, rotation=held)
+        changed = True
+    return replace(registry, teams=teams) if changed else registry

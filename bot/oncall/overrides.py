@@ -7,6 +7,7 @@ Every reader of who is on call (`/oncall`, `/whoowns`, the user-group sync) goes
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import Engine, select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import OncallOverride
 from ownership.model import Override, Person, Registry, Team
-from ownership.shifts import find_member, take_shift, with_overrides
+from ownership.shifts import Shift, find_member, take_shift, with_external, with_overrides
 
 
 def record_shift(
@@ -55,8 +56,16 @@ def active_overrides(
     return {team_id: tuple(items) for team_id, items in found.items()}
 
 
-def effective_registry(engine: Engine | None, registry: Registry, now: datetime) -> Registry:
-    """`registry` with the shifts taken in Slack; `registry` itself without a database."""
-    if engine is None:
-        return registry
-    return with_overrides(registry, active_overrides(engine, registry, now))
+def effective_registry(
+    engine: Engine | None,
+    registry: Registry,
+    now: datetime,
+    external: Callable[[Iterable[Team], datetime], Mapping[str, Shift]] | None = None,
+) -> Registry:
+    """`registry` with the shifts taken in Slack (`registry` itself without a database) and,
+    given `external` (`ScheduleReader.cached_current`), who schedules kept elsewhere say."""
+    if engine is not None:
+        registry = with_overrides(registry, active_overrides(engine, registry, now))
+    if external is not None:
+        registry = with_external(registry, external(registry.teams.values(), now))
+    return registry

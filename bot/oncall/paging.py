@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from bot.blocks.escape import escape, truncate
 from bot.blocks.paging import render_page_text, render_paged_reply
 from bot.db.models import OncallPage
-from bot.oncall.overrides import effective_registry
 from bot.outbox.enqueue import POST_MESSAGE, URGENT, enqueue
 from ownership.model import Registry
 from ownership.oncall import on_call
@@ -30,8 +29,8 @@ def page_oncall(
     from_channel: str | None,
     now: datetime,
 ) -> str:
-    """Page `team_id`'s on-call for `asker`; the text to tell the asker."""
-    registry = effective_registry(engine, registry, now)
+    """Page `team_id`'s on-call for `asker`; the text to tell the asker. `registry` is as
+    answers see it (`effective_registry`: with shifts taken in Slack)."""
     team = registry.teams.get(team_id)
     if team is None:
         return f"There is no team {escape(truncate(team_id, 80))} in the registry any more."

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -79,8 +79,21 @@ class ScheduleReader:
             note=f"On-call unknown: {name} schedule down since {since} ({cached.why}).",
         )
 
+    def cached_current(self, teams: Iterable[Team], now: datetime) -> dict[str, Shift]:
+        """Who the last answers say is on call now, per team; no fetching (answers in acks)."""
+        out = {}
+        for team in teams:
+            if team.schedule is None:
+                continue
+            with self._lock:
+                cached = self._cache.get(_key(team.schedule))
+            current = _now_and_next(team, cached.entries, now)[0] if cached else None
+            if current is not None:
+                out[team.id] = current
+        return out
+
     def _entries(self, source: ScheduleSource, now: datetime) -> _Cached:
-        key = f"{source.kind}:{source.url}:{source.schedule_id}"
+        key = _key(source)
         with self._lock:
             cached = self._cache.get(key)
         if cached is not None and cached.down_since is None and now - cached.fetched_at < self.ttl:
@@ -149,6 +162,10 @@ class ScheduleReader:
         if not value:
             raise SourceDown(f"environment variable {variable} is not set")
         return value
+
+
+def _key(source: ScheduleSource) -> str:
+    return f"{source.kind}:{source.url}:{source.schedule_id}"
 
 
 def _person(team: Team, entry: Entry) -> Person:

@@ -23,7 +23,7 @@ from bot.slack.web import EVENTS_PATH
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.e2e.conftest import NOW, SIGNING_SECRET, serving
 from tests.e2e.incident_scene import Scene
-from tests.e2e.oncall_scene import PINGS, shown, slash
+from tests.e2e.oncall_scene import PINGS, buttons, press, shown, slash
 from tests.fakes.fake_schedules import FakeSchedules
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.signing import FakeSlackSender
@@ -41,6 +41,8 @@ TEAMS = """teams:
     members:
       - {{name: Farah Haddad, slack: U0FARAH01, email: farah@company.com}}
     oncall_schedule: {{kind: ical, url: "{down}/feed.ics"}}
+assets:
+  - {{id: platform_gateway, kind: source, owner: platform}}
 """
 
 
@@ -124,3 +126,21 @@ def test_a_schedule_that_is_down_says_on_call_unknown(scene: Scene) -> None:
     text = shown(slash(scene, ids.ONCALL_COMMAND, "search"))
     assert "On-call unknown: iCalendar schedule down since Tue 12:00 UTC (HTTP 503)." in text
     assert "Now on call" not in text
+
+
+def test_whoowns_and_page_name_the_on_call_the_schedule_last_gave(scene: Scene) -> None:
+    assert "Ivan Petrov" not in shown(slash(scene, ids.WHOOWNS_COMMAND, "platform_gateway"))
+    scene.services.oncall.tick()  # the sync job reads every schedule (and warms the cache)
+    answer = slash(scene, ids.WHOOWNS_COMMAND, "platform_gateway")
+    assert "*Platform* — on call: Ivan Petrov" in shown(answer)  # from the cache, in the ack
+    [page] = [
+        b for b in buttons(answer, ids.PAGE_ONCALL_ACTION) if b["value"].startswith("platform ")
+    ]
+    reply = press(scene, page, user="U0ASKER001", action_ts="1767226000.000009")
+    assert (
+        reply["text"]
+        == "Paged Ivan Petrov (Platform on-call) in #platform-oncall. Follow up there."
+    )
+    scene.deliver()
+    [sent] = scene.posts("#platform-oncall")
+    assert sent["text"].startswith(":rotating_light: <@U0IVANPET>, <@U0ASKER001> is asking")

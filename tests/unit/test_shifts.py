@@ -18,6 +18,7 @@ from ownership.shifts import (
     shift_at,
     take_shift,
     teams_of,
+    with_external,
     with_overrides,
 )
 
@@ -148,3 +149,15 @@ def test_registry_override_errors_carry_file_line_and_column(tmp_path: Path) -> 
     assert "teams.yaml:15:11: error: team 't' oncall override needs 'to' (or 'until')" in joined
     assert "teams.yaml:16:20: error: on-call member 'U0NOBODY1' is not a member" in joined
     assert "teams.yaml:16:73: error: team 't' oncall override ends before it starts" in joined
+
+
+def test_with_external_names_the_person_a_schedule_kept_elsewhere_says() -> None:
+    from ownership.oncall import on_call
+    from ownership.shifts import Shift
+
+    elsewhere = Team("pd", "Platform", members=(A,))
+    registry = Registry(teams={"pd": elsewhere, "t": TEAM})
+    merged = with_external(registry, {"pd": Shift(C, None, None), "t": Shift(C, None, None)})
+    assert on_call(merged.teams["pd"], TUESDAY) == C
+    assert on_call(merged.teams["t"], TUESDAY) == A  # a team's own rotation is left alone
+    assert on_call(registry.teams["pd"], TUESDAY) is None

@@ -15,10 +15,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.answers import render_answer, render_answer_text
 from bot.freshness.snooze import snooze_alert
-from bot.oncall.overrides import effective_registry
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.commands import parse_query
 from bot.slack.listeners.lazy import Listener, after_ack
+from bot.slack.listeners.oncall import answer_registry
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
@@ -54,8 +54,7 @@ def make_share_handler(
     ) -> None:
         query = parse_query(str(action.get("value", "")))
         now = clock()
-        engine = services.engine if services is not None else None
-        answer = who_owns(effective_registry(engine, holder.registry, now), query, now)
+        answer = who_owns(answer_registry(services, holder.registry, now), query, now)
         channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
         try:
             client.chat_postMessage(

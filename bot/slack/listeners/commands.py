@@ -9,9 +9,9 @@ from slack_bolt import Ack
 
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.blocks.escape import unescape
-from bot.oncall.overrides import effective_registry
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener
+from bot.slack.listeners.oncall import answer_registry
 from ownership.answers import NotFound, who_owns
 
 if TYPE_CHECKING:
@@ -41,8 +41,7 @@ def make_whoowns_handler(
             ack(response_type="ephemeral", text=USAGE_TEXT, blocks=render_usage())
             return
         now = clock()
-        engine = services.engine if services is not None else None
-        answer = who_owns(effective_registry(engine, holder.registry, now), query, now)
+        answer = who_owns(answer_registry(services, holder.registry, now), query, now)
         ack(
             response_type="ephemeral",
             text=render_answer_text(answer),

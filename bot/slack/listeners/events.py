@@ -17,11 +17,11 @@ from slack_sdk import WebClient
 
 from bot.blocks import section
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
-from bot.oncall.overrides import effective_registry
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.commands import parse_query
 from bot.slack.listeners.incidents import answer_incident_mention
 from bot.slack.listeners.lazy import Listener, after_ack
+from bot.slack.listeners.oncall import answer_registry
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
@@ -78,8 +78,7 @@ def make_mention_handler(
             text, blocks = incident, [section(incident)]
         elif query:
             now = clock()
-            engine = services.engine if services is not None else None
-            answer = who_owns(effective_registry(engine, holder.registry, now), query, now)
+            answer = who_owns(answer_registry(services, holder.registry, now), query, now)
             text = render_answer_text(answer)
             blocks = render_answer(answer, query=query, pageable=services is not None)
         else:

@@ -46,6 +46,14 @@ def _say(respond: Respond, text: str, blocks: list[Block] | None = None) -> None
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
+def answer_registry(services: Services | None, registry: Registry, now: datetime) -> Registry:
+    """The registry as answers see it: shifts taken in Slack, and who the schedules kept
+    elsewhere last said (cached: nothing is fetched while Slack waits for an ack)."""
+    engine = services.engine if services is not None else None
+    reader = services.oncall_sources if services is not None else None
+    return effective_registry(engine, registry, now, reader.cached_current if reader else None)
+
+
 def _external(services: Services | None) -> External | None:
     reader = getattr(services, "oncall_sources", None)
     return reader.view if reader is not None else None
@@ -157,14 +165,15 @@ def make_page_handler(holder: RegistryHolder, clock: Clock, services: Services |
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
+        now = clock()
         text = page_oncall(
             services.engine,
-            holder.registry,
+            answer_registry(services, holder.registry, now),
             team_id=team_id,
             asker=user,
             query=query,
             from_channel=str(channel) if channel else None,
-            now=clock(),
+            now=now,
         )
         _say(respond, text)
 
