@@ -123,7 +123,7 @@ def build(
         return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)
 
     replica_id = new_replica_id()
-    sources = ScheduleReader(environ, clock=clock)
+    sources = ScheduleReader(environ)
     freshness = FreshnessService(
         engine,
         lambda: holder.registry,

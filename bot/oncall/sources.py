@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -45,7 +45,6 @@ class ScheduleReader:
     """Reads and caches each team's external schedule; `view` answers for one team."""
 
     environ: Mapping[str, str]
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     ttl: timedelta = timedelta(minutes=5)
     timeout: float = 5.0
     retry_every: timedelta = timedelta(seconds=30)  # how often a source that is down is tried

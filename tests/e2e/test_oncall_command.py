@@ -45,7 +45,8 @@ def test_unknown_team_and_usage(scene: Scene) -> None:
     assert "No team called `&lt;!channel&gt; nope`" in text
     assert "`data_engineering`" in text
     assert "/oncall take" in slash(scene, ids.ONCALL_COMMAND, "help")["text"]
-    assert "@data-eng" not in slash(scene, ids.ONCALL_COMMAND, "@data-eng")["text"][:20]
+    by_handle = slash(scene, ids.ONCALL_COMMAND, "<!subteam^S0DATAENG|@data-eng>")["text"]
+    assert by_handle.startswith("*Data Engineering* · Now on call: Alice Moreau")
 
 
 def test_take_a_shift_is_recorded_and_shown_by_oncall_and_whoowns(scene: Scene) -> None:

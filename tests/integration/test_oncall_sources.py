@@ -13,7 +13,6 @@ import pytest
 from bot.oncall.sources import ScheduleReader
 from ownership.model import Person, ScheduleSource, Team
 from tests.fakes.fake_schedules import FakeSchedules
-from tests.integration.worlds import Clock
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 FARAH = Person("Farah Haddad", slack_id="U0FARAH01", email="farah@company.com")
@@ -65,7 +64,7 @@ def test_pagerduty_oncalls_now_and_next_with_the_token_from_the_environment(
             "Boss", "boss@company.com", NOW - timedelta(days=1), NOW + timedelta(days=9), level=2
         ),  # second escalation level: not the on-call
     ]
-    reader = ScheduleReader(ENV, clock=Clock(NOW))
+    reader = ScheduleReader(ENV)
     view = reader.view(team(pagerduty(fake.url)), NOW)
     assert view is not None
     assert view.source == "PagerDuty"
