@@ -68,6 +68,14 @@ def read_team(c: Collector, raw: Any, where: SourceRef) -> Team | None:
         if s is not None:
             usergroup = _usergroup(c, s, what)
             oncall_usergroup = _usergroup(c, s, what, "oncall_usergroup")
+            if usergroup and oncall_usergroup and usergroup.id == oncall_usergroup.id:
+                c.error(
+                    s.value_at("oncall_usergroup"),
+                    f"{what} oncall_usergroup is its usergroup: demarc replaces an on-call"
+                    " group's members with the on-call, so give it a group of its own",
+                    "bad-value",
+                )
+                oncall_usergroup = None
             oncall_channel = _channel(c, s, "oncall_channel", what)
             incident_channel = _channel(c, s, "incident_channel", what)
     members = tuple(

@@ -64,3 +64,15 @@ def test_schedule_mistakes_are_pointed_at(tmp_path: Path) -> None:
     _, errors = load(tmp_path, "{kind: ical, url: ftp://x, extra: 1}")
     assert any("unknown field 'extra'" in e for e in errors)
     assert any("url must be http(s):// or env:VARIABLE" in e for e in errors)
+
+
+def test_the_team_group_cannot_be_the_on_call_group(tmp_path: Path) -> None:
+    (tmp_path / "teams.yaml").write_text(
+        "teams:\n  - id: t\n    slack:\n      usergroup: {id: S0TEAM001}\n"
+        "      oncall_usergroup: {id: S0TEAM001}\n",
+        encoding="utf-8",
+    )
+    [error] = [str(p) for p in load_registry(tmp_path).problems if p.is_error]
+    assert error.split("teams.yaml:", 1)[1].startswith(
+        "5:25: error: team 't' oncall_usergroup is its usergroup"
+    )
