@@ -20,6 +20,7 @@ from ownership.timeparse import parse_clock, parse_duration, zone
 
 EPOCH = date(2000, 1, 1)
 MAX_MERGED = 64  # consecutive boundaries of one person's shift joined into one (a bound)
+MAX_TAKEN = timedelta(days=31)  # longer cover belongs in the registry, where it is reviewed
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,11 @@ def take_shift(team: Team, person: Person, start: datetime, end: datetime) -> Ov
         raise InvalidValue(f"{team.name} has no on-call rotation in the registry")
     if end <= start:
         raise InvalidValue("the shift ends before it starts")
+    if end - start > MAX_TAKEN:
+        raise InvalidValue(
+            f"a shift taken in Slack lasts at most {MAX_TAKEN.days} days; put a longer one in"
+            " the registry's overrides"
+        )
     return Override(person, start, end)
 
 

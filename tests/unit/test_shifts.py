@@ -93,6 +93,8 @@ def test_unreadable_until_and_impossible_shifts_are_invalid_values() -> None:
         parse_until("whenever", TUESDAY, "Europe/Berlin", TUESDAY)
     with pytest.raises(InvalidValue):
         take_shift(TEAM, A, TUESDAY, TUESDAY)
+    with pytest.raises(InvalidValue, match="at most 31 days"):
+        take_shift(TEAM, A, TUESDAY, TUESDAY + timedelta(days=32))
     with pytest.raises(InvalidValue):
         take_shift(Team("x", "X"), A, TUESDAY, TUESDAY + timedelta(hours=1))
     with pytest.raises(InvalidValue):
