@@ -174,3 +174,13 @@ def with_external(registry: Registry, current: Mapping[str, Shift]) -> Registry:
         teams[team_id] = replace(team, rotation=held)
         changed = True
     return replace(registry, teams=teams) if changed else registry
+
+
+def upcoming_overrides(team: Team, now: datetime, within: timedelta) -> list[Override]:
+    """Overrides (the registry's and Slack's) that start after `now` and within `within`."""
+    if team.rotation is None:
+        return []
+    return sorted(
+        (o for o in team.rotation.overrides if now < o.start <= now + within),
+        key=lambda o: o.start,
+    )

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from bot.blocks import Block, cap_blocks, context, ids, section
 from bot.blocks.escape import bold, channel_ref, code, escape, truncate
 from ownership.model import Person, Team
-from ownership.shifts import Shift
+from ownership.shifts import Shift, upcoming_overrides
 from ownership.timeparse import zone
 
 NAME_LIMIT = 80
 SOON = timedelta(days=6)  # within this, a weekday names the day without ambiguity
+OVERRIDES_AHEAD, MAX_OVERRIDES = timedelta(days=14), 3  # overrides listed ahead of time
 ONCALL_USAGE = (
     "• `/oncall` — who is on call now and next for your teams\n"
     "• `/oncall data_engineering` — for one team (id, name or user group handle)\n"
@@ -68,6 +69,12 @@ def render_oncall_lines(
         lines.append(f"Now on call: {shift_words(current, team, now)}")
         if upcoming is not None:
             lines.append(f"Next: {shift_words(upcoming, team, now, upcoming=True)}")
+        tz = timezone_of(team)
+        for cover in upcoming_overrides(team, now, OVERRIDES_AHEAD)[:MAX_OVERRIDES]:
+            lines.append(
+                f"Override: {person_name(cover.person)}, {when(cover.start, tz, now)}"
+                f" – {when(cover.end, tz, now)}"
+            )
     if team.oncall_channel:
         lines.append(f"On-call channel: {channel_ref(team.oncall_channel)}")
     return lines

@@ -70,6 +70,14 @@ def test_take_a_shift_is_recorded_and_shown_by_oncall_and_whoowns(scene: Scene) 
     assert "Now on call: Alice Moreau" in shown(slash(scene, ids.ONCALL_COMMAND, "@data-eng"))
 
 
+def test_oncall_lists_the_overrides_coming_up(scene: Scene) -> None:
+    scene.clock.now = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)  # the example's holiday cover
+    text = shown(slash(scene, ids.ONCALL_COMMAND, "data_engineering"))
+    assert (
+        "Override: Alice Moreau, Thu 24 Dec 09:00 Europe/Berlin – Mon 28 Dec 09:00 Europe/Berlin"
+    ) in text
+
+
 def test_take_this_shift_button_and_who_may_take_it(scene: Scene) -> None:
     [take] = buttons(slash(scene, ids.ONCALL_COMMAND, "data_engineering"), ids.TAKE_SHIFT_ACTION)
     assert take["confirm"]["text"]["text"].startswith("You will be on call for Data Engineering")
