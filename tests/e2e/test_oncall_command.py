@@ -94,7 +94,7 @@ def test_take_this_shift_button_and_who_may_take_it(scene: Scene) -> None:
 
 
 def test_take_with_a_duration_and_unreadable_until(scene: Scene) -> None:
-    reply = slash(scene, ids.ONCALL_COMMAND, "take data_engineering for 2h", user=BOGDAN)
+    reply = slash(scene, ids.ONCALL_COMMAND, "take Data Engineering for 2h", user=BOGDAN)
     assert "until Tue 15:00 Europe/Berlin" in reply["text"]
     bad = slash(scene, ids.ONCALL_COMMAND, "take data_engineering until whenever", user=BOGDAN)
     assert bad["text"].startswith("I can't read that:")

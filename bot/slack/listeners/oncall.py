@@ -55,7 +55,7 @@ def answer_registry(services: Services | None, registry: Registry, now: datetime
 
 
 def _external(services: Services | None) -> External | None:
-    reader = getattr(services, "oncall_sources", None)
+    reader = services.oncall_sources if services is not None else None
     return reader.view if reader is not None else None
 
 
@@ -111,8 +111,7 @@ def _take(
 ) -> str:
     if services is None:
         return NO_DATABASE
-    team_ref, _, until = rest.strip().partition(" ")
-    team = find_team(registry, team_ref) if team_ref else None
+    team, team_ref, until = _split_team(registry, rest)
     if team is None:
         if not team_ref:
             return "Which team? `/oncall take data_engineering [until 18:00]`"
@@ -132,6 +131,17 @@ def _take(
             f"I can't read that: {escape(str(error))}. `/oncall take {escape(team.id)} until 18:00`"
         )
     return render_taken(person, team, end, now)
+
+
+def _split_team(registry: Registry, rest: str) -> tuple[Team | None, str, str]:
+    """ "Data Engineering until 18:00" → (the team, "Data Engineering", "until 18:00"): the
+    longest leading words that name a team (ids, names with spaces, handles)."""
+    words = rest.split()
+    for n in range(len(words), 0, -1):
+        team = find_team(registry, " ".join(words[:n]))
+        if team is not None:
+            return team, " ".join(words[:n]), " ".join(words[n:])
+    return None, words[0] if words else "", " ".join(words[1:])
 
 
 def make_take_handler(holder: RegistryHolder, clock: Clock, services: Services | None) -> Listener:
