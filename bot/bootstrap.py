@@ -30,6 +30,8 @@ from bot.incidents.timers import TimerJob
 from bot.jobs.freshness import FreshnessScheduler
 from bot.jobs.schedule import periodic_jobs
 from bot.jobs.scheduler import Periodic
+from bot.oncall.sources import ScheduleReader
+from bot.oncall.sync import OnCallSync
 from bot.ops.retention import RetentionJob, RetentionPolicy
 from bot.outbox import OutboxWorker
 from bot.probes import Prober, ProbeResult, run_probes
@@ -70,6 +72,8 @@ class Services:
     clock: Clock = utc_now
     webhooks: WebhookWorker | None = None  # outgoing webhooks (DEMARC_WEBHOOKS)
     quality: QualityService | None = None
+    oncall: OnCallSync | None = None  # user groups and handoff notices (issue 15)
+    oncall_sources: ScheduleReader | None = None  # schedules kept elsewhere
 
     @property
     def admins(self) -> tuple[str, ...]:
@@ -156,6 +160,7 @@ def build(
     replica_id = new_replica_id()
     notifier = SubscriptionNotifier(lambda: holder.registry)
     emitter = WebhookEmitter(settings.webhooks, lambda: holder.registry)
+    sources = ScheduleReader(environ)
     freshness = FreshnessService(
         engine,
         lambda: holder.registry,
@@ -216,6 +221,16 @@ def build(
             QualityProber(environ, statement_timeout=min(60.0, max(probe_timeout, 0.001))),
             clock=clock,
         ),
+        oncall=OnCallSync(
+            engine,
+            lambda: holder.registry,
+            slack_client,
+            clock,
+            replica_id,
+            lease_ttl=settings.lease_ttl,
+            external=sources.view,
+        ),
+        oncall_sources=sources,
     )
 
 
@@ -293,6 +308,7 @@ def start(services: Services) -> Runtime:
         retention_every=settings.retention_interval,
         quality=services.quality,
         quality_every=settings.quality_interval,
+        oncall=services.oncall,
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()

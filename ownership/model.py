@@ -93,6 +93,21 @@ class UserGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleSource:
+    """An on-call schedule kept elsewhere: an iCalendar feed, PagerDuty or Opsgenie.
+
+    `token` is an `env:VARIABLE` reference (no secret in YAML); `url` is the feed, or the
+    API's base URL (defaulted per kind).
+    """
+
+    kind: Literal["ical", "pagerduty", "opsgenie"]
+    url: str
+    schedule_id: str | None = None
+    token: str | None = None
+    source: SourceRef = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
 class Team:
     id: str
     name: str
@@ -103,6 +118,9 @@ class Team:
     members: tuple[Person, ...] = ()
     rotation: Rotation | None = None
     source: SourceRef = NOWHERE
+    schedule: ScheduleSource | None = None  # on-call read from elsewhere (issue 15)
+    # The user group that holds whoever is on call (demarc keeps it in sync; teams may share)
+    oncall_usergroup: UserGroup | None = None
 
 
 # ---------------------------------------------------------------------- assets and RACI

@@ -1,6 +1,9 @@
 """Render answers to "who owns X?" as Block Kit, short enough to read at 3 AM.
 
-Every string from a user or the registry is escaped; mentions come from `bot.blocks.escape` only.
+Every string from a user or the registry is escaped. A question is not a page: answers name
+teams and people without mentioning them (no `<@U…>`, no `<!subteam^…>`), whoever asked and
+wherever they are shared; the "Page on-call" button (`bot.blocks.paging`) is how a person
+asks for help. Alerts and incidents keep their mentions (their own renderers).
 """
 
 from __future__ import annotations
@@ -8,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.blocks import Block, cap_blocks, context, fit_lines, header, ids, section
-from bot.blocks.escape import bold, code, escape, link, truncate, user_mention, usergroup_mention
+from bot.blocks.escape import (
+    bold,
+    channel_ref,
+    code,
+    escape,
+    link,
+    truncate,
+)
+from bot.blocks.paging import page_buttons
 from bot.blocks.subscriptions import render_subscribe_button
 from ownership.answers import (
     ActivityAnswer,
@@ -48,20 +59,25 @@ def render_answer(
     query: str | None = None,
     shareable: bool = False,
     shared_by: str | None = None,
+    pageable: bool = False,
 ) -> list[Block]:
-    """Blocks for any answer; `shareable` adds the "Share in channel" button (value: query)."""
+    """Blocks for any answer; `shareable` adds the "Share in channel" button (value: query),
+    `pageable` a "Page … on-call" button per R/A team with someone on call. `shared_by` is
+    the sharer's name, shown as text."""
     if isinstance(answer, NotFound):
         return [section(render_not_found_text(answer))]
     if isinstance(answer, AssetAnswer):
         blocks = _asset_blocks(answer, query)
     else:
         blocks = _activity_blocks(answer)
-    if shared_by is not None and (mention := user_mention(shared_by)) is not None:
-        blocks.append(context(f"Shared by {mention}"))
+    if shared_by:
+        blocks.append(context(f"Shared by {escape(truncate(shared_by, NAME_LIMIT))}"))
     if shareable and query:
         blocks.append(_share_button(query))
         if isinstance(answer, AssetAnswer):  # follow it: DMs on breaches, incidents, changes
             blocks[-1]["elements"].append(render_subscribe_button(answer.asset.id))
+    if pageable:
+        blocks.extend(page_buttons(answer.teams, query or ""))
     return cap_blocks(blocks)
 
 
@@ -121,29 +137,27 @@ def _activity_blocks(answer: ActivityAnswer) -> list[Block]:
 def _team_lines(teams: Iterable[TeamRoles]) -> list[str]:
     lines = []
     for entry in teams:
-        # Only the R and A teams are mentioned: a shared answer must not ping C and I teams.
-        paged = Role.RESPONSIBLE in entry.roles or Role.ACCOUNTABLE in entry.roles
-        line = f"*{entry.label}*  {render_team(entry.team, mention=paged)}"
+        # Names only: an answer (asked, or shared in a channel) never pings a team or a person.
+        line = f"*{entry.label}*  {name_team(entry.team)}"
         if entry.oncall is not None:
-            line += f" — on call: {render_person(entry.oncall)}"
+            line += f" — on call: {name_person(entry.oncall)}"
+        owns = Role.RESPONSIBLE in entry.roles or Role.ACCOUNTABLE in entry.roles
+        if owns and entry.team.oncall_channel:
+            line += f" · {channel_ref(entry.team.oncall_channel)}"
         lines.append(line)
     return lines or ["_No team has a role here yet._"]
 
 
-def render_team(team: Team, *, mention: bool = True) -> str:
-    """`<!subteam^S…> Name` when the team has a user group (and may be pinged), else bold."""
-    name = truncate(team.name, NAME_LIMIT)
-    if not mention:
-        return bold(name)
-    mention_text = usergroup_mention(team.usergroup.id if team.usergroup else None)
-    return f"{mention_text} {escape(name)}" if mention_text else bold(name)
+def name_team(team: Team) -> str:
+    """The team's name and its user group's handle, as text (never a mention)."""
+    name = bold(truncate(team.name, NAME_LIMIT))
+    handle = team.usergroup.handle if team.usergroup else None
+    return f"{name} ({escape('@' + truncate(handle, NAME_LIMIT))})" if handle else name
 
 
-def render_person(person: Person) -> str:
-    """`<@U…>` when the person has a Slack id, else their name or email as plain text."""
-    return user_mention(person.slack_id) or escape(
-        truncate(person.name or person.email or "someone", NAME_LIMIT)
-    )
+def name_person(person: Person) -> str:
+    """The person's name (or email) as plain text, never a mention."""
+    return escape(truncate(person.name or person.email or person.slack_id or "someone", NAME_LIMIT))
 
 
 def _known_teams(answer: AssetAnswer) -> dict[str, Team]:

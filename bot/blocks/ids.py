@@ -10,6 +10,7 @@ from typing import Final
 WHOOWNS_COMMAND: Final = "/whoowns"
 DEMARC_COMMAND: Final = "/demarc"
 INCIDENT_COMMAND: Final = "/incident"
+ONCALL_COMMAND: Final = "/oncall"
 
 SHARE_ANSWER_ACTION: Final = "demarc.answer.share"
 SNOOZE_ALERT_ACTION: Final = "demarc.alert.snooze"
@@ -18,6 +19,8 @@ ACKNOWLEDGE_INCIDENT_ACTION: Final = "demarc.incident.acknowledge"  # value: the
 ESCALATE_INCIDENT_ACTION: Final = "demarc.incident.escalate"
 RESOLVE_INCIDENT_ACTION: Final = "demarc.incident.resolve"
 NOTE_INCIDENT_ACTION: Final = "demarc.incident.note"
+PAGE_ONCALL_ACTION: Final = "demarc.oncall.page"  # value: "<team id> <asked about>"
+TAKE_SHIFT_ACTION: Final = "demarc.oncall.take"  # value: "<team id>"
 
 RESOLVE_INCIDENT_VIEW: Final = "demarc.incident.resolve_modal"  # private_metadata: JSON
 NOTE_INCIDENT_VIEW: Final = "demarc.incident.note_modal"
@@ -44,7 +47,7 @@ SURFACE_ACTIONS: Final = frozenset(
 )
 SHORTCUTS: Final = frozenset({TIMELINE_SHORTCUT})
 
-COMMANDS: Final = frozenset({DEMARC_COMMAND, INCIDENT_COMMAND, WHOOWNS_COMMAND})
+COMMANDS: Final = frozenset({DEMARC_COMMAND, INCIDENT_COMMAND, WHOOWNS_COMMAND, ONCALL_COMMAND})
 INCIDENT_ACTIONS: Final = frozenset(
     {
         OPEN_INCIDENT_ACTION,
@@ -54,8 +57,12 @@ INCIDENT_ACTIONS: Final = frozenset(
         NOTE_INCIDENT_ACTION,
     }
 )
+ONCALL_ACTIONS: Final = frozenset({PAGE_ONCALL_ACTION, TAKE_SHIFT_ACTION})
 ACTIONS: Final = (
-    frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION}) | INCIDENT_ACTIONS | SURFACE_ACTIONS
+    frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION})
+    | INCIDENT_ACTIONS
+    | SURFACE_ACTIONS
+    | ONCALL_ACTIONS
 )
 VIEWS: Final = frozenset({RESOLVE_INCIDENT_VIEW, NOTE_INCIDENT_VIEW, TIMELINE_VIEW})
 # Rendered already, listener not written yet; move each to ACTIONS with its listener (a test

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from bot.blocks.home import Holding, HomeView, IncidentItem, LateItem, ShiftLine
 from bot.db.models import Alert, Incident, OpenIncident, Subscription
 from ownership.answers import Answer
+from ownership.coming_shifts import member_of, next_shifts
 from ownership.model import ROLE_ORDER, Registry, Role
 from ownership.raci import asset_roles
-from ownership.shifts import member_of, next_shifts
 from ownership.timeparse import format_duration
 
 MAX_SUBSCRIPTIONS = 200

@@ -18,6 +18,7 @@ from bot.changes.notices import ChangeNoticeService
 from bot.db.leases import HEARTBEAT_EVERY, LeaseKeeper, heartbeat
 from bot.incidents.timers import POLL_SECONDS, TimerJob
 from bot.jobs.scheduler import Job
+from bot.oncall.sync import SYNC_EVERY, OnCallSync
 from bot.ops.retention import RetentionJob
 from bot.outbox.worker import OutboxWorker
 from bot.quality.service import QualityService
@@ -47,6 +48,7 @@ def periodic_jobs(
     retention_every: timedelta = RETENTION_EVERY,
     quality: QualityService | None = None,
     quality_every: timedelta = timedelta(minutes=5),
+    oncall: OnCallSync | None = None,
 ) -> list[Job]:
     """The list; `reload_every` of 0 turns registry polling off."""
     jobs = [
@@ -72,6 +74,8 @@ def periodic_jobs(
         lease = LeaseKeeper(engine, "quality", replica_id, ttl=max(quality_every, OUTBOX_EVERY))
         run = sweep_quality(quality, lease)
         jobs.append(Job("data-quality", quality_every, run, on_stop=lease.release))
+    if oncall is not None:  # user groups and handoff notices, on the lease holder only
+        jobs.append(Job("oncall-sync", SYNC_EVERY, oncall.tick, on_stop=oncall.release))
     if reload_every > timedelta(0):
         reloader.poll_once(first=True)  # what the files look like now: changes count from here
         jobs.append(Job("registry-poll", reload_every, reloader.poll_once, at_start=False))

@@ -6,7 +6,15 @@ from datetime import time, timedelta
 from typing import Any
 
 from ownership.errors import InvalidValue
-from ownership.model import Override, Person, Rotation, SourceRef, Team, UserGroup
+from ownership.model import (
+    Override,
+    Person,
+    Rotation,
+    ScheduleSource,
+    SourceRef,
+    Team,
+    UserGroup,
+)
 from ownership.read.fields import (
     EMAIL,
     SLACK_CHANNEL,
@@ -19,12 +27,29 @@ from ownership.read.fields import (
 from ownership.timeparse import parse_clock, parse_duration, zone_key
 from ownership.yamlsafe import YMap
 
-TEAM_FIELDS = ("id", "name", "discipline", "slack", "members", "oncall", "description")
-SLACK_FIELDS = ("usergroup", "oncall_channel", "incident_channel")
+TEAM_FIELDS = (
+    "id",
+    "name",
+    "discipline",
+    "slack",
+    "members",
+    "oncall",
+    "description",
+    "oncall_schedule",
+)
+SCHEDULE_FIELDS = ("kind", "url", "id", "token")
+SCHEDULE_KINDS = {
+    "ical": None,
+    "pagerduty": "https://api.pagerduty.com",
+    "opsgenie": "https://api.opsgenie.com",
+}
+SLACK_FIELDS = ("usergroup", "oncall_channel", "incident_channel", "oncall_usergroup")
 USERGROUP_FIELDS = ("id", "handle")
 MEMBER_FIELDS = ("name", "slack", "email")
 ONCALL_FIELDS = ("members", "period", "handoff", "timezone", "start", "overrides")
 OVERRIDE_FIELDS = ("member", "from", "to")
+# `person` and `until` are the same as `member` and `to` (either spelling; not both)
+OVERRIDE_ALIASES = {"person": "member", "until": "to"}
 
 
 def read_team(c: Collector, raw: Any, where: SourceRef) -> Team | None:
@@ -36,11 +61,21 @@ def read_team(c: Collector, raw: Any, where: SourceRef) -> Team | None:
         return None
     what = f"team '{team_id}'"
     usergroup, oncall_channel, incident_channel = None, None, None
+    oncall_usergroup = None
     slack = m.get("slack")
     if slack is not None:
         s = c.mapping(slack, m.value_at("slack"), f"{what} slack", SLACK_FIELDS)
         if s is not None:
             usergroup = _usergroup(c, s, what)
+            oncall_usergroup = _usergroup(c, s, what, "oncall_usergroup")
+            if usergroup and oncall_usergroup and usergroup.id == oncall_usergroup.id:
+                c.error(
+                    s.value_at("oncall_usergroup"),
+                    f"{what} oncall_usergroup is its usergroup: demarc replaces an on-call"
+                    " group's members with the on-call, so give it a group of its own",
+                    "bad-value",
+                )
+                oncall_usergroup = None
             oncall_channel = _channel(c, s, "oncall_channel", what)
             incident_channel = _channel(c, s, "incident_channel", what)
     members = tuple(
@@ -61,14 +96,16 @@ def read_team(c: Collector, raw: Any, where: SourceRef) -> Team | None:
         members=members,
         rotation=rotation,
         source=m.where,
+        oncall_usergroup=oncall_usergroup,
+        schedule=_schedule(c, m, what) if m.get("oncall_schedule") is not None else None,
     )
 
 
-def _usergroup(c: Collector, s: YMap, what: str) -> UserGroup | None:
-    raw = s.get("usergroup")
+def _usergroup(c: Collector, s: YMap, what: str, key: str = "usergroup") -> UserGroup | None:
+    raw = s.get(key)
     if raw is None:
         return None
-    g = c.mapping(raw, s.value_at("usergroup"), f"{what} usergroup", USERGROUP_FIELDS, ("id",))
+    g = c.mapping(raw, s.value_at(key), f"{what} {key}", USERGROUP_FIELDS, ("id",))
     if g is None or g.get("id") is None:
         return None
     group_id = c.pattern(g["id"], g.value_at("id"), SLACK_USERGROUP, "usergroup id", "S0123ABCD")
@@ -76,6 +113,44 @@ def _usergroup(c: Collector, s: YMap, what: str) -> UserGroup | None:
     if group_id is None:
         return None
     return UserGroup(group_id, handle.lstrip("@") if handle else None)
+
+
+def _schedule(c: Collector, m: YMap, what: str) -> ScheduleSource | None:
+    """`oncall_schedule: {kind: pagerduty, id: PABC123, token: env:PAGERDUTY_TOKEN}`."""
+    ctx = f"{what} oncall_schedule"
+    s = c.mapping(
+        m["oncall_schedule"], m.value_at("oncall_schedule"), ctx, SCHEDULE_FIELDS, ("kind",)
+    )
+    if s is None or s.get("kind") is None:
+        return None
+    kind = s["kind"]
+    if kind not in SCHEDULE_KINDS:
+        c.error(
+            s.value_at("kind"), f"{ctx} kind must be one of ical, pagerduty, opsgenie", "bad-value"
+        )
+        return None
+    url = c.text(s, "url", ctx) or SCHEDULE_KINDS[kind]
+    if url is None:
+        c.error(
+            s.where, f"{ctx} needs 'url' (the iCalendar feed, or env:VARIABLE)", "missing-field"
+        )
+        return None
+    if not url.startswith(("https://", "http://", "env:")):
+        c.error(s.value_at("url"), f"{ctx} url must be http(s):// or env:VARIABLE", "bad-value")
+        return None
+    token = c.text(s, "token", ctx)
+    if token is not None and not token.startswith("env:"):
+        c.error(
+            s.value_at("token"),
+            f"{ctx} token must be 'env:VARIABLE' so no secret is kept in YAML",
+            "bad-value",
+        )
+        return None
+    schedule_id = c.text(s, "id", ctx)
+    if kind != "ical" and (schedule_id is None or token is None):
+        c.error(s.where, f"{ctx} of kind {kind} needs 'id' and 'token'", "missing-field")
+        return None
+    return ScheduleSource(kind, url.rstrip("/"), schedule_id, token, s.where)
 
 
 def _channel(c: Collector, s: YMap, key: str, what: str) -> str | None:
@@ -140,14 +215,19 @@ def _rotation(
     start = c.parsed(m, "start", ctx, parse_date)
     overrides = []
     for item, at in c.items(m.get("overrides"), m.value_at("overrides"), f"{ctx} overrides"):
-        o = c.mapping(item, at, f"{ctx} override", OVERRIDE_FIELDS, ("member", "from", "to"))
-        if o is None or any(o.get(k) is None for k in OVERRIDE_FIELDS):
+        fields = (*OVERRIDE_FIELDS, *OVERRIDE_ALIASES)
+        o = c.mapping(item, at, f"{ctx} override", fields, ("from",))
+        if o is None:
             continue
-        person = _member_ref(c, o["member"], o.value_at("member"), members, what)
+        keys = _override_keys(c, o, ctx)
+        if keys is None or any(o.get(k) is None for k in keys):
+            continue
+        member_key, to_key = keys[0], keys[2]
+        person = _member_ref(c, o[member_key], o.value_at(member_key), members, what)
         begin = c.parsed(o, "from", f"{ctx} override", parse_instant)
-        end = c.parsed(o, "to", f"{ctx} override", parse_instant)
+        end = c.parsed(o, to_key, f"{ctx} override", parse_instant)
         if begin and end and end <= begin:
-            c.error(o.value_at("to"), f"{ctx} override ends before it starts", "bad-value")
+            c.error(o.value_at(to_key), f"{ctx} override ends before it starts", "bad-value")
         elif person and begin and end:
             overrides.append(Override(person, begin, end))
     if not people:
@@ -157,6 +237,25 @@ def _rotation(
     if period is None or tz is None or start is None:
         return None
     return Rotation(people, period, handoff or time(9, 0), tz, start, tuple(overrides))
+
+
+def _override_keys(c: Collector, o: YMap, ctx: str) -> tuple[str, str, str] | None:
+    """Which spelling this override uses: ("member" or "person", "from", "to" or "until")."""
+    chosen = []
+    for canonical in ("member", "to"):
+        alias = next(a for a, k in OVERRIDE_ALIASES.items() if k == canonical)
+        if o.get(canonical) is not None and o.get(alias) is not None:
+            c.error(
+                o.value_at(alias),
+                f"{ctx} override has both '{canonical}' and '{alias}'",
+                "bad-value",
+            )
+            return None
+        if o.get(canonical) is None and o.get(alias) is None:
+            c.error(o.where, f"{ctx} override needs '{canonical}' (or '{alias}')", "missing-field")
+            return None
+        chosen.append(canonical if o.get(canonical) is not None else alias)
+    return chosen[0], "from", chosen[1]
 
 
 def _period_days(value: Any) -> int:

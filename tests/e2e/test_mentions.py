@@ -29,7 +29,9 @@ def test_mention_is_answered_in_a_thread(bot: Running) -> None:
     assert reply.body["channel"] == CHANNEL_ID
     blocks = json.dumps(reply.body["blocks"], ensure_ascii=False)
     assert "customer_age (feature)" in blocks
-    assert "<!subteam^S0MLCHURN> MLOps Churn" in blocks
+    assert "*MLOps Churn* (@mlops-churn)" in blocks
+    assert "<!subteam" not in blocks
+    assert "<@" not in blocks
     assert "⬆ customer_master_db (source) — R/A Data Engineering" in blocks
     assert '"actions"' not in blocks  # already in the channel: nothing to share
 

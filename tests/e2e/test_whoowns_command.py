@@ -11,7 +11,7 @@ from ownership.oncall import on_call
 from ownership.sla import describe_sla
 from tests.e2e.conftest import NOW, Running
 from tests.fakes.fake_slack import wait_for
-from tests.fakes.signing import CHANNEL_ID, USER_ID
+from tests.fakes.signing import CHANNEL_ID
 
 
 def strings(value: Any) -> list[str]:
@@ -42,8 +42,11 @@ def test_whoowns_customer_age(bot: Running) -> None:
     assert churn_oncall is not None
     assert churn_oncall.slack_id
     assert body["blocks"][0]["text"]["text"] == "customer_age (feature)"
-    assert f"*R/A*  <!subteam^S0MLCHURN> MLOps Churn — on call: <@{churn_oncall.slack_id}>" in text
-    assert "*C*  *Data Engineering*" in text  # named: a shared answer pings only R and A
+    # A question is not a page: named, never mentioned (no user group, no person).
+    assert f"*R/A*  *MLOps Churn* (@mlops-churn) — on call: {churn_oncall.name}" in text
+    assert "<@" not in text
+    assert "<!subteam" not in text
+    assert "*C*  *Data Engineering* (@data-eng)" in text
     assert "S0DATAENG" not in text
     source_contract = registry.contract_for("customer_master_db")
     assert source_contract is not None
@@ -72,8 +75,8 @@ def test_whoowns_an_activity_lists_each_teams_role(bot: Running) -> None:
     body = ask(bot, "feature engineering")
     text = shown(body)
     assert body["blocks"][0]["text"]["text"] == "Feature engineering (activity)"
-    assert "*R/A*  <!subteam^S0MLCHURN> MLOps Churn" in text
-    assert "*R/A*  <!subteam^S0MLRECO1> MLOps Recommender" in text
+    assert "*R/A*  *MLOps Churn* (@mlops-churn)" in text
+    assert "*R/A*  *MLOps Recommender* (@mlops-reco)" in text
     assert "*C*  *Data Engineering*" in text  # named: a shared answer pings only R and A
     assert "S0DATAENG" not in text
 
@@ -122,8 +125,10 @@ def test_share_posts_in_the_channel_and_deletes_the_ephemeral(bot: Running) -> N
     assert "thread_ts" not in post
     text = "\n".join(strings(post["blocks"]))
     assert "customer_age (feature)" in text
-    assert "<!subteam^S0MLCHURN> MLOps Churn" in text
-    assert f"Shared by <@{USER_ID}>" in text
+    # A shared answer pings nobody: names and handles as text, the sharer by name.
+    assert "*MLOps Churn* (@mlops-churn)" in text
+    assert "Shared by asker" in text
+    assert not any(p in json.dumps(post) for p in ("<@", "<!subteam", "<!channel", "<!here"))
     assert not [b for b in post["blocks"] if b["type"] == "actions"]
     assert posts[0].headers["authorization"] == "Bearer xoxb-e2e-token"
     assert [r.body for r in bot.slack.responses("share-1")] == [

@@ -55,6 +55,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._names: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
+        self._groups: dict[str, list[str]] = {}  # user group id -> its users
         self._hanging = threading.Event()  # set: accept every request and never answer
         self._released = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -199,6 +200,8 @@ class FakeSlack:
                 names = dict(self._names)
             return {"ok": True, "channels": [{"id": i, "name": n} for n, i in names.items()],
                     "response_metadata": {"next_cursor": ""}}
+        if request.method.startswith("usergroups."):
+            return self._usergroups(request.method, body)
         if request.method in ("conversations.history", "conversations.replies"):
             return {"ok": True, "messages": self._history(request.method, body),
                     "has_more": False}
@@ -221,6 +224,28 @@ class FakeSlack:
                     "permalink": f"https://demarc-test.slack.com/archives/{channel}/"
                                  f"p{ts.replace('.', '')}"}
         return None
+
+    # -- user groups (usergroups.users.update / users.list / list) -------------------------
+    def usergroup_users(self, group: str) -> list[str]:
+        """Who the fake's user group `group` holds now (after usergroups.users.update)."""
+        with self._lock:
+            return list(self._groups.get(group, []))
+
+    def _usergroups(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        group = str(body.get("usergroup", ""))
+        if method == "usergroups.users.update":
+            users = [u for u in str(body.get("users", "")).split(",") if u]
+            with self._lock:
+                self._groups[group] = users
+            return {"ok": True, "usergroup": {"id": group, "users": users,
+                                              "user_count": len(users)}}
+        if method == "usergroups.users.list":
+            return {"ok": True, "users": self.usergroup_users(group)}
+        if method == "usergroups.list":
+            with self._lock:
+                groups = [{"id": g, "users": list(u)} for g, u in self._groups.items()]
+            return {"ok": True, "usergroups": groups}
+        return {"ok": True}
 
     # -- the channels' contents (for conversations.history / replies) ----------------------
     def channel_id(self, channel: str) -> str:

@@ -94,9 +94,11 @@ def test_asset_answer_layout() -> None:
         "text": {"type": "plain_text", "text": "customer_age (feature)", "emoji": True},
     }
     text = all_text(blocks)
-    assert "*R/A*  <!subteam^S0MLCHURN> MLOps Churn — on call: <@U0DANAKOW>" in text
-    assert "*C*  *Data Engineering*" in text  # named: a shared answer pings only R and A
+    # A question is not a page: teams and people are named, never mentioned.
+    assert "*R/A*  *MLOps Churn* — on call: Dana Kowalski" in text
+    assert "*C*  *Data Engineering*" in text
     assert "S0DATAENG" not in text
+    assert not any(ping in text for ping in ("<@", "<!subteam", "<!channel", "<!here"))
     assert "Contract: daily, due 02:00 UTC, late after 02:30 UTC · owner Data Engineering" in text
     assert "⬆ customer_master_db (source) — R/A Data Engineering" in text
     assert "⬇ churn_model (model) — R/A MLOps Churn" in text
@@ -134,8 +136,11 @@ def test_share_button_carries_the_query_and_the_shared_action_id() -> None:
 def test_no_button_unless_shareable_and_shared_by_line_when_shared() -> None:
     blocks = render_answer(asset_answer(), query="customer_age", shared_by="U0ASKER001")
     assert not [b for b in blocks if b["type"] == "actions"]
-    assert "Shared by <@U0ASKER001>" in all_text(blocks)
-    assert "Shared by" not in all_text(render_answer(asset_answer(), shared_by="not-an-id"))
+    assert "Shared by U0ASKER001" in all_text(blocks)  # a name as text: never a mention
+    assert "<@" not in all_text(blocks)
+    assert "Shared by" not in all_text(render_answer(asset_answer(), shared_by=""))
+    evil = all_text(render_answer(asset_answer(), shared_by="<!channel>"))
+    assert "Shared by &lt;!channel&gt;" in evil
 
 
 def test_team_without_usergroup_is_bold_and_person_without_slack_id_is_plain() -> None:
@@ -165,9 +170,11 @@ def test_activity_answer_lists_each_team_role() -> None:
     blocks = render_answer(answer, query="feature engineering", shareable=True)
     assert blocks[0]["text"]["text"] == "Feature engineering (activity)"
     text = all_text(blocks)
-    assert "*R/A*  <!subteam^S0MLCHURN> MLOps Churn — on call: <@U0DANAKOW>" in text
-    assert "*C*  *Data Engineering*" in text  # named: a shared answer pings only R and A
+    # A question is not a page: teams and people are named, never mentioned.
+    assert "*R/A*  *MLOps Churn* — on call: Dana Kowalski" in text
+    assert "*C*  *Data Engineering*" in text
     assert "S0DATAENG" not in text
+    assert not any(ping in text for ping in ("<@", "<!subteam", "<!channel", "<!here"))
     assert render_answer_text(answer) == (
         "Feature engineering (activity): R/A MLOps Churn; C Data Engineering"
     )

@@ -34,6 +34,8 @@ EXPECTED_BOT_SCOPES = {
     "groups:read",
     "channels:history",
     "groups:history",
+    # on-call: the user group of a rotation holds whoever is on call (usergroups.users.update)
+    "usergroups:write",
 }
 
 

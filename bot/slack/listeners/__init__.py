@@ -26,6 +26,7 @@ from bot.slack.listeners import (
     home,
     incident_actions,
     incidents,
+    oncall,
     subscriptions,
     timeline,
 )
@@ -65,12 +66,17 @@ def register_listeners(
             app,
             "command",
             ids.WHOOWNS_COMMAND,
-            commands.make_whoowns_handler(holder, clock, _live(services)),
+            commands.make_whoowns_handler(holder, clock, services, _live(services)),
         ),
         _add(
             app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services, clock)
         ),
-        _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
+        _add(
+            app,
+            "action",
+            ids.SHARE_ANSWER_ACTION,
+            actions.make_share_handler(holder, clock, services),
+        ),
         _add(
             app,
             "event",
@@ -79,6 +85,7 @@ def register_listeners(
         ),
         *_incident_routes(app, services),
         *_surface_routes(app, holder, clock, services),
+        *_oncall_routes(app, holder, clock, services),
     }
     _ROUTES[app] = frozenset(routes)
     return _ROUTES[app]
@@ -180,6 +187,22 @@ def _surface_routes(
             timeline.make_timeline_shortcut_handler(services),
         ),
         _add(app, "view", ids.TIMELINE_VIEW, timeline.make_timeline_submission_handler(services)),
+    }
+
+
+def _oncall_routes(
+    app: App, holder: RegistryHolder, clock: Clock, services: Services | None
+) -> set[Route]:
+    return {
+        _add(
+            app, "command", ids.ONCALL_COMMAND, oncall.make_oncall_handler(holder, clock, services)
+        ),
+        _add(
+            app, "action", ids.PAGE_ONCALL_ACTION, oncall.make_page_handler(holder, clock, services)
+        ),
+        _add(
+            app, "action", ids.TAKE_SHIFT_ACTION, oncall.make_take_handler(holder, clock, services)
+        ),
     }
 
 

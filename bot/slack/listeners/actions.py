@@ -18,6 +18,7 @@ from bot.freshness.snooze import snooze_alert
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.commands import parse_query
 from bot.slack.listeners.lazy import Listener, after_ack
+from bot.slack.listeners.oncall import answer_registry
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
@@ -36,7 +37,14 @@ CANNOT_POST_TEXT = (
 )
 
 
-def make_share_handler(holder: RegistryHolder, clock: Clock) -> Listener:
+def sharer_name(user: dict[str, Any]) -> str:
+    """The sharer's name as Slack sent it (text, never a mention)."""
+    return str(user.get("name") or user.get("username") or "someone")
+
+
+def make_share_handler(
+    holder: RegistryHolder, clock: Clock, services: Services | None = None
+) -> Listener:
     def handle_share_answer_action(
         action: dict[str, Any],
         body: dict[str, Any],
@@ -45,13 +53,19 @@ def make_share_handler(holder: RegistryHolder, clock: Clock) -> Listener:
         logger: Logger,
     ) -> None:
         query = parse_query(str(action.get("value", "")))
-        answer = who_owns(holder.registry, query, clock())
+        now = clock()
+        answer = who_owns(answer_registry(services, holder.registry, now), query, now)
         channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
         try:
             client.chat_postMessage(
                 channel=channel,
                 text=render_answer_text(answer),
-                blocks=render_answer(answer, query=query, shared_by=body["user"]["id"]),
+                blocks=render_answer(
+                    answer,
+                    query=query,
+                    shared_by=sharer_name(body["user"]),
+                    pageable=services is not None,
+                ),
                 unfurl_links=False,
                 unfurl_media=False,
             )

@@ -12,9 +12,11 @@ from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, re
 from bot.blocks.escape import unescape
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener
+from bot.slack.listeners.oncall import answer_registry
 from ownership.answers import Answer, NotFound, who_owns
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Services
     from bot.slack.listeners import Clock
 
 MAX_QUERY = 200
@@ -32,7 +34,10 @@ def parse_query(text: str) -> str:
 
 
 def make_whoowns_handler(
-    holder: RegistryHolder, clock: Clock, live: Callable[[Answer], Answer] | None = None
+    holder: RegistryHolder,
+    clock: Clock,
+    services: Services | None = None,
+    live: Callable[[Answer], Answer] | None = None,
 ) -> Listener:
     """`live` adds the contracts' last known freshness and quality (a primary-key read)."""
 
@@ -41,13 +46,20 @@ def make_whoowns_handler(
         if not query:
             ack(response_type="ephemeral", text=USAGE_TEXT, blocks=render_usage())
             return
-        answer = who_owns(holder.registry, query, clock())
+        now = clock()
+        answer = who_owns(answer_registry(services, holder.registry, now), query, now)
         if live is not None:
             answer = live(answer)
         ack(
             response_type="ephemeral",
             text=render_answer_text(answer),
-            blocks=render_answer(answer, query=query, shareable=not isinstance(answer, NotFound)),
+            blocks=render_answer(
+                answer,
+                query=query,
+                shareable=not isinstance(answer, NotFound),
+                pageable=services is not None,
+            ),
         )
 
-    return Listener(handle_whoowns_command)  # answered in the ack: no remote I/O
+    # Answered in the ack: the registry, and one indexed query for shifts taken in Slack.
+    return Listener(handle_whoowns_command)

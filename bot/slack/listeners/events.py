@@ -21,6 +21,7 @@ from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.commands import parse_query
 from bot.slack.listeners.incidents import answer_incident_mention
 from bot.slack.listeners.lazy import Listener, after_ack
+from bot.slack.listeners.oncall import answer_registry
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
@@ -76,8 +77,10 @@ def make_mention_handler(
         if incident is not None:  # "@demarc incident <asset> <summary>"
             text, blocks = incident, [section(incident)]
         elif query:
-            answer = who_owns(holder.registry, query, clock())
-            text, blocks = render_answer_text(answer), render_answer(answer, query=query)
+            now = clock()
+            answer = who_owns(answer_registry(services, holder.registry, now), query, now)
+            text = render_answer_text(answer)
+            blocks = render_answer(answer, query=query, pageable=services is not None)
         else:
             text, blocks = USAGE_TEXT, render_usage()
         client.chat_postMessage(

@@ -15,6 +15,7 @@ from bot.home.world import gather_home
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.commands import parse_query
 from bot.slack.listeners.lazy import Listener, after_ack
+from bot.slack.listeners.oncall import answer_registry
 from ownership.answers import who_owns
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ def refresh_home(
     acted already and was answered)."""
     if not USER_ID.match(user_id):
         return
-    registry, now = holder.registry, clock()
+    now = clock()
+    registry = answer_registry(services, holder.registry, now)  # with shifts taken in Slack
     answer = who_owns(registry, query, now) if query else None
     if services is None:
         view = HomeView(user_id, now, notice=notice or NO_DATABASE, query=query, answer=answer)
