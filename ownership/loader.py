@@ -12,6 +12,7 @@ from typing import Any
 from ownership.errors import Problem, RegistryInvalid, Severity
 from ownership.formats import Imported, Membership, read_format
 from ownership.formats.resolve import merge_memberships, relax, resolve_imported
+from ownership.load_cache import FileRead, LoadCache
 from ownership.model import (
     Activity,
     Asset,
@@ -72,25 +73,60 @@ class _Parts:
     notices: list[ChangeNotice] = field(default_factory=list)
     lenient: bool = False
     failed: dict[str, str | None] = field(default_factory=dict)  # unparsable file -> its text
+    raci_at: dict[str, SourceRef] = field(default_factory=dict)  # kind -> its `raci:` block
+    lenient_set: bool | None = None  # this file's `formats: {lenient: …}`, if it says
+
+    def merge(self, other: _Parts) -> list[Problem]:
+        """Add one file's parts (lists are copied: cached parts stay as they were read)."""
+        problems: list[Problem] = []
+        for name in ("teams", "assets", "activities", "contracts", "silences", "admins",
+                     "imported", "memberships", "notices"):  # fmt: skip
+            getattr(self, name).extend(getattr(other, name))
+        for kind, activity in other.kinds.items():
+            if kind in self.kinds:
+                where = other.raci_at.get(kind, SourceRef("raci.kinds"))
+                message = f"raci kind '{kind}' is mapped twice"
+                problems.append(Problem(where, message, Severity.ERROR, "duplicate-id"))
+            self.kinds[kind] = activity
+        self.kind_sources.update(other.kind_sources)
+        self.failed.update(other.failed)
+        if other.lenient_set is not None:
+            self.lenient = other.lenient_set
+        return problems
 
 
 def registry_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
-    found: list[Path] = []
-    for folder, subfolders, names in os.walk(root):  # like rglob, without per-path objects
-        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        found.extend(
-            path
-            for name in names
-            if not name.startswith(".")
-            and name.endswith(SUFFIXES)
-            and (path := Path(folder, name)).is_file()
-        )
-    return sorted(found, key=lambda p: p.parts)  # Path order
+    found: list[tuple[tuple[str, ...], str]] = []
+    _scan(str(root), (), found)
+    found.sort()  # Path order: by the parts below the root
+    return [Path(path) for _, path in found]
 
 
-def load_registry(path: str | Path, *, lenient: bool | None = None) -> LoadResult:
+def _scan(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
+    """Like rglob, without a stat or a Path per file (os.scandir knows the entry types)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if entry.is_dir():  # follows symlinks, as os.walk's listing does
+                if not entry.is_symlink():
+                    _scan(entry.path, (*parts, name), found)
+            elif name.endswith(SUFFIXES) and entry.is_file():
+                found.append(((*parts, name), entry.path))
+        except OSError:
+            continue
+
+
+def load_registry(
+    path: str | Path, *, lenient: bool | None = None, cache: LoadCache | None = None
+) -> LoadResult:
     """Read and validate every file; collect all problems instead of stopping at the first.
 
     `lenient` (default: the registry's `formats: {lenient: …}`) loads ODCS and dbt files that
@@ -100,11 +136,14 @@ def load_registry(path: str | Path, *, lenient: bool | None = None) -> LoadResul
     The cyclic garbage collector is paused meanwhile: loading only allocates (what it drops,
     reference counting frees), and each collection would walk the whole growing registry,
     which on 50k assets was half the load time (bench/b3_registry.py).
+
+    `cache` (the bot's holder keeps one) makes a reload re-read only the files that changed
+    and re-validate only what they touch; the result is the same as without it.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_registry(path, lenient)
+        return _load_registry(path, lenient, cache)
     finally:
         if enabled:
             # What survived is long-lived: move it to the oldest generation without the
@@ -114,7 +153,7 @@ def load_registry(path: str | Path, *, lenient: bool | None = None) -> LoadResul
             gc.enable()
 
 
-def _load_registry(path: str | Path, lenient: bool | None) -> LoadResult:
+def _load_registry(path: str | Path, lenient: bool | None, cache: LoadCache | None) -> LoadResult:
     root = Path(path)
     if not root.exists():
         return LoadResult(
@@ -126,16 +165,28 @@ def _load_registry(path: str | Path, lenient: bool | None) -> LoadResult:
             None,
             [Problem(SourceRef(str(root)), "no .yaml or .yml files here", code="empty-registry")],
         )
-    parts, problems = _Parts(), []
+    parts, problems = _Parts(), list[Problem]()
     cwd = Path.cwd()  # once, not per file
+    cache = cache if cache is not None else LoadCache(racy_seconds=float("inf"))
+    cache.begin()
+    present: set[tuple[str, str]] = set()
     for file in files:
-        problems.extend(_read_file(file, _display(file, cwd), parts))
+        name = _display(file, cwd)
+        present.add((str(file), name))
+        key, read = cache.get(file, name)
+        if read is None:
+            own = _Parts()
+            read = FileRead(own, tuple(_read_file(file, name, own)))
+            cache.put(file, name, key, read)
+        problems.extend(read.problems)
+        problems.extend(parts.merge(read.parts))
+    cache.keep(present)
     if lenient is not None:
         parts.lenient = lenient
     try:
         registry, more = _assemble(parts)
         problems.extend(more)
-        problems.extend(validate(registry))
+        problems.extend(validate(registry, cache))
     except Exception as exc:  # a bug in the cross-file checks: say so, never crash the caller
         where = SourceRef(_display(files[0], cwd), 1, 1)
         problems.append(Problem(where, internal_message(str(root), exc), code=INTERNAL_CODE))
@@ -275,6 +326,7 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
             if kind in parts.kinds:
                 c.error(doc.value_at("raci"), f"raci kind '{kind}' is mapped twice", "duplicate-id")
             parts.kinds[kind] = activity
+            parts.raci_at[kind] = doc.value_at("raci")
     for item, at in c.items(doc.get("silences"), doc.value_at("silences"), "silences"):
         if (silence := read_silence(c, item, at)) is not None:
             parts.silences.append(silence)
@@ -289,7 +341,7 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
             parts.notices.append(notice)
     if doc.get("formats") is not None:
         lenient = read_formats(c, doc["formats"], doc.value_at("formats"))
-        parts.lenient = parts.lenient if lenient is None else lenient
+        parts.lenient_set = parts.lenient_set if lenient is None else lenient
 
 
 def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:

@@ -6,9 +6,12 @@ import gc
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+from ownership.answers import prepare
 from ownership.errors import Problem, RegistryInvalid
+from ownership.load_cache import LoadCache
 from ownership.loader import LoadResult, guarded_load, load_registry
 from ownership.model import Registry
 
@@ -20,15 +23,25 @@ class RegistryHolder:
     """Holds the current `Registry`; `reload()` swaps it only for one without errors.
 
     Readers take `registry` once per request and use that object throughout, so a reload in
-    the middle of a request never mixes two registries.
+    the middle of a request never mixes two registries. With the default loader a reload
+    re-reads only the files that changed (`ownership.load_cache`), and the answers' indexes
+    are built before the new registry is swapped in, so no request pays for them.
     """
 
     def __init__(
-        self, registry: Registry, *, path: Path | None = None, loader: Loader = load_registry
+        self,
+        registry: Registry,
+        *,
+        path: Path | None = None,
+        loader: Loader = load_registry,
+        cache: LoadCache | None = None,
     ) -> None:
-        self._registry = registry
+        self._registry = prepare(registry)
         self._path = path
-        self._loader = loader
+        self.cache = cache if cache is not None else LoadCache()
+        self._loader = (
+            partial(load_registry, cache=self.cache) if loader is load_registry else loader
+        )
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()  # one reload at a time; readers never wait on it
         self._problems: tuple[Problem, ...] = ()
@@ -38,10 +51,12 @@ class RegistryHolder:
     def from_path(cls, path: str | Path, *, loader: Loader = load_registry) -> RegistryHolder:
         """Load `path`; raise `RegistryInvalid` (with every problem) when it has errors."""
         path = Path(path)
-        result = guarded_load(path, loader, on_error=_Logger().log)
+        cache = LoadCache()
+        load = partial(load_registry, cache=cache) if loader is load_registry else loader
+        result = guarded_load(path, load, on_error=_Logger().log)
         if result.registry is None:
             raise RegistryInvalid(result.problems)
-        holder = cls(result.registry, path=path, loader=loader)
+        holder = cls(result.registry, path=path, loader=loader, cache=cache)
         holder._problems = tuple(result.problems)
         _settle()
         return holder
@@ -67,6 +82,8 @@ class RegistryHolder:
             raise RuntimeError("this registry was not loaded from a path")
         with self._reload_lock:
             result = guarded_load(self._path, self._loader, on_error=self._logger.log)
+            if result.registry is not None:
+                prepare(result.registry)
             with self._lock:
                 self._problems = tuple(result.problems)
                 if result.registry is not None:
