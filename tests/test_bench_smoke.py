@@ -88,3 +88,9 @@ def test_b6_serve_sweep_runs() -> None:
         assert f"-- 30 contracts, {scenario}:" in out, out
         assert f"30 {scenario}: timestamps sweep vs floor identical (30/30)" in out, out
     assert out.count(" statements, ") == 4, out
+
+
+def test_b3_reload_runs_tiny() -> None:
+    out = run_bench("bench.b3_reload")
+    assert "reload, one file changed" in out
+    assert "dangling upstreams" in out
