@@ -83,7 +83,7 @@ class RegistryHolder:
         with self._reload_lock:
             result = guarded_load(self._path, self._loader, on_error=self._logger.log)
             if result.registry is not None:
-                prepare(result.registry)
+                prepare(result.registry, previous=self.registry)
             with self._lock:
                 self._problems = tuple(result.problems)
                 if result.registry is not None:
