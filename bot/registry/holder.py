@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -17,6 +18,9 @@ from ownership.model import Registry
 
 Loader = Callable[[Path], LoadResult]
 log = logging.getLogger(__name__)
+# While a reload runs on its thread, a request thread waiting for the GIL gets it after this
+# long instead of Python's 5 ms: a request waits for it several times (socket, Bolt, reply).
+RELOAD_SWITCH_INTERVAL = 0.001
 
 
 class RegistryHolder:
@@ -36,7 +40,7 @@ class RegistryHolder:
         loader: Loader = load_registry,
         cache: LoadCache | None = None,
     ) -> None:
-        self._registry = prepare(registry)
+        self._registry = _prepared(registry)
         self._path = path
         self.cache = cache if cache is not None else LoadCache()
         self._loader = (
@@ -81,9 +85,14 @@ class RegistryHolder:
         if self._path is None:
             raise RuntimeError("this registry was not loaded from a path")
         with self._reload_lock:
-            result = guarded_load(self._path, self._loader, on_error=self._logger.log)
-            if result.registry is not None:
-                prepare(result.registry, previous=self.registry)
+            before = sys.getswitchinterval()
+            sys.setswitchinterval(min(before, RELOAD_SWITCH_INTERVAL))
+            try:
+                result = guarded_load(self._path, self._loader, on_error=self._logger.log)
+                if result.registry is not None:
+                    _prepared(result.registry, previous=self.registry)
+            finally:
+                sys.setswitchinterval(before)
             with self._lock:
                 self._problems = tuple(result.problems)
                 if result.registry is not None:
@@ -104,6 +113,15 @@ class _Logger:
         if key not in self._seen:
             self._seen.add(key)
             log.error("internal error while loading the registry: %s", key, exc_info=exc)
+
+
+def _prepared(registry: Registry, previous: Registry | None = None) -> Registry:
+    """`registry` with its answer indexes built; a bug there costs a slow first answer only."""
+    try:
+        return prepare(registry, previous)
+    except Exception as exc:
+        log.error("internal error while indexing the registry: %s", exc, exc_info=exc)
+        return registry
 
 
 def _settle() -> None:
