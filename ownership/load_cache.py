@@ -36,21 +36,21 @@ class LoadCache:
     validation: Any = None  # ownership.validation_memo.ValidationMemo, set by the loader
     last_read: list[str] = field(default_factory=list)  # files read by the last load
 
-    def get(self, file: Path, name: str) -> tuple[StatKey | None, FileRead | None]:
+    def get(self, file: str, name: str) -> tuple[StatKey | None, FileRead | None]:
         """The file's stat key now and its cached reading if that key is unchanged."""
         key = stat_key(file)
         if key is None:
             return None, None
-        found = self.files.get((str(file), name))
+        found = self.files.get((file, name))
         return key, (found[1] if found is not None and found[0] == key else None)
 
-    def put(self, file: Path, name: str, key: StatKey | None, read: FileRead) -> None:
+    def put(self, file: str, name: str, key: StatKey | None, read: FileRead) -> None:
         self.last_read.append(name)
         racy = key is not None and time.time() - key[1] / 1e9 < self.racy_seconds
         if key is None or racy:
-            self.files.pop((str(file), name), None)
+            self.files.pop((file, name), None)
         else:
-            self.files[str(file), name] = (key, read)
+            self.files[file, name] = (key, read)
 
     def begin(self) -> None:
         self.last_read = []
@@ -61,7 +61,7 @@ class LoadCache:
             del self.files[gone]
 
 
-def stat_key(file: Path) -> StatKey | None:
+def stat_key(file: str | Path) -> StatKey | None:
     try:
         st = os.stat(file)
     except OSError:

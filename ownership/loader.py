@@ -96,12 +96,17 @@ class _Parts:
 
 
 def registry_files(root: Path) -> list[Path]:
+    return [Path(path) for path in _registry_paths(root)]
+
+
+def _registry_paths(root: Path) -> list[str]:
+    """`registry_files` as strings: a reload handles thousands, and most it does not read."""
     if root.is_file():
-        return [root]
+        return [str(root)]
     found: list[tuple[tuple[str, ...], str]] = []
     _scan(str(root), (), found)
     found.sort()  # Path order: by the parts below the root
-    return [Path(path) for _, path in found]
+    return [path for _, path in found]
 
 
 def _scan(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
@@ -159,7 +164,7 @@ def _load_registry(path: str | Path, lenient: bool | None, cache: LoadCache | No
         return LoadResult(
             None, [Problem(SourceRef(str(root)), "no such file or directory", code="not-found")]
         )
-    files = registry_files(root)
+    files = _registry_paths(root)
     if not files:
         return LoadResult(
             None,
@@ -172,11 +177,11 @@ def _load_registry(path: str | Path, lenient: bool | None, cache: LoadCache | No
     present: set[tuple[str, str]] = set()
     for file in files:
         name = _display(file, cwd)
-        present.add((str(file), name))
+        present.add((file, name))
         key, read = cache.get(file, name)
         if read is None:
             own = _Parts()
-            read = FileRead(own, tuple(_read_file(file, name, own)))
+            read = FileRead(own, tuple(_read_file(Path(file), name, own)))
             cache.put(file, name, key, read)
         problems.extend(read.problems)
         problems.extend(parts.merge(read.parts))
@@ -235,7 +240,7 @@ def load_registry_or_raise(path: str | Path) -> Registry:
     return result.registry
 
 
-def _display(file: Path, cwd: Path) -> str:
+def _display(file: str, cwd: Path) -> str:
     """`file` relative to the working directory when under it (`Path.relative_to` on strings:
     this runs once per file)."""
     text, prefix = str(file), str(cwd).rstrip(os.sep) + os.sep
