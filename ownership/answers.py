@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ownership.fuzzy import NameIndex
 from ownership.lineage import walk
 from ownership.model import ROLE_ORDER, Activity, Asset, Contract, Person, Registry, Role, Team
 from ownership.oncall import on_call
@@ -85,8 +87,15 @@ Answer = AssetAnswer | ActivityAnswer | NotFound
 _MAX_QUERY = 200
 
 
+# What normalise leaves as it is (most asset ids): checked first, as 100k names are indexed
+# on every reload.
+_NORMAL = re.compile(r"[a-z0-9_](?:[a-z0-9_.]*[a-z0-9_])?")
+
+
 def normalise(query: str) -> str:
     """ "`Customer Age`?" -> "customer_age"; asset ids use underscores, people type spaces."""
+    if _NORMAL.fullmatch(query):
+        return query
     text = query.strip().strip("`'\"?!. ").lower()
     for prefix in ("who owns ", "whoowns ", "owner of ", "the "):
         if text.startswith(prefix):
@@ -110,11 +119,45 @@ def _memo(registry: Registry, name: str) -> dict[Any, Any]:
 
 def _names(registry: Registry) -> dict[str, tuple[str, str]]:
     """Every name people may type -> ("asset" | "activity", id); built once per registry."""
+    return _index(registry)[0]
+
+
+def _index(registry: Registry) -> tuple[dict[str, tuple[str, str]], NameIndex]:
+    """The names and their fuzzy index; `prepare` builds them when the registry loads."""
     memo = _memo(registry, "_answers_names")
-    names: dict[str, tuple[str, str]] | None = memo.get("names")
-    if names is None:
-        names = memo["names"] = _build_names(registry)
-    return names
+    found: tuple[dict[str, tuple[str, str]], NameIndex] | None = memo.get("index")
+    if found is None:
+        names = _build_names(registry)
+        found = memo["index"] = (names, NameIndex(names).prepare())
+    return found
+
+
+def _name_sources(registry: Registry) -> tuple[object, ...]:
+    """All the names index is made of, in order: equal means the same index."""
+    memo = _memo(registry, "_answers_names")
+    key: tuple[object, ...] | None = memo.get("key")
+    if key is None:
+        key = memo["key"] = (
+            [(a.id, a.name, a.aliases) for a in registry.activities.values()],
+            [(a.id, a.aliases) for a in registry.assets.values()],
+        )
+    return key
+
+
+def prepare(registry: Registry, previous: Registry | None = None) -> Registry:
+    """Build what answers need before the registry serves any (no first-lookup spike).
+
+    After a reload that changed no name (most do not), the previous registry's name index
+    is the same and is shared instead of built again (~0.4 s of CPU on 50k assets).
+    """
+    memo = _memo(registry, "_answers_names")
+    if previous is not None and "index" not in memo:
+        before = _memo(previous, "_answers_names")
+        if "index" in before and _name_sources(previous) == _name_sources(registry):
+            memo["index"] = before["index"]
+    _index(registry)
+    _name_sources(registry)
+    return registry
 
 
 Ordered = tuple[tuple[Team, frozenset[Role]], ...]
@@ -166,13 +209,12 @@ def _build_names(registry: Registry) -> dict[str, tuple[str, str]]:
 
 def suggest(registry: Registry, query: str, limit: int = 3) -> tuple[str, ...]:
     """Up to `limit` close names: typo-close first, then names containing the query."""
-    import difflib
-
     key = normalise(query)
-    names = _names(registry)
-    close = difflib.get_close_matches(key, list(names), n=limit, cutoff=0.6)
+    names, index = _index(registry)
+    close = index.close(key, n=limit, cutoff=0.6)
     if len(close) < limit and len(key) >= 3:
-        close += [n for n in sorted(names) if key in n and n not in close][: limit - len(close)]
+        more = index.containing(key, limit + len(close))
+        close += [n for n in more if n not in close][: limit - len(close)]
     out: list[str] = []
     for name in close:
         kind, ident = names[name]

@@ -138,8 +138,9 @@ def incident_channel(
     dashboard when the product team has no channel)."""
     if asset.incident_channel:
         return asset.incident_channel
-    upstream_owners = [asset_owner(registry, registry.assets[a]) for a, _ in
-                       walk(registry, asset.id, "up")]
+    upstream_owners = [
+        asset_owner(registry, registry.assets[a]) for a, _ in walk(registry, asset.id, "up")
+    ]
     for team_id in (asset_owner(registry, asset), *upstream_owners, *responders):
         channel = team_channel(registry.teams.get(team_id or ""))
         if channel:
@@ -181,8 +182,12 @@ def plan_incident(
                 informed.setdefault(team_id, []).append(f"uses {up} ({broken[up]})")
     row_name = _row_name(registry)
     for team_id, held in row.items():
-        for role, bucket in ((Role.RESPONSIBLE, responders), (Role.ACCOUNTABLE, accountable),
-                             (Role.CONSULTED, consulted), (Role.INFORMED, informed)):
+        for role, bucket in (
+            (Role.RESPONSIBLE, responders),
+            (Role.ACCOUNTABLE, accountable),
+            (Role.CONSULTED, consulted),
+            (Role.INFORMED, informed),
+        ):
             if role in held:
                 bucket.setdefault(team_id, []).append(f"{role.value} in the RACI row {row_name}")
     engaged = set(responders) | set(accountable)

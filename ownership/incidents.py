@@ -51,11 +51,13 @@ class TimerPolicy:
     remind_every: timedelta
 
 
-DEFAULT_TIMERS: Mapping[Severity, TimerPolicy] = MappingProxyType({
-    Severity.SEV1: TimerPolicy(timedelta(minutes=5), timedelta(minutes=30)),
-    Severity.SEV2: TimerPolicy(timedelta(minutes=15), timedelta(hours=1)),
-    Severity.SEV3: TimerPolicy(timedelta(hours=1), timedelta(hours=4)),
-})
+DEFAULT_TIMERS: Mapping[Severity, TimerPolicy] = MappingProxyType(
+    {
+        Severity.SEV1: TimerPolicy(timedelta(minutes=5), timedelta(minutes=30)),
+        Severity.SEV2: TimerPolicy(timedelta(minutes=15), timedelta(hours=1)),
+        Severity.SEV3: TimerPolicy(timedelta(hours=1), timedelta(hours=4)),
+    }
+)
 
 
 class Status(enum.Enum):

@@ -13,6 +13,7 @@ from ownership.errors import Problem, RegistryInvalid, Severity
 from ownership.formats import Imported, Membership, read_format
 from ownership.formats.common import slug
 from ownership.formats.resolve import find_team, merge_memberships, relax, resolve_imported
+from ownership.load_cache import FileRead, LoadCache
 from ownership.model import (
     Activity,
     Asset,
@@ -73,26 +74,68 @@ class _Parts:
     notices: list[ChangeNotice] = field(default_factory=list)
     lenient: bool = False
     failed: dict[str, str | None] = field(default_factory=dict)  # unparsable file -> its text
+    raci_at: dict[str, SourceRef] = field(default_factory=dict)  # kind -> its `raci:` block
+    lenient_set: bool | None = None  # this file's `formats: {lenient: …}`, if it says
+
+    def merge(self, other: _Parts) -> list[Problem]:
+        """Add one file's parts (lists are copied: cached parts stay as they were read)."""
+        problems: list[Problem] = []
+        for name in ("teams", "assets", "activities", "contracts", "silences", "admins",
+                     "imported", "memberships", "notices"):  # fmt: skip
+            getattr(self, name).extend(getattr(other, name))
+        for kind, activity in other.kinds.items():
+            if kind in self.kinds:
+                where = other.raci_at.get(kind, SourceRef("raci.kinds"))
+                message = f"raci kind '{kind}' is mapped twice"
+                problems.append(Problem(where, message, Severity.ERROR, "duplicate-id"))
+            self.kinds[kind] = activity
+        self.kind_sources.update(other.kind_sources)
+        self.failed.update(other.failed)
+        if other.lenient_set is not None:
+            self.lenient = other.lenient_set
+        return problems
 
 
 def registry_files(root: Path) -> list[Path]:
+    return [Path(path) for path in _registry_paths(root)]
+
+
+def _registry_paths(root: Path) -> list[str]:
+    """`registry_files` as strings: a reload handles thousands, and most it does not read."""
     if root.is_file():
-        return [root]
-    found: list[Path] = []
-    for folder, subfolders, names in os.walk(root):  # like rglob, without per-path objects
-        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        found.extend(
-            path
-            for name in names
-            if not name.startswith(".")
-            and name.endswith(SUFFIXES)
-            and (path := Path(folder, name)).is_file()
-        )
-    return sorted(found, key=lambda p: p.parts)  # Path order
+        return [str(root)]
+    found: list[tuple[tuple[str, ...], str]] = []
+    _scan(str(root), (), found)
+    found.sort()  # Path order: by the parts below the root
+    return [path for _, path in found]
+
+
+def _scan(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
+    """Like rglob, without a stat or a Path per file (os.scandir knows the entry types)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if entry.is_dir():  # follows symlinks, as os.walk's listing does
+                if not entry.is_symlink():
+                    _scan(entry.path, (*parts, name), found)
+            elif name.endswith(SUFFIXES) and entry.is_file():
+                found.append(((*parts, name), entry.path))
+        except OSError:
+            continue
 
 
 def load_registry(
-    path: str | Path, *, lenient: bool | None = None, standalone: bool = False
+    path: str | Path,
+    *,
+    lenient: bool | None = None,
+    standalone: bool = False,
+    cache: LoadCache | None = None,
 ) -> LoadResult:
     """Read and validate every file; collect all problems instead of stopping at the first.
 
@@ -103,11 +146,14 @@ def load_registry(
     The cyclic garbage collector is paused meanwhile: loading only allocates (what it drops,
     reference counting frees), and each collection would walk the whole growing registry,
     which on 50k assets was half the load time (bench/b3_registry.py).
+
+    `cache` (the bot's holder keeps one) makes a reload re-read only the files that changed
+    and re-validate only what they touch; the result is the same as without it.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_registry(path, lenient, standalone)
+        return _load_registry(path, lenient, standalone, cache)
     finally:
         if enabled:
             # What survived is long-lived: move it to the oldest generation without the
@@ -117,22 +163,36 @@ def load_registry(
             gc.enable()
 
 
-def _load_registry(path: str | Path, lenient: bool | None, standalone: bool = False) -> LoadResult:
+def _load_registry(
+    path: str | Path, lenient: bool | None, standalone: bool, cache: LoadCache | None
+) -> LoadResult:
     root = Path(path)
     if not root.exists():
         return LoadResult(
             None, [Problem(SourceRef(str(root)), "no such file or directory", code="not-found")]
         )
-    files = registry_files(root)
+    files = _registry_paths(root)
     if not files:
         return LoadResult(
             None,
             [Problem(SourceRef(str(root)), "no .yaml or .yml files here", code="empty-registry")],
         )
-    parts, problems = _Parts(), []
+    parts, problems = _Parts(), list[Problem]()
     cwd = Path.cwd()  # once, not per file
+    cache = cache if cache is not None else LoadCache(racy_seconds=float("inf"))
+    cache.begin()
+    present: set[tuple[str, str]] = set()
     for file in files:
-        problems.extend(_read_file(file, _display(file, cwd), parts))
+        name = _display(file, cwd)
+        present.add((file, name))
+        key, read = cache.get(file, name)
+        if read is None:
+            own = _Parts()
+            read = FileRead(own, tuple(_read_file(Path(file), name, own)))
+            cache.put(file, name, key, read)
+        problems.extend(read.problems)
+        problems.extend(parts.merge(read.parts))
+    cache.keep(present)
     if lenient is not None:
         parts.lenient = lenient
     if standalone:
@@ -140,7 +200,7 @@ def _load_registry(path: str | Path, lenient: bool | None, standalone: bool = Fa
     try:
         registry, more = _assemble(parts)
         problems.extend(more)
-        problems.extend(validate(registry))
+        problems.extend(validate(registry, cache))
     except Exception as exc:  # a bug in the cross-file checks: say so, never crash the caller
         where = SourceRef(_display(files[0], cwd), 1, 1)
         problems.append(Problem(where, internal_message(str(root), exc), code=INTERNAL_CODE))
@@ -189,7 +249,7 @@ def load_registry_or_raise(path: str | Path) -> Registry:
     return result.registry
 
 
-def _display(file: Path, cwd: Path) -> str:
+def _display(file: str, cwd: Path) -> str:
     """`file` relative to the working directory when under it (`Path.relative_to` on strings:
     this runs once per file)."""
     text, prefix = str(file), str(cwd).rstrip(os.sep) + os.sep
@@ -280,6 +340,7 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
             if kind in parts.kinds:
                 c.error(doc.value_at("raci"), f"raci kind '{kind}' is mapped twice", "duplicate-id")
             parts.kinds[kind] = activity
+            parts.raci_at[kind] = doc.value_at("raci")
     for item, at in c.items(doc.get("silences"), doc.value_at("silences"), "silences"):
         if (silence := read_silence(c, item, at)) is not None:
             parts.silences.append(silence)
@@ -294,7 +355,7 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
             parts.notices.append(notice)
     if doc.get("formats") is not None:
         lenient = read_formats(c, doc["formats"], doc.value_at("formats"))
-        parts.lenient = parts.lenient if lenient is None else lenient
+        parts.lenient_set = parts.lenient_set if lenient is None else lenient
 
 
 def placeholder_teams(parts: _Parts) -> list[Team]:

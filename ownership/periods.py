@@ -197,8 +197,9 @@ def _earliest_after(sla: DeadlineSla, t: datetime) -> _Slot:
 def _hourly(sla: DeadlineSla, tz: ZoneInfo, t: datetime, *, before: bool, strict: bool) -> _Slot:
     """Hourly slots are real hours: the instants at `at`'s minute past each local hour."""
     local = t.astimezone(tz)  # keeps the fold of t, so the repeated hour is told apart
-    candidate = local.replace(minute=sla.at.minute, second=sla.at.second,
-                              microsecond=sla.at.microsecond).astimezone(UTC)
+    candidate = local.replace(
+        minute=sla.at.minute, second=sla.at.second, microsecond=sla.at.microsecond
+    ).astimezone(UTC)
     if before:
         while candidate > t or (strict and candidate == t):
             candidate -= _HOUR

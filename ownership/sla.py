@@ -78,8 +78,11 @@ def describe_sla(sla: DeadlineSla) -> str:
 
 def describe_age_sla(sla: AgeSla) -> str:
     """E.g. "warn after 12 h, error after 1 d"."""
-    parts = [f"{word} after {format_duration(limit)}"
-             for word, limit in (("warn", sla.warn_after), ("error", sla.error_after)) if limit]
+    parts = [
+        f"{word} after {format_duration(limit)}"
+        for word, limit in (("warn", sla.warn_after), ("error", sla.error_after))
+        if limit
+    ]
     return ", ".join(parts) or "no freshness limits"
 
 
@@ -167,31 +170,37 @@ def evaluate_deadline(sla: DeadlineSla, last_update: datetime | None, now: datet
     update = None if last_update is None else require_aware(last_update, "last_update")
     latest = period_at(sla, now)
     if update is not None and update > now:  # clock skew: fresh, but say so
-        return Evaluation(FreshnessState.ON_TIME, latest, update, age=timedelta(0),
-                          future_timestamp=True)
+        return Evaluation(
+            FreshnessState.ON_TIME, latest, update, age=timedelta(0), future_timestamp=True
+        )
     age = None if update is None else now - update
     if update is not None and latest.counts(update):
         if update <= latest.deadline:
             return Evaluation(FreshnessState.ON_TIME, latest, update, age=age)
-        return Evaluation(FreshnessState.RECOVERED, latest, update,
-                          late_by=update - latest.deadline, age=age)
+        return Evaluation(
+            FreshnessState.RECOVERED, latest, update, late_by=update - latest.deadline, age=age
+        )
     if now > latest.deadline:
-        return Evaluation(FreshnessState.LATE, latest, update, late_by=now - latest.deadline,
-                          age=age)
+        return Evaluation(
+            FreshnessState.LATE, latest, update, late_by=now - latest.deadline, age=age
+        )
     if previous_period(sla, latest).deadline < latest.expected:  # the usual case: short delay
-        return Evaluation(FreshnessState.PENDING, latest, update, age=age,
-                          due_in=latest.deadline - now)
+        return Evaluation(
+            FreshnessState.PENDING, latest, update, age=age, due_in=latest.deadline - now
+        )
     overdue = last_overdue(sla, now)  # its deadline is at or after the next due time
     if overlaps_next(sla, overdue) and (update is None or not overdue.counts(update)):
-        return Evaluation(FreshnessState.LATE, overdue, update, late_by=now - overdue.deadline,
-                          age=age)
+        return Evaluation(
+            FreshnessState.LATE, overdue, update, late_by=now - overdue.deadline, age=age
+        )
     pending = next_period(sla, overdue)  # the oldest period whose deadline is ahead
     if update is not None:
         uncovered = first_uncovered(sla, update)
         if uncovered.expected > pending.expected:
             pending = uncovered
-    return Evaluation(FreshnessState.PENDING, pending, update, age=age,
-                      due_in=pending.deadline - now)
+    return Evaluation(
+        FreshnessState.PENDING, pending, update, age=age, due_in=pending.deadline - now
+    )
 
 
 def evaluate_age(sla: AgeSla, last_update: datetime | None, now: datetime) -> Evaluation:
@@ -202,12 +211,18 @@ def evaluate_age(sla: AgeSla, last_update: datetime | None, now: datetime) -> Ev
         return Evaluation(FreshnessState.LATE, limit=sla.error_after)
     update = require_aware(last_update, "last_update")
     if update > now:
-        return Evaluation(FreshnessState.ON_TIME, last_update=update, age=timedelta(0),
-                          future_timestamp=True)
+        return Evaluation(
+            FreshnessState.ON_TIME, last_update=update, age=timedelta(0), future_timestamp=True
+        )
     age = now - update
     if sla.error_after is not None and age > sla.error_after:
-        return Evaluation(FreshnessState.LATE, last_update=update, age=age,
-                          late_by=age - sla.error_after, limit=sla.error_after)
+        return Evaluation(
+            FreshnessState.LATE,
+            last_update=update,
+            age=age,
+            late_by=age - sla.error_after,
+            limit=sla.error_after,
+        )
     if sla.warn_after is not None and age > sla.warn_after:
         return Evaluation(FreshnessState.WARN, last_update=update, age=age, limit=sla.warn_after)
     return Evaluation(FreshnessState.ON_TIME, last_update=update, age=age)

@@ -10,11 +10,14 @@ the report reads the same from run to run.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from ownership.errors import Problem
+from ownership.load_cache import LoadCache
 from ownership.model import Activity, Asset, ChangeNotice, Contract, Registry, Silence, Team
 from ownership.rules import antipatterns, lineage, notices, raci, references
 from ownership.rules.context import Problems, RegistryRule, Rule, RuleContext, T
+from ownership.validation_memo import ValidationMemo
 
 ACTIVITY_RULES: tuple[Rule[Activity], ...] = (
     references.activity_keys_resolve,
@@ -81,31 +84,71 @@ TEAM_RULES: tuple[Rule[Team], ...] = (
 )
 
 
-def each(items: Callable[[Registry], Iterable[T]], rules: tuple[Rule[T], ...]) -> RegistryRule:
+class Each:
     """A registry rule that runs `rules` on each of `items`, entity by entity."""
 
-    def run(ctx: RuleContext) -> Problems:
-        for item in items(ctx.registry):
-            for rule in rules:
-                yield from rule(ctx, item)
+    def __init__(
+        self,
+        items: Callable[[Registry], Iterable[T]],
+        rules: tuple[Rule[T], ...],
+        memo: bool = False,
+    ) -> None:
+        self.items: Callable[[Registry], Iterable[Any]] = items
+        self.rules: tuple[Rule[Any], ...] = rules
+        self.memo = memo  # its rules read only their entity and `validation_memo.environment`
 
-    return run
+    def check(self, ctx: RuleContext, item: Any) -> Problems:
+        for rule in self.rules:
+            yield from rule(ctx, item)
+
+    def __call__(self, ctx: RuleContext) -> Problems:
+        for item in self.items(ctx.registry):
+            yield from self.check(ctx, item)
+
+
+def each(
+    items: Callable[[Registry], Iterable[T]], rules: tuple[Rule[T], ...], memo: bool = False
+) -> Each:
+    return Each(items, rules, memo)
 
 
 STEPS: tuple[RegistryRule, ...] = (
     references.aliases_are_unique,
     each(lambda r: r.activities.values(), ACTIVITY_RULES),
     references.kinds_map_to_activities,
-    each(lambda r: r.assets.values(), ASSET_RULES),
+    each(lambda r: r.assets.values(), ASSET_RULES, memo=True),
     lineage.lineage_has_no_cycles,
-    each(lambda r: r.contracts.values(), CONTRACT_RULES),
+    each(lambda r: r.contracts.values(), CONTRACT_RULES, memo=True),
     each(lambda r: r.silences, SILENCE_RULES),
     each(lambda r: r.change_notices, NOTICE_RULES),
     each(lambda r: r.teams.values(), TEAM_RULES),
 )
 
 
-def validate(registry: Registry) -> list[Problem]:
-    """Every problem the rules find, in the order of `STEPS`."""
+def validate(registry: Registry, cache: LoadCache | None = None) -> list[Problem]:
+    """Every problem the rules find, in the order of `STEPS`.
+
+    With `cache` (a reload's), entities the last run checked in the same surroundings keep
+    their problems (ownership/validation_memo.py); the result is the same.
+    """
     ctx = RuleContext.of(registry)
-    return [problem for step in STEPS for problem in step(ctx)]
+    if cache is None:
+        return [problem for step in STEPS for problem in step(ctx)]
+    if cache.validation is None:
+        cache.validation = ValidationMemo()
+    memo: ValidationMemo = cache.validation
+    reuse = memo.start(ctx)
+    out: list[Problem] = []
+    for index, step in enumerate(STEPS):
+        if isinstance(step, Each) and step.memo:
+            out.extend(memo.each(index, ctx, step.items(registry), step.check, reuse))
+        elif step is lineage.lineage_has_no_cycles:
+            graph = {a.id: a.upstream for a in registry.assets.values()}
+            out.extend(memo.whole(ctx, step, graph, reuse))
+        elif step is references.aliases_are_unique:
+            aliases = [(a.id, a.aliases) for a in registry.assets.values()]
+            out.extend(memo.whole(ctx, step, aliases, reuse))
+        else:
+            out.extend(step(ctx))
+    memo.finish(out)
+    return out

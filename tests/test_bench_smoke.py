@@ -97,6 +97,8 @@ def test_b8_growth_runs() -> None:
                  "sweeps with pruning:", "model, per day:", "a month without retention:"):
         assert line in out, (line, out)
     assert "target MET     /metrics values equal the full scan's" in out, out
+
+
 def test_b9_quality_sweep_runs() -> None:
     postgres_or_skip()
     out = run_bench("bench.b9_quality")
@@ -105,3 +107,9 @@ def test_b9_quality_sweep_runs() -> None:
     assert "identical verdicts, demarc and datacontract-cli" in out or (
         "datacontract-cli skipped" in out
     ), out
+
+
+def test_b3_reload_runs_tiny() -> None:
+    out = run_bench("bench.b3_reload")
+    assert "reload, one file changed" in out
+    assert "dangling upstreams" in out

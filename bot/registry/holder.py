@@ -4,31 +4,48 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+from ownership.answers import prepare
 from ownership.errors import Problem, RegistryInvalid
+from ownership.load_cache import LoadCache
 from ownership.loader import LoadResult, guarded_load, load_registry
 from ownership.model import Registry
 
 Loader = Callable[[Path], LoadResult]
 log = logging.getLogger(__name__)
+# While a reload runs on its thread, a request thread waiting for the GIL gets it after this
+# long instead of Python's 5 ms: a request waits for it several times (socket, Bolt, reply).
+RELOAD_SWITCH_INTERVAL = 0.001
 
 
 class RegistryHolder:
     """Holds the current `Registry`; `reload()` swaps it only for one without errors.
 
     Readers take `registry` once per request and use that object throughout, so a reload in
-    the middle of a request never mixes two registries.
+    the middle of a request never mixes two registries. With the default loader a reload
+    re-reads only the files that changed (`ownership.load_cache`), and the answers' indexes
+    are built before the new registry is swapped in, so no request pays for them.
     """
 
     def __init__(
-        self, registry: Registry, *, path: Path | None = None, loader: Loader = load_registry
+        self,
+        registry: Registry,
+        *,
+        path: Path | None = None,
+        loader: Loader = load_registry,
+        cache: LoadCache | None = None,
     ) -> None:
-        self._registry = registry
+        self._registry = _prepared(registry)
         self._path = path
-        self._loader = loader
+        self.cache = cache if cache is not None else LoadCache()
+        self._loader = (
+            partial(load_registry, cache=self.cache) if loader is load_registry else loader
+        )
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()  # one reload at a time; readers never wait on it
         self._problems: tuple[Problem, ...] = ()
@@ -38,10 +55,12 @@ class RegistryHolder:
     def from_path(cls, path: str | Path, *, loader: Loader = load_registry) -> RegistryHolder:
         """Load `path`; raise `RegistryInvalid` (with every problem) when it has errors."""
         path = Path(path)
-        result = guarded_load(path, loader, on_error=_Logger().log)
+        cache = LoadCache()
+        load = partial(load_registry, cache=cache) if loader is load_registry else loader
+        result = guarded_load(path, load, on_error=_Logger().log)
         if result.registry is None:
             raise RegistryInvalid(result.problems)
-        holder = cls(result.registry, path=path, loader=loader)
+        holder = cls(result.registry, path=path, loader=loader, cache=cache)
         holder._problems = tuple(result.problems)
         _settle()
         return holder
@@ -66,7 +85,14 @@ class RegistryHolder:
         if self._path is None:
             raise RuntimeError("this registry was not loaded from a path")
         with self._reload_lock:
-            result = guarded_load(self._path, self._loader, on_error=self._logger.log)
+            before = sys.getswitchinterval()
+            sys.setswitchinterval(min(before, RELOAD_SWITCH_INTERVAL))
+            try:
+                result = guarded_load(self._path, self._loader, on_error=self._logger.log)
+                if result.registry is not None:
+                    _prepared(result.registry, previous=self.registry)
+            finally:
+                sys.setswitchinterval(before)
             with self._lock:
                 self._problems = tuple(result.problems)
                 if result.registry is not None:
@@ -87,6 +113,15 @@ class _Logger:
         if key not in self._seen:
             self._seen.add(key)
             log.error("internal error while loading the registry: %s", key, exc_info=exc)
+
+
+def _prepared(registry: Registry, previous: Registry | None = None) -> Registry:
+    """`registry` with its answer indexes built; a bug there costs a slow first answer only."""
+    try:
+        return prepare(registry, previous)
+    except Exception as exc:
+        log.error("internal error while indexing the registry: %s", exc, exc_info=exc)
+        return registry
 
 
 def _settle() -> None:

@@ -161,7 +161,6 @@ def _sla(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
     return DeadlineSla(freq, tz or "UTC", max_delay, at or time(0, 0), weekday)  # type: ignore[arg-type]
 
 
-
 def _freshness(c: Collector, m: YMap, what: str) -> AgeSla | None:
     if m.get("freshness") is None:
         return None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
 from ownership.errors import Problem, Severity
+from ownership.fuzzy import NameIndex
 from ownership.model import Asset, ChangeNotice, Registry, Role, SourceRef
 from ownership.raci import RoleInputs, role_inputs, roles_from, teams_with
 
@@ -14,6 +15,10 @@ T = TypeVar("T")
 Problems = Iterator[Problem]
 RegistryRule = Callable[["RuleContext"], Problems]
 Rule = Callable[["RuleContext", T], Problems]
+# Hints from a large name set scan all of it (in C); past this many distinct unknown names in
+# one validation the rest go without, so a registry with thousands of dangling references
+# validates in time linear in its size, not in errors × names.
+MAX_LARGE_HINTS = 50
 
 
 class Holders(NamedTuple):
@@ -30,6 +35,8 @@ class RuleContext:
     first_notices: dict[str, ChangeNotice]  # the first notice with each id
     _by_inputs: dict[RoleInputs, Holders] = field(default_factory=dict)
     _by_asset: dict[str, Holders] = field(default_factory=dict)  # several rules ask
+    _indexes: dict[str, NameIndex] = field(default_factory=dict)
+    _hints: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, registry: Registry) -> RuleContext:
@@ -52,6 +59,20 @@ class RuleContext:
                 )
                 self._by_inputs[key] = found
             self._by_asset[asset.id] = found
+        return found
+
+    def hint(self, word: str, kind: str, names: Iterable[str]) -> str:
+        """ "; did you mean 'x'?" for `word` among `names` (the registry's `kind`), or ""."""
+        known = self._hints.get((kind, word))
+        if known is not None:
+            return known
+        index = self._indexes.get(kind)
+        if index is None:
+            index = self._indexes[kind] = NameIndex(names)
+        if index.large and sum(k == kind for k, _ in self._hints) >= MAX_LARGE_HINTS:
+            return ""
+        close = index.close(word)
+        found = self._hints[kind, word] = f"; did you mean '{close[0]}'?" if close else ""
         return found
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ownership.errors import Problem, Severity
 from ownership.model import ChangeNotice, Contract
-from ownership.read.fields import did_you_mean
 from ownership.rules.context import Problems, RuleContext
 
 
@@ -28,7 +27,7 @@ def notice_contract_exists(ctx: RuleContext, notice: ChangeNotice) -> Problems:
         yield Problem(
             notice.source,
             f"change notice '{notice.id}': '{notice.contract}' is not a contract"
-            f"{did_you_mean(notice.contract, contracts)} (remove a notice in "
+            f"{ctx.hint(notice.contract, 'contracts', contracts)} (remove a notice in "
             "the change that removes its contract)",
             code="unknown-contract",
             refs=(notice.contract,),

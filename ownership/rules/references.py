@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ownership.model import Activity, Asset, Contract, RoleMap, Silence, SourceRef
-from ownership.read.fields import did_you_mean
 from ownership.rules.context import Problems, RuleContext, error
 
 
 def _team(ctx: RuleContext, ref: str | None, where: SourceRef, what: str) -> Problems:
     if ref is not None and ref not in ctx.registry.teams:
-        hint = did_you_mean(ref, ctx.registry.teams)
+        hint = ctx.hint(ref, "teams", ctx.registry.teams)
         yield error(where, f"{what} '{ref}' is not a team{hint}", "unknown-team", ref)
 
 
@@ -26,7 +25,8 @@ def _keys(
         if key not in ctx.keys:
             yield error(
                 where(key),
-                f"{what}: '{key}' is neither a team nor a discipline{did_you_mean(key, ctx.keys)}",
+                f"{what}: '{key}' is neither a team nor a discipline"
+                f"{ctx.hint(key, 'keys', ctx.keys)}",
                 "unknown-team",
                 key,
             )
@@ -64,7 +64,7 @@ def kinds_map_to_activities(ctx: RuleContext) -> Problems:
             yield error(
                 registry.kind_sources.get(kind, SourceRef("raci.kinds")),
                 f"raci kind '{kind}' maps to unknown activity "
-                f"'{activity_id}'{did_you_mean(activity_id, registry.activities)}",
+                f"'{activity_id}'{ctx.hint(activity_id, 'activities', registry.activities)}",
                 "unknown-activity",
                 activity_id,
             )
@@ -89,7 +89,7 @@ def asset_activity_exists(ctx: RuleContext, asset: Asset) -> Problems:
         yield error(
             asset.where("activity"),
             f"asset '{asset.id}' activity '{asset.activity}' is not an activity"
-            f"{did_you_mean(asset.activity, activities)}",
+            f"{ctx.hint(asset.activity, 'activities', activities)}",
             "unknown-activity",
             asset.activity,
         )
@@ -101,7 +101,7 @@ def upstream_is_asset(ctx: RuleContext, asset: Asset, up: str) -> Problems:
     if up not in assets:
         yield error(
             asset.where(f"upstream[{up}]"),
-            f"asset '{asset.id}' upstream '{up}' is not an asset{did_you_mean(up, assets)}",
+            f"asset '{asset.id}' upstream '{up}' is not an asset{ctx.hint(up, 'assets', assets)}",
             "unknown-asset",
             up,
         )
@@ -133,7 +133,8 @@ def silence_asset_exists(ctx: RuleContext, silence: Silence) -> Problems:
     if silence.asset not in assets:
         yield error(
             silence.source,
-            f"silence for unknown asset '{silence.asset}'{did_you_mean(silence.asset, assets)}",
+            f"silence for unknown asset '{silence.asset}'"
+            f"{ctx.hint(silence.asset, 'assets', assets)}",
             "unknown-asset",
             silence.asset,
         )

@@ -1,0 +1,84 @@
+"""Close names: the same as difflib's for typos, on small and on large name sets, and fast."""
+
+from __future__ import annotations
+
+import difflib
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.registry.holder import RegistryHolder
+from ownership.answers import NotFound, who_owns
+from ownership.fuzzy import SMALL, NameIndex
+from ownership.loader import load_registry
+from ownership.rules.context import MAX_LARGE_HINTS
+from tests.conftest import EXAMPLE_REGISTRY
+from tests.unit.test_answers import NOW
+
+WORDS = ["customer_age", "customer_master_db", "churn_model", "usage_logs", "billing_stripe",
+         "feature_store", "session_events", "orders_daily", "payments_ledger", "web_clicks"]
+
+
+def large_names() -> list[str]:
+    rng = random.Random(3)
+    names = [f"{rng.choice(WORDS)}_{i:05d}" for i in range(3 * SMALL)]
+    return names + WORDS
+
+
+def typos(word: str) -> list[str]:
+    return [word[1:], word[:3] + word[4:], word[:2] + word[3] + word[2] + word[4:],
+            word.replace("e", "a", 1), word + "s", word.upper().lower()[:-2]]
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_typos_find_what_difflib_finds_on_a_large_set(word: str) -> None:
+    names = large_names()
+    index = NameIndex(names)
+    assert index.large
+    for typo in typos(word):
+        expected = difflib.get_close_matches(typo, names, n=1, cutoff=0.6)
+        assert index.close(typo, n=1) == expected, typo
+
+
+def test_small_sets_are_difflib_exactly() -> None:
+    index = NameIndex(WORDS)
+    for typo in ["custmer_age", "zzz", "churn", "billing"]:
+        assert index.close(typo, n=3) == difflib.get_close_matches(typo, WORDS, n=3, cutoff=0.6)
+
+
+def test_containing_lists_names_in_sorted_order_each_once() -> None:
+    index = NameIndex(["b_orders", "a_orders_orders", "orders", "x", "c_order"]).prepare()
+    assert index.containing("orders", 10) == ["a_orders_orders", "b_orders", "orders"]
+    assert index.containing("orders", 2) == ["a_orders_orders", "b_orders"]
+    assert index.containing("s\no", 10) == []  # never across two names
+    assert index.containing("", 10) == []
+
+
+def test_the_answer_indexes_are_built_when_the_registry_loads(tmp_path: Path) -> None:
+    holder = RegistryHolder.from_path(EXAMPLE_REGISTRY)
+    assert "_answers_names" in holder.registry.__dict__  # no lookup pays for building them
+    answer = who_owns(holder.registry, "custmer_age", NOW)
+    assert isinstance(answer, NotFound)
+    assert answer.suggestions[0] == "customer_age"
+
+
+def test_many_dangling_references_get_hints_up_to_a_budget(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(EXAMPLE_REGISTRY, tmp_path / "registry"))
+    known = [f"known_table_{i:04d}" for i in range(SMALL + 1)]  # a large set of asset ids
+    missing = [f"known_table_{i:04d}x" for i in range(MAX_LARGE_HINTS + 5)]
+    lines = ["assets:"] + [
+        f"  - {{id: {a}, kind: dashboard, owner: data_engineering}}" for a in known
+    ] + [
+        f"  - {{id: user_{i}, kind: dashboard, owner: data_engineering, upstream: [{m}]}}"
+        for i, m in enumerate(missing)
+    ]
+    (root / "many.yaml").write_text("\n".join(lines) + "\n")
+    errors = [p for p in load_registry(root).problems if p.code == "unknown-asset"]
+    assert len(errors) == len(missing)
+    hinted = [p for p in errors if "did you mean" in p.message]
+    assert len(hinted) == MAX_LARGE_HINTS
+    assert "upstream 'known_table_0000x' is not an asset; did you mean 'known_table_0000'?" in (
+        hinted[0].message
+    )
