@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
 from bot.db.leases import Fence
-from bot.outbox import store
+from bot.outbox import coalesce, store
 from bot.outbox.client import SlackClient
 from bot.outbox.dead import mark_dead
 from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, utc
+from bot.outbox.pacing import Pacer
 from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
 from bot.outbox.slack_call import (
     Delivered,
@@ -34,6 +37,7 @@ MAX_EXPONENT = 30  # 2**30 s is far beyond any sensible max_backoff
 # Failed attempts (while Slack answers) before a row is set aside; with the default backoff a
 # bad row holds its channel for about a minute.
 DEFAULT_MAX_ATTEMPTS = 6
+DEFAULT_CONCURRENCY = 8  # Slack calls in flight at once, each to a different channel
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,13 @@ class Claimed:
 
 
 class OutboxWorker:
-    """Deliver due outbox rows: `deliver_due()` is one round (`bot.jobs.schedule` runs it)."""
+    """Deliver due outbox rows: `deliver_due()` is one round (`bot.jobs.schedule` runs it).
+
+    A round sends to up to `concurrency` channels at once, one call in flight per channel.
+    With a `round_budget`, the round goes on for that long (on `clock`, waiting with `sleep`)
+    and sends each channel's next row as soon as its interval has passed; without one it is
+    a single pass: at most one call per channel, the caller moves the clock between rounds.
+    """
 
     def __init__(
         self,
@@ -62,10 +72,15 @@ class OutboxWorker:
         holder: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         admin_channel: str | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        round_budget: timedelta = timedelta(0),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         check_client(client)
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self._engine = engine
         self._client = client
         self._clock = clock
@@ -74,7 +89,11 @@ class OutboxWorker:
         self._batch = batch
         self._lease = lease
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-        self._free_at: dict[str, datetime] = {}  # channel -> earliest next call (pacing)
+        self._pacer = Pacer(per_channel_interval)
+        self.concurrency = concurrency
+        self._round = round_budget
+        self._sleep = sleep
+        self._pool: ThreadPoolExecutor | None = None
         self._directory = ChannelDirectory(client)
         # Claims name their holder: a replica id lets others release them once its heartbeat
         # stops; a bare worker gets an id of its own (its claims end by expiry only).
@@ -87,26 +106,67 @@ class OutboxWorker:
 
     # -- one round ---------------------------------------------------------------------------
     def deliver_due(self, fence: Fence | None = None) -> int:
-        """Send what is due now; the number of messages Slack accepted.
+        """Send what is due now (and, with a round budget, what falls due within it); the
+        number of messages Slack accepted.
 
         With a `fence` (the outbox lease), every Slack call is made only after the database
         confirmed that the lease is still ours.
         """
-        now = self._now()
-        if released := store.release_stale(self._engine, now, self._lease):
+        began = self._now()
+        if released := store.release_stale(self._engine, began, self._lease):
             log.warning(
                 "Outbox: %d message(s) stuck in sending past the lease; resending", released
             )
-        held: set[str] = set()  # channels that had their turn (or must wait) this round
+        coalesce.supersede_pending(self._engine)
+        deadline = began + self._round
         delivered = 0
+        in_flight: set[Future[int]] = set()
+        while True:
+            wake = self._dispatch(fence, in_flight)
+            now = self._now()
+            if now >= deadline:
+                break
+            if in_flight:
+                until = deadline if wake is None else min(wake, deadline)
+                timeout = max((until - now).total_seconds(), 0.0)
+                done, in_flight = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+                delivered += sum(future.result() for future in done)
+            elif wake is None or wake > deadline:
+                break
+            else:
+                self._sleep(max((wake - now).total_seconds(), 0.0))
+        return delivered + sum(future.result() for future in wait(in_flight).done)
+
+    def _dispatch(self, fence: Fence | None, in_flight: set[Future[int]]) -> datetime | None:
+        """One pass over the due rows: claim the next row of each free channel and start its
+        send; when the earliest channel passed over for pacing is free again (None: none)."""
+        now = self._now()
+        held: set[str] = set()  # channels that had their turn (or must wait) this pass
         for message in store.candidates(self._engine, now, self._batch):
             if isinstance(message, int):
                 self._unreadable(message)
                 continue
             claimed = self.take(message, held)
-            if claimed is not None:
-                delivered += self._send_guarded(claimed, fence)
-        return delivered
+            if claimed is None:
+                continue
+            if self.concurrency == 1:
+                done: Future[int] = Future()
+                done.set_result(self._send_guarded(claimed, fence))
+                in_flight.add(done)
+            else:
+                in_flight.add(self._executor().submit(self._send_guarded, claimed, fence))
+        return self._pacer.next_free(held, after=now)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox-send")
+        return self._pool
+
+    def close(self) -> None:
+        """Let the sending threads go (calls in flight finish on their own)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def _send_guarded(self, claimed: Claimed, fence: Fence | None) -> int:
         """`send`, where anything unexpected (a reconciliation lookup that times out, an odd
@@ -123,6 +183,10 @@ class OutboxWorker:
 
     def take(self, message: store.Queued, held: set[str]) -> Claimed | None:
         """Claim `message` if it is its channel's turn; None if it waits (or was settled)."""
+        now = self._now()
+        if message.channel in held or not self._pacer.free([message.channel], now):
+            held.add(message.channel)  # in flight or paced: no need to ask the database
+            return None
         if store.supersede(self._engine, message) is not None:
             return None
         plan = store.plan(self._engine, message)
@@ -132,17 +196,26 @@ class OutboxWorker:
             self._abandon(message, plan)
             return None
         channels = {plan.channel, message.channel}
-        now = self._now()
-        busy = bool(channels & held) or self._paced(plan.channel, now)
+        busy = bool(channels & held) or not self._pacer.take(channels, now)
         held.update(channels)
         if busy:
             return None
         token = store.claim(self._engine, message.id, now, self.holder)
-        return None if token is None else Claimed(message, plan, token)
+        if token is None:
+            self._pacer.done(channels)
+            return None
+        return Claimed(message, plan, token)
 
     def send(self, claimed: Claimed, fence: Fence | None = None) -> int:
         """Make the Slack call for a claimed row (1 if Slack accepted it), unless the database
         says our claim or our lease was taken over meanwhile (a pause, a lost heartbeat)."""
+        channels = {claimed.plan.channel, claimed.message.channel}
+        try:
+            return self._send(claimed, fence, channels)
+        finally:
+            self._pacer.done(channels)
+
+    def _send(self, claimed: Claimed, fence: Fence | None, channels: set[str]) -> int:
         message, plan = claimed.message, claimed.plan
         now = self._now()
         arguments = plan.arguments
@@ -169,14 +242,9 @@ class OutboxWorker:
             )
             store.release(self._engine, message.id, claimed.token)  # never sent: no doubt
             return 0
+        self._pacer.started(channels, self._now())
         outcome = call(self._client, message.method, arguments)
-        done = self._now()
-        self._free_at[plan.channel] = done + self._interval
-        return self._record(claimed, outcome, done)
-
-    def _paced(self, channel: str, now: datetime) -> bool:
-        free_at = self._free_at.get(channel)
-        return free_at is not None and now < free_at
+        return self._record(claimed, outcome, self._now())
 
     # -- outcomes ----------------------------------------------------------------------------
     def _record(self, claimed: Claimed, outcome: Outcome, now: datetime) -> int:
@@ -207,7 +275,7 @@ class OutboxWorker:
             return
         if outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
             delay = outcome.retry_after
-            self._free_at[channel] = max(self._free_at[channel], now + delay)
+            self._pacer.hold(channel, now + delay)
         else:
             delay = self.backoff(attempts)
         store.mark_retry(
