@@ -23,6 +23,8 @@ DEFAULT_RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/",)
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - it is a server
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_MAX_ATTEMPTS = 6  # as bot.outbox.worker's (not imported: settings load light)
+DEFAULT_OUTBOX_CONCURRENCY = 8  # as bot.outbox.worker's DEFAULT_CONCURRENCY
+DEFAULT_OUTBOX_ROUND = 4.0  # seconds; under Periodic.stop's 5 s wait for runs in flight
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]*(?P<tail>@)")
 
@@ -56,6 +58,10 @@ class Settings:
     outbox_max_attempts: int = DEFAULT_MAX_ATTEMPTS
     notice_interval: timedelta = timedelta(seconds=600)
     drift_interval: timedelta = timedelta(seconds=3600)
+    # Outbox delivery: Slack calls in flight at once (one per channel), and how long one
+    # delivery round goes on sending as channels come free (0: one pass per round).
+    outbox_concurrency: int = DEFAULT_OUTBOX_CONCURRENCY
+    outbox_round: timedelta = timedelta(seconds=DEFAULT_OUTBOX_ROUND)
 
     @property
     def socket_mode(self) -> bool:
@@ -115,6 +121,17 @@ class Settings:
                 f"{attempts[:20]!r}"
             )
             attempts = str(DEFAULT_MAX_ATTEMPTS)
+        concurrency = env.get("DEMARC_OUTBOX_CONCURRENCY", str(DEFAULT_OUTBOX_CONCURRENCY))
+        if not (concurrency.isascii() and concurrency.isdigit() and 1 <= int(concurrency) <= 64):
+            problems.append(
+                f"DEMARC_OUTBOX_CONCURRENCY must be a whole number from 1 to 64, not "
+                f"{concurrency[:20]!r}"
+            )
+            concurrency = str(DEFAULT_OUTBOX_CONCURRENCY)
+        outbox_round = _seconds(
+            env, "DEMARC_OUTBOX_ROUND_SECONDS", DEFAULT_OUTBOX_ROUND, problems,
+            zero="off: one pass per round",
+        )
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -139,6 +156,8 @@ class Settings:
             outbox_max_attempts=int(attempts),
             notice_interval=knobs["DEMARC_NOTICE_SECONDS"],
             drift_interval=knobs["DEMARC_DRIFT_SECONDS"],
+            outbox_concurrency=int(concurrency),
+            outbox_round=timedelta(seconds=outbox_round),
         )
 
 
