@@ -3,6 +3,9 @@
 A channel is free when nothing of it is in flight and its interval since the *start* of its
 last call has passed (or the `Retry-After` Slack gave has). Spacing call starts, not answers,
 is what keeps one call per interval reaching Slack however slow its answers are.
+
+A method can be held too: `chat.update` has a workspace-wide tier besides the channel limit,
+so a 429 on an edit holds every edit, while new alerts (posts) keep going.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ class Pacer:
         self.interval = interval
         self._free_at: dict[str, datetime] = {}  # channel -> earliest next call
         self._busy: set[str] = set()  # channels with a call in flight
+        self._methods: dict[str, datetime] = {}  # method -> no call before
         self._lock = threading.Lock()
 
     def free(self, channels: Iterable[str], now: datetime) -> bool:
@@ -50,6 +54,15 @@ class Pacer:
         with self._lock:
             self._free_at[channel] = max(self._free_at.get(channel, until), until)
 
+    def hold_method(self, method: str, until: datetime) -> None:
+        """Slack said wait to a method with a workspace-wide limit: none of it before `until`."""
+        with self._lock:
+            self._methods[method] = max(self._methods.get(method, until), until)
+
+    def method_free(self, method: str, now: datetime) -> bool:
+        with self._lock:
+            return not (method in self._methods and now < self._methods[method])
+
     def done(self, channels: Iterable[str]) -> None:
         with self._lock:
             self._busy -= set(channels)
@@ -63,4 +76,5 @@ class Pacer:
                 for c in channels
                 if c not in self._busy and c in self._free_at and self._free_at[c] > after
             ]
+            times += [until for until in self._methods.values() if until > after]
         return min(times) if times else None

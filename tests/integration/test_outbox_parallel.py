@@ -188,3 +188,39 @@ def test_a_429_holds_its_channel_for_retry_after_not_the_others(
     assert channel_of(slack, "C0BBB")[0] == "C0BBB 0"
     first_b = next(r.at for r in slack.allowed if r.body["channel"] == "C0BBB")
     assert first_b < refused.at + retry_after  # the other channel did not wait
+
+
+def test_a_429_on_an_edit_holds_the_edits_but_not_a_new_alert(
+    engine: Engine, clock: FakeClock
+) -> None:
+    with FakeSlack(updates_per_minute=2, clock=lambda: clock.now.timestamp()) as slack:
+        worker = make_worker(slack, engine, clock)
+        for channel in CHANNELS[:2]:
+            for n in range(2):
+                post(engine, clock, channel, f"{channel} {n}", root_key=f"{channel}:{n}",
+                     is_root=True)
+        drain(worker, clock, step=1.0)
+        for channel in CHANNELS[:2]:
+            for n in range(2):
+                post(engine, clock, channel, f"{channel} {n} edited", method=UPDATE,
+                     root_key=f"{channel}:{n}")
+        clock.advance(1)
+        assert worker.deliver_due() == 2  # the workspace's two edits this minute
+        clock.advance(1)
+        assert worker.deliver_due() == 0  # the next edits (in flight together): 429s
+        assert {r.method for r, _ in slack.limited} == {UPDATE}
+        retry_after = max(wait for _, wait in slack.limited)  # ~58 s
+        limited = len(slack.limited)
+        post(engine, clock, CHANNELS[0], "NEW", root_key="new", is_root=True)
+        edits_so_far = len(slack.calls(UPDATE))
+        clock.advance(1)
+
+        assert worker.deliver_due() == 1
+        assert slack.allowed[-1].body["text"] == "NEW"  # the new alert is not held
+        clock.advance(retry_after - 2)
+        assert worker.deliver_due() == 0
+        assert len(slack.calls(UPDATE)) == edits_so_far  # no edit tried during Retry-After
+        assert len(slack.limited) == limited
+        clock.advance(1)
+        drain(worker, clock, step=1.0)
+        assert len([r for r in slack.allowed if r.method == UPDATE]) == 4
