@@ -18,7 +18,7 @@ from bot.db.leases import Fence
 from bot.outbox import coalesce, store
 from bot.outbox.client import SlackClient
 from bot.outbox.dead import mark_dead
-from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, utc
+from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, UPDATE, utc
 from bot.outbox.pacing import Pacer
 from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
 from bot.outbox.slack_call import (
@@ -187,6 +187,8 @@ class OutboxWorker:
         if message.channel in held or not self._pacer.free([message.channel], now):
             held.add(message.channel)  # in flight or paced: no need to ask the database
             return None
+        if not self._pacer.method_free(message.method, now):
+            return None  # edits are held (their tier's 429); a post of its channel may go
         if store.supersede(self._engine, message) is not None:
             return None
         plan = store.plan(self._engine, message)
@@ -273,7 +275,10 @@ class OutboxWorker:
             tries = f"{attempts} attempt" + ("" if attempts == 1 else "s")
             self._dead(claimed, f"{outcome.error} (after {tries})", now)
             return
-        if outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
+        if outcome.retry_after is not None and message.method == UPDATE:
+            delay = outcome.retry_after  # edits wait (their tier is the workspace's), and
+            self._pacer.hold_method(UPDATE, now + delay)  # this row holds its channel's edits
+        elif outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
             delay = outcome.retry_after
             self._pacer.hold(channel, now + delay)
         else:
