@@ -10,7 +10,21 @@ recovery folded into a later routine edit keeps its place in the queue.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Engine, String, cast, exists, func, literal, select, update
+import functools
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    String,
+    Update,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import OutboxMessage
@@ -40,46 +54,50 @@ def _later_edit() -> ColumnElement[bool]:
 
 def supersede_pending(engine: Engine) -> int:
     """Mark every pending edit with a later edit of its message superseded; how many."""
+    stale, promote, supersede = _statements()
     with Session(engine) as session, session.begin():
-        stale = select(OutboxMessage.id).where(*_pending_edit(), _later_edit()).limit(1)
         if session.scalar(stale) is None:
             return 0
-        earlier = aliased(OutboxMessage)
-        replaced = (
-            earlier.root_key == OutboxMessage.root_key,
-            earlier.method == UPDATE,
-            earlier.status == PENDING,
-            earlier.id < OutboxMessage.id,
-        )
-        session.execute(  # the newest pending edit takes the most urgent priority it replaces
-            update(OutboxMessage)
-            .where(
-                *_pending_edit(),
-                ~_later_edit(),
-                exists().where(*replaced, earlier.priority < OutboxMessage.priority),
-            )
-            .values(
-                priority=select(func.min(earlier.priority)).where(*replaced).scalar_subquery()
-            )
-            .execution_options(synchronize_session=False)
-        )
-        newest = aliased(OutboxMessage)
-        newest_id = (
-            select(func.max(newest.id))
-            .where(
-                newest.root_key == OutboxMessage.root_key,
-                newest.method == UPDATE,
-                newest.status.in_(LATER),
-            )
-            .scalar_subquery()
-        )
-        result = session.execute(
-            update(OutboxMessage)
-            .where(*_pending_edit(), _later_edit())
-            .values(
-                status=SUPERSEDED,
-                last_error=literal("superseded by outbox message ") + cast(newest_id, String),
-            )
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(promote, execution_options={"synchronize_session": False})
+        result = session.execute(supersede, execution_options={"synchronize_session": False})
         return rowcount(result)
+
+
+@functools.cache  # built once: building them (aliases) costs more than running them
+def _statements() -> tuple[Select[int], Update, Update]:
+    stale = select(OutboxMessage.id).where(*_pending_edit(), _later_edit()).limit(1)
+    earlier = aliased(OutboxMessage)
+    replaced = (
+        earlier.root_key == OutboxMessage.root_key,
+        earlier.method == UPDATE,
+        earlier.status == PENDING,
+        earlier.id < OutboxMessage.id,
+    )
+    promote = (  # the newest pending edit takes the most urgent priority it replaces
+        update(OutboxMessage)
+        .where(
+            *_pending_edit(),
+            ~_later_edit(),
+            exists().where(*replaced, earlier.priority < OutboxMessage.priority),
+        )
+        .values(priority=select(func.min(earlier.priority)).where(*replaced).scalar_subquery())
+    )
+    newest = aliased(OutboxMessage)
+    newest_id = (
+        select(func.max(newest.id))
+        .where(
+            newest.root_key == OutboxMessage.root_key,
+            newest.method == UPDATE,
+            newest.status.in_(LATER),
+        )
+        .scalar_subquery()
+    )
+    supersede = (
+        update(OutboxMessage)
+        .where(*_pending_edit(), _later_edit())
+        .values(
+            status=SUPERSEDED,
+            last_error=literal("superseded by outbox message ") + cast(newest_id, String),
+        )
+    )
+    return stale, promote, supersede

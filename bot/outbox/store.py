@@ -6,13 +6,26 @@ sent are timed by the database's clock (`bot.db.clock`).
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.clock import db_now
@@ -80,6 +93,7 @@ def _ahead(earlier: Any) -> ColumnElement[bool]:
     )
 
 
+@functools.cache  # built once: building it (aliases) costs more than running it
 def _blocked() -> ColumnElement[bool]:
     """Another row of the same channel is being sent, or comes first in (priority, id) order
     and is pending (maybe waiting for a retry): per channel, one at a time and in order.
@@ -108,22 +122,11 @@ def release_stale(
     """Rows claimed longer than `lease` ago (database clock), or by a replica whose heartbeat
     stopped, go back to pending (see the package docstring). Rows claimed before claims were
     timed by the database carry their claim time in next_attempt_at (`now`'s clock)."""
-    stuck = (
-        OutboxMessage.status == SENDING,
-        or_(
-            OutboxMessage.claimed_at <= db_now(engine, -lease),
-            holder_is_gone(engine, OutboxMessage.claimed_by, dead_after),
-            and_(OutboxMessage.claimed_at.is_(None), OutboxMessage.next_attempt_at <= now - lease),
-        ),
-    )
     with Session(engine) as session, session.begin():
-        ids = list(
-            session.scalars(  # locked rows are another worker's business: no deadlock
-                select(OutboxMessage.id).where(*stuck).with_for_update(skip_locked=True)
-            )
-        )
+        ids = list(session.scalars(_stuck_ids(engine, lease, dead_after), {"cutoff": now - lease}))
         if not ids:
             return 0
+        stuck = _stuck(engine, lease, dead_after, now - lease)
         result = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), *stuck)
@@ -140,17 +143,46 @@ def release_stale(
         return rowcount(result)
 
 
+def _stuck(
+    engine: Engine, lease: timedelta, dead_after: timedelta, cutoff: Any
+) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OutboxMessage.status == SENDING,
+        or_(
+            OutboxMessage.claimed_at <= db_now(engine, -lease),
+            holder_is_gone(engine, OutboxMessage.claimed_by, dead_after),
+            and_(OutboxMessage.claimed_at.is_(None), OutboxMessage.next_attempt_at <= cutoff),
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=16)  # every round asks: build the query once per engine
+def _stuck_ids(engine: Engine, lease: timedelta, dead_after: timedelta) -> Select[int]:
+    stuck = _stuck(engine, lease, dead_after, bindparam("cutoff"))
+    # locked rows are another worker's business: no deadlock
+    return select(OutboxMessage.id).where(*stuck).with_for_update(skip_locked=True)
+
+
 def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued | int]:
     """Due pending rows in delivery order (priority, then id), at most one per channel besides
     those awaiting a root; the id alone of a row whose payload cannot be read."""
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now, ~_blocked())
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
-        .limit(limit)
-    )
     with Session(engine) as session:
-        return [_snapshot(row) for row in session.scalars(query)]
+        rows = session.scalars(_due(), {"now": now, "limit": limit})
+        return [_snapshot(row) for row in rows]
+
+
+@functools.cache
+def _due() -> Select[OutboxMessage]:
+    return (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at <= bindparam("now"),
+            ~_blocked(),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 def _snapshot(row: OutboxMessage) -> Queued | int:
