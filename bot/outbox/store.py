@@ -287,13 +287,30 @@ def _root_outcome(session: Session, root_key: str) -> str | None:
     return DEAD if DEAD in statuses else FAILED
 
 
-def claim(engine: Engine, message_id: int, now: datetime, holder: str) -> str | None:
+class _LeaseLost(Exception):
+    """Rolls a claim back: the fence says another worker holds the outbox lease now."""
+
+
+def claim(
+    engine: Engine, message_id: int, now: datetime, holder: str, fence: Fence | None = None
+) -> str | None:
     """Mark the row `sending`, claimed by `holder` at the database's time; the claim's token,
     or None if another worker has it (or an earlier row of its channel came first).
 
     PostgreSQL: the row lock skips rows another transaction holds; both backends: the
-    conditional UPDATE's row count decides.
+    conditional UPDATE's row count decides. With a `fence`, the claim is made only if the
+    lease is still ours, in the same transaction: made right before the Slack call, that is
+    the confirmation `confirm` gives (one transaction fewer per message).
     """
+    try:
+        return _claim(engine, message_id, now, holder, fence)
+    except _LeaseLost:
+        return None
+
+
+def _claim(
+    engine: Engine, message_id: int, now: datetime, holder: str, fence: Fence | None
+) -> str | None:
     due = (OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
     token = uuid.uuid4().hex
     with Session(engine) as session, session.begin():
@@ -316,7 +333,11 @@ def claim(engine: Engine, message_id: int, now: datetime, holder: str) -> str | 
             )
             .execution_options(synchronize_session=False)
         )
-        return token if rowcount(result) == 1 else None
+        if rowcount(result) != 1:
+            return None
+        if fence is not None and not fence.confirm(session):
+            raise _LeaseLost  # rolls the claim back
+        return token
 
 
 def confirm(engine: Engine, message_id: int, token: str, fence: Fence | None) -> bool:

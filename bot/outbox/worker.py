@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -47,6 +47,7 @@ class Claimed:
     message: store.Queued
     plan: store.Send
     token: str
+    confirmed: bool = False  # claimed with the fence checked, right before the call
 
 
 class OutboxWorker:
@@ -72,7 +73,7 @@ class OutboxWorker:
         holder: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         admin_channel: str | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        concurrency: int = 1,  # serial unless asked (bootstrap: DEMARC_OUTBOX_CONCURRENCY)
         round_budget: timedelta = timedelta(0),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -122,7 +123,9 @@ class OutboxWorker:
         delivered = 0
         in_flight: set[Future[int]] = set()
         while True:
-            wake = self._dispatch(fence, in_flight)
+            # with every sending thread busy, new sends would only queue: wait for one first
+            hungry = len(in_flight) < self.concurrency
+            wake = self._dispatch(fence, in_flight) if hungry else None
             now = self._now()
             if now >= deadline:
                 break
@@ -146,15 +149,16 @@ class OutboxWorker:
             if isinstance(message, int):
                 self._unreadable(message)
                 continue
-            claimed = self.take(message, held)
-            if claimed is None:
+            plan = self._turn(message, held)
+            if plan is None:
                 continue
             if self.concurrency == 1:
                 done: Future[int] = Future()
-                done.set_result(self._send_guarded(claimed, fence))
+                done.set_result(self._claim_and_send(message, plan, fence))
                 in_flight.add(done)
             else:
-                in_flight.add(self._executor().submit(self._send_guarded, claimed, fence))
+                pool = self._executor()
+                in_flight.add(pool.submit(self._claim_and_send, message, plan, fence))
         return self._pacer.next_free(held, after=now)
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -183,6 +187,13 @@ class OutboxWorker:
 
     def take(self, message: store.Queued, held: set[str]) -> Claimed | None:
         """Claim `message` if it is its channel's turn; None if it waits (or was settled)."""
+        plan = self._turn(message, held)
+        claimed = None if plan is None else self._claim(message, plan)
+        return None if claimed is None else replace(claimed, confirmed=False)  # sent later
+
+    def _turn(self, message: store.Queued, held: set[str]) -> store.Send | None:
+        """Its plan if it is `message`'s channel's turn (the channel is then marked in flight
+        until the send ends); None if it waits (or was settled)."""
         now = self._now()
         if message.channel in held or not self._pacer.free([message.channel], now):
             held.add(message.channel)  # in flight or paced: no need to ask the database
@@ -200,13 +211,29 @@ class OutboxWorker:
         channels = {plan.channel, message.channel}
         busy = bool(channels & held) or not self._pacer.take(channels, now)
         held.update(channels)
-        if busy:
-            return None
-        token = store.claim(self._engine, message.id, now, self.holder)
+        return None if busy else plan
+
+    def _claim(
+        self, message: store.Queued, plan: store.Send, fence: Fence | None = None
+    ) -> Claimed | None:
+        """With a fence (or none needed) right before the call; without, the call confirms."""
+        now = self._now()
+        token = store.claim(self._engine, message.id, now, self.holder, fence)
         if token is None:
-            self._pacer.done(channels)
+            self._pacer.done({plan.channel, message.channel})
             return None
-        return Claimed(message, plan, token)
+        return Claimed(message, plan, token, confirmed=not message.recovered)
+
+    def _claim_and_send(self, message: store.Queued, plan: store.Send, fence: Fence | None
+                        ) -> int:
+        """In a sending thread: the claim's transaction too runs beside the others."""
+        try:
+            claimed = self._claim(message, plan, fence)
+        except Exception:
+            self._pacer.done({plan.channel, message.channel})
+            log.exception("Outbox message %d: could not claim it", message.id)
+            return 0
+        return 0 if claimed is None else self._send_guarded(claimed, fence)
 
     def send(self, claimed: Claimed, fence: Fence | None = None) -> int:
         """Make the Slack call for a claimed row (1 if Slack accepted it), unless the database
@@ -237,7 +264,9 @@ class OutboxWorker:
                     )
                     return 1
             arguments = {**arguments, "metadata": metadata(message.id)}
-        if not store.confirm(self._engine, message.id, claimed.token, fence):
+        if not claimed.confirmed and not store.confirm(
+            self._engine, message.id, claimed.token, fence
+        ):
             log.warning(
                 "Outbox message %d: another worker took over (lease or claim lost); not sending",
                 message.id,

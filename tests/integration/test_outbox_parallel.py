@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
 from bot.outbox import SENT, SUPERSEDED, UPDATE, URGENT, OutboxWorker, enqueue
+from bot.outbox.worker import DEFAULT_CONCURRENCY
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration.test_outbox import POST, FakeClock, post, row
 
@@ -39,6 +40,7 @@ def slack(clock: FakeClock) -> Iterator[FakeSlack]:
 def make_worker(slack: FakeSlack, engine: Engine, clock: FakeClock, **options: Any
                 ) -> OutboxWorker:
     client = WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[])
+    options.setdefault("concurrency", DEFAULT_CONCURRENCY)
     return OutboxWorker(engine, client, clock=clock, **options)
 
 
@@ -62,7 +64,7 @@ def test_sends_to_several_channels_at_once(engine: Engine, slack: FakeSlack,
     for channel in CHANNELS:
         post(engine, clock, channel, f"late in {channel}")
     slack.gather(len(CHANNELS))  # answered only once all four calls are in flight together
-    worker = make_worker(slack, engine, clock)  # 8 at once by default
+    worker = make_worker(slack, engine, clock)  # 8 at once
 
     assert worker.deliver_due() == len(CHANNELS)
     assert sorted(r.body["channel"] for r in slack.allowed) == sorted(CHANNELS)
