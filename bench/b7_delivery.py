@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--channels", type=int, default=50)
     p.add_argument("--messages", type=int, default=20, help="per channel (parallel)")
     p.add_argument("--serial-messages", type=int, default=4,
-                   help="per channel for the serial worker with latency (it is slow)")
+                   help="per channel for the serial worker (it is slow)")
     p.add_argument("--contracts", type=int, default=1001, help="edit storm: late alerts")
     p.add_argument("--cycles", type=int, default=3, help="edit storm: re-checks")
     p.add_argument("--recheck", type=float, default=600.0, help="edit storm: seconds between")
@@ -336,8 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         par = throughput("parallel", scenario, args.channels, args.messages, database)
         show(par)
         slow = scenario.latency > 0
-        serial_m = args.serial_messages if slow else args.messages
-        ser = throughput("serial", scenario, args.channels, serial_m, database)
+        ser = throughput("serial", scenario, args.channels, args.serial_messages, database)
         show(ser)
         print(f"   parallel / serial = {par['msg_per_s'] / ser['msg_per_s']:.1f}×")
         if scenario.per_channel is None:

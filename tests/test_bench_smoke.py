@@ -88,3 +88,13 @@ def test_b6_serve_sweep_runs() -> None:
         assert f"-- 30 contracts, {scenario}:" in out, out
         assert f"30 {scenario}: timestamps sweep vs floor identical (30/30)" in out, out
     assert out.count(" statements, ") == 4, out
+
+
+def test_b7_delivery_runs() -> None:
+    postgres_or_skip()
+    out = run_bench("bench.b7_delivery")
+    for scenario in ("no limit", "1 msg/s/channel", "1 msg/s/channel, 100 ms latency"):
+        assert f"-- {scenario}: 5 channels × 3 messages" in out, out
+    for worker in ("parallel", "serial  "):
+        assert f"   {worker} new alert waited" in out, out
+    assert "parallel / serial = " in out, out

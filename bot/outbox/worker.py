@@ -38,6 +38,7 @@ MAX_EXPONENT = 30  # 2**30 s is far beyond any sensible max_backoff
 # bad row holds its channel for about a minute.
 DEFAULT_MAX_ATTEMPTS = 6
 DEFAULT_CONCURRENCY = 8  # Slack calls in flight at once, each to a different channel
+GATHER = timedelta(milliseconds=50)  # a channel may wait this long past its interval
 
 
 @dataclass(frozen=True)
@@ -121,26 +122,36 @@ class OutboxWorker:
         coalesce.supersede_pending(self._engine)
         deadline = began + self._round
         delivered = 0
-        in_flight: set[Future[int]] = set()
+        in_flight: dict[Future[int], set[str]] = {}  # each send and its channels
+        wake: datetime | None = began  # when to look at the due rows again
         while True:
-            # with every sending thread busy, new sends would only queue: wait for one first
-            hungry = len(in_flight) < self.concurrency
-            wake = self._dispatch(fence, in_flight) if hungry else None
             now = self._now()
+            # with every sending thread busy, new sends would only queue: wait for one first
+            if wake is not None and now >= wake and len(in_flight) < self.concurrency:
+                wake = self._dispatch(fence, in_flight)
+                now = self._now()
             if now >= deadline:
                 break
+            # channels coming free close together share one look at the due rows
+            until = deadline if wake is None else min(max(wake, now) + GATHER, deadline)
             if in_flight:
-                until = deadline if wake is None else min(wake, deadline)
-                timeout = max((until - now).total_seconds(), 0.0)
-                done, in_flight = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
-                delivered += sum(future.result() for future in done)
+                full = len(in_flight) >= self.concurrency
+                timeout = (deadline if full else until) - now
+                done, _ = wait(in_flight, timeout.total_seconds(), FIRST_COMPLETED)
+                for future in done:
+                    delivered += future.result()
+                    # the channel may have more: look again once its interval has passed
+                    free = self._pacer.next_free(in_flight.pop(future), after=now) or now
+                    wake = free if wake is None else min(wake, free)
             elif wake is None or wake > deadline:
                 break
             else:
-                self._sleep(max((wake - now).total_seconds(), 0.0))
+                self._sleep(max((until - now).total_seconds(), 0.0))
         return delivered + sum(future.result() for future in wait(in_flight).done)
 
-    def _dispatch(self, fence: Fence | None, in_flight: set[Future[int]]) -> datetime | None:
+    def _dispatch(
+        self, fence: Fence | None, in_flight: dict[Future[int], set[str]]
+    ) -> datetime | None:
         """One pass over the due rows: claim the next row of each free channel and start its
         send; when the earliest channel passed over for pacing is free again (None: none)."""
         now = self._now()
@@ -152,13 +163,14 @@ class OutboxWorker:
             plan = self._turn(message, held)
             if plan is None:
                 continue
+            channels = {plan.channel, message.channel}
             if self.concurrency == 1:
                 done: Future[int] = Future()
                 done.set_result(self._claim_and_send(message, plan, fence))
-                in_flight.add(done)
+                in_flight[done] = channels
             else:
                 pool = self._executor()
-                in_flight.add(pool.submit(self._claim_and_send, message, plan, fence))
+                in_flight[pool.submit(self._claim_and_send, message, plan, fence)] = channels
         return self._pacer.next_free(held, after=now)
 
     def _executor(self) -> ThreadPoolExecutor:

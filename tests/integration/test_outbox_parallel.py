@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
 from bot.outbox import SENT, SUPERSEDED, UPDATE, URGENT, OutboxWorker, enqueue
-from bot.outbox.worker import DEFAULT_CONCURRENCY
+from bot.outbox.worker import DEFAULT_CONCURRENCY, GATHER
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration.test_outbox import POST, FakeClock, post, row
 
@@ -95,8 +95,9 @@ def test_a_round_budget_sends_each_channel_again_once_its_second_has_passed(
 
     assert worker.deliver_due() == 8  # one round: the worker waits out the pacing itself
     assert slack.limited == []
-    for channel in CHANNELS[:2]:
-        assert slack.spacing(channel) == pytest.approx([1.0, 1.0, 1.0])
+    for channel in CHANNELS[:2]:  # each as soon as its second has passed (give or take
+        assert all(1.0 <= gap <= 1.0 + 2 * GATHER.total_seconds()  # the gathering of channels
+                   for gap in slack.spacing(channel))              # coming free together)
 
 
 def test_replies_wait_for_their_root_and_edits_go_in_order(engine: Engine, slack: FakeSlack,
