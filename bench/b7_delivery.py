@@ -8,7 +8,9 @@ tests/fakes/fake_slack.py until every row is sent, twice, interleaved:
 
 * **parallel**: `OutboxWorker` with the settings' defaults (DEMARC_OUTBOX_CONCURRENCY 8 calls
   in flight, DEMARC_OUTBOX_ROUND_SECONDS 4);
-* **serial**: the worker as it was before (bench/b7_serial.py, frozen from main).
+* **serial**: the worker as it was before (bench/b7_serial.py, frozen from main), on fewer
+  messages per channel (`--serial-messages`, it is slow);
+* with 100 ms latency also **parallel16**: DEMARC_OUTBOX_CONCURRENCY=16.
 
 Scenarios: no limit (against the floor: the same calls from 8 bare threads, no database);
 Slack's 1 message per second per channel (a faster post or edit gets 429 + Retry-After;
@@ -128,6 +130,8 @@ def make_worker(kind: str, engine: Any, client: Any, clock: Callable[[], datetim
         options.pop("sleep", None)
         return SerialOutboxWorker(engine, client, clock=clock, **options)
     defaults = Settings(slack_bot_token="", slack_signing_secret="")
+    if kind == "parallel16":
+        options["concurrency"] = 16  # DEMARC_OUTBOX_CONCURRENCY=16
     options.setdefault("concurrency", defaults.outbox_concurrency)
     options.setdefault("round_budget", defaults.outbox_round)
     return OutboxWorker(engine, client, clock=clock, **options)
@@ -326,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                  if "of_allowed" in r else "")
         limits = (f"; 429 ×{r['answered_429']}, calls before Retry-After "
                   f"{r['calls_before_retry_after']}" if "answered_429" in r else "")
-        print(f"   {r['worker']:8} {r['messages']:5} messages in {r['elapsed_s']:6.2f} s = "
+        print(f"   {r['worker']:10} {r['messages']:5} messages in {r['elapsed_s']:6.2f} s = "
               f"{r['msg_per_s']:6.1f} msg/s{extra}{limits}")
         sys.stdout.flush()
         results.append(r)
@@ -338,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         slow = scenario.latency > 0
         ser = throughput("serial", scenario, args.channels, args.serial_messages, database)
         show(ser)
+        if slow:  # what a bigger pool buys when Slack is slow (and the machine busy)
+            show(throughput("parallel16", scenario, args.channels, args.messages, database))
         print(f"   parallel / serial = {par['msg_per_s'] / ser['msg_per_s']:.1f}×")
         if scenario.per_channel is None:
             base = floor(args.channels, args.messages, 8)
