@@ -4,7 +4,7 @@ Issue 16's Delivery goal. Each throughput scenario queues M messages to each of 
 (one outbox row each, through `enqueue`), then runs the outbox job as `demarc serve` does
 (`bot.jobs.schedule.deliver_outbox`: the outbox lease, a fence confirmed before every call,
 a round every 0.5 s after the last one ended) on PostgreSQL, in real time, over real HTTP to
-tests/fakes/fake_slack.py until every row is sent, twice, interleaved:
+tests/fakes/fake_slack.py (in a process of its own, as Slack is) until every row is sent, by:
 
 * **parallel**: `OutboxWorker` with the settings' defaults (DEMARC_OUTBOX_CONCURRENCY 8 calls
   in flight, DEMARC_OUTBOX_ROUND_SECONDS 4);
@@ -29,7 +29,7 @@ Targets: parallel ≥ 80% of the allowed rate (≥ 40 msg/s) with 100 ms latency
 channels; 0 lost; Retry-After honoured (no call to a channel before its Retry-After ran out);
 in the storm a new alert waits ≤ 5 s and the backlog does not grow cycle over cycle.
 
-    .venv/bin/python -m bench.b7_delivery            # 50 channels × 20 messages; 1,001 alerts
+    .venv/bin/python -m bench.b7_delivery            # 50 channels × 10 messages; 1,001 alerts
     .venv/bin/python -m bench.b7_delivery --tiny     # 5 channels × 3; 60 alerts, 2 cycles
 """
 
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 import tempfile
 import threading
@@ -50,7 +51,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import Verdicts, parser, pg_url, print_header
+from bench.common import REPO, Verdicts, parser, pg_url, print_header
 from tests.fakes.fake_slack import FakeSlack
 
 POST, UPDATE = "chat.postMessage", "chat.update"
@@ -70,6 +71,53 @@ SCENARIOS = (
     Scenario("1 msg/s/channel", 0.0, 1.0),
     Scenario("1 msg/s/channel, 100 ms latency", 0.1, 1.0),
 )
+
+
+# ---------------------------------------------------------------------- Slack, elsewhere
+@dataclass(frozen=True)
+class Seen:
+    """A post or edit as the fake Slack saw it (arrival on the shared monotonic clock)."""
+
+    method: str
+    channel: str
+    at: float
+
+
+class RemoteSlack:
+    """tests/fakes/fake_slack.py in a process of its own, as Slack is: its HTTP handling does
+    not compete with the worker for this process's interpreter lock."""
+
+    def __init__(self, latency: float = 0.0, per_channel: float | None = None) -> None:
+        self._argv = [sys.executable, "-m", "bench.b7_delivery", "--serve-slack",
+                      str(latency), str(per_channel or 0)]
+        self.requests: list[Seen] = []
+        self.limited: list[tuple[Seen, float]] = []
+
+    def __enter__(self) -> RemoteSlack:
+        self._process = subprocess.Popen(self._argv, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True, cwd=REPO)
+        assert self._process.stdout is not None
+        self.base_url = self._process.stdout.readline().strip()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        out, _ = self._process.communicate("stop\n", timeout=60)
+        seen = json.loads(out.strip().splitlines()[-1])
+        self.requests = [Seen(*r) for r in seen["requests"]]
+        self.limited = [(Seen(*r), wait) for *r, wait in seen["limited"]]
+
+
+def serve_slack(latency: float, per_channel: float) -> None:
+    """The other end of `RemoteSlack`: serve until told to stop, then say what was seen."""
+    with FakeSlack(latency=latency, per_channel=per_channel or None,
+                   tolerance=TOLERANCE) as slack:
+        print(slack.base_url, flush=True)
+        sys.stdin.readline()
+        requests = [[r.method, str(r.body.get("channel")), r.at] for r in slack.requests
+                    if r.method in (POST, UPDATE)]
+        limited = [[r.method, str(r.body.get("channel")), r.at, wait]
+                   for r, wait in slack.limited]
+    print(json.dumps({"requests": requests, "limited": limited}), flush=True)
 
 
 # ---------------------------------------------------------------------- databases
@@ -158,8 +206,7 @@ def throughput(kind: str, scenario: Scenario, channels: int, messages: int,
     def utc_now() -> datetime:
         return datetime.now(UTC)
 
-    with database() as url, FakeSlack(latency=scenario.latency, per_channel=scenario.per_channel,
-                                      tolerance=TOLERANCE) as slack:
+    with database() as url, RemoteSlack(scenario.latency, scenario.per_channel) as slack:
         engine = make_engine(url)
         queue(engine, [{"method": POST, "channel": channel(c), "payload": {"text": f"{c}/{m}"}}
                        for m in range(messages) for c in range(channels)], utc_now())
@@ -173,15 +220,14 @@ def throughput(kind: str, scenario: Scenario, channels: int, messages: int,
         while worker.depth(utc_now())[0] and time.monotonic() < deadline:
             job()
             time.sleep(ROUND_GAP)
-        arrivals = [r.at for r in slack.requests if r.method == POST] or [began]
-        elapsed = max(arrivals) + scenario.latency - began  # until the last answer
         with Session(engine) as session:
             sent = session.scalar(select(func.count()).where(OutboxMessage.status == "sent"))
         if hasattr(worker, "close"):
             worker.close()
         engine.dispose()
-        early = early_calls(slack)
-        limited = len(slack.limited)
+    arrivals = [r.at for r in slack.requests if r.method == POST] or [began]
+    elapsed = max(arrivals) + scenario.latency - began  # until the last answer
+    early, limited = early_calls(slack), len(slack.limited)
     total = channels * messages
     rate = total / elapsed
     result: dict[str, Any] = {"worker": kind, "scenario": scenario.name, "channels": channels,
@@ -195,21 +241,20 @@ def throughput(kind: str, scenario: Scenario, channels: int, messages: int,
     return result
 
 
-def early_calls(slack: FakeSlack) -> int:
+def early_calls(slack: RemoteSlack) -> int:
     """Calls to a channel that came before the Retry-After Slack gave it had run out."""
     early = 0
     for refused, wait in slack.limited:
-        target = refused.body.get("channel")
         until = refused.at + max(1, wait) - TOLERANCE
         early += sum(1 for r in slack.requests
-                     if r.body.get("channel") == target and refused.at < r.at < until
+                     if r.channel == refused.channel and refused.at < r.at < until
                      and r.method == refused.method)
     return early
 
 
 def floor(channels: int, messages: int, threads: int) -> dict[str, Any]:
     """The same posts from `threads` bare threads, no database, no limit: the fake's pace."""
-    with FakeSlack() as slack:
+    with RemoteSlack() as slack:
         client = client_for(slack)
         began = time.monotonic()
 
@@ -305,10 +350,14 @@ def storm(kind: str, contracts: int, cycles: int, cycle: float = 600.0, channels
 
 # ---------------------------------------------------------------------- the run
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--serve-slack"]:
+        serve_slack(float(argv[1]), float(argv[2]))
+        return 0
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--channels", type=int, default=50)
-    p.add_argument("--messages", type=int, default=20, help="per channel (parallel)")
-    p.add_argument("--serial-messages", type=int, default=4,
+    p.add_argument("--messages", type=int, default=10, help="per channel (parallel)")
+    p.add_argument("--serial-messages", type=int, default=3,
                    help="per channel for the serial worker (it is slow)")
     p.add_argument("--contracts", type=int, default=1001, help="edit storm: late alerts")
     p.add_argument("--cycles", type=int, default=3, help="edit storm: re-checks")
