@@ -406,9 +406,14 @@ def main(argv: list[str] | None = None) -> int:
                            f"{par['calls_before_retry_after']})",
                            par["calls_before_retry_after"] == 0)
         if slow:
-            verdicts.check(f"parallel with 100 ms latency ≥ 80% of allowed "
-                           f"({par['of_allowed']:.0%}, {par['msg_per_s']} msg/s)",
-                           par["of_allowed"] >= 0.8 and par["msg_per_s"] >= 0.8 * args.channels)
+            slack_rate = args.channels / 1.0  # Slack allows 1 message/s in each channel
+            verdicts.check(f"parallel with 100 ms latency ≥ 80% of Slack's {slack_rate:.0f} "
+                           f"msg/s ({par['msg_per_s']} msg/s = "
+                           f"{par['msg_per_s'] / slack_rate:.0%})",
+                           par["msg_per_s"] >= 0.8 * slack_rate)
+            verdicts.check(f"parallel with 100 ms latency ≥ 80% of this workload's ceiling "
+                           f"({par['of_allowed']:.0%} of {par['allowed_msg_per_s']} msg/s)",
+                           par["of_allowed"] >= 0.8)
 
     print(f"-- edit storm: {args.contracts} alerts over 10 channels, one edit each per "
           f"re-check every {args.recheck:.0f} s, {args.cycles} cycles (simulated), "
