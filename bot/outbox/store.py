@@ -29,12 +29,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.clock import db_now
-from bot.db.leases import HOLDER_DEAD_AFTER, Fence, holder_is_gone
+from bot.db.leases import Fence
 from bot.db.models import OutboxMessage, SlackRoot
 from bot.db.rows import rowcount
 from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, SUPERSEDED, UPDATE
+from bot.outbox.stale import LEASE_EXPIRED
+from bot.outbox.stale import release_stale as release_stale  # one round's steps, in one place
 
-LEASE_EXPIRED = "lease expired while sending (worker died?); sending again, maybe twice"
 UNREADABLE = "payload is not a JSON object; set aside without sending"
 
 
@@ -114,53 +115,6 @@ def _blocked() -> ColumnElement[bool]:
             and_(earlier.status == PENDING, _ahead(earlier), ~waits_for_root),
         ),
     )
-
-
-def release_stale(
-    engine: Engine, now: datetime, lease: timedelta, dead_after: timedelta = HOLDER_DEAD_AFTER
-) -> int:
-    """Rows claimed longer than `lease` ago (database clock), or by a replica whose heartbeat
-    stopped, go back to pending (see the package docstring). Rows claimed before claims were
-    timed by the database carry their claim time in next_attempt_at (`now`'s clock)."""
-    with Session(engine) as session, session.begin():
-        ids = list(session.scalars(_stuck_ids(engine, lease, dead_after), {"cutoff": now - lease}))
-        if not ids:
-            return 0
-        stuck = _stuck(engine, lease, dead_after, now - lease)
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), *stuck)
-            .values(
-                status=PENDING,
-                next_attempt_at=now,
-                last_error=LEASE_EXPIRED,
-                claimed_by=None,
-                claimed_at=None,
-                claim_token=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return rowcount(result)
-
-
-def _stuck(
-    engine: Engine, lease: timedelta, dead_after: timedelta, cutoff: Any
-) -> tuple[ColumnElement[bool], ...]:
-    return (
-        OutboxMessage.status == SENDING,
-        or_(
-            OutboxMessage.claimed_at <= db_now(engine, -lease),
-            holder_is_gone(engine, OutboxMessage.claimed_by, dead_after),
-            and_(OutboxMessage.claimed_at.is_(None), OutboxMessage.next_attempt_at <= cutoff),
-        ),
-    )
-
-
-@functools.lru_cache(maxsize=16)  # every round asks: build the query once per engine
-def _stuck_ids(engine: Engine, lease: timedelta, dead_after: timedelta) -> Select[int]:
-    stuck = _stuck(engine, lease, dead_after, bindparam("cutoff"))
-    # locked rows are another worker's business: no deadlock
-    return select(OutboxMessage.id).where(*stuck).with_for_update(skip_locked=True)
 
 
 def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued | int]:

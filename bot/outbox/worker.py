@@ -8,7 +8,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -21,6 +21,7 @@ from bot.outbox.dead import mark_dead
 from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, UPDATE, utc
 from bot.outbox.pacing import Pacer
 from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
+from bot.outbox.rounds import InFlight, run_round
 from bot.outbox.slack_call import (
     Delivered,
     Outcome,
@@ -38,7 +39,6 @@ MAX_EXPONENT = 30  # 2**30 s is far beyond any sensible max_backoff
 # bad row holds its channel for about a minute.
 DEFAULT_MAX_ATTEMPTS = 6
 DEFAULT_CONCURRENCY = 8  # Slack calls in flight at once, each to a different channel
-GATHER = timedelta(milliseconds=50)  # a channel may wait this long past its interval
 
 
 @dataclass(frozen=True)
@@ -120,38 +120,17 @@ class OutboxWorker:
                 "Outbox: %d message(s) stuck in sending past the lease; resending", released
             )
         coalesce.supersede_pending(self._engine)
-        deadline = began + self._round
-        delivered = 0
-        in_flight: dict[Future[int], set[str]] = {}  # each send and its channels
-        wake: datetime | None = began  # when to look at the due rows again
-        while True:
-            now = self._now()
-            # with every sending thread busy, new sends would only queue: wait for one first
-            if wake is not None and now >= wake and len(in_flight) < self.concurrency:
-                wake = self._dispatch(fence, in_flight)
-                now = self._now()
-            if now >= deadline:
-                break
-            # channels coming free close together share one look at the due rows
-            until = deadline if wake is None else min(max(wake, now) + GATHER, deadline)
-            if in_flight:
-                full = len(in_flight) >= self.concurrency
-                timeout = (deadline if full else until) - now
-                done, _ = wait(in_flight, timeout.total_seconds(), FIRST_COMPLETED)
-                for future in done:
-                    delivered += future.result()
-                    # the channel may have more: look again once its interval has passed
-                    free = self._pacer.next_free(in_flight.pop(future), after=now) or now
-                    wake = free if wake is None else min(wake, free)
-            elif wake is None or wake > deadline:
-                break
-            else:
-                self._sleep(max((until - now).total_seconds(), 0.0))
-        return delivered + sum(future.result() for future in wait(in_flight).done)
+        return run_round(
+            began=began,
+            deadline=began + self._round,
+            concurrency=self.concurrency,
+            dispatch=lambda in_flight: self._dispatch(fence, in_flight),
+            next_free=lambda channels, now: self._pacer.next_free(channels, after=now),
+            clock=self._now,
+            sleep=self._sleep,
+        )
 
-    def _dispatch(
-        self, fence: Fence | None, in_flight: dict[Future[int], set[str]]
-    ) -> datetime | None:
+    def _dispatch(self, fence: Fence | None, in_flight: InFlight) -> datetime | None:
         """One pass over the due rows: claim the next row of each free channel and start its
         send; when the earliest channel passed over for pacing is free again (None: none)."""
         now = self._now()

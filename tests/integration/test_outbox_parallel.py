@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage
 from bot.outbox import SENT, SUPERSEDED, UPDATE, URGENT, OutboxWorker, enqueue
-from bot.outbox.worker import DEFAULT_CONCURRENCY, GATHER
+from bot.outbox.rounds import GATHER
+from bot.outbox.worker import DEFAULT_CONCURRENCY
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration.test_outbox import POST, FakeClock, post, row
 
