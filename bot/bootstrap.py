@@ -87,6 +87,7 @@ class Services:
         self.drift.inspector.close()
         if self.quality is not None:
             self.quality.prober.close()
+        self.outbox.close()
         self.engine.dispose()
 
 
@@ -187,6 +188,9 @@ def build(
             max_attempts=settings.outbox_max_attempts,
             holder=replica_id,  # its claims end when our heartbeat stops
             admin_channel=settings.admin_channel,  # told about dead letters
+            concurrency=settings.outbox_concurrency,
+            # a round waits on the wall clock; an injected clock is moved between rounds
+            round_budget=settings.outbox_round if clock is utc_now else timedelta(0),
         ),
         prober=prober,
         incidents=IncidentService(

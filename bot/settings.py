@@ -24,6 +24,8 @@ DEFAULT_RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/",)
 DEFAULT_HOST = "0.0.0.0"  # noqa: S104 - it is a server
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_MAX_ATTEMPTS = 6  # as bot.outbox.worker's (not imported: settings load light)
+DEFAULT_OUTBOX_CONCURRENCY = 8  # as bot.outbox.worker's DEFAULT_CONCURRENCY
+DEFAULT_OUTBOX_ROUND = 4.0  # seconds; under Periodic.stop's 5 s wait for runs in flight
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]*(?P<tail>@)")
 
@@ -89,6 +91,10 @@ class Settings:
     retention_batch: int = 5000
     retention_interval: timedelta = timedelta(seconds=60)
     quality_interval: timedelta = timedelta(seconds=300)  # how often a period's data is looked for
+    # Outbox delivery: Slack calls in flight at once (one per channel), and how long one
+    # delivery round goes on sending as channels come free (0: one pass per round).
+    outbox_concurrency: int = DEFAULT_OUTBOX_CONCURRENCY
+    outbox_round: timedelta = timedelta(seconds=DEFAULT_OUTBOX_ROUND)
 
     @property
     def socket_mode(self) -> bool:
@@ -156,6 +162,17 @@ class Settings:
             name: _whole(env, name, default, problems, least=least)
             for name, (default, least) in _RETENTION.items()
         }
+        concurrency = env.get("DEMARC_OUTBOX_CONCURRENCY", str(DEFAULT_OUTBOX_CONCURRENCY))
+        if not (concurrency.isascii() and concurrency.isdigit() and 1 <= int(concurrency) <= 64):
+            problems.append(
+                f"DEMARC_OUTBOX_CONCURRENCY must be a whole number from 1 to 64, not "
+                f"{concurrency[:20]!r}"
+            )
+            concurrency = str(DEFAULT_OUTBOX_CONCURRENCY)
+        outbox_round = _seconds(
+            env, "DEMARC_OUTBOX_ROUND_SECONDS", DEFAULT_OUTBOX_ROUND, problems,
+            zero="off: one pass per round",
+        )
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -187,6 +204,8 @@ class Settings:
             retention_batch=retention["DEMARC_RETENTION_BATCH"],
             retention_interval=knobs["DEMARC_RETENTION_SECONDS"],
             quality_interval=knobs["DEMARC_QUALITY_SECONDS"],
+            outbox_concurrency=int(concurrency),
+            outbox_round=timedelta(seconds=outbox_round),
         )
 
 

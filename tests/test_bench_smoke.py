@@ -113,3 +113,13 @@ def test_b3_reload_runs_tiny() -> None:
     out = run_bench("bench.b3_reload")
     assert "reload, one file changed" in out
     assert "dangling upstreams" in out
+
+
+def test_b7_delivery_runs() -> None:
+    postgres_or_skip()
+    out = run_bench("bench.b7_delivery")
+    for scenario in ("no limit", "1 msg/s/channel", "1 msg/s/channel, 100 ms latency"):
+        assert f"-- {scenario}: 5 channels × 3 messages" in out, out
+    for worker in ("parallel", "serial  "):
+        assert f"   {worker} new alert waited" in out, out
+    assert "parallel / serial = " in out, out

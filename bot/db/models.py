@@ -136,6 +136,8 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
+    # each channel's queue in delivery order (`bot.outbox.store`; migration 0014)
+    __table_args__ = (Index("ix_outbox_queue", "channel", "status", "priority", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # pruning's order

@@ -47,8 +47,13 @@ Delivery guarantees
   (`in_thread`) and edits (`chat.update`) with that key wait for that row (without counting an
   attempt, and without holding their channel). If the root has `failed`, a reply is posted
   without a thread and an edit is marked `failed`, `last_error` saying why.
-* Pacing: at most one call per channel per `per_channel_interval` from one worker
-  (`chat.postMessage` allows about one message per second per channel).
+* Pacing: at most one call per channel per `per_channel_interval` from one worker, counted
+  from the start of each call (Slack allows about one message per second per channel; edits
+  count too), and one call in flight per channel; up to `concurrency` channels at once
+  (`bot.outbox.pacing`). A 429 to `chat.update` holds every edit for its `Retry-After` (that
+  tier is the workspace's), not the channel's posts. With a `round_budget` a round goes on
+  sending as channels come free. Pending edits of one message are superseded in bulk at the
+  start of each round (`bot.outbox.coalesce`).
 * Restart: all state is in the database; a new worker resumes where the old one stopped.
 
 Use channel ids (not names) consistently: ordering and pacing are keyed on the channel string.

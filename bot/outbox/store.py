@@ -6,22 +6,36 @@ sent are timed by the database's clock (`bot.db.clock`).
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.clock import db_now
-from bot.db.leases import HOLDER_DEAD_AFTER, Fence, holder_is_gone
+from bot.db.leases import Fence
 from bot.db.models import OutboxMessage, SlackRoot
 from bot.db.rows import rowcount
 from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, SUPERSEDED, UPDATE
+from bot.outbox.stale import LEASE_EXPIRED
+from bot.outbox.stale import release_stale as release_stale  # one round's steps, in one place
 
-LEASE_EXPIRED = "lease expired while sending (worker died?); sending again, maybe twice"
 UNREADABLE = "payload is not a JSON object; set aside without sending"
 
 
@@ -80,6 +94,7 @@ def _ahead(earlier: Any) -> ColumnElement[bool]:
     )
 
 
+@functools.cache  # built once: building it (aliases) costs more than running it
 def _blocked() -> ColumnElement[bool]:
     """Another row of the same channel is being sent, or comes first in (priority, id) order
     and is pending (maybe waiting for a retry): per channel, one at a time and in order.
@@ -102,55 +117,26 @@ def _blocked() -> ColumnElement[bool]:
     )
 
 
-def release_stale(
-    engine: Engine, now: datetime, lease: timedelta, dead_after: timedelta = HOLDER_DEAD_AFTER
-) -> int:
-    """Rows claimed longer than `lease` ago (database clock), or by a replica whose heartbeat
-    stopped, go back to pending (see the package docstring). Rows claimed before claims were
-    timed by the database carry their claim time in next_attempt_at (`now`'s clock)."""
-    stuck = (
-        OutboxMessage.status == SENDING,
-        or_(
-            OutboxMessage.claimed_at <= db_now(engine, -lease),
-            holder_is_gone(engine, OutboxMessage.claimed_by, dead_after),
-            and_(OutboxMessage.claimed_at.is_(None), OutboxMessage.next_attempt_at <= now - lease),
-        ),
-    )
-    with Session(engine) as session, session.begin():
-        ids = list(
-            session.scalars(  # locked rows are another worker's business: no deadlock
-                select(OutboxMessage.id).where(*stuck).with_for_update(skip_locked=True)
-            )
-        )
-        if not ids:
-            return 0
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), *stuck)
-            .values(
-                status=PENDING,
-                next_attempt_at=now,
-                last_error=LEASE_EXPIRED,
-                claimed_by=None,
-                claimed_at=None,
-                claim_token=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return rowcount(result)
-
-
 def candidates(engine: Engine, now: datetime, limit: int) -> list[Queued | int]:
     """Due pending rows in delivery order (priority, then id), at most one per channel besides
     those awaiting a root; the id alone of a row whose payload cannot be read."""
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now, ~_blocked())
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
-        .limit(limit)
-    )
     with Session(engine) as session:
-        return [_snapshot(row) for row in session.scalars(query)]
+        rows = session.scalars(_due(), {"now": now, "limit": limit})
+        return [_snapshot(row) for row in rows]
+
+
+@functools.cache
+def _due() -> Select[OutboxMessage]:
+    return (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at <= bindparam("now"),
+            ~_blocked(),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 def _snapshot(row: OutboxMessage) -> Queued | int:
@@ -255,13 +241,30 @@ def _root_outcome(session: Session, root_key: str) -> str | None:
     return DEAD if DEAD in statuses else FAILED
 
 
-def claim(engine: Engine, message_id: int, now: datetime, holder: str) -> str | None:
+class _LeaseLost(Exception):
+    """Rolls a claim back: the fence says another worker holds the outbox lease now."""
+
+
+def claim(
+    engine: Engine, message_id: int, now: datetime, holder: str, fence: Fence | None = None
+) -> str | None:
     """Mark the row `sending`, claimed by `holder` at the database's time; the claim's token,
     or None if another worker has it (or an earlier row of its channel came first).
 
     PostgreSQL: the row lock skips rows another transaction holds; both backends: the
-    conditional UPDATE's row count decides.
+    conditional UPDATE's row count decides. With a `fence`, the claim is made only if the
+    lease is still ours, in the same transaction: made right before the Slack call, that is
+    the confirmation `confirm` gives (one transaction fewer per message).
     """
+    try:
+        return _claim(engine, message_id, now, holder, fence)
+    except _LeaseLost:
+        return None
+
+
+def _claim(
+    engine: Engine, message_id: int, now: datetime, holder: str, fence: Fence | None
+) -> str | None:
     due = (OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
     token = uuid.uuid4().hex
     with Session(engine) as session, session.begin():
@@ -284,7 +287,11 @@ def claim(engine: Engine, message_id: int, now: datetime, holder: str) -> str | 
             )
             .execution_options(synchronize_session=False)
         )
-        return token if rowcount(result) == 1 else None
+        if rowcount(result) != 1:
+            return None
+        if fence is not None and not fence.confirm(session):
+            raise _LeaseLost  # rolls the claim back
+        return token
 
 
 def confirm(engine: Engine, message_id: int, token: str, fence: Fence | None) -> bool:

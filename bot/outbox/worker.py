@@ -5,19 +5,23 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
 from bot.db.leases import Fence
-from bot.outbox import store
+from bot.outbox import coalesce, store
 from bot.outbox.client import SlackClient
 from bot.outbox.dead import mark_dead
-from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, utc
+from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, UPDATE, utc
+from bot.outbox.pacing import Pacer
 from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
+from bot.outbox.rounds import InFlight, run_round
 from bot.outbox.slack_call import (
     Delivered,
     Outcome,
@@ -34,6 +38,7 @@ MAX_EXPONENT = 30  # 2**30 s is far beyond any sensible max_backoff
 # Failed attempts (while Slack answers) before a row is set aside; with the default backoff a
 # bad row holds its channel for about a minute.
 DEFAULT_MAX_ATTEMPTS = 6
+DEFAULT_CONCURRENCY = 8  # Slack calls in flight at once, each to a different channel
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,17 @@ class Claimed:
     message: store.Queued
     plan: store.Send
     token: str
+    confirmed: bool = False  # claimed with the fence checked, right before the call
 
 
 class OutboxWorker:
-    """Deliver due outbox rows: `deliver_due()` is one round (`bot.jobs.schedule` runs it)."""
+    """Deliver due outbox rows: `deliver_due()` is one round (`bot.jobs.schedule` runs it).
+
+    A round sends to up to `concurrency` channels at once, one call in flight per channel.
+    With a `round_budget`, the round goes on for that long (on `clock`, waiting with `sleep`)
+    and sends each channel's next row as soon as its interval has passed; without one it is
+    a single pass: at most one call per channel, the caller moves the clock between rounds.
+    """
 
     def __init__(
         self,
@@ -62,10 +74,15 @@ class OutboxWorker:
         holder: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         admin_channel: str | None = None,
+        concurrency: int = 1,  # serial unless asked (bootstrap: DEMARC_OUTBOX_CONCURRENCY)
+        round_budget: timedelta = timedelta(0),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         check_client(client)
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self._engine = engine
         self._client = client
         self._clock = clock
@@ -74,7 +91,11 @@ class OutboxWorker:
         self._batch = batch
         self._lease = lease
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-        self._free_at: dict[str, datetime] = {}  # channel -> earliest next call (pacing)
+        self._pacer = Pacer(per_channel_interval)
+        self.concurrency = concurrency
+        self._round = round_budget
+        self._sleep = sleep
+        self._pool: ThreadPoolExecutor | None = None
         self._directory = ChannelDirectory(client)
         # Claims name their holder: a replica id lets others release them once its heartbeat
         # stops; a bare worker gets an id of its own (its claims end by expiry only).
@@ -87,26 +108,60 @@ class OutboxWorker:
 
     # -- one round ---------------------------------------------------------------------------
     def deliver_due(self, fence: Fence | None = None) -> int:
-        """Send what is due now; the number of messages Slack accepted.
+        """Send what is due now (and, with a round budget, what falls due within it); the
+        number of messages Slack accepted.
 
         With a `fence` (the outbox lease), every Slack call is made only after the database
         confirmed that the lease is still ours.
         """
-        now = self._now()
-        if released := store.release_stale(self._engine, now, self._lease):
+        began = self._now()
+        if released := store.release_stale(self._engine, began, self._lease):
             log.warning(
                 "Outbox: %d message(s) stuck in sending past the lease; resending", released
             )
-        held: set[str] = set()  # channels that had their turn (or must wait) this round
-        delivered = 0
+        coalesce.supersede_pending(self._engine)
+        return run_round(
+            began=began,
+            deadline=began + self._round,
+            concurrency=self.concurrency,
+            dispatch=lambda in_flight: self._dispatch(fence, in_flight),
+            next_free=lambda channels, now: self._pacer.next_free(channels, after=now),
+            clock=self._now,
+            sleep=self._sleep,
+        )
+
+    def _dispatch(self, fence: Fence | None, in_flight: InFlight) -> datetime | None:
+        """One pass over the due rows: claim the next row of each free channel and start its
+        send; when the earliest channel passed over for pacing is free again (None: none)."""
+        now = self._now()
+        held: set[str] = set()  # channels that had their turn (or must wait) this pass
         for message in store.candidates(self._engine, now, self._batch):
             if isinstance(message, int):
                 self._unreadable(message)
                 continue
-            claimed = self.take(message, held)
-            if claimed is not None:
-                delivered += self._send_guarded(claimed, fence)
-        return delivered
+            plan = self._turn(message, held)
+            if plan is None:
+                continue
+            channels = {plan.channel, message.channel}
+            if self.concurrency == 1:
+                done: Future[int] = Future()
+                done.set_result(self._claim_and_send(message, plan, fence))
+                in_flight[done] = channels
+            else:
+                pool = self._executor()
+                in_flight[pool.submit(self._claim_and_send, message, plan, fence)] = channels
+        return self._pacer.next_free(held, after=now)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox-send")
+        return self._pool
+
+    def close(self) -> None:
+        """Let the sending threads go (calls in flight finish on their own)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def _send_guarded(self, claimed: Claimed, fence: Fence | None) -> int:
         """`send`, where anything unexpected (a reconciliation lookup that times out, an odd
@@ -123,6 +178,19 @@ class OutboxWorker:
 
     def take(self, message: store.Queued, held: set[str]) -> Claimed | None:
         """Claim `message` if it is its channel's turn; None if it waits (or was settled)."""
+        plan = self._turn(message, held)
+        claimed = None if plan is None else self._claim(message, plan)
+        return None if claimed is None else replace(claimed, confirmed=False)  # sent later
+
+    def _turn(self, message: store.Queued, held: set[str]) -> store.Send | None:
+        """Its plan if it is `message`'s channel's turn (the channel is then marked in flight
+        until the send ends); None if it waits (or was settled)."""
+        now = self._now()
+        if message.channel in held or not self._pacer.free([message.channel], now):
+            held.add(message.channel)  # in flight or paced: no need to ask the database
+            return None
+        if not self._pacer.method_free(message.method, now):
+            return None  # edits are held (their tier's 429); a post of its channel may go
         if store.supersede(self._engine, message) is not None:
             return None
         plan = store.plan(self._engine, message)
@@ -132,17 +200,42 @@ class OutboxWorker:
             self._abandon(message, plan)
             return None
         channels = {plan.channel, message.channel}
-        now = self._now()
-        busy = bool(channels & held) or self._paced(plan.channel, now)
+        busy = bool(channels & held) or not self._pacer.take(channels, now)
         held.update(channels)
-        if busy:
+        return None if busy else plan
+
+    def _claim(
+        self, message: store.Queued, plan: store.Send, fence: Fence | None = None
+    ) -> Claimed | None:
+        """With a fence (or none needed) right before the call; without, the call confirms."""
+        now = self._now()
+        token = store.claim(self._engine, message.id, now, self.holder, fence)
+        if token is None:
+            self._pacer.done({plan.channel, message.channel})
             return None
-        token = store.claim(self._engine, message.id, now, self.holder)
-        return None if token is None else Claimed(message, plan, token)
+        return Claimed(message, plan, token, confirmed=not message.recovered)
+
+    def _claim_and_send(self, message: store.Queued, plan: store.Send, fence: Fence | None
+                        ) -> int:
+        """In a sending thread: the claim's transaction too runs beside the others."""
+        try:
+            claimed = self._claim(message, plan, fence)
+        except Exception:
+            self._pacer.done({plan.channel, message.channel})
+            log.exception("Outbox message %d: could not claim it", message.id)
+            return 0
+        return 0 if claimed is None else self._send_guarded(claimed, fence)
 
     def send(self, claimed: Claimed, fence: Fence | None = None) -> int:
         """Make the Slack call for a claimed row (1 if Slack accepted it), unless the database
         says our claim or our lease was taken over meanwhile (a pause, a lost heartbeat)."""
+        channels = {claimed.plan.channel, claimed.message.channel}
+        try:
+            return self._send(claimed, fence, channels)
+        finally:
+            self._pacer.done(channels)
+
+    def _send(self, claimed: Claimed, fence: Fence | None, channels: set[str]) -> int:
         message, plan = claimed.message, claimed.plan
         now = self._now()
         arguments = plan.arguments
@@ -162,21 +255,18 @@ class OutboxWorker:
                     )
                     return 1
             arguments = {**arguments, "metadata": metadata(message.id)}
-        if not store.confirm(self._engine, message.id, claimed.token, fence):
+        if not claimed.confirmed and not store.confirm(
+            self._engine, message.id, claimed.token, fence
+        ):
             log.warning(
                 "Outbox message %d: another worker took over (lease or claim lost); not sending",
                 message.id,
             )
             store.release(self._engine, message.id, claimed.token)  # never sent: no doubt
             return 0
+        self._pacer.started(channels, self._now())
         outcome = call(self._client, message.method, arguments)
-        done = self._now()
-        self._free_at[plan.channel] = done + self._interval
-        return self._record(claimed, outcome, done)
-
-    def _paced(self, channel: str, now: datetime) -> bool:
-        free_at = self._free_at.get(channel)
-        return free_at is not None and now < free_at
+        return self._record(claimed, outcome, self._now())
 
     # -- outcomes ----------------------------------------------------------------------------
     def _record(self, claimed: Claimed, outcome: Outcome, now: datetime) -> int:
@@ -205,9 +295,12 @@ class OutboxWorker:
             tries = f"{attempts} attempt" + ("" if attempts == 1 else "s")
             self._dead(claimed, f"{outcome.error} (after {tries})", now)
             return
-        if outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
+        if outcome.retry_after is not None and message.method == UPDATE:
+            delay = outcome.retry_after  # edits wait (their tier is the workspace's), and
+            self._pacer.hold_method(UPDATE, now + delay)  # this row holds its channel's edits
+        elif outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
             delay = outcome.retry_after
-            self._free_at[channel] = max(self._free_at[channel], now + delay)
+            self._pacer.hold(channel, now + delay)
         else:
             delay = self.backoff(attempts)
         store.mark_retry(

@@ -1,6 +1,10 @@
 """A fake Slack Web API on 127.0.0.1: records every request, answers like Slack, fails on cue.
 
 Serves Web API methods at `/api/<method>` and response URLs at `/response/<id>`.
+Optionally slow (`latency`: seconds before each answer) and rate limited like Slack
+(`per_channel`: seconds between `chat.postMessage`/`chat.update` calls to one channel, else
+HTTP 429 with `Retry-After`; `updates_per_minute`: the workspace's `chat.update` tier), on a
+clock of the test's choosing (`clock`, seconds; every request records its arrival `at`).
 """
 
 from __future__ import annotations
@@ -8,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,6 +36,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: dict[str, Any]
     raw: bytes
+    at: float = 0.0  # arrival, on the fake's clock
 
     @property
     def response_id(self) -> str | None:
@@ -47,7 +53,21 @@ class Failure:
 class FakeSlack:
     """Start with `with FakeSlack() as slack:`; point the app at `slack.base_url`."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        per_channel: float | None = None,
+        updates_per_minute: int | None = None,
+        tolerance: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.clock = clock
+        self.latency = latency
+        self.limits = _Limits(per_channel, updates_per_minute, tolerance)
+        self.allowed: list[RecordedRequest] = []  # posts and edits the limits let through
+        self.limited: list[tuple[RecordedRequest, float]] = []  # 429s and their Retry-After
+        self._gate: threading.Barrier | None = None
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
@@ -125,6 +145,12 @@ class FakeSlack:
         (called at exit): a Slack that hangs."""
         self._hanging.set()
 
+    def gather(self, calls: int, timeout: float = 10.0) -> None:
+        """Hold each of the next `calls` posts and edits until all of them have arrived (then
+        answer them together): only a client that makes them at once gets answers; one making
+        them one after the other gets 503s after `timeout`."""
+        self._gate = threading.Barrier(calls, timeout=timeout)
+
     def release(self) -> None:
         """Let hanging requests go: each then gets 503, as from a Slack coming back."""
         self._released.set()
@@ -160,7 +186,31 @@ class FakeSlack:
                 ):
                     return failure
             queue = self._failures.get(request.method)
-            return queue.popleft() if queue else None
+            if queue:
+                return queue.popleft()
+        return self._limit(request)
+
+    def _limit(self, request: RecordedRequest) -> Failure | None:
+        """Slack's limits, if configured: a 429 with `Retry-After`, or None (accepted)."""
+        if not self.limits.configured or request.method not in ("chat.postMessage", "chat.update"):
+            return None
+        channel = self.channel_id(str(request.body.get("channel", "")))
+        with self._lock:
+            wait = self.limits.wait(request.method, channel, request.at)
+            if wait is not None:
+                self.limited.append((request, wait))
+                return Failure(429, None, retry_after=max(1, math.ceil(wait)))
+            self.limits.accept(request.method, channel, request.at)
+            self.allowed.append(request)
+        return None
+
+    def spacing(self, channel: str) -> list[float]:
+        """Seconds between consecutive accepted posts and edits to `channel`."""
+        with self._lock:
+            allowed = list(self.allowed)
+        times = [r.at for r in allowed
+                 if self.channel_id(str(r.body.get("channel", ""))) == self.channel_id(channel)]
+        return [later - earlier for earlier, later in itertools.pairwise(times)]
 
     def _answer(self, request: RecordedRequest) -> dict[str, Any]:
         body = request.body
@@ -284,6 +334,40 @@ class FakeSlack:
         return f"{int(time.time())}.{n:06d}"  # like Slack: the wall clock, unique per message
 
 
+@dataclass
+class _Limits:
+    """Slack's rate limits as the fake applies them (None: no limit)."""
+
+    per_channel: float | None
+    updates_per_minute: int | None
+    tolerance: float  # a call this much early still passes (Slack allows short bursts)
+    last: dict[str, float] = field(default_factory=dict)  # channel -> last accepted call
+    updates: deque[float] = field(default_factory=deque)  # accepted edits, last minute
+
+    @property
+    def configured(self) -> bool:
+        return self.per_channel is not None or self.updates_per_minute is not None
+
+    def wait(self, method: str, channel: str, at: float) -> float | None:
+        """Seconds until the call would be allowed, or None if it is allowed now."""
+        waits = []
+        if self.per_channel is not None and channel in self.last:
+            free = self.last[channel] + self.per_channel
+            if at < free - self.tolerance:
+                waits.append(free - at)
+        if self.updates_per_minute is not None and method == "chat.update":
+            while self.updates and self.updates[0] <= at - 60:
+                self.updates.popleft()
+            if len(self.updates) >= self.updates_per_minute:
+                waits.append(self.updates[0] + 60 - at)
+        return max(waits) if waits else None
+
+    def accept(self, method: str, channel: str, at: float) -> None:
+        self.last[channel] = at
+        if self.updates_per_minute is not None and method == "chat.update":
+            self.updates.append(at)
+
+
 def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
     text = raw.decode("utf-8")
     if "json" in content_type:
@@ -313,8 +397,17 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=_parse(raw, self.headers.get("Content-Type", "")),
                 raw=raw,
+                at=fake.clock(),
             )
             failure = fake._record(request)
+            gate = fake._gate
+            if gate is not None and method in ("chat.postMessage", "chat.update"):
+                try:
+                    gate.wait()
+                except threading.BrokenBarrierError:
+                    failure = Failure(503)
+            if fake.latency:
+                time.sleep(fake.latency)  # Slack taking its time to answer
             if fake._hanging.is_set():
                 fake._released.wait()
                 failure = Failure(503)

@@ -70,3 +70,21 @@ def test_every_problem_is_told_at_once() -> None:
         Settings.from_env({**GOOD, "DEMARC_LEASE_TTL": "x", "DEMARC_DRIFT_SECONDS": "y"})
     assert "DEMARC_LEASE_TTL" in str(caught.value)
     assert "DEMARC_DRIFT_SECONDS" in str(caught.value)
+
+
+def test_the_outbox_delivery_settings() -> None:
+    assert Settings.from_env(GOOD).outbox_concurrency == 8
+    assert Settings.from_env(GOOD).outbox_round == timedelta(seconds=4)
+    settings = Settings.from_env({**GOOD, "DEMARC_OUTBOX_CONCURRENCY": "16",
+                                  "DEMARC_OUTBOX_ROUND_SECONDS": "0"})
+    assert (settings.outbox_concurrency, settings.outbox_round) == (16, timedelta(0))
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [("DEMARC_OUTBOX_CONCURRENCY", "0"), ("DEMARC_OUTBOX_CONCURRENCY", "65"),
+     ("DEMARC_OUTBOX_CONCURRENCY", "eight"), ("DEMARC_OUTBOX_ROUND_SECONDS", "-1")],
+)
+def test_a_malformed_outbox_delivery_setting_is_named(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name} must be"):
+        Settings.from_env({**GOOD, name: raw})

@@ -1,0 +1,306 @@
+"""The serial outbox worker as it was before issue 16 (main at 082ef8f), frozen as B7's baseline.
+
+One Slack call at a time, pacing from the end of each call, one row per channel per round,
+edits superseded one row per round. Not used by demarc; only `bench/b7_delivery.py` runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from bot.db.leases import Fence
+from bot.outbox import store
+from bot.outbox.client import SlackClient
+from bot.outbox.dead import mark_dead
+from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, utc
+from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
+from bot.outbox.slack_call import (
+    Delivered,
+    Outcome,
+    Rejected,
+    Retry,
+    call,
+    check_client,
+    slack_answers,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_EXPONENT = 30  # 2**30 s is far beyond any sensible max_backoff
+# Failed attempts (while Slack answers) before a row is set aside; with the default backoff a
+# bad row holds its channel for about a minute.
+DEFAULT_MAX_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this worker claimed and is about to send (under claim `token`)."""
+
+    message: store.Queued
+    plan: store.Send
+    token: str
+
+
+class SerialOutboxWorker:
+    """Deliver due outbox rows: `deliver_due()` is one round (`bot.jobs.schedule` runs it)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: SlackClient,
+        *,
+        clock: Callable[[], datetime],
+        per_channel_interval: timedelta = timedelta(seconds=1),
+        max_backoff: timedelta = timedelta(minutes=5),
+        batch: int = 50,
+        lease: timedelta = timedelta(minutes=2),
+        rng: random.Random | None = None,
+        holder: str | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        admin_channel: str | None = None,
+    ) -> None:
+        check_client(client)
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._engine = engine
+        self._client = client
+        self._clock = clock
+        self._interval = per_channel_interval
+        self._max_backoff = max_backoff
+        self._batch = batch
+        self._lease = lease
+        self._rng = rng or random.Random()
+        self._free_at: dict[str, datetime] = {}  # channel -> earliest next call (pacing)
+        self._directory = ChannelDirectory(client)
+        # Claims name their holder: a replica id lets others release them once its heartbeat
+        # stops; a bare worker gets an id of its own (its claims end by expiry only).
+        self.holder = holder or f"worker:{uuid.uuid4().hex[:12]}"
+        self.max_attempts = max_attempts
+        self.admin_channel = admin_channel  # told once about each dead letter
+
+    def _now(self) -> datetime:
+        return utc(self._clock())
+
+    # -- one round ---------------------------------------------------------------------------
+    def deliver_due(self, fence: Fence | None = None) -> int:
+        """Send what is due now; the number of messages Slack accepted.
+
+        With a `fence` (the outbox lease), every Slack call is made only after the database
+        confirmed that the lease is still ours.
+        """
+        now = self._now()
+        if released := store.release_stale(self._engine, now, self._lease):
+            log.warning(
+                "Outbox: %d message(s) stuck in sending past the lease; resending", released
+            )
+        held: set[str] = set()  # channels that had their turn (or must wait) this round
+        delivered = 0
+        for message in store.candidates(self._engine, now, self._batch):
+            if isinstance(message, int):
+                self._unreadable(message)
+                continue
+            claimed = self.take(message, held)
+            if claimed is not None:
+                delivered += self._send_guarded(claimed, fence)
+        return delivered
+
+    def _send_guarded(self, claimed: Claimed, fence: Fence | None) -> int:
+        """`send`, where anything unexpected (a reconciliation lookup that times out, an odd
+        answer) counts as a failed attempt of this row instead of ending the round for all."""
+        try:
+            return self.send(claimed, fence)
+        except Exception as error:
+            ref = secrets.token_hex(3)
+            log.exception("Outbox message %d: unexpected error (ref %s)", claimed.message.id, ref)
+            self._retry(
+                claimed, Retry(f"unexpected {type(error).__name__} (ref {ref})"), self._now()
+            )
+            return 0
+
+    def take(self, message: store.Queued, held: set[str]) -> Claimed | None:
+        """Claim `message` if it is its channel's turn; None if it waits (or was settled)."""
+        if store.supersede(self._engine, message) is not None:
+            return None
+        plan = store.plan(self._engine, message)
+        if isinstance(plan, store.Wait):
+            return None
+        if isinstance(plan, store.Abandon):
+            self._abandon(message, plan)
+            return None
+        channels = {plan.channel, message.channel}
+        now = self._now()
+        busy = bool(channels & held) or self._paced(plan.channel, now)
+        held.update(channels)
+        if busy:
+            return None
+        token = store.claim(self._engine, message.id, now, self.holder)
+        return None if token is None else Claimed(message, plan, token)
+
+    def send(self, claimed: Claimed, fence: Fence | None = None) -> int:
+        """Make the Slack call for a claimed row (1 if Slack accepted it), unless the database
+        says our claim or our lease was taken over meanwhile (a pause, a lost heartbeat)."""
+        message, plan = claimed.message, claimed.plan
+        now = self._now()
+        arguments = plan.arguments
+        if message.method == POST_MESSAGE:
+            if message.recovered:  # a worker died mid-send: does Slack have it already?
+                found = find_posted(
+                    self._client, self._directory, arguments, message.id, message.created_at or now
+                )
+                if found is not None:
+                    store.mark_sent(
+                        self._engine,
+                        message,
+                        channel=found[0],
+                        ts=found[1],
+                        now=now,
+                        note=plan.note,
+                    )
+                    return 1
+            arguments = {**arguments, "metadata": metadata(message.id)}
+        if not store.confirm(self._engine, message.id, claimed.token, fence):
+            log.warning(
+                "Outbox message %d: another worker took over (lease or claim lost); not sending",
+                message.id,
+            )
+            store.release(self._engine, message.id, claimed.token)  # never sent: no doubt
+            return 0
+        outcome = call(self._client, message.method, arguments)
+        done = self._now()
+        self._free_at[plan.channel] = done + self._interval
+        return self._record(claimed, outcome, done)
+
+    def _paced(self, channel: str, now: datetime) -> bool:
+        free_at = self._free_at.get(channel)
+        return free_at is not None and now < free_at
+
+    # -- outcomes ----------------------------------------------------------------------------
+    def _record(self, claimed: Claimed, outcome: Outcome, now: datetime) -> int:
+        message, plan = claimed.message, claimed.plan
+        if isinstance(outcome, Delivered):
+            store.mark_sent(
+                self._engine,
+                message,
+                channel=outcome.channel,
+                ts=outcome.ts,
+                now=now,
+                note=plan.note,
+            )
+            return 1
+        if isinstance(outcome, Retry):
+            self._retry(claimed, outcome, now)
+            return 0
+        self._reject(message, outcome)
+        return 0
+
+    def _retry(self, claimed: Claimed, outcome: Retry, now: datetime) -> None:
+        message, channel = claimed.message, claimed.plan.channel
+        attempts = message.attempts + 1  # the claim counted this attempt
+        failures = message.failures + (1 if outcome.counts else 0)
+        if outcome.counts and failures >= self.max_attempts and slack_answers(self._client):
+            tries = f"{attempts} attempt" + ("" if attempts == 1 else "s")
+            self._dead(claimed, f"{outcome.error} (after {tries})", now)
+            return
+        if outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
+            delay = outcome.retry_after
+            self._free_at[channel] = max(self._free_at[channel], now + delay)
+        else:
+            delay = self.backoff(attempts)
+        store.mark_retry(
+            self._engine,
+            message.id,
+            claimed.token,
+            at=now + delay,
+            error=outcome.error,
+            counts=outcome.counts,
+        )
+        log.warning(
+            "Outbox message %d to %s not delivered (attempt %d: %s); retry in %.1fs",
+            message.id,
+            channel,
+            attempts,
+            outcome.error,
+            delay.total_seconds(),
+        )
+
+    def _dead(self, claimed: Claimed, error: str, now: datetime) -> None:
+        message = claimed.message
+        if mark_dead(
+            self._engine,
+            message.id,
+            error=error,
+            was=(SENDING,),
+            token=claimed.token,
+            now=now,
+            admin_channel=self.admin_channel,
+        ):
+            log.error(
+                "Outbox message %d (%s to %s) set aside as a dead letter: %s",
+                message.id,
+                message.method,
+                message.channel,
+                error,
+            )
+
+    def _unreadable(self, message_id: int) -> None:
+        if mark_dead(
+            self._engine,
+            message_id,
+            error=store.UNREADABLE,
+            was=(PENDING,),
+            now=self._now(),
+            admin_channel=self.admin_channel,
+        ):
+            log.error(
+                "Outbox message %d set aside as a dead letter: %s", message_id, store.UNREADABLE
+            )
+
+    def _reject(self, message: store.Queued, outcome: Rejected) -> None:
+        store.mark_failed(self._engine, message.id, error=outcome.error, was=SENDING)
+        log.error(
+            "Outbox message %d (%s to %s) failed permanently: %s",
+            message.id,
+            message.method,
+            message.channel,
+            outcome.error,
+        )
+
+    def _abandon(self, message: store.Queued, plan: store.Abandon) -> None:
+        if plan.status == DEAD:  # its root is a dead letter (the admins were told)
+            done = mark_dead(
+                self._engine,
+                message.id,
+                error=plan.reason,
+                was=(PENDING,),
+                now=self._now(),
+                admin_channel=None,
+            )
+        else:
+            done = store.mark_failed(self._engine, message.id, error=plan.reason, was=PENDING)
+        if done:
+            log.error(
+                "Outbox message %d (%s to %s) not sent: %s",
+                message.id,
+                message.method,
+                message.channel,
+                plan.reason,
+            )
+
+    def backoff(self, attempts: int) -> timedelta:
+        """2^attempts seconds capped at max_backoff, with equal jitter: in [half, full]."""
+        seconds = 2.0 ** min(max(attempts, 0), MAX_EXPONENT)
+        full = min(self._max_backoff, timedelta(seconds=seconds))
+        return full / 2 + full / 2 * self._rng.random()
+
+    # -- metrics ------------------------------------------------------------------------------
+    def depth(self, now: datetime) -> tuple[int, timedelta | None]:
+        """Messages not yet delivered (pending or being sent) and the age of the oldest."""
+        return store.depth(self._engine, utc(now))
