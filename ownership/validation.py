@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from ownership.errors import Problem
 from ownership.model import Activity, Asset, ChangeNotice, Contract, Registry, Silence, Team
-from ownership.rules import antipatterns, lineage, notices, raci, references
+from ownership.rules import antipatterns, calendars, lineage, notices, raci, references
 from ownership.rules.context import Problems, RegistryRule, Rule, RuleContext, T
 
 ACTIVITY_RULES: tuple[Rule[Activity], ...] = (
@@ -67,6 +67,8 @@ CONTRACT_RULES: tuple[Rule[Contract], ...] = (
     antipatterns.contract_has_probe,
     antipatterns.contract_has_consumers,
     antipatterns.oncall_contact_matches_channel,
+    calendars.calendar_has_expected_day,
+    calendars.sla_time_is_covered,
 )
 SILENCE_RULES: tuple[Rule[Silence], ...] = (references.silence_asset_exists,)
 NOTICE_RULES: tuple[Rule[ChangeNotice], ...] = (

@@ -15,6 +15,7 @@ from ownership.sla import (
     evaluate_failed,
     first_uncovered,
     next_deadline,
+    next_period,
 )
 
 ONE_SECOND = timedelta(seconds=1)
@@ -83,6 +84,8 @@ def _next_change(contract: Contract, evaluation: Evaluation, now: datetime) -> d
     state, update = evaluation.state, evaluation.last_update
     if contract.sla is not None:
         sla = contract.sla
+        if state is FreshnessState.NOT_EXPECTED and evaluation.period is not None:
+            return next_period(sla, evaluation.period).expected  # the next period is judged
         if state is FreshnessState.PENDING and evaluation.period is not None:
             return evaluation.period.deadline + ONE_SECOND
         if state is FreshnessState.LATE or update is None:

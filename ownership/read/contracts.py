@@ -12,6 +12,7 @@ probe: {sql: {connection: WAREHOUSE_URL, table: customers, timestamp_column: upd
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import time
 from typing import Any
 
@@ -24,6 +25,7 @@ from ownership.model import (
     SourceRef,
 )
 from ownership.periods import cron_problem
+from ownership.read.calendars import read_calendar
 from ownership.read.fields import (
     MAX_NOTICE_DAYS,
     SLACK_CHANNEL,
@@ -39,7 +41,9 @@ CONTRACT_FIELDS = (
     "id", "data_source", "asset_kind", "description", "owner_team", "consumer_teams", "sla",
     "freshness", "schema", "change_policy", "contacts", "probe", "alert_channel",
 )  # fmt: skip
-SLA_FIELDS = ("update_frequency", "update_time", "max_delay", "cron", "timezone")
+SLA_FIELDS = (
+    "update_frequency", "update_time", "max_delay", "cron", "timezone", "calendar", "warn_after",
+)  # fmt: skip
 FRESHNESS_FIELDS = ("warn_after", "error_after")
 COLUMN_FIELDS = ("type", "required", "description")
 POLICY_FIELDS = ("breaking_changes", "non_breaking_changes", "notice_days", "channel")
@@ -99,6 +103,28 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
 
 
 def _sla(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
+    sla = _deadline(c, m, what)
+    s = m.get("sla")
+    if not isinstance(s, YMap):
+        return sla
+    calendar = read_calendar(c, s, "calendar", f"{what} sla")
+    warn_after = c.parsed(s, "warn_after", f"{what} sla", parse_duration)
+    if sla is None:
+        return None
+    if warn_after is not None and warn_after >= sla.max_delay:
+        c.error(
+            s.value_at("warn_after"),
+            f"{what} sla: warn_after must be shorter than max_delay (the heads-up comes "
+            "between the due time and the deadline)",
+            "bad-value",
+        )
+        warn_after = None
+    if calendar is None and warn_after is None:
+        return sla
+    return replace(sla, calendar=calendar, warn_after=warn_after)
+
+
+def _deadline(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
     if m.get("sla") is None:
         return None
     s = c.mapping(

@@ -7,6 +7,7 @@ from typing import Any
 
 from ownership.errors import InvalidValue
 from ownership.model import Override, Person, Rotation, SourceRef, Team, UserGroup
+from ownership.read.calendars import read_covers
 from ownership.read.fields import (
     EMAIL,
     SLACK_CHANNEL,
@@ -23,7 +24,7 @@ TEAM_FIELDS = ("id", "name", "discipline", "slack", "members", "oncall", "descri
 SLACK_FIELDS = ("usergroup", "oncall_channel", "incident_channel")
 USERGROUP_FIELDS = ("id", "handle")
 MEMBER_FIELDS = ("name", "slack", "email")
-ONCALL_FIELDS = ("members", "period", "handoff", "timezone", "start", "overrides")
+ONCALL_FIELDS = ("members", "period", "handoff", "timezone", "start", "overrides", "covers")
 OVERRIDE_FIELDS = ("member", "from", "to")
 
 
@@ -150,13 +151,16 @@ def _rotation(
             c.error(o.value_at("to"), f"{ctx} override ends before it starts", "bad-value")
         elif person and begin and end:
             overrides.append(Override(person, begin, end))
+    covers = read_covers(c, m, ctx)
     if not people:
         if m.get("members") is not None:
             c.error(m.value_at("members"), f"{ctx} has no members", "missing-field")
         return None
     if period is None or tz is None or start is None:
         return None
-    return Rotation(people, period, handoff or time(9, 0), tz, start, tuple(overrides))
+    return Rotation(
+        people, period, handoff or time(9, 0), tz, start, tuple(overrides), covers
+    )
 
 
 def _period_days(value: Any) -> int:
