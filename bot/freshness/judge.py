@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.probes import ProbeResult
+from ownership.foresight import warn_at
 from ownership.model import Contract
 from ownership.sla import (
     Evaluation,
@@ -87,12 +88,19 @@ def _next_change(contract: Contract, evaluation: Evaluation, now: datetime) -> d
         if state is FreshnessState.NOT_EXPECTED and evaluation.period is not None:
             return next_period(sla, evaluation.period).expected  # the next period is judged
         if state is FreshnessState.PENDING and evaluation.period is not None:
+            heads_up = warn_at(sla, evaluation.period)  # the heads-up is due before the deadline
+            if heads_up is not None and now < heads_up:
+                return heads_up
             return evaluation.period.deadline + ONE_SECOND
         if state is FreshnessState.LATE or update is None:
             # The next period falls due too: a deadline at `now` itself passes right after.
             return next_deadline(sla, now - _EPSILON) + ONE_SECOND
         # Fresh: nothing can go late before the first period this update does not count for.
-        return first_uncovered(sla, update).deadline + ONE_SECOND
+        uncovered = first_uncovered(sla, update)
+        heads_up = warn_at(sla, uncovered)
+        if heads_up is not None and now < heads_up:
+            return heads_up
+        return uncovered.deadline + ONE_SECOND
     if contract.freshness is not None and update is not None:
         limits = (contract.freshness.warn_after, contract.freshness.error_after)
         if state is FreshnessState.WARN:

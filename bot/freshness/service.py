@@ -20,12 +20,14 @@ from bot.db.leases import claim_check
 from bot.db.models import Alert, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness import cascade as C
+from bot.freshness import headsup as H
 from bot.freshness import quiet as Q
 from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
 from bot.freshness.records import check_row, new_status
 from bot.probes import ProbeResult
 from bot.probes.runner import one_line
+from ownership.foresight import needs_heads_up_path
 from ownership.lineage import walk
 from ownership.model import Contract, Probe, Registry
 from ownership.sla import Evaluation, FreshnessState, evaluate_failed
@@ -128,7 +130,12 @@ class FreshnessService:
         """The checks that change nothing but the status, a chunk per transaction
         (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path."""
         quiet: dict[str, Q.Quiet] = {}
-        candidates = [c for c in checked if c.evaluation.state in Q.QUIET_STATES]
+        candidates = [
+            c
+            for c in checked
+            if c.evaluation.state in Q.QUIET_STATES
+            and not needs_heads_up_path(c.contract.sla, c.evaluation, c.now)
+        ]
         for start in range(0, len(candidates), Q.CHUNK):
             chunk = candidates[start : start + Q.CHUNK]
             try:
@@ -269,6 +276,7 @@ class FreshnessService:
                 action = self._late(
                     session, registry, contract, key, evaluation, now, silenced, announce
                 )
+            action = H.follow(session, registry, contract, evaluation, now) or action
         session.flush()
         if (
             evaluation.state is not FreshnessState.CHECK_FAILED

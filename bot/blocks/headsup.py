@@ -1,0 +1,47 @@
+"""The heads-up before a deadline: a short note that pages nobody (no mention), then edited
+when the period settles: late (the alert follows) or arrived."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.blocks.escape import code
+from ownership.timeparse import format_instant
+
+Block = dict[str, Any]
+
+
+def _section(text: str) -> list[Block]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def render_heads_up(
+    contract_id: str, expected: datetime, deadline: datetime, now: datetime
+) -> dict[str, Any]:
+    text = (
+        f":hourglass_flowing_sand: Heads-up: {code(contract_id)} has not arrived; "
+        f"due {format_instant(expected, now)}, late after {format_instant(deadline, now)}. "
+        "Nobody is paged yet."
+    )
+    return {"text": text, "blocks": _section(text)}
+
+
+def render_heads_up_late(contract_id: str, deadline: datetime, now: datetime) -> dict[str, Any]:
+    text = (
+        f":red_circle: {code(contract_id)} did not arrive by {format_instant(deadline, now)}: "
+        "it is late now, and the alert has gone to the on-call."
+    )
+    return {"text": text, "blocks": _section(text)}
+
+
+def render_heads_up_arrived(
+    contract_id: str, arrived: datetime, deadline: datetime, now: datetime
+) -> dict[str, Any]:
+    late = arrived > deadline
+    word = "late" if late else "in time"
+    text = (
+        f":white_check_mark: {code(contract_id)} arrived at {format_instant(arrived, now)}, "
+        f"{word} (late after {format_instant(deadline, now)})."
+    )
+    return {"text": text, "blocks": _section(text)}
