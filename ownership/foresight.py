@@ -7,10 +7,16 @@ has not arrived `warn_after` after the due time (still before the deadline). doc
 
 from __future__ import annotations
 
-from datetime import datetime
+import bisect
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from ownership.model import DeadlineSla
-from ownership.periods import Period
+from ownership.calendars import is_expected
+from ownership.lineage import walk
+from ownership.model import Contract, DeadlineSla, Registry
+from ownership.periods import Period, first_uncovered
 from ownership.sla import Evaluation, FreshnessState
 
 
@@ -42,3 +48,91 @@ def may_settle_heads_up(sla: DeadlineSla | None, evaluation: Evaluation) -> bool
 def needs_heads_up_path(sla: DeadlineSla | None, evaluation: Evaluation, now: datetime) -> bool:
     """Whether a check may post or settle a heads-up (so it cannot take the quiet path)."""
     return heads_up_due(sla, evaluation, now) or may_settle_heads_up(sla, evaluation)
+
+
+# ---------------------------------------------------------------------- predicted breaches
+LAG_SAMPLES = 3  # landings needed on an edge before its lag is trusted
+LAG_WINDOW = 20  # the latest landings the median is taken over
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """When a downstream contract will likely land, `lag` after the late upstream does."""
+
+    contract: str
+    arrival: datetime
+    lag: timedelta  # from the late upstream's landing, along the slowest known path
+
+
+def median_lag(up: Sequence[datetime], down: Sequence[datetime]) -> timedelta | None:
+    """How long after an upstream landing the downstream usually lands: for each downstream
+    landing, the time since the latest upstream landing before it; the median of the latest
+    `LAG_WINDOW`, once there are `LAG_SAMPLES`."""
+    ups = sorted(set(up))
+    lags = []
+    for landed in sorted(set(down)):
+        i = bisect.bisect_right(ups, landed)
+        if i:
+            lags.append(landed - ups[i - 1])
+    lags = lags[-LAG_WINDOW:]
+    if len(lags) < LAG_SAMPLES:
+        return None
+    return statistics.median_low(lags)
+
+
+def edges_below(registry: Registry, source: Contract) -> list[tuple[Contract, Contract]]:
+    """The (upstream, downstream) contract pairs of the lineage below `source`, nearest first."""
+    by_asset: dict[str, list[Contract]] = {}
+    for c in registry.contracts.values():
+        by_asset.setdefault(c.asset, []).append(c)
+    below = [source.asset] + [a for a, _ in walk(registry, source.asset, "down",
+                                                  max_depth=len(registry.assets))]
+    inside = set(below)
+    pairs: list[tuple[Contract, Contract]] = []
+    for asset_id in below[1:]:
+        asset = registry.assets.get(asset_id)
+        for up in asset.upstream if asset else ():
+            if up not in inside:
+                continue
+            for cu in by_asset.get(up, []) if up != source.asset else [source]:
+                pairs.extend((cu, cd) for cd in by_asset.get(asset_id, []))
+    return pairs
+
+
+def project(
+    source: Contract,
+    lands_at: datetime,
+    edges: Sequence[tuple[Contract, Contract]],
+    lags: Mapping[tuple[str, str], timedelta],
+) -> dict[str, Projection]:
+    """Each downstream's likely landing if `source` lands at `lands_at`: along every edge with
+    a known lag, the latest of its upstreams' landings plus that lag."""
+    arrival: dict[str, datetime] = {source.id: lands_at}
+    for up, down in edges:  # nearest first, so an upstream's arrival is known before its use
+        lag = lags.get((up.id, down.id))
+        if up.id not in arrival or lag is None:
+            continue
+        at = arrival[up.id] + lag
+        if at > arrival.get(down.id, at - timedelta(seconds=1)):
+            arrival[down.id] = at
+    return {
+        cid: Projection(cid, at, at - lands_at) for cid, at in arrival.items() if cid != source.id
+    }
+
+
+def period_to_warn(sla: DeadlineSla | None, evaluation: Evaluation) -> Period | None:
+    """The downstream period a late upstream can make miss its deadline: the pending one, or,
+    while the current one has its data, the first the data does not count for (if expected)."""
+    if sla is None:
+        return None
+    if evaluation.state is FreshnessState.PENDING:
+        return evaluation.period
+    if not evaluation.state.is_fresh or evaluation.last_update is None:
+        return None
+    period = first_uncovered(sla, evaluation.last_update)
+    return period if is_expected(sla.calendar, sla.timezone, period.expected) else None
+
+
+def will_miss(period: Period | None, arrival: datetime, now: datetime) -> bool:
+    """Whether a landing at `arrival` misses a deadline that is still ahead."""
+    return period is not None and now < period.deadline < arrival

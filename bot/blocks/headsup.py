@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.escape import code
+from bot.blocks.escape import channel_ref, code
 from ownership.timeparse import format_instant
 
 Block = dict[str, Any]
@@ -43,5 +43,27 @@ def render_heads_up_arrived(
     text = (
         f":white_check_mark: {code(contract_id)} arrived at {format_instant(arrived, now)}, "
         f"{word} (late after {format_instant(deadline, now)})."
+    )
+    return {"text": text, "blocks": _section(text)}
+
+
+def render_predicted(
+    downstream: str,
+    deadline: datetime,
+    upstream: str,
+    upstream_late_by: str,
+    lag: str,
+    tag: str | None,
+    upstream_channel: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """ "churn_features will likely miss 04:45 UTC: customer_master_db is 1 h 10 min late …" """
+    where = f" Its alert is in {channel_ref(upstream_channel)}." if upstream_channel else ""
+    who = f"{tag}: " if tag else ""
+    text = (
+        f":crystal_ball: {who}{code(downstream)} will likely miss "
+        f"{format_instant(deadline, now)}: {code(upstream)} is {upstream_late_by} late and "
+        f"{code(downstream)} usually lands {lag} after it.{where} If it breaks, it is listed "
+        "under that alert; nobody else is paged."
     )
     return {"text": text, "blocks": _section(text)}

@@ -21,6 +21,7 @@ from bot.db.models import Alert, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness import cascade as C
 from bot.freshness import headsup as H
+from bot.freshness import predictions as P
 from bot.freshness import quiet as Q
 from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
@@ -277,6 +278,8 @@ class FreshnessService:
                     session, registry, contract, key, evaluation, now, silenced, announce
                 )
             action = H.follow(session, registry, contract, evaluation, now) or action
+            if evaluation.state is FreshnessState.LATE:
+                P.warn_downstream(session, registry, contract, evaluation, now)
         session.flush()
         if (
             evaluation.state is not FreshnessState.CHECK_FAILED
