@@ -11,13 +11,15 @@ import bisect
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ownership.calendars import is_expected
+from ownership.errors import InvalidValue
 from ownership.lineage import walk
 from ownership.model import Contract, DeadlineSla, Registry
 from ownership.periods import Period, first_uncovered
 from ownership.sla import Evaluation, FreshnessState
+from ownership.timeparse import parse_clock, parse_duration, zone
 
 
 def warn_at(sla: DeadlineSla, period: Period) -> datetime | None:
@@ -136,3 +138,38 @@ def period_to_warn(sla: DeadlineSla | None, evaluation: Evaluation) -> Period | 
 def will_miss(period: Period | None, arrival: datetime, now: datetime) -> bool:
     """Whether a landing at `arrival` misses a deadline that is still ahead."""
     return period is not None and now < period.deadline < arrival
+
+
+# ---------------------------------------------------------------------- ETAs
+MAX_ETA = timedelta(days=7)
+
+
+def parse_eta(text: str, now: datetime) -> datetime:
+    """ "05:30" (UTC, the next such time), "05:30 Europe/Berlin", "in 2h", "90 min" or an ISO
+    instant; InvalidValue when it is none of them or not ahead of `now` by at most a week."""
+    words = text.strip().removeprefix("in ").strip()
+    try:
+        at = parse_duration(words)
+    except InvalidValue:
+        at = None
+    if at is not None:
+        eta = now + at
+    else:
+        clock, _, tz = words.partition(" ")
+        try:
+            local_now = now.astimezone(zone(tz.strip() or "UTC"))
+            day = datetime.combine(local_now.date(), parse_clock(clock), tzinfo=local_now.tzinfo)
+            eta = day if day > local_now else day + timedelta(days=1)
+        except InvalidValue:
+            try:
+                eta = datetime.fromisoformat(words)
+            except ValueError:
+                raise InvalidValue(
+                    f"'{text[:40]}' is not an ETA: give a time like 05:30 (UTC) or 'in 2h'"
+                ) from None
+            if eta.tzinfo is None:
+                eta = eta.replace(tzinfo=UTC)
+    eta = eta.astimezone(UTC)
+    if not now < eta <= now + MAX_ETA:
+        raise InvalidValue("an ETA must be ahead, and at most 7 days ahead")
+    return eta

@@ -56,14 +56,36 @@ def render_predicted(
     tag: str | None,
     upstream_channel: str | None,
     now: datetime,
+    *,
+    eta: datetime | None = None,
+    expected: datetime | None = None,
 ) -> dict[str, Any]:
-    """ "churn_features will likely miss 04:45 UTC: customer_master_db is 1 h 10 min late …" """
+    """ "churn_features will likely miss 04:45 UTC: customer_master_db is 1 h 10 min late …";
+    with an ETA on the upstream, the downstream's new expected time."""
     where = f" Its alert is in {channel_ref(upstream_channel)}." if upstream_channel else ""
     who = f"{tag}: " if tag else ""
-    text = (
-        f":crystal_ball: {who}{code(downstream)} will likely miss "
-        f"{format_instant(deadline, now)}: {code(upstream)} is {upstream_late_by} late and "
-        f"{code(downstream)} usually lands {lag} after it.{where} If it breaks, it is listed "
-        "under that alert; nobody else is paged."
-    )
+    if eta is not None and expected is not None:
+        verdict = "will likely miss" if expected > deadline else "should now make"
+        text = (
+            f":crystal_ball: {who}{code(downstream)} {verdict} {format_instant(deadline, now)}: "
+            f"{code(upstream)} has an ETA of {format_instant(eta, now)} and {code(downstream)} "
+            f"usually lands {lag} after it, so expect it about "
+            f"{format_instant(expected, now)}.{where}"
+        )
+    else:
+        text = (
+            f":crystal_ball: {who}{code(downstream)} will likely miss "
+            f"{format_instant(deadline, now)}: {code(upstream)} is {upstream_late_by} late and "
+            f"{code(downstream)} usually lands {lag} after it.{where} If it breaks, it is "
+            "listed under that alert; nobody else is paged."
+        )
     return {"text": text, "blocks": _section(text)}
+
+
+def render_expected(lines: list[tuple[str, datetime, str]], now: datetime) -> tuple[str, Block]:
+    """The ETAs under a `/whoowns` answer: (contract, expected at, why), as text and a block."""
+    text = "\n".join(
+        f":stopwatch: {code(cid)} expected about {format_instant(at, now)} ({why})"
+        for cid, at, why in lines
+    )
+    return text, {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:2900]}]}

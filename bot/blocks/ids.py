@@ -10,9 +10,11 @@ from typing import Final
 WHOOWNS_COMMAND: Final = "/whoowns"
 DEMARC_COMMAND: Final = "/demarc"
 INCIDENT_COMMAND: Final = "/incident"
+ACK_COMMAND: Final = "/ack"  # an ETA on a late alert: "/ack [contract] 05:30"
 
 SHARE_ANSWER_ACTION: Final = "demarc.answer.share"
 SNOOZE_ALERT_ACTION: Final = "demarc.alert.snooze"
+ETA_ALERT_ACTION: Final = "demarc.alert.eta"  # value: "<alert id>:<minutes>"
 OPEN_INCIDENT_ACTION: Final = "demarc.alert.open_incident"  # value: the alert id
 ACKNOWLEDGE_INCIDENT_ACTION: Final = "demarc.incident.acknowledge"  # value: the incident id
 ESCALATE_INCIDENT_ACTION: Final = "demarc.incident.escalate"
@@ -24,7 +26,7 @@ NOTE_INCIDENT_VIEW: Final = "demarc.incident.note_modal"
 
 APP_MENTION_EVENT: Final = "app_mention"
 
-COMMANDS: Final = frozenset({DEMARC_COMMAND, INCIDENT_COMMAND, WHOOWNS_COMMAND})
+COMMANDS: Final = frozenset({DEMARC_COMMAND, INCIDENT_COMMAND, WHOOWNS_COMMAND, ACK_COMMAND})
 INCIDENT_ACTIONS: Final = frozenset(
     {
         OPEN_INCIDENT_ACTION,
@@ -34,7 +36,9 @@ INCIDENT_ACTIONS: Final = frozenset(
         NOTE_INCIDENT_ACTION,
     }
 )
-ACTIONS: Final = frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION}) | INCIDENT_ACTIONS
+ACTIONS: Final = (
+    frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION, ETA_ALERT_ACTION}) | INCIDENT_ACTIONS
+)
 VIEWS: Final = frozenset({RESOLVE_INCIDENT_VIEW, NOTE_INCIDENT_VIEW})
 # Rendered already, listener not written yet; move each to ACTIONS with its listener (a test
 # fails while an id is in both places or in neither).

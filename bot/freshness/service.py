@@ -20,6 +20,7 @@ from bot.db.leases import claim_check
 from bot.db.models import Alert, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness import cascade as C
+from bot.freshness import etas as E
 from bot.freshness import headsup as H
 from bot.freshness import predictions as P
 from bot.freshness import quiet as Q
@@ -280,6 +281,7 @@ class FreshnessService:
             action = H.follow(session, registry, contract, evaluation, now) or action
             if evaluation.state is FreshnessState.LATE:
                 P.warn_downstream(session, registry, contract, evaluation, now)
+                E.check_missed(session, registry, contract, now)
         session.flush()
         if (
             evaluation.state is not FreshnessState.CHECK_FAILED

@@ -17,7 +17,15 @@ from slack_bolt import App
 
 from bot.blocks import ids
 from bot.registry.holder import RegistryHolder
-from bot.slack.listeners import actions, admin, commands, events, incident_actions, incidents
+from bot.slack.listeners import (
+    actions,
+    admin,
+    commands,
+    eta,
+    events,
+    incident_actions,
+    incidents,
+)
 from bot.slack.listeners.lazy import Listener, register
 from ownership.incidents import Action
 
@@ -49,7 +57,12 @@ def register_listeners(
             ids.SNOOZE_ALERT_ACTION,
             actions.make_snooze_handler(holder, clock, services),
         ),
-        _add(app, "command", ids.WHOOWNS_COMMAND, commands.make_whoowns_handler(holder, clock)),
+        _add(
+            app,
+            "command",
+            ids.WHOOWNS_COMMAND,
+            commands.make_whoowns_handler(holder, clock, services),
+        ),
         _add(app, "command", ids.DEMARC_COMMAND, admin.make_demarc_handler(holder, services)),
         _add(app, "action", ids.SHARE_ANSWER_ACTION, actions.make_share_handler(holder, clock)),
         _add(
@@ -57,6 +70,13 @@ def register_listeners(
             "event",
             ids.APP_MENTION_EVENT,
             events.make_mention_handler(holder, clock, services),
+        ),
+        _add(app, "command", ids.ACK_COMMAND, eta.make_ack_handler(holder, clock, services)),
+        _add(
+            app,
+            "action",
+            ids.ETA_ALERT_ACTION,
+            eta.make_eta_action_handler(holder, clock, services),
         ),
         *_incident_routes(app, services),
     }

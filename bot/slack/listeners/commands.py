@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.blocks.escape import unescape
+from bot.blocks.headsup import render_expected
+from bot.freshness.etas import expected_times
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener
-from ownership.answers import NotFound, who_owns
+from ownership.answers import Answer, AssetAnswer, NotFound, who_owns
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Services
     from bot.slack.listeners import Clock
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY = 200
 _USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -30,17 +37,37 @@ def parse_query(text: str) -> str:
     return text[:MAX_QUERY]
 
 
-def make_whoowns_handler(holder: RegistryHolder, clock: Clock) -> Listener:
+def make_whoowns_handler(
+    holder: RegistryHolder, clock: Clock, services: Services | None = None
+) -> Listener:
     def handle_whoowns_command(ack: Ack, command: dict[str, Any]) -> None:
         query = parse_query(str(command.get("text", "")))
         if not query:
             ack(response_type="ephemeral", text=USAGE_TEXT, blocks=render_usage())
             return
-        answer = who_owns(holder.registry, query, clock())
-        ack(
-            response_type="ephemeral",
-            text=render_answer_text(answer),
-            blocks=render_answer(answer, query=query, shareable=not isinstance(answer, NotFound)),
-        )
+        now = clock()
+        answer = who_owns(holder.registry, query, now)
+        text = render_answer_text(answer)
+        blocks = render_answer(answer, query=query, shareable=not isinstance(answer, NotFound))
+        expected = _expected(holder, services, answer, now)
+        if expected:
+            lines, block = render_expected(expected, now)
+            text, blocks = f"{text}\n{lines}", [*blocks, block]
+        ack(response_type="ephemeral", text=text, blocks=blocks)
 
     return Listener(handle_whoowns_command)  # answered in the ack: no remote I/O
+
+
+def _expected(
+    holder: RegistryHolder, services: Services | None, answer: Answer, now: datetime
+) -> list[tuple[str, datetime, str]]:
+    """ETAs on the asset's and its upstreams' late alerts (one local database read); an answer
+    without them rather than none when the database cannot say."""
+    if services is None or not isinstance(answer, AssetAnswer):
+        return []
+    try:
+        found = expected_times(services.engine, holder.registry, answer.asset.id, now)
+    except Exception:
+        logger.warning("ETAs for /whoowns could not be read", exc_info=True)
+        return []
+    return [(e.contract, e.at, e.why) for e in found]
