@@ -83,21 +83,38 @@ def median_lag(up: Sequence[datetime], down: Sequence[datetime]) -> timedelta | 
 
 
 def edges_below(registry: Registry, source: Contract) -> list[tuple[Contract, Contract]]:
-    """The (upstream, downstream) contract pairs of the lineage below `source`, nearest first."""
+    """The (upstream, downstream) contract pairs of the lineage below `source`, nearest first.
+
+    Assets without a contract (a feature computed on the way) pass through: the pair joins
+    the nearest contracts on either side of them."""
     by_asset: dict[str, list[Contract]] = {}
     for c in registry.contracts.values():
         by_asset.setdefault(c.asset, []).append(c)
+    by_asset[source.asset] = [source]
     below = [source.asset] + [a for a, _ in walk(registry, source.asset, "down",
                                                   max_depth=len(registry.assets))]
     inside = set(below)
+
+    def nearest_up(asset_id: str) -> list[str]:
+        found: list[str] = []
+        seen = {asset_id}
+        frontier = [asset_id]
+        while frontier:
+            step: list[str] = []
+            for a in frontier:
+                asset = registry.assets.get(a)
+                for up in asset.upstream if asset else ():
+                    if up in seen or up not in inside:
+                        continue
+                    seen.add(up)
+                    (found if up in by_asset else step).append(up)
+            frontier = step
+        return found
+
     pairs: list[tuple[Contract, Contract]] = []
     for asset_id in below[1:]:
-        asset = registry.assets.get(asset_id)
-        for up in asset.upstream if asset else ():
-            if up not in inside:
-                continue
-            for cu in by_asset.get(up, []) if up != source.asset else [source]:
-                pairs.extend((cu, cd) for cd in by_asset.get(asset_id, []))
+        for up in nearest_up(asset_id) if asset_id in by_asset else ():
+            pairs.extend((cu, cd) for cu in by_asset[up] for cd in by_asset[asset_id])
     return pairs
 
 
