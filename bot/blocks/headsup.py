@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.escape import channel_ref, code
+from bot.blocks.escape import channel_ref, code, escape
 from ownership.timeparse import format_instant
 
 Block = dict[str, Any]
@@ -89,3 +89,17 @@ def render_expected(lines: list[tuple[str, datetime, str]], now: datetime) -> tu
         for cid, at, why in lines
     )
     return text, {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:2900]}]}
+
+
+def render_planned(
+    asset: str, until: datetime, reason: str, contracts: list[str], now: datetime
+) -> dict[str, Any]:
+    """One notice per downstream owner channel: an upstream is silenced, so these wait."""
+    names = ", ".join(code(c) for c in contracts[:10]) + (" …" if len(contracts) > 10 else "")
+    why = f" ({escape(reason[:200])})" if reason else ""
+    text = (
+        f":construction: {code(asset)} is on a planned delay until "
+        f"{format_instant(until, now)}{why}. Alerts for {names}, downstream of it, are held "
+        "until then; checks go on, and anything still late then is posted."
+    )
+    return {"text": text, "blocks": _section(text)}

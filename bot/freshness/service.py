@@ -22,6 +22,7 @@ from bot.freshness import alerts as A
 from bot.freshness import cascade as C
 from bot.freshness import etas as E
 from bot.freshness import headsup as H
+from bot.freshness import planned as D
 from bot.freshness import predictions as P
 from bot.freshness import quiet as Q
 from bot.freshness import roots as R
@@ -123,6 +124,9 @@ class FreshnessService:
                 now = self.clock()
                 failed = evaluate_failed(f"the check could not be recorded: {_one_line(exc)}")
                 reports.append(CheckReport(contract, failed, now + self.timing.retry_failed))
+        if any(r.silenced for r in reports):  # planned delays: tell the downstream owners
+            with self.sessions.begin() as session:
+                D.notify(session, registry, D.active(session, registry, self.clock()), self.clock())
         if any(r.action and r.action.startswith("attached to") for r in reports):
             with self.sessions.begin() as session:  # one "also affected" per root and sweep
                 C.announce_all(session, registry, self.clock())
@@ -274,6 +278,8 @@ class FreshnessService:
                     )
                     action = "recovered"
             silenced = A.active_silence(session, registry, contract, now)
+            if silenced is not None and silenced.asset != contract.asset and announce:
+                D.notify(session, registry, [silenced], now)  # a planned delay upstream
             if evaluation.state is FreshnessState.LATE and key is not None:
                 action = self._late(
                     session, registry, contract, key, evaluation, now, silenced, announce
