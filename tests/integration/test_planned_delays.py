@@ -21,7 +21,8 @@ def contract(name: str, team: str, hour: int) -> str:
         f"data_source: {name}\nowner_team: {team}\n"
         f'sla: {{update_frequency: daily, update_time: "{hour:02d}:00 UTC", '
         "max_delay: 30 minutes}\n"
-        f"probe: {{sql: {{connection: WAREHOUSE_URL, table: {name}, timestamp_column: updated_at}}}}\n"
+        f"probe: {{sql: {{connection: WAREHOUSE_URL, table: {name}, "
+        "timestamp_column: updated_at}}\n"
     )
 
 
