@@ -197,6 +197,14 @@ class DeadlineSla:
 
 
 @dataclass(frozen=True, slots=True)
+class EventSla:
+    """Due when the upstream contract `after` lands, late `within` after that landing."""
+
+    after: str
+    within: timedelta
+
+
+@dataclass(frozen=True, slots=True)
 class AgeSla:
     """dbt-style freshness: warn/error when the newest row is older than these ages."""
 
@@ -266,6 +274,7 @@ class Contract:
     description: str = ""
     asset_kind: str | None = None
     at: dict[str, SourceRef] = field(default_factory=dict, compare=False)
+    after: EventSla | None = None  # "within 2 hours after X lands" instead of a clock time
 
     def where(self, key: str) -> SourceRef:
         """Where field `key` was written (e.g. "owner_team"), else the contract."""

@@ -69,6 +69,7 @@ CONTRACT_RULES: tuple[Rule[Contract], ...] = (
     antipatterns.oncall_contact_matches_channel,
     calendars.calendar_has_expected_day,
     calendars.sla_time_is_covered,
+    calendars.after_names_a_contract,
 )
 SILENCE_RULES: tuple[Rule[Silence], ...] = (references.silence_asset_exists,)
 NOTICE_RULES: tuple[Rule[ChangeNotice], ...] = (

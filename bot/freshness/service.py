@@ -28,6 +28,7 @@ from bot.freshness import quiet as Q
 from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
 from bot.freshness.records import check_row, new_status
+from bot.freshness.upstream import upstream_landing
 from bot.probes import ProbeResult
 from bot.probes.runner import one_line
 from ownership.foresight import needs_heads_up_path
@@ -104,7 +105,8 @@ class FreshnessService:
         for contract in ordered:
             result = results.get(contract.id) or ProbeResult(error="probe lost")
             now = self.clock()
-            checked.append(Q.Checked(contract, result, self._judge(contract, result, now), now))
+            verdict = self._judge(contract, result, now, results)
+            checked.append(Q.Checked(contract, result, verdict, now))
         quiet = self._record_quiet(registry, checked)
         reports = []
         for item in checked:  # the rest one transaction each, upstream first
@@ -157,10 +159,23 @@ class FreshnessService:
             quiet.update((d.contract.id, d) for d in done)
         return quiet
 
-    def _judge(self, contract: Contract, result: ProbeResult, now: datetime) -> Evaluation:
-        """The verdict; a check whose judging raises is "check failed" instead."""
+    def _judge(
+        self,
+        contract: Contract,
+        result: ProbeResult,
+        now: datetime,
+        results: dict[str, ProbeResult] | None = None,
+    ) -> Evaluation:
+        """The verdict; a check whose judging raises is "check failed" instead. An
+        event-relative SLA reads its upstream's landing from this sweep's `results`, else from
+        the upstream's last recorded check."""
         try:
-            return judge(contract, result, now)
+            upstream = (
+                upstream_landing(self.sessions, contract, results)
+                if contract.after is not None
+                else None
+            )
+            return judge(contract, result, now, upstream)
         except Exception as exc:
             log.warning("cannot judge %s: %s", contract.id, exc)
             return evaluate_failed(f"cannot evaluate the SLA: {_one_line(exc)}")

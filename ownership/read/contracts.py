@@ -22,6 +22,7 @@ from ownership.model import (
     Column,
     Contract,
     DeadlineSla,
+    EventSla,
     SourceRef,
 )
 from ownership.periods import cron_problem
@@ -41,13 +42,14 @@ CONTRACT_FIELDS = (
     "id", "data_source", "asset_kind", "description", "owner_team", "consumer_teams", "sla",
     "freshness", "schema", "change_policy", "contacts", "probe", "alert_channel",
 )  # fmt: skip
+AFTER_FIELDS = ("update_frequency", "after", "max_delay")
 SLA_FIELDS = (
     "update_frequency", "update_time", "max_delay", "cron", "timezone", "calendar", "warn_after",
 )  # fmt: skip
 FRESHNESS_FIELDS = ("warn_after", "error_after")
 COLUMN_FIELDS = ("type", "required", "description")
 POLICY_FIELDS = ("breaking_changes", "non_breaking_changes", "notice_days", "channel")
-FREQUENCIES = ("hourly", "daily", "weekly", "cron")
+FREQUENCIES = ("hourly", "daily", "weekly", "cron", "after")
 _NOTICE = re.compile(r"(\d+)\s*(day|week)s?", re.IGNORECASE)
 _CHANNEL_IN_TEXT = re.compile(r"(#[a-z0-9][a-z0-9._\-]*)")
 
@@ -89,6 +91,7 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
         owner_team=owner,
         consumer_teams=tuple(consumers),
         sla=_sla(c, m, what),
+        after=_after(c, m, what),
         freshness=_freshness(c, m, what),
         schema=_schema(c, m, what),
         change_policy=_policy(c, m, what),
@@ -102,7 +105,26 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
     )
 
 
+def _after(c: Collector, m: YMap, what: str) -> EventSla | None:
+    """`sla: {update_frequency: after, after: customer_master_db, max_delay: 2 hours}`."""
+    s = m.get("sla")
+    if not isinstance(s, YMap) or s.get("update_frequency") != "after":
+        return None
+    ctx = f"{what} sla"
+    s = c.mapping(s, m.value_at("sla"), ctx, AFTER_FIELDS, ("after", "max_delay"))
+    if s is None:
+        return None
+    upstream = c.identifier(s, "after", ctx)
+    within = c.parsed(s, "max_delay", ctx, parse_duration)
+    if upstream is None or within is None:
+        return None
+    return EventSla(upstream, within)
+
+
 def _sla(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
+    s = m.get("sla")
+    if isinstance(s, YMap) and s.get("update_frequency") == "after":
+        return None  # an event-relative SLA: `_after`
     sla = _deadline(c, m, what)
     s = m.get("sla")
     if not isinstance(s, YMap):

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from ownership.calendars import covers, describe_calendar, describe_days, in_hours
 from ownership.model import Contract, DeadlineSla, Team
 from ownership.periods import Period, next_period, period_at
-from ownership.rules.context import Problems, RuleContext, warning
+from ownership.read.fields import did_you_mean
+from ownership.rules.context import Problems, RuleContext, error, warning
 from ownership.timeparse import zone
 
 _FROM = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday, out of any DST change
@@ -91,3 +92,18 @@ def sla_time_is_covered(ctx: RuleContext, contract: Contract) -> Problems:
                     "sla-not-covered",
                 )
                 break
+
+
+def after_names_a_contract(ctx: RuleContext, contract: Contract) -> Problems:
+    """An event-relative SLA follows a contract that exists (and is not itself)."""
+    after = contract.after
+    if after is None:
+        return
+    if after.after == contract.id or after.after not in ctx.registry.contracts:
+        yield error(
+            contract.where("sla"),
+            f"contract '{contract.id}' sla: after '{after.after}' names no other contract"
+            + did_you_mean(after.after, ctx.registry.contracts),
+            "unknown-contract",
+            after.after,
+        )
