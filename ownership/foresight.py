@@ -17,7 +17,7 @@ from ownership.calendars import is_expected
 from ownership.errors import InvalidValue
 from ownership.lineage import walk
 from ownership.model import Contract, DeadlineSla, Registry
-from ownership.periods import Period, first_uncovered
+from ownership.periods import Period, first_uncovered, next_period
 from ownership.sla import Evaluation, FreshnessState
 from ownership.timeparse import parse_clock, parse_duration, zone
 
@@ -140,15 +140,19 @@ def project(
 
 
 def period_to_warn(sla: DeadlineSla | None, evaluation: Evaluation) -> Period | None:
-    """The downstream period a late upstream can make miss its deadline: the pending one, or,
-    while the current one has its data, the first the data does not count for (if expected)."""
+    """The downstream period a late upstream can make miss its deadline: the pending one;
+    while the current one has its data, the first the data does not count for; while it is
+    late already, the next one (if the calendar expects it)."""
     if sla is None:
         return None
     if evaluation.state is FreshnessState.PENDING:
         return evaluation.period
-    if not evaluation.state.is_fresh or evaluation.last_update is None:
+    if evaluation.state is FreshnessState.LATE and evaluation.period is not None:
+        period = next_period(sla, evaluation.period)  # late already: warn about the next one
+    elif not evaluation.state.is_fresh or evaluation.last_update is None:
         return None
-    period = first_uncovered(sla, evaluation.last_update)
+    else:
+        period = first_uncovered(sla, evaluation.last_update)
     return period if is_expected(sla.calendar, sla.timezone, period.expected) else None
 
 

@@ -53,3 +53,12 @@ def test_a_downstream_whose_data_is_in_is_warned_about_its_next_period() -> None
     assert period.key == "2026-11-25"
     assert will_miss(period, T0 + 5 * H, now)
     assert not will_miss(period, T0 + 4 * H, now)
+
+
+def test_a_downstream_late_already_is_warned_about_its_next_period() -> None:
+    down = DeadlineSla("hourly", "UTC", timedelta(minutes=60), time(0, 30))
+    now = T0 + 10 * H + timedelta(minutes=40)  # the 09:30 period is late (deadline 10:30)
+    verdict = evaluate_deadline(down, T0 + 8 * H + timedelta(minutes=35), now)
+    period = period_to_warn(down, verdict)
+    assert period is not None
+    assert period.key == "2026-11-25T10"  # due 10:30, late after 11:30
