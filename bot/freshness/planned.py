@@ -1,4 +1,4 @@
-"""Planned delays: a silence (or a Snooze) on an upstream asset holds the alerts of everything
+"""Planned delays: a registry silence on an upstream asset holds the alerts of everything
 downstream of it, and each downstream owner's channel is told once, per silence, why and until
 when (docs/freshness.md, "Planned delays")."""
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.headsup import render_planned
-from bot.db.models import Alert, SilenceRow
+from bot.db.models import Alert
 from bot.freshness.alerts import Silenced
 from bot.freshness.roots import alert_channel
 from bot.outbox import enqueue
@@ -25,17 +25,15 @@ def _key(silenced: Silenced) -> str:
     return f"{KIND}:{silenced.asset}:{silenced.until:%Y%m%dT%H%M%S}"[:64]
 
 
-def active(session: Session, registry: Registry, now: datetime) -> list[Silenced]:
-    """Every silence in force: the registry's and the Snoozes stored from Slack."""
-    found = [Silenced(s.asset, s.end, s.reason) for s in registry.silences
-             if s.start <= now < s.end]  # fmt: skip
-    found += [
-        Silenced(r.asset, r.ends_at, r.reason)
-        for r in session.scalars(
-            select(SilenceRow).where(SilenceRow.starts_at <= now, SilenceRow.ends_at > now)
-        )
-    ]
-    return found
+def active(registry: Registry, now: datetime) -> list[Silenced]:
+    """The registry's silences in force: planned maintenance and backfills. (A Snooze from
+    Slack holds the downstream alerts too, but is no plan to announce.)"""
+    return [Silenced(s.asset, s.end, s.reason) for s in registry.silences
+            if s.start <= now < s.end]  # fmt: skip
+
+
+def _planned(registry: Registry, silenced: Silenced) -> bool:
+    return any(s.asset == silenced.asset and s.end == silenced.until for s in registry.silences)
 
 
 def notify(
@@ -44,6 +42,8 @@ def notify(
     """Tell each downstream owner channel of each silence, once; how many notices were queued."""
     sent = 0
     for silenced in silences:
+        if not _planned(registry, silenced):
+            continue
         below = {a for a, _ in walk(registry, silenced.asset, "down",
                                     max_depth=len(registry.assets))}  # fmt: skip
         if not below:

@@ -126,9 +126,9 @@ class FreshnessService:
                 now = self.clock()
                 failed = evaluate_failed(f"the check could not be recorded: {_one_line(exc)}")
                 reports.append(CheckReport(contract, failed, now + self.timing.retry_failed))
-        if any(r.silenced for r in reports):  # planned delays: tell the downstream owners
-            with self.sessions.begin() as session:
-                D.notify(session, registry, D.active(session, registry, self.clock()), self.clock())
+        if registry.silences and any(r.silenced for r in reports):  # planned delays
+            with self.sessions.begin() as session:  # tell the downstream owners
+                D.notify(session, registry, D.active(registry, self.clock()), self.clock())
         if any(r.action and r.action.startswith("attached to") for r in reports):
             with self.sessions.begin() as session:  # one "also affected" per root and sweep
                 C.announce_all(session, registry, self.clock())
