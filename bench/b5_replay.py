@@ -83,11 +83,44 @@ def print_table(r: dict[str, Any]) -> None:
          f"({r['checks_per_hour_limit']})"),
         ("errors logged · check-failed alerts · outbox left",
          f"{r['errors_logged']} · {r['check_failed_alerts']} · {r['outbox_left']}"),
+        *_foresight_rows(r["foresight"]),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"   | {k:<{width}} | {v}")
     sys.stdout.flush()
+
+
+def _foresight_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
+    """Issue 13: warnings before the breach, and silence off the calendar."""
+    return [
+        ("caused downstream breaches (with lag history) / warned before the deadline",
+         f"{f['caused']} ({f['caused_with_history']}) / {f['warned_in_time']}"),
+        ("warning lead time (median / min)",
+         f"{_min(f['lead_median_min'])} / {_min(f['lead_min_min'])}"),
+        ("warnings posted · false warnings (on time by > 1 interval)",
+         f"{f['warnings']} · {len(f['false_warnings'])}"),
+        ("late alerts on days the calendar does not expect", str(len(f["off_calendar_alerts"]))),
+    ]
+
+
+def judge_foresight(r: dict[str, Any], verdicts: Verdicts, label: str) -> None:
+    f = r["foresight"]
+    checks = [
+        ("0 alerts on not-expected days "
+         f"({len(f['off_calendar_alerts'])})", not f["off_calendar_alerts"],
+         f["off_calendar_alerts"]),
+        ("every caused downstream breach with lag history warned before its deadline "
+         f"({f['warned_in_time']}/{f['caused_with_history']})",
+         None if not f["caused_with_history"] else not f["not_warned_in_time"],
+         f["not_warned_in_time"]),
+        (f"0 false warnings ({len(f['false_warnings'])})", not f["false_warnings"],
+         f["false_warnings"]),
+    ]
+    for what, met, examples in checks:
+        verdicts.check(f"{label}: {what}", met)
+        if met is False and examples:
+            print(f"      e.g. {_examples(examples)}")
 
 
 def judge(r: dict[str, Any], verdicts: Verdicts, label: str) -> None:
@@ -201,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"({r['cpu_seconds']} s CPU)")
             print_table(r)
             judge(r, verdicts, f"{window.name}/{mode}")
+            judge_foresight(r, verdicts, f"{window.name}/{mode}")
             results.append(r)
     if args.json:
         print(json.dumps(results, indent=2, default=str))
@@ -210,7 +244,13 @@ def main(argv: list[str] | None = None) -> int:
                | {"false_alarms": len(r["false_alarms"]), "wrong_folds": len(r["wrong_folds"]),
                   "latency_max_min": r["latency"]["max_min"],
                   "recovery_max_min": r["recovery"]["max_min"],
-                  "max_checks_per_contract_hour": r["max_checks_per_contract_hour"]}
+                  "max_checks_per_contract_hour": r["max_checks_per_contract_hour"],
+                  "caused_with_history": r["foresight"]["caused_with_history"],
+                  "warned_in_time": r["foresight"]["warned_in_time"],
+                  "lead_median_min": r["foresight"]["lead_median_min"],
+                  "lead_min_min": r["foresight"]["lead_min_min"],
+                  "false_warnings": len(r["foresight"]["false_warnings"]),
+                  "off_calendar_alerts": len(r["foresight"]["off_calendar_alerts"])}
                for r in results]
     print("RESULTS " + json.dumps(summary, default=str))
     verdicts.print_summary()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ownership.event_sla import describe_event_sla
 from ownership.fuzzy import NameIndex
 from ownership.lineage import walk
 from ownership.model import ROLE_ORDER, Activity, Asset, Contract, Person, Registry, Role, Team
@@ -282,6 +283,8 @@ def _summary(registry: Registry, asset: Asset) -> ContractSummary | None:
     summary: ContractSummary | None = memo.get(contract.id)
     if summary is None:
         words = describe_sla(contract.sla) if contract.sla else None
+        if contract.after is not None:
+            words = describe_event_sla(contract.after)
         if contract.freshness is not None:
             age = describe_age_sla(contract.freshness)
             words = f"{words}; {age}" if words else age

@@ -84,6 +84,7 @@ class Rotation:
     timezone: str
     start: date
     overrides: tuple[Override, ...] = ()
+    covers: Calendar | None = None  # the days and hours the rotation is on call (None: always)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,18 @@ Frequency = Literal["hourly", "daily", "weekly", "cron"]
 
 
 @dataclass(frozen=True, slots=True)
+class Calendar:
+    """When a period is expected at all: its local due time's weekday (0 = Monday), not a
+    holiday (explicit `dates`, or a country/market calendar from `holidays`: "DE", "US-NY",
+    "NYSE"), and within `active_hours` (start, end; end before start wraps midnight)."""
+
+    weekdays: frozenset[int] = frozenset(range(7))
+    holidays: tuple[str, ...] = ()
+    dates: frozenset[date] = frozenset()
+    active_hours: tuple[time, time] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DeadlineSla:
     """Data for each period is expected at `update_time` and late after `max_delay` more.
 
@@ -197,6 +210,16 @@ class DeadlineSla:
     at: time = time(0, 0)
     weekday: int | None = None
     cron: str | None = None
+    calendar: Calendar | None = None  # None: every period is expected
+    warn_after: timedelta | None = None  # heads-up this long after the due time, if no data
+
+
+@dataclass(frozen=True, slots=True)
+class EventSla:
+    """Due when the upstream contract `after` lands, late `within` after that landing."""
+
+    after: str
+    within: timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +298,7 @@ class Contract:
     quality: tuple[QualityRule, ...] = ()
     volume: Volume | None = None
     aliases: tuple[str, ...] = ()  # the asset's other names when the contract declares it
+    after: EventSla | None = None  # "within 2 hours after X lands" instead of a clock time
 
     def where(self, key: str) -> SourceRef:
         """Where field `key` was written (e.g. "owner_team"), else the contract."""

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from ownership.calendars import describe_calendar, is_expected
 from ownership.model import AgeSla, DeadlineSla
 from ownership.periods import (
     Period,
@@ -45,7 +46,14 @@ __all__ = [
 
 # ---------------------------------------------------------------------- words
 def describe_sla(sla: DeadlineSla) -> str:
-    """E.g. "daily, due 02:00 UTC, late after 02:30 UTC"."""
+    """E.g. "daily, due 02:00 UTC, late after 02:30 UTC" (then the calendar, if any)."""
+    words = _describe_clock(sla)
+    if sla.calendar is not None:
+        words += f"; expected {describe_calendar(sla.calendar)}"
+    return words
+
+
+def _describe_clock(sla: DeadlineSla) -> str:
     check_sla(sla)
     tz = "UTC" if sla.timezone.upper() in ("UTC", "Z", "GMT", "ETC/UTC") else sla.timezone
     delay = sla.max_delay
@@ -106,6 +114,7 @@ class FreshnessState(enum.Enum):
     RECOVERED = "recovered"  # qualifying update arrived after the deadline
     WARN = "warn"  # age SLA only: past warn_after, not past error_after
     CHECK_FAILED = "check_failed"  # the probe failed: neither fresh nor late
+    NOT_EXPECTED = "not_expected"  # the period's day or hour is off the SLA's calendar
 
     @property
     def is_fresh(self) -> bool:
@@ -143,6 +152,8 @@ class Evaluation:
         match self.state:
             case FreshnessState.CHECK_FAILED:
                 return f"check failed: {self.error}"
+            case FreshnessState.NOT_EXPECTED:
+                return f"{where}not expected (off the SLA's calendar)"
             case FreshnessState.PENDING:
                 return f"{where}not updated yet, late in {_dur(self.due_in)}"
             case FreshnessState.RECOVERED:
@@ -163,6 +174,17 @@ def _dur(delta: timedelta | None) -> str:
 
 
 def evaluate_deadline(sla: DeadlineSla, last_update: datetime | None, now: datetime) -> Evaluation:
+    """The verdict of `_judge_deadline`; NOT_EXPECTED when its period is off the calendar."""
+    verdict = _judge_deadline(sla, last_update, now)
+    period = verdict.period
+    if sla.calendar is None or period is None or is_expected(sla.calendar, sla.timezone,
+                                                             period.expected):
+        return verdict
+    return Evaluation(FreshnessState.NOT_EXPECTED, period, verdict.last_update, age=verdict.age,
+                      future_timestamp=verdict.future_timestamp)
+
+
+def _judge_deadline(sla: DeadlineSla, last_update: datetime | None, now: datetime) -> Evaluation:
     """Judge the newest update time at `now` (the rule is in docs/freshness.md, "The period
     being judged"): the latest started period if the update counts for it; else a period
     overdue without data (even while a later one is pending); else the oldest pending one."""

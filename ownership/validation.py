@@ -15,7 +15,7 @@ from typing import Any
 from ownership.errors import Problem
 from ownership.load_cache import LoadCache
 from ownership.model import Activity, Asset, ChangeNotice, Contract, Registry, Silence, Team
-from ownership.rules import antipatterns, lineage, notices, raci, references
+from ownership.rules import antipatterns, calendars, lineage, notices, raci, references
 from ownership.rules.context import Problems, RegistryRule, Rule, RuleContext, T
 from ownership.validation_memo import ValidationMemo
 
@@ -70,6 +70,9 @@ CONTRACT_RULES: tuple[Rule[Contract], ...] = (
     antipatterns.contract_has_probe,
     antipatterns.contract_has_consumers,
     antipatterns.oncall_contact_matches_channel,
+    calendars.calendar_has_expected_day,
+    calendars.sla_time_is_covered,
+    calendars.after_names_a_contract,
 )
 SILENCE_RULES: tuple[Rule[Silence], ...] = (references.silence_asset_exists,)
 NOTICE_RULES: tuple[Rule[ChangeNotice], ...] = (

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bench.replay import foresight
 from bench.replay.driver import SWEEP_OFFSET, AlertSeen, Message, Observed
 from bench.replay.truth import DAY, HOUR, Breach, breaches
 from bench.replay.world import World
@@ -217,6 +218,7 @@ def _figures(world: World, obs: Observed, cases: list[Case], truth: dict[str, li
                      and c.recovered_seen - c.breach.arrival > interval + ALLOWANCE]
     rate = _check_rate(obs)
     return {
+        "foresight": foresight.figures(world, obs, cases, truth),
         "mode": obs.mode,
         "interval_min": interval.total_seconds() / 60,
         "breaches_in_scope": len(cases),

@@ -16,6 +16,9 @@ the document states them:
 * A period is breached when no update counts for it by its deadline (an update exactly at the
   deadline is on time). It is late from the instant after the deadline until the first update
   that counts for it: that one recovers it, whatever the later periods say (issue 9, defect 1).
+* Calendars (docs/freshness.md, "Calendars"): a period is expected when its due time, on the
+  SLA's local wall clock, falls on one of the calendar's days and on no holiday; the periods
+  are cut as without a calendar, and one that is not expected is never a breach (no alert).
 * Age SLA (dbt): late when `now - newest update > error_after` (strictly), one breach per stale
   update, keyed `age:<that update in ISO 8601>`; a warn-only SLA never pages.
 """
@@ -49,6 +52,14 @@ class Spec:
     cron: str = ""
     warn_after: timedelta | None = None
     error_after: timedelta | None = None
+    days: tuple[int, ...] = ()  # the calendar's expected weekdays (0 = Monday); () every day
+    holidays: tuple[date, ...] = ()  # the calendar's days off
+
+
+def expected(spec: Spec, period: Period) -> bool:
+    """Whether the calendar expects `period`: its local due day is a day on and no holiday."""
+    day = period.expected.astimezone(ZoneInfo(spec.timezone)).date()
+    return (not spec.days or day.weekday() in spec.days) and day not in spec.holidays
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,7 @@ def deadline_breaches(
     """
     out = []
     for period in periods(spec, start, end):
-        if not start <= period.deadline <= end:
+        if not start <= period.deadline <= end or not expected(spec, period):
             continue
         i = bisect.bisect_left(updates, period.window_start)
         first = updates[i] if i < len(updates) else None

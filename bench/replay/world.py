@@ -17,10 +17,11 @@ from __future__ import annotations
 import bisect
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from bench.replay.truth import DAY, HOUR, MINUTE, Period, Spec, periods
+from bench.replay.truth import expected as is_expected
 
 TEAMS = {  # id: (name, on-call channel, on-call member)
     "data_engineering": ("Data Engineering", "#data-eng-oncall", "U0DATAENG1"),
@@ -96,9 +97,14 @@ class World:
         return seen
 
 
-def _daily(at: str, tz: str, delay_min: int) -> Spec:
+def _daily(at: str, tz: str, delay_min: int, days: tuple[int, ...] = (),
+           holidays: tuple[date, ...] = ()) -> Spec:
     h, m = (int(x) for x in at.split(":"))
-    return Spec("daily", tz, time(h, m), timedelta(minutes=delay_min))
+    return Spec("daily", tz, time(h, m), timedelta(minutes=delay_min), days=days,
+                holidays=holidays)
+
+
+WEEKDAYS = (0, 1, 2, 3, 4)  # a calendar of mon-fri: nothing is loaded, or due, at weekends
 
 
 def _hourly(minute: int, delay_min: int) -> Spec:
@@ -123,13 +129,15 @@ def contracts(tiny: bool) -> dict[str, Contract]:
         # A: UTC daily, depth 4; two staging tables with the same deadline (defect 4)
         Contract("raw_orders", de, _daily("02:00", "UTC", 30)),
         Contract("stg_orders", ae, _daily("03:00", "UTC", 30), ("raw_orders",)),
-        Contract("stg_payments", ae, _daily("03:00", "UTC", 30), ("raw_orders",)),
+        Contract("stg_payments", ae, _daily("03:00", "UTC", 30, WEEKDAYS), ("raw_orders",)),
         Contract("orders_daily", ae, _daily("04:00", "UTC", 30), ("stg_orders", "stg_payments")),
         Contract("revenue_features", mg, _daily("05:00", "UTC", 45), ("orders_daily",)),
         # B: Berlin daily with a diamond; 02:30 and 02:45 fall in the spring-forward gap
         Contract("crm_customers", de, _daily("01:30", B, 30)),
         Contract("customer_master", de, _daily("02:30", B, 30), ("crm_customers",)),
-        Contract("customer_events", ae, _daily("02:45", B, 30), ("crm_customers",)),
+        Contract("customer_events", ae,
+                 _daily("02:45", B, 30, holidays=(date(2026, 3, 28), date(2026, 10, 24))),
+                 ("crm_customers",)),
         Contract("churn_features", mc, _daily("03:30", B, 45),
                  ("customer_master", "customer_events")),
         # D: max_delay longer than the period (hourly 90 min, daily 26 h)
@@ -139,7 +147,8 @@ def contracts(tiny: bool) -> dict[str, Contract]:
     if tiny:
         return {c.id: c for c in chain}
     chain += [
-        Contract("revenue_forecast", mg, _daily("06:30", "UTC", 60), ("revenue_features",)),
+        Contract("revenue_forecast", mg, _daily("06:30", "UTC", 60, WEEKDAYS),
+                 ("revenue_features",)),
         Contract("churn_scores", mc, _daily("05:00", B, 60), ("churn_features",)),
         # C: hourly, depth 3
         Contract("events_raw", de, _hourly(5, 15)),
@@ -166,7 +175,8 @@ def contracts(tiny: bool) -> dict[str, Contract]:
         tz = "UTC" if i % 2 == 0 else B
         at = f"{(i * 5) % 24:02d}:{(i * 17) % 60:02d}"
         delay = (15, 30, 60, 120)[i % 4]
-        chain.append(Contract(f"dim_{i:02d}", owners[i % 4], _daily(at, tz, delay)))
+        days = WEEKDAYS if i % 5 == 0 else ()
+        chain.append(Contract(f"dim_{i:02d}", owners[i % 4], _daily(at, tz, delay, days)))
     return {c.id: c for c in chain}
 
 
@@ -273,8 +283,8 @@ def generate(window: Window, seed: int, tiny: bool) -> World:
             ps = periods(c.spec, begin, end)
             world.periods[cid] = (ps, [p.expected for p in ps])
             for p in ps:
-                if not begin <= p.expected < end:
-                    continue
+                if not begin <= p.expected < end or not is_expected(c.spec, p):
+                    continue  # a calendar's day off: the pipeline does not run
                 history = p.deadline < window.start or p.expected < window.start
                 at = _own_arrival(rng, c.spec, p, forced_on_time=history)
                 if at is None:
@@ -298,6 +308,8 @@ def _after_upstream(world: World, c: Contract, at: datetime, rng: random.Random)
             if k < 0:
                 continue
             current = ps[k]
+            if not is_expected(spec, current):
+                continue  # the upstream does not load today: nothing to wait for
             ups = world.updates[u]
             i = bisect.bisect_left(ups, current.window_start)
             if i < len(ups) and ups[i] > at:
@@ -337,8 +349,14 @@ def _sla_yaml(spec: Spec) -> str:
         at = f":{spec.at.minute:02d} {spec.timezone}"
     else:
         at = f"{spec.at:%H:%M} {spec.timezone}"
+    calendar = ""
+    if spec.days or spec.holidays:
+        days = ", ".join(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d] for d in
+                         (spec.days or range(7)))
+        off = ", ".join(d.isoformat() for d in spec.holidays)
+        calendar = f", calendar: {{days: [{days}], holidays: [{off}]}}"
     return (f'sla: {{update_frequency: {spec.frequency}, update_time: "{at}", '
-            f'max_delay: "{delay}"}}\n')
+            f'max_delay: "{delay}"{calendar}}}\n')
 
 
 def write_registry(world: World, root: Path) -> None:

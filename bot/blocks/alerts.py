@@ -21,6 +21,7 @@ from ownership.model import Contract, Person, Team
 from ownership.timeparse import format_duration, format_instant, format_lateness
 
 SNOOZE_CHOICES = (("1 hour", 60), ("4 hours", 240), ("12 hours", 720), ("24 hours", 1440))
+ETA_CHOICES = (("in 30 min", 30), ("in 1 hour", 60), ("in 2 hours", 120), ("in 4 hours", 240))
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,19 @@ def _buttons(view: AlertView) -> Block:
             "options": options,
         },
     ]
+    if view.kind == "late" and view.status == "open":  # the responder's ETA (also /ack 05:30)
+        elements.append(
+            {
+                "type": "static_select",
+                "action_id": ids.ETA_ALERT_ACTION,
+                "placeholder": {"type": "plain_text", "text": "Ack with ETA"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": label},
+                     "value": f"{view.alert_id}:{minutes}"}
+                    for label, minutes in ETA_CHOICES
+                ],
+            }
+        )
     if view.incident_ref is None:  # once linked, the footer names the incident instead
         elements.append(
             {

@@ -11,9 +11,11 @@ WHOOWNS_COMMAND: Final = "/whoowns"
 DEMARC_COMMAND: Final = "/demarc"
 INCIDENT_COMMAND: Final = "/incident"
 ONCALL_COMMAND: Final = "/oncall"
+ACK_COMMAND: Final = "/ack"  # an ETA on a late alert: "/ack [contract] 05:30"
 
 SHARE_ANSWER_ACTION: Final = "demarc.answer.share"
 SNOOZE_ALERT_ACTION: Final = "demarc.alert.snooze"
+ETA_ALERT_ACTION: Final = "demarc.alert.eta"  # value: "<alert id>:<minutes>"
 OPEN_INCIDENT_ACTION: Final = "demarc.alert.open_incident"  # value: the alert id
 ACKNOWLEDGE_INCIDENT_ACTION: Final = "demarc.incident.acknowledge"  # value: the incident id
 ESCALATE_INCIDENT_ACTION: Final = "demarc.incident.escalate"
@@ -47,7 +49,9 @@ SURFACE_ACTIONS: Final = frozenset(
 )
 SHORTCUTS: Final = frozenset({TIMELINE_SHORTCUT})
 
-COMMANDS: Final = frozenset({DEMARC_COMMAND, INCIDENT_COMMAND, WHOOWNS_COMMAND, ONCALL_COMMAND})
+COMMANDS: Final = frozenset(
+    {DEMARC_COMMAND, INCIDENT_COMMAND, WHOOWNS_COMMAND, ONCALL_COMMAND, ACK_COMMAND}
+)
 INCIDENT_ACTIONS: Final = frozenset(
     {
         OPEN_INCIDENT_ACTION,
@@ -59,7 +63,7 @@ INCIDENT_ACTIONS: Final = frozenset(
 )
 ONCALL_ACTIONS: Final = frozenset({PAGE_ONCALL_ACTION, TAKE_SHIFT_ACTION})
 ACTIONS: Final = (
-    frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION})
+    frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION, ETA_ALERT_ACTION})
     | INCIDENT_ACTIONS
     | SURFACE_ACTIONS
     | ONCALL_ACTIONS

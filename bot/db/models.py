@@ -473,3 +473,15 @@ class OncallState(Base):
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+class EtaRow(Base):
+    """An ETA the upstream responder gave on a late alert; the latest one of an alert counts."""
+
+    __tablename__ = "etas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(Integer, index=True)
+    contract_id: Mapped[str] = mapped_column(String(200), index=True)
+    eta: Mapped[datetime] = mapped_column(UtcDateTime())
+    given_by: Mapped[str] = mapped_column(String(40))
+    given_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    missed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # re-paged then

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.probes import ProbeResult
+from ownership.event_sla import evaluate_after
+from ownership.foresight import warn_at
 from ownership.model import Contract
 from ownership.sla import (
     Evaluation,
@@ -15,6 +17,7 @@ from ownership.sla import (
     evaluate_failed,
     first_uncovered,
     next_deadline,
+    next_period,
 )
 
 ONE_SECOND = timedelta(seconds=1)
@@ -33,10 +36,15 @@ class Timing:
     # claim expires after this and another replica runs the check
 
 
-def judge(contract: Contract, result: ProbeResult, now: datetime) -> Evaluation:
-    """A deadline SLA when the contract has one, else its age SLA (dbt-style)."""
+def judge(
+    contract: Contract, result: ProbeResult, now: datetime, upstream: datetime | None = None
+) -> Evaluation:
+    """A deadline SLA when the contract has one, else its age SLA (dbt-style); an
+    event-relative SLA against `upstream`, its upstream's newest landing."""
     if result.error is not None:
         return evaluate_failed(result.error)
+    if contract.after is not None:
+        return evaluate_after(contract.after, upstream, result.last_update, now)
     if contract.sla is not None:
         return evaluate_deadline(contract.sla, result.last_update, now)
     if contract.freshness is not None:
@@ -81,15 +89,28 @@ def next_check(
 def _next_change(contract: Contract, evaluation: Evaluation, now: datetime) -> datetime | None:
     """The first instant after `now` at which the same data gets another verdict, if any."""
     state, update = evaluation.state, evaluation.last_update
+    if contract.after is not None:  # the upstream may land any time: the 6 h bound, or
+        if state is FreshnessState.PENDING and evaluation.period is not None:
+            return evaluation.period.deadline + ONE_SECOND
+        return None  # the recheck interval while late
     if contract.sla is not None:
         sla = contract.sla
+        if state is FreshnessState.NOT_EXPECTED and evaluation.period is not None:
+            return next_period(sla, evaluation.period).expected  # the next period is judged
         if state is FreshnessState.PENDING and evaluation.period is not None:
+            heads_up = warn_at(sla, evaluation.period)  # the heads-up is due before the deadline
+            if heads_up is not None and now < heads_up:
+                return heads_up
             return evaluation.period.deadline + ONE_SECOND
         if state is FreshnessState.LATE or update is None:
             # The next period falls due too: a deadline at `now` itself passes right after.
             return next_deadline(sla, now - _EPSILON) + ONE_SECOND
         # Fresh: nothing can go late before the first period this update does not count for.
-        return first_uncovered(sla, update).deadline + ONE_SECOND
+        uncovered = first_uncovered(sla, update)
+        heads_up = warn_at(sla, uncovered)
+        if heads_up is not None and now < heads_up:
+            return heads_up
+        return uncovered.deadline + ONE_SECOND
     if contract.freshness is not None and update is not None:
         limits = (contract.freshness.warn_after, contract.freshness.error_after)
         if state is FreshnessState.WARN:

@@ -32,7 +32,7 @@ CHUNK = 500  # contracts per transaction (bounds the IN lists and a failed chunk
 # Neither opens nor edits an alert by itself: only an open alert or an alerted failure could.
 QUIET_STATES = frozenset(
     {FreshnessState.ON_TIME, FreshnessState.PENDING, FreshnessState.WARN, FreshnessState.RECOVERED}
-)
+) | {FreshnessState.NOT_EXPECTED}  # off the calendar: never opens an alert
 
 
 @dataclass(frozen=True)

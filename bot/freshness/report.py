@@ -14,6 +14,7 @@ STATE_WORDS = {
     "recovered": "recovered",
     "warn": "warn",
     "check_failed": "CHECK FAILED",
+    "not_expected": "not expected",
 }
 
 

@@ -21,6 +21,7 @@ from bot.blocks.alerts import AlertView, render_alert, render_alert_text, render
 from bot.db.models import Alert, OutboxMessage
 from bot.db.rows import rowcount
 from bot.outbox import PENDING, ROUTINE, UPDATE, URGENT, enqueue
+from ownership.event_sla import describe_event_sla
 from ownership.model import Contract, Registry
 from ownership.oncall import on_call
 from ownership.sla import describe_age_sla, describe_sla
@@ -58,6 +59,8 @@ def build_view(
         if contract.sla
         else (describe_age_sla(contract.freshness) if contract.freshness else "no SLA")
     )
+    if contract.after is not None:
+        words = describe_event_sla(contract.after)
     late_by = (
         timedelta(seconds=alert.late_by_seconds) if alert.late_by_seconds is not None else None
     )

@@ -20,12 +20,18 @@ from bot.db.leases import claim_check
 from bot.db.models import Alert, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness import cascade as C
+from bot.freshness import etas as E
+from bot.freshness import headsup as H
+from bot.freshness import planned as D
+from bot.freshness import predictions as P
 from bot.freshness import quiet as Q
 from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
 from bot.freshness.records import check_row, new_status
+from bot.freshness.upstream import upstream_landing
 from bot.probes import ProbeResult
 from bot.probes.runner import one_line
+from ownership.foresight import needs_heads_up_path
 from ownership.lineage import walk
 from ownership.model import Contract, Probe, Registry
 from ownership.sla import Evaluation, FreshnessState, evaluate_failed
@@ -101,7 +107,8 @@ class FreshnessService:
         for contract in ordered:
             result = results.get(contract.id) or ProbeResult(error="probe lost")
             now = self.clock()
-            checked.append(Q.Checked(contract, result, self._judge(contract, result, now), now))
+            verdict = self._judge(contract, result, now, results)
+            checked.append(Q.Checked(contract, result, verdict, now))
         quiet = self._record_quiet(registry, checked)
         reports = []
         for item in checked:  # the rest one transaction each, upstream first
@@ -121,6 +128,9 @@ class FreshnessService:
                 now = self.clock()
                 failed = evaluate_failed(f"the check could not be recorded: {_one_line(exc)}")
                 reports.append(CheckReport(contract, failed, now + self.timing.retry_failed))
+        if registry.silences and any(r.silenced for r in reports):  # planned delays
+            with self.sessions.begin() as session:  # tell the downstream owners
+                D.notify(session, registry, D.active(registry, self.clock()), self.clock())
         if any(r.action and r.action.startswith("attached to") for r in reports):
             with self.sessions.begin() as session:  # one "also affected" per root and sweep
                 C.announce_all(session, registry, self.clock())
@@ -130,7 +140,12 @@ class FreshnessService:
         """The checks that change nothing but the status, a chunk per transaction
         (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path."""
         quiet: dict[str, Q.Quiet] = {}
-        candidates = [c for c in checked if c.evaluation.state in Q.QUIET_STATES]
+        candidates = [
+            c
+            for c in checked
+            if c.evaluation.state in Q.QUIET_STATES
+            and not needs_heads_up_path(c.contract.sla, c.evaluation, c.now)
+        ]
         for start in range(0, len(candidates), Q.CHUNK):
             chunk = candidates[start : start + Q.CHUNK]
             try:
@@ -146,10 +161,23 @@ class FreshnessService:
             quiet.update((d.contract.id, d) for d in done)
         return quiet
 
-    def _judge(self, contract: Contract, result: ProbeResult, now: datetime) -> Evaluation:
-        """The verdict; a check whose judging raises is "check failed" instead."""
+    def _judge(
+        self,
+        contract: Contract,
+        result: ProbeResult,
+        now: datetime,
+        results: dict[str, ProbeResult] | None = None,
+    ) -> Evaluation:
+        """The verdict; a check whose judging raises is "check failed" instead. An
+        event-relative SLA reads its upstream's landing from this sweep's `results`, else from
+        the upstream's last recorded check."""
         try:
-            return judge(contract, result, now)
+            upstream = (
+                upstream_landing(self.sessions, contract, results)
+                if contract.after is not None
+                else None
+            )
+            return judge(contract, result, now, upstream)
         except Exception as exc:
             log.warning("cannot judge %s: %s", contract.id, exc)
             return evaluate_failed(f"cannot evaluate the SLA: {_one_line(exc)}")
@@ -267,10 +295,16 @@ class FreshnessService:
                     )
                     action = "recovered"
             silenced = A.active_silence(session, registry, contract, now)
+            if silenced is not None and silenced.asset != contract.asset and announce:
+                D.notify(session, registry, [silenced], now)  # a planned delay upstream
             if evaluation.state is FreshnessState.LATE and key is not None:
                 action = self._late(
                     session, registry, contract, key, evaluation, now, silenced, announce
                 )
+            action = H.follow(session, registry, contract, evaluation, now) or action
+            if evaluation.state is FreshnessState.LATE:
+                P.warn_downstream(session, registry, contract, evaluation, now)
+                E.check_missed(session, registry, contract, now)
         session.flush()
         if (
             evaluation.state is not FreshnessState.CHECK_FAILED

@@ -12,6 +12,7 @@ probe: {sql: {connection: WAREHOUSE_URL, table: customers, timestamp_column: upd
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import time
 from typing import Any
 
@@ -21,11 +22,13 @@ from ownership.model import (
     Column,
     Contract,
     DeadlineSla,
+    EventSla,
     QualityRule,
     SourceRef,
     Volume,
 )
 from ownership.periods import cron_problem
+from ownership.read.calendars import read_calendar
 from ownership.read.fields import (
     MAX_NOTICE_DAYS,
     SLACK_CHANNEL,
@@ -42,11 +45,14 @@ CONTRACT_FIELDS = (
     "id", "data_source", "asset_kind", "description", "owner_team", "consumer_teams", "sla",
     "freshness", "schema", "change_policy", "contacts", "probe", "alert_channel", "quality",
 )  # fmt: skip
-SLA_FIELDS = ("update_frequency", "update_time", "max_delay", "cron", "timezone")
+AFTER_FIELDS = ("update_frequency", "after", "max_delay")
+SLA_FIELDS = (
+    "update_frequency", "update_time", "max_delay", "cron", "timezone", "calendar", "warn_after",
+)  # fmt: skip
 FRESHNESS_FIELDS = ("warn_after", "error_after")
 COLUMN_FIELDS = ("type", "required", "description", "unique", "primary", "max_null_ratio")
 POLICY_FIELDS = ("breaking_changes", "non_breaking_changes", "notice_days", "channel")
-FREQUENCIES = ("hourly", "daily", "weekly", "cron")
+FREQUENCIES = ("hourly", "daily", "weekly", "cron", "after")
 _NOTICE = re.compile(r"(\d+)\s*(day|week)s?", re.IGNORECASE)
 _CHANNEL_IN_TEXT = re.compile(r"(#[a-z0-9][a-z0-9._\-]*)")
 
@@ -93,6 +99,7 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
         owner_team=owner,
         consumer_teams=tuple(consumers),
         sla=_sla(c, m, what),
+        after=_after(c, m, what),
         freshness=_freshness(c, m, what),
         schema=schema,
         change_policy=_policy(c, m, what),
@@ -108,7 +115,48 @@ def read_contract(c: Collector, m: YMap, lines: list[str]) -> Contract | None:
     )
 
 
+def _after(c: Collector, m: YMap, what: str) -> EventSla | None:
+    """`sla: {update_frequency: after, after: customer_master_db, max_delay: 2 hours}`."""
+    s = m.get("sla")
+    if not isinstance(s, YMap) or s.get("update_frequency") != "after":
+        return None
+    ctx = f"{what} sla"
+    s = c.mapping(s, m.value_at("sla"), ctx, AFTER_FIELDS, ("after", "max_delay"))
+    if s is None:
+        return None
+    upstream = c.identifier(s, "after", ctx)
+    within = c.parsed(s, "max_delay", ctx, parse_duration)
+    if upstream is None or within is None:
+        return None
+    return EventSla(upstream, within)
+
+
 def _sla(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
+    s = m.get("sla")
+    if isinstance(s, YMap) and s.get("update_frequency") == "after":
+        return None  # an event-relative SLA: `_after`
+    sla = _deadline(c, m, what)
+    s = m.get("sla")
+    if not isinstance(s, YMap):
+        return sla
+    calendar = read_calendar(c, s, "calendar", f"{what} sla")
+    warn_after = c.parsed(s, "warn_after", f"{what} sla", parse_duration)
+    if sla is None:
+        return None
+    if warn_after is not None and warn_after >= sla.max_delay:
+        c.error(
+            s.value_at("warn_after"),
+            f"{what} sla: warn_after must be shorter than max_delay (the heads-up comes "
+            "between the due time and the deadline)",
+            "bad-value",
+        )
+        warn_after = None
+    if calendar is None and warn_after is None:
+        return sla
+    return replace(sla, calendar=calendar, warn_after=warn_after)
+
+
+def _deadline(c: Collector, m: YMap, what: str) -> DeadlineSla | None:
     if m.get("sla") is None:
         return None
     s = c.mapping(

@@ -15,6 +15,7 @@ from ownership.model import (
     Team,
     UserGroup,
 )
+from ownership.read.calendars import read_covers
 from ownership.read.fields import (
     EMAIL,
     SLACK_CHANNEL,
@@ -46,7 +47,7 @@ SCHEDULE_KINDS = {
 SLACK_FIELDS = ("usergroup", "oncall_channel", "incident_channel", "oncall_usergroup")
 USERGROUP_FIELDS = ("id", "handle")
 MEMBER_FIELDS = ("name", "slack", "email")
-ONCALL_FIELDS = ("members", "period", "handoff", "timezone", "start", "overrides")
+ONCALL_FIELDS = ("members", "period", "handoff", "timezone", "start", "overrides", "covers")
 OVERRIDE_FIELDS = ("member", "from", "to")
 # `person` and `until` are the same as `member` and `to` (either spelling; not both)
 OVERRIDE_ALIASES = {"person": "member", "until": "to"}
@@ -230,13 +231,16 @@ def _rotation(
             c.error(o.value_at(to_key), f"{ctx} override ends before it starts", "bad-value")
         elif person and begin and end:
             overrides.append(Override(person, begin, end))
+    covers = read_covers(c, m, ctx)
     if not people:
         if m.get("members") is not None:
             c.error(m.value_at("members"), f"{ctx} has no members", "missing-field")
         return None
     if period is None or tz is None or start is None:
         return None
-    return Rotation(people, period, handoff or time(9, 0), tz, start, tuple(overrides))
+    return Rotation(
+        people, period, handoff or time(9, 0), tz, start, tuple(overrides), covers
+    )
 
 
 def _override_keys(c: Collector, o: YMap, ctx: str) -> tuple[str, str, str] | None:

@@ -55,7 +55,12 @@ def owner_has_rotation(ctx: RuleContext, contract: Contract) -> Problems:
 
 def contract_has_sla(ctx: RuleContext, contract: Contract) -> Problems:
     """A contract has an sla or a freshness to check (a dbt source without one opted out)."""
-    if contract.sla is None and contract.freshness is None and contract.format != "dbt":
+    if (
+        contract.sla is None
+        and contract.freshness is None
+        and contract.after is None
+        and contract.format != "dbt"
+    ):
         yield warning(
             contract.source,
             f"contract '{contract.id}' has no sla or freshness: nothing to check",
@@ -65,7 +70,7 @@ def contract_has_sla(ctx: RuleContext, contract: Contract) -> Problems:
 
 def contract_has_probe(ctx: RuleContext, contract: Contract) -> Problems:
     """A contract with an SLA has a probe to check it (dbt's results are ingested instead)."""
-    has_sla = contract.sla is not None or contract.freshness is not None
+    has_sla = contract.sla is not None or contract.freshness is not None or bool(contract.after)
     if has_sla and contract.probe is None and contract.format != "dbt":
         yield warning(
             contract.source,

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.blocks.escape import unescape
+from bot.blocks.headsup import render_expected
+from bot.freshness.etas import expected_times
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener
 from bot.slack.listeners.oncall import answer_registry
-from ownership.answers import Answer, NotFound, who_owns
+from ownership.answers import Answer, AssetAnswer, NotFound, who_owns
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
     from bot.slack.listeners import Clock
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY = 200
 _USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -50,16 +56,33 @@ def make_whoowns_handler(
         answer = who_owns(answer_registry(services, holder.registry, now), query, now)
         if live is not None:
             answer = live(answer)
-        ack(
-            response_type="ephemeral",
-            text=render_answer_text(answer),
-            blocks=render_answer(
-                answer,
-                query=query,
-                shareable=not isinstance(answer, NotFound),
-                pageable=services is not None,
-            ),
+        text = render_answer_text(answer)
+        blocks = render_answer(
+            answer,
+            query=query,
+            shareable=not isinstance(answer, NotFound),
+            pageable=services is not None,
         )
+        expected = _expected(holder, services, answer, now)
+        if expected:
+            lines, block = render_expected(expected, now)
+            text, blocks = f"{text}\n{lines}", [*blocks, block]
+        ack(response_type="ephemeral", text=text, blocks=blocks)
 
-    # Answered in the ack: the registry, and one indexed query for shifts taken in Slack.
+    # Answered in the ack: the registry, and indexed local reads (shifts taken in Slack, ETAs).
     return Listener(handle_whoowns_command)
+
+
+def _expected(
+    holder: RegistryHolder, services: Services | None, answer: Answer, now: datetime
+) -> list[tuple[str, datetime, str]]:
+    """ETAs on the asset's and its upstreams' late alerts (one local database read); an answer
+    without them rather than none when the database cannot say."""
+    if services is None or not isinstance(answer, AssetAnswer):
+        return []
+    try:
+        found = expected_times(services.engine, holder.registry, answer.asset.id, now)
+    except Exception:
+        logger.warning("ETAs for /whoowns could not be read", exc_info=True)
+        return []
+    return [(e.contract, e.at, e.why) for e in found]

@@ -1,0 +1,108 @@
+"""A late upstream warns the downstream's owner once, in their own channel, before the
+downstream's deadline, from the lag its checks recorded (issue 13, "Predicted downstream
+breaches")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Table
+
+from tests.fakes.fake_slack import FakeSlack
+from tests.integration import worlds
+from tests.integration.worlds import Clock, running, write_registry
+
+DAY = datetime(2026, 11, 25, tzinfo=UTC)
+LAG = timedelta(hours=1, minutes=50)
+UP, DOWN = "#data-eng-oncall", "#mlops-churn-oncall"
+
+FILES = {
+    "teams.yaml": worlds.TEAMS_ON_CALL
+    + "assets:\n  - {id: customer_master_db, kind: table, owner: data_engineering}\n"
+    "  - {id: churn_features, kind: table, owner: mlops_churn, upstream: [customer_master_db]}\n",
+    "customer_master_db.yaml": (
+        "data_source: customer_master_db\nowner_team: data_engineering\n"
+        'sla: {update_frequency: daily, update_time: "02:00 UTC", max_delay: 30 minutes}\n'
+        "probe: {sql: {connection: WAREHOUSE_URL, table: customer_master_db,"
+        " timestamp_column: updated_at}}\n"
+    ),
+    "churn_features.yaml": (
+        "data_source: churn_features\nowner_team: mlops_churn\n"
+        'sla: {update_frequency: daily, update_time: "04:15 UTC", max_delay: 30 minutes}\n'
+        "probe: {sql: {connection: WAREHOUSE_URL, table: churn_features,"
+        " timestamp_column: updated_at}}\n"
+    ),
+}
+
+
+def at(hour: int, minute: int = 0, day: int = 0) -> datetime:
+    return DAY + timedelta(days=day, hours=hour, minutes=minute)
+
+
+class World(worlds.World):
+    tables: dict[str, Table]
+
+    def load(self, name: str, when: datetime) -> None:
+        with self.services.engine.begin() as conn:
+            conn.execute(self.tables[name].insert().values(updated_at=when))
+
+    def sweep(self, when: datetime) -> None:
+        self.clock.now = when
+        self.services.freshness.check()
+        self.deliver()
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path) -> Iterator[World]:
+    registry = write_registry(tmp_path / "registry", FILES)
+    clock = Clock(at(0, day=-4))
+    with FakeSlack() as slack, running(registry, database_url, slack, clock) as services:
+        w = World(services, slack, clock)
+        w.tables = worlds.create_load_tables(services.engine, ["customer_master_db",
+                                                              "churn_features"])
+        w.load("customer_master_db", at(1, 50, -5))
+        w.load("churn_features", at(1, 50, -5) + LAG)
+        for day in (-4, -3, -2, -1):  # four days of history: churn_features lands 1 h 50 after
+            w.load("customer_master_db", at(1, 50, day))
+            w.sweep(at(1, 55, day))
+            w.load("churn_features", at(1, 50, day) + LAG)
+            w.sweep(at(3, 45, day))
+        assert w.posts() == []
+        yield w
+
+
+def test_a_late_upstream_warns_the_downstream_owner_once_before_its_deadline(
+    world: World,
+) -> None:
+    world.sweep(at(2, 31))  # 02:31 + 1 h 50 = 04:21, before 04:45: no warning yet
+    assert world.posts(DOWN) == []
+    world.sweep(at(3, 0))  # 04:50 is past 04:45
+    world.sweep(at(3, 10))
+    world.sweep(at(3, 20))
+    (warning,) = world.posts(DOWN)
+    assert world.clock.now < at(4, 45)
+    text = warning["text"]
+    assert "`churn_features` will likely miss 04:45 UTC" in text
+    assert "`customer_master_db` is 30 min late" in text
+    assert "usually lands 1 h 50 min after it" in text
+    assert "<@U0DANAKOW>" in text  # the downstream's on-call, in their own channel
+    # the breach itself folds into the upstream's alert: no root of its own
+    world.sweep(at(4, 46))
+    assert len(world.posts(DOWN)) == 1
+    assert any("Also affected: `churn_features`" in p["text"] for p in world.posts())
+
+
+def test_no_warning_without_history(database_url: str, tmp_path: Path) -> None:
+    registry = write_registry(tmp_path / "registry", FILES)
+    clock = Clock(at(3, 0))
+    with FakeSlack() as slack, running(registry, database_url, slack, clock) as services:
+        w = World(services, slack, clock)
+        w.tables = worlds.create_load_tables(services.engine, ["customer_master_db",
+                                                              "churn_features"])
+        w.load("customer_master_db", at(1, 50, -1))
+        w.load("churn_features", at(1, 50, -1) + LAG)
+        w.sweep(at(3, 0))  # upstream late, but no lag on record: no prediction
+        assert w.posts(DOWN) == []

@@ -1,0 +1,64 @@
+"""Foresight, pure: the heads-up time, the lag per lineage edge and the projected landings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from ownership.foresight import (
+    heads_up_due,
+    median_lag,
+    period_to_warn,
+    project,
+    will_miss,
+)
+from ownership.model import Contract, DeadlineSla
+from ownership.sla import evaluate_deadline
+
+T0 = datetime(2026, 11, 25, tzinfo=UTC)
+H = timedelta(hours=1)
+SLA = DeadlineSla("daily", "UTC", timedelta(minutes=30), time(2, 0),
+                  warn_after=timedelta(minutes=10))
+
+
+def test_the_heads_up_is_due_between_warn_after_and_the_deadline() -> None:
+    stale = T0 - timedelta(hours=22)
+    for minute, due in ((9, False), (10, True), (30, True)):
+        now = T0 + timedelta(hours=2, minutes=minute)
+        assert heads_up_due(SLA, evaluate_deadline(SLA, stale, now), now) is due
+    late = T0 + timedelta(hours=2, minutes=31)
+    assert not heads_up_due(SLA, evaluate_deadline(SLA, stale, late), late)
+
+
+def test_median_lag_pairs_each_landing_with_the_upstream_landing_before_it() -> None:
+    ups = [T0 + d * 24 * H for d in range(4)]
+    downs = [u + lag for u, lag in zip(ups, (H, 2 * H, 3 * H, 90 * H / 60), strict=True)]
+    assert median_lag(ups, downs) == 1.5 * H  # median_low of 1, 1.5, 2, 3 h
+    assert median_lag(ups[:2], downs[:2]) is None  # fewer than three samples
+
+
+def test_projection_adds_lags_along_a_chain_and_takes_the_slower_parent() -> None:
+    a, b, c, d = (Contract(n, n, "t") for n in "abcd")
+    edges = [(a, b), (a, c), (b, d), (c, d)]
+    lags = {("a", "b"): H, ("a", "c"): 3 * H, ("b", "d"): H, ("c", "d"): H}
+    out = project(a, T0, edges, lags)
+    assert out["b"].arrival == T0 + H
+    assert out["d"].lag == 4 * H  # through c, the slower path
+
+
+def test_a_downstream_whose_data_is_in_is_warned_about_its_next_period() -> None:
+    down = DeadlineSla("daily", "UTC", timedelta(minutes=30), time(4, 15))
+    now = T0 + 3 * H  # before 04:15: yesterday's period is judged, and it has its data
+    period = period_to_warn(down, evaluate_deadline(down, T0 - 20 * H, now))
+    assert period is not None
+    assert period.key == "2026-11-25"
+    assert will_miss(period, T0 + 5 * H, now)
+    assert not will_miss(period, T0 + 4 * H, now)
+
+
+def test_a_downstream_late_already_is_warned_about_its_next_period() -> None:
+    down = DeadlineSla("hourly", "UTC", timedelta(minutes=60), time(0, 30))
+    now = T0 + 10 * H + timedelta(minutes=40)  # the 09:30 period is late (deadline 10:30)
+    verdict = evaluate_deadline(down, T0 + 8 * H + timedelta(minutes=35), now)
+    period = period_to_warn(down, verdict)
+    assert period is not None
+    assert period.key == "2026-11-25T10"  # due 10:30, late after 11:30
