@@ -31,7 +31,7 @@ from bot.jobs.freshness import FreshnessScheduler
 from bot.jobs.schedule import periodic_jobs
 from bot.jobs.scheduler import Periodic
 from bot.outbox import OutboxWorker
-from bot.probes import Prober, ProbeResult, run_probes
+from bot.probes import Prober, ProbeResult
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
 from bot.settings import Settings
@@ -116,7 +116,7 @@ def build(
     prober = make_prober(environ, timeout=probe_timeout)
 
     def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
-        return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)
+        return prober.run(jobs, max_workers=probe_threads, timeout=probe_timeout)
 
     replica_id = new_replica_id()
     freshness = FreshnessService(

@@ -26,7 +26,7 @@ from bot.cli.incidents import add_incident_parser
 from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
-from bot.probes import ProbeResult, run_probes
+from bot.probes import ProbeResult
 from bot.settings import database_url
 from bot.text.render_json import answer_to_json
 from bot.text.render_text import render_text
@@ -126,7 +126,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     prober = make_prober(os.environ, timeout=args.timeout, pool_size=args.threads)
     try:
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
-        results = run_probes(jobs, prober.probe, max_workers=args.threads, timeout=args.timeout)
+        results = prober.run(jobs, max_workers=args.threads, timeout=args.timeout)
     finally:
         prober.close()
     now = at or datetime.now(UTC)
