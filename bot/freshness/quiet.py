@@ -3,17 +3,18 @@
 Most checks of a sweep find a contract on time (or pending, or warned) with no alert open and
 no failure alerted: nothing to recover, open or edit, so the whole transition is a check row
 and the status columns. Those are recorded a chunk at a time, in one transaction whose few
-queries load what decides it (the chunk's statuses, which of them have an alert open, the
-silences in force) instead of ~6 statements, a commit and a pre-ping per contract. Every other
-check (late, failed, an alert open, a failure alerted) takes the per-contract path
-(`FreshnessService.apply`), and so does a whole chunk whose transaction fails, so one bad row
-loses no other contract's check.
+queries load what decides it (the chunk's statuses, their open alerts, the silences in force)
+instead of ~6 statements, a commit and a pre-ping per contract; so are the re-checks that
+change nothing anyone sees (still late with the same root, still failing: `bot.freshness.still`).
+Every other check (a new breach, a recovery, an edit of a root, a failure to alert) takes the
+per-contract path (`FreshnessService.apply`), and so does a whole chunk whose transaction
+fails, so one bad row loses no other contract's check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Alert, ContractStatus, SilenceRow
 from bot.freshness import alerts as A
+from bot.freshness import still as S
 from bot.freshness.judge import Timing, breach_key, next_check
 from bot.freshness.records import check_row, new_status
 from bot.probes import ProbeResult
@@ -51,52 +53,126 @@ class Quiet:
     evaluation: Evaluation
     next_check_at: datetime
     silenced: A.Silenced | None
+    action: str | None = None
+
+
+@dataclass
+class Recorded:
+    """A chunk's outcome: what it wrote, and the claimed checks another replica took over."""
+
+    done: list[Quiet] = field(default_factory=list)
+    lost: set[str] = field(default_factory=set)
 
 
 def record_quiet(
-    session: Session, registry: Registry, chunk: Sequence[Checked], timing: Timing
-) -> list[Quiet]:
-    """Record the checks of `chunk` that change nothing but the status; the others are left
-    out of the result for the caller's per-contract path."""
+    session: Session,
+    registry: Registry,
+    chunk: Sequence[Checked],
+    timing: Timing,
+    *,
+    claims: Mapping[str, str] | None = None,
+    states: Mapping[str, FreshnessState] | None = None,
+) -> Recorded:
+    """Record the checks of `chunk` that change nothing but the status (and those that change
+    nothing anyone sees: `bot.freshness.still`); the others are left out of the result for
+    the caller's per-contract path.
+
+    `claims`: the claim token of each check (the scheduler's batches). The statuses are read
+    locked and a check whose token is no longer its contract's is dropped unwritten (in
+    `lost`), as `FreshnessService.apply` does; a recorded one's claim ends.
+    `states`: what the whole sweep found for each contract (whether a cause may recover in
+    it)."""
     ids = [c.contract.id for c in chunk]
-    statuses = {
-        s.contract_id: s
-        for s in session.scalars(select(ContractStatus).where(ContractStatus.contract_id.in_(ids)))
-    }
-    alerted = set(
-        session.scalars(
-            select(Alert.contract_id)
-            .where(Alert.contract_id.in_(ids), Alert.status == "open")
-            .distinct()
-        )
-    )
-    earliest = min(c.now for c in chunk)
-    silences = list(session.scalars(select(SilenceRow).where(SilenceRow.ends_at > earliest)))
-    done = []
+    query = select(ContractStatus).where(ContractStatus.contract_id.in_(ids))
+    if claims is not None:
+        query = query.with_for_update()
+    statuses = {s.contract_id: s for s in session.scalars(query)}
+    alerts: dict[str, list[Alert]] = {}
+    for alert in session.scalars(
+        select(Alert).where(Alert.contract_id.in_(ids), Alert.status == "open").order_by(Alert.id)
+    ):
+        alerts.setdefault(alert.contract_id, []).append(alert)
+    loaded = _load_for_still(session, alerts, chunk, states)
+    done = Recorded()
     for item in chunk:
         contract, evaluation, now = item.contract, item.evaluation, item.now
         status = statuses.get(contract.id)
-        if (
-            evaluation.state not in QUIET_STATES
-            or contract.id in alerted
-            or (status is not None and status.failure_alerted)
+        if claims is not None and (status is None or status.claim_token != claims[contract.id]):
+            done.lost.add(contract.id)  # another replica took over: drop our result
+            continue
+        key = (
+            breach_key(contract, evaluation)
+            if evaluation.state is not FreshnessState.CHECK_FAILED
+            else None
+        )
+        failed_alerted = status is not None and status.failure_alerted
+        silenced: A.Silenced | None = None
+        action = None
+        if evaluation.state in QUIET_STATES and contract.id not in alerts and not failed_alerted:
+            alert_open = False
+            silenced = A.active_silence(session, registry, contract, now, rows=loaded.silences)
+        elif S.still_failing(status, evaluation, timing):
+            alert_open = any(a.kind == "late" for a in alerts.get(contract.id, ()))
+        elif not failed_alerted and (
+            late := S.still_late(session, registry, contract, evaluation, key, now, loaded, timing)
         ):
+            alert_open, silenced, action = True, late[1], "still late"
+        else:
             continue
         if status is None:
             status = new_status(contract.id)
             session.add(status)
-        key = breach_key(contract, evaluation)
         session.add(check_row(contract.id, evaluation, key, item.result, now))
-        next_at = next_check(contract, evaluation, now, timing, alert_open=False)
+        next_at = next_check(contract, evaluation, now, timing, alert_open=alert_open)
         # the ORM writes only the columns whose value changes
-        status.consecutive_failures = 0
-        status.failure_alerted = False
-        status.last_error = None
-        status.last_update = evaluation.last_update
+        if evaluation.state is FreshnessState.CHECK_FAILED:
+            status.consecutive_failures = (status.consecutive_failures or 0) + 1
+            status.last_error = evaluation.error
+        else:
+            status.consecutive_failures = 0
+            status.failure_alerted = False
+            status.last_error = None
+            status.last_update = evaluation.last_update
         status.state = evaluation.state.value
         status.period_key = key
         status.checked_at = now
         status.next_check_at = next_at
-        silenced = A.active_silence(session, registry, contract, now, rows=silences)
-        done.append(Quiet(contract, evaluation, next_at, silenced))
+        if claims is not None:
+            status.claimed_by = status.claim_until = status.claim_token = None
+        done.done.append(Quiet(contract, evaluation, next_at, silenced, action))
     return done
+
+
+def _load_for_still(
+    session: Session,
+    alerts: Mapping[str, Sequence[Alert]],
+    chunk: Sequence[Checked],
+    states: Mapping[str, FreshnessState] | None,
+) -> S.Loaded:
+    """The silences in force, the attached alerts of the chunk's roots and the causes of its
+    attached alerts: every query the decisions need, before any of them changes a row."""
+    earliest = min(c.now for c in chunk)
+    silences = list(session.scalars(select(SilenceRow).where(SilenceRow.ends_at > earliest)))
+    late = [a for found in alerts.values() for a in found if a.kind == "late"]
+    attached: dict[int, list[str]] = {}
+    roots = [a.id for a in late if a.caused_by_alert_id is None and a.channel]
+    if roots:
+        for cause_id, contract_id in session.execute(
+            select(Alert.caused_by_alert_id, Alert.contract_id)
+            .where(
+                Alert.caused_by_alert_id.in_(roots), Alert.kind == "late", Alert.status == "open"
+            )
+            .order_by(Alert.id)
+        ):
+            if cause_id is not None:
+                attached.setdefault(cause_id, []).append(contract_id)
+    wanted = {a.caused_by_alert_id for a in late if a.caused_by_alert_id is not None}
+    causes = {a.id: a for a in late if a.id in wanted}
+    missing = wanted - set(causes)
+    if missing:
+        causes.update(
+            (a.id, a) for a in session.scalars(select(Alert).where(Alert.id.in_(missing)))
+        )
+    if states is None:
+        states = {c.contract.id: c.evaluation.state for c in chunk}
+    return S.Loaded(alerts, attached, causes, states, silences)
