@@ -130,9 +130,9 @@ def test_the_runner_batches_per_connection_and_keeps_each_job_apart(
     assert results["unset"].error == "environment variable NOT_SET_URL is not set"
     assert results["gone"].error is not None
     assert "gone" in results["gone"].error
-    # WAREHOUSE_URL: 8 probes in 2 batches (2 workers), the one with "gone" failed and was
-    # retried one by one (4 more); OTHER_URL: 1 alone. Never one statement per probe.
-    assert len(probe_statements) == 2 + 4 + 1
+    # WAREHOUSE_URL: 8 probes in one batch (too few to split), which failed on "gone" and was
+    # retried one by one (8 more); OTHER_URL: 1 alone. Never a statement per probe unasked.
+    assert len(probe_statements) == 1 + 8 + 1
 
 
 def test_units_split_per_connection_to_keep_the_workers_busy() -> None:
@@ -143,3 +143,5 @@ def test_units_split_per_connection_to_keep_the_workers_busy() -> None:
     sizes = sorted(len(u) for u in plan)
     assert sizes == [1, 1] + [59] + [63] * 7  # 500 in 8 batches for 4 workers
     assert sum(len(u) for u in plan) == 502
+    few = units(sql[:100], workers=8)
+    assert [len(u) for u in few] == [25] * 4  # not 8 of 13: a round trip costs more
