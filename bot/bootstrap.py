@@ -31,7 +31,7 @@ from bot.jobs.freshness import FreshnessScheduler
 from bot.jobs.schedule import periodic_jobs
 from bot.jobs.scheduler import Periodic
 from bot.outbox import OutboxWorker
-from bot.probes import Prober, ProbeResult
+from bot.probes import Prober, ProbeResult, make_prober
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
 from bot.settings import Settings
@@ -77,17 +77,6 @@ class Services:
 def outbox_client(token: str, api_url: str) -> WebClient:
     """No retry handlers: the outbox retries itself, and a client-side retry could double-post."""
     return WebClient(token=token, base_url=api_url, retry_handlers=[])
-
-
-def make_prober(environ: Mapping[str, str], *, timeout: float, pool_size: int = 8) -> Prober:
-    """A probe's own timeouts never outlast the sweep's deadline (`timeout` seconds)."""
-    timeout = max(timeout, 0.001)
-    return Prober(
-        environ,
-        pool_size=pool_size,
-        statement_timeout=min(30.0, timeout),
-        http_timeout=min(10.0, timeout),
-    )
 
 
 def timing_of(settings: Settings) -> Timing:

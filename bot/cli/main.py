@@ -110,7 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Probe now and print each contract's verdict; records nothing, posts nothing."""
     # Lazy: the serve wiring's own prober (so the two cannot drift apart), with SQLAlchemy.
-    from bot.bootstrap import make_prober
+    from bot.probes import make_prober
 
     result = load_or_explain(registry_arg(args.registry))
     assert result.registry is not None  # load_or_explain raised otherwise

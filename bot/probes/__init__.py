@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from bot.probes.http import HttpProber
 
-__all__ = ["HttpProber", "ProbeResult", "Prober", "SqlProber", "run_probes"]
+__all__ = ["HttpProber", "ProbeResult", "Prober", "SqlProber", "make_prober", "run_probes"]
 
 
 def __getattr__(name: str) -> Any:
@@ -111,3 +111,16 @@ class Prober:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def make_prober(environ: Mapping[str, str], *, timeout: float, pool_size: int = 8) -> Prober:
+    """The prober `serve` and `demarc check` share: a probe's own timeouts never outlast the
+    sweep's deadline (`timeout` seconds). Here, not in `bot.bootstrap`, so `demarc check`
+    does not import the serve wiring (alembic, Slack, the scheduler: seconds on a busy host)."""
+    timeout = max(timeout, 0.001)
+    return Prober(
+        environ,
+        pool_size=pool_size,
+        statement_timeout=min(30.0, timeout),
+        http_timeout=min(10.0, timeout),
+    )
