@@ -155,7 +155,8 @@ def record_quiet(
             )
         done.done.append(Quiet(contract, evaluation, next_at, silenced, action))
     if rows:
-        session.execute(insert(CheckResult), rows)
+        # render_nulls: one statement, not one per run of rows with the same NULL columns
+        session.execute(insert(CheckResult).execution_options(render_nulls=True), rows)
     if updates:
         session.flush()  # the new statuses and the alerts first, as the unit of work would
         session.connection().execute(_update_statuses(updates[0]), updates)
