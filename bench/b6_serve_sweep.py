@@ -10,8 +10,10 @@ a fifth of the contracts downstream of a source), demarc's own tables in another
   autocommit psycopg connection in a loop;
 * (b) `FreshnessService.check()`: the whole sweep as `serve` runs it (probes on 8 threads,
   check rows, state, alerts, outbox writes);
-* (c) the scheduler's per-contract path: `check_claimed(contract, holder)` for every contract,
-  one after the other (their `next_check_at` is reset, untimed, before each round).
+* (c) the scheduler's path: `check_claimed_many(batch, holder)` for every batch of
+  `bot.jobs.freshness.BATCH` contracts in lineage order, one batch after the other, as the
+  scheduler runs its due checks (claimed in one transaction, probed together, recorded
+  fenced); their `next_check_at` is reset, untimed, before each round.
 
 It reports medians of `--rounds` rounds, the ratios to the floor and of (c) to (b), and what
 each sweep costs the database per contract: statements (a SQLAlchemy `before_cursor_execute`
@@ -20,7 +22,8 @@ listener), commits and connection checkouts (each one a pre-ping round trip with
 and `steady` (every table on time: nothing changes, the common case).
 Targets (issue 16): (b) ≤ 2× the floor; (c) ≤ 1.5× (b).
 
-    .venv/bin/python -m bench.b6_serve_sweep                 # 500 and 2,000 contracts
+    .venv/bin/python -m bench.b6_serve_sweep                 # 2,000 and 10,000 contracts
+    .venv/bin/python -m bench.b6_serve_sweep --contracts 500 2000 5000 --rounds 5
     .venv/bin/python -m bench.b6_serve_sweep --tiny          # 30 contracts, 1 round (CI)
 """
 
@@ -225,7 +228,7 @@ def run_size(n: int, rounds: int, verdicts: Verdicts) -> dict[str, Any]:
                     res["sweep_over_floor"] <= 2,
                 )
                 verdicts.check(
-                    f"{n} {scenario}: check_claimed path ≤ 1.5× the sweep "
+                    f"{n} {scenario}: scheduler path ≤ 1.5× the sweep "
                     f"({res['claimed_over_sweep']:.2f}×)",
                     res["claimed_over_sweep"] <= 1.5,
                 )
@@ -247,7 +250,8 @@ def run_scenario(url: str, registry: Any, n: int, rounds: int) -> dict[str, Any]
     from bot.db.migrate import upgrade
     from bot.db.models import ContractStatus
     from bot.freshness.service import FreshnessService, lineage_order
-    from bot.probes import Prober, ProbeResult, run_probes
+    from bot.jobs.freshness import BATCH as BATCH_OF_SCHEDULER
+    from bot.probes import Prober, ProbeResult
     from ownership.model import Probe
     from ownership.sla import FreshnessState
 
@@ -258,7 +262,7 @@ def run_scenario(url: str, registry: Any, n: int, rounds: int) -> dict[str, Any]
     prober = Prober({"BENCH_PG_URL": url})
 
     def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
-        return run_probes(jobs, prober.probe, max_workers=8, timeout=60.0)  # as serve does
+        return prober.run(jobs, max_workers=8, timeout=60.0)  # as serve does
 
     service = FreshnessService(
         engine, lambda: registry, probe_many, clock=lambda: datetime.now(UTC)
@@ -267,8 +271,8 @@ def run_scenario(url: str, registry: Any, n: int, rounds: int) -> dict[str, Any]
     counts = count_on(engine)
 
     def claimed_round() -> None:
-        for cid in ordered:
-            service.check_claimed(cid, "bench-b6")
+        for start in range(0, len(ordered), BATCH_OF_SCHEDULER):
+            service.check_claimed_many(ordered[start : start + BATCH_OF_SCHEDULER], "bench-b6")
 
     def reset_due() -> None:  # untimed: every contract due again
         with engine.begin() as c:
@@ -349,7 +353,7 @@ def _print(n: int, scenario: str, res: dict[str, Any], rounds: int) -> None:
         f"per contract) = {res['sweep_over_floor']:.2f}× the floor"
     )
     print(
-        f"   check_claimed each       {med['claimed']:.3f} s  ({med['claimed'] / n * 1e6:.0f} µs "
+        f"   scheduler batches        {med['claimed']:.3f} s  ({med['claimed'] / n * 1e6:.0f} µs "
         f"per contract) = {res['claimed_over_floor']:.2f}× the floor, "
         f"{res['claimed_over_sweep']:.2f}× the sweep"
     )
@@ -363,8 +367,8 @@ def _print(n: int, scenario: str, res: dict[str, Any], rounds: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--contracts", type=int, nargs="+", default=[500, 2000])
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--contracts", type=int, nargs="+", default=[2000, 10000])
+    p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args(argv)
     if args.tiny:
         args.contracts, args.rounds = [30], 1

@@ -34,7 +34,7 @@ from bot.oncall.sources import ScheduleReader
 from bot.oncall.sync import OnCallSync
 from bot.ops.retention import RetentionJob, RetentionPolicy
 from bot.outbox import OutboxWorker
-from bot.probes import Prober, ProbeResult, run_probes
+from bot.probes import Prober, ProbeResult, make_prober
 from bot.probes.quality import QualityProber
 from bot.quality.service import QualityService
 from bot.registry.holder import RegistryHolder
@@ -106,17 +106,6 @@ def outbox_client(token: str, api_url: str) -> WebClient:
     return WebClient(token=token, base_url=api_url, retry_handlers=[])
 
 
-def make_prober(environ: Mapping[str, str], *, timeout: float, pool_size: int = 8) -> Prober:
-    """A probe's own timeouts never outlast the sweep's deadline (`timeout` seconds)."""
-    timeout = max(timeout, 0.001)
-    return Prober(
-        environ,
-        pool_size=pool_size,
-        statement_timeout=min(30.0, timeout),
-        http_timeout=min(10.0, timeout),
-    )
-
-
 def retention_policy(settings: Settings) -> RetentionPolicy:
     """Days of 0 keep that history forever."""
 
@@ -156,7 +145,7 @@ def build(
     prober = make_prober(environ, timeout=probe_timeout)
 
     def probe_many(jobs: list[tuple[str, Probe]]) -> dict[str, ProbeResult]:
-        return run_probes(jobs, prober.probe, max_workers=probe_threads, timeout=probe_timeout)
+        return prober.run(jobs, max_workers=probe_threads, timeout=probe_timeout)
 
     replica_id = new_replica_id()
     notifier = SubscriptionNotifier(lambda: holder.registry)

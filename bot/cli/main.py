@@ -27,7 +27,7 @@ from bot.cli.incidents import add_incident_parser
 from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
-from bot.probes import ProbeResult, run_probes
+from bot.probes import ProbeResult
 from bot.settings import database_url
 from bot.text.render_json import answer_to_json
 from bot.text.render_text import render_text
@@ -111,7 +111,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Probe now and print each contract's verdict; records nothing, posts nothing."""
     # Lazy: the serve wiring's own prober (so the two cannot drift apart), with SQLAlchemy.
-    from bot.bootstrap import make_prober
+    from bot.probes import make_prober
 
     result = load_or_explain(registry_arg(args.registry))
     assert result.registry is not None  # load_or_explain raised otherwise
@@ -127,7 +127,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     prober = make_prober(os.environ, timeout=args.timeout, pool_size=args.threads)
     try:
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
-        results = run_probes(jobs, prober.probe, max_workers=args.threads, timeout=args.timeout)
+        results = prober.run(jobs, max_workers=args.threads, timeout=args.timeout)
     finally:
         prober.close()
     now = at or datetime.now(UTC)

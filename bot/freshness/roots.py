@@ -117,10 +117,15 @@ def _root_payload(view: AlertView) -> tuple[dict[str, object], str]:
     """The root, and a fingerprint of what it shows besides its "As of" time (which moves
     with every check, while the figures shown change only now and then)."""
     payload: dict[str, object] = {"text": render_alert_text(view), "blocks": render_alert(view)}
+    return payload, root_digest(view)
+
+
+def root_digest(view: AlertView) -> str:
+    """The fingerprint of what a root shows besides its "As of" time: equal to the alert's
+    `root_digest`, an edit would change nothing a person sees."""
     rest = replace(view, as_of=None)
     shown = {"text": render_alert_text(rest), "blocks": render_alert(rest)}
-    digest = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
-    return payload, digest
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
 
 
 def post_root(session: Session, view: AlertView, alert: Alert, now: datetime) -> None:

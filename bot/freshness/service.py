@@ -9,14 +9,14 @@ into the outbox, so a crash or a Slack outage can lose none of them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.leases import claim_check
+from bot.db.claims import claim_checks
 from bot.db.models import Alert, ContractStatus
 from bot.freshness import alerts as A
 from bot.freshness import cascade as C
@@ -27,11 +27,11 @@ from bot.freshness import predictions as P
 from bot.freshness import quiet as Q
 from bot.freshness import roots as R
 from bot.freshness.judge import Timing, breach_key, judge, next_check
+from bot.freshness.own_path import needs_own_path
 from bot.freshness.records import check_row, new_status
 from bot.freshness.upstream import upstream_landing
 from bot.probes import ProbeResult
 from bot.probes.runner import one_line
-from ownership.foresight import needs_heads_up_path
 from ownership.lineage import walk
 from ownership.model import Contract, Probe, Registry
 from ownership.sla import Evaluation, FreshnessState, evaluate_failed
@@ -100,6 +100,36 @@ class FreshnessService:
             for c in registry.contracts.values()
             if (wanted is None or c.id in wanted) and c.probe is not None
         ]
+        return self._sweep(registry, contracts)
+
+    def check_claimed_many(
+        self,
+        contract_ids: Iterable[str],
+        holder: str,
+        lease: timedelta = timedelta(minutes=2),
+    ) -> list[CheckReport]:
+        """Claim the due checks of `contract_ids` in one transaction (`bot.db.claims`), run
+        them as one sweep and record them fenced: a check whose claim another replica took
+        over meanwhile is dropped unwritten. Reports only the checks this replica ran."""
+        registry = self.registry()
+        ids = [
+            cid
+            for cid in dict.fromkeys(contract_ids)
+            if (c := registry.contracts.get(cid)) is not None and c.probe is not None
+        ]
+        claims = claim_checks(self.engine, ids, holder, self.clock(), lease) if ids else {}
+        if not claims:
+            return []
+        return self._sweep(registry, [registry.contracts[cid] for cid in claims], claims)
+
+    def _sweep(
+        self,
+        registry: Registry,
+        contracts: list[Contract],
+        claims: Mapping[str, str] | None = None,
+    ) -> list[CheckReport]:
+        """Probe in parallel, record the checks that change nothing anyone sees a chunk at a
+        time, the rest one transaction each, upstream first."""
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
         results = self.probe_many(jobs) if jobs else {}
         ordered = lineage_order(registry, contracts)
@@ -109,20 +139,31 @@ class FreshnessService:
             now = self.clock()
             verdict = self._judge(contract, result, now, results)
             checked.append(Q.Checked(contract, result, verdict, now))
-        quiet = self._record_quiet(registry, checked)
+        quiet, lost = self._record_quiet(registry, checked, claims)
         reports = []
         for item in checked:  # the rest one transaction each, upstream first
             done = quiet.get(item.contract.id)
             if done is not None:
                 reports.append(
                     CheckReport(
-                        done.contract, done.evaluation, done.next_check_at, None, done.silenced
+                        done.contract,
+                        done.evaluation,
+                        done.next_check_at,
+                        done.action,
+                        done.silenced,
                     )
                 )
                 continue
+            if item.contract.id in lost:
+                continue
             contract, result = item.contract, item.result
+            token = claims.get(contract.id) if claims is not None else None
             try:
-                reports.append(self.apply(registry, contract, result, announce=False, judged=item))
+                reports.append(
+                    self.apply(registry, contract, result, token, announce=False, judged=item)
+                )
+            except ClaimLost:
+                log.info("the claim on %s was taken over; its result is dropped", contract.id)
             except Exception as exc:  # e.g. the database went away: the others still run
                 log.exception("the check of %s could not be recorded", contract.id)
                 now = self.clock()
@@ -136,21 +177,28 @@ class FreshnessService:
                 C.announce_all(session, registry, self.clock())
         return reports
 
-    def _record_quiet(self, registry: Registry, checked: list[Q.Checked]) -> dict[str, Q.Quiet]:
-        """The checks that change nothing but the status, a chunk per transaction
-        (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path."""
+    def _record_quiet(
+        self,
+        registry: Registry,
+        checked: list[Q.Checked],
+        claims: Mapping[str, str] | None = None,
+    ) -> tuple[dict[str, Q.Quiet], set[str]]:
+        """The checks that change nothing anyone sees, a chunk per transaction
+        (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path. Also
+        the claimed checks found taken over (dropped)."""
         quiet: dict[str, Q.Quiet] = {}
-        candidates = [
-            c
-            for c in checked
-            if c.evaluation.state in Q.QUIET_STATES
-            and not needs_heads_up_path(c.contract.sla, c.evaluation, c.now)
-        ]
+        lost: set[str] = set()
+        states = {c.contract.id: c.evaluation.state for c in checked}
+        with self.sessions() as session:
+            own = needs_own_path(session, registry, checked)
+        candidates = [c for c in checked if c.contract.id not in own]
         for start in range(0, len(candidates), Q.CHUNK):
             chunk = candidates[start : start + Q.CHUNK]
             try:
                 with self.sessions.begin() as session:
-                    done = Q.record_quiet(session, registry, chunk, self.timing)
+                    done = Q.record_quiet(
+                        session, registry, chunk, self.timing, claims=claims, states=states
+                    )
             except Exception as exc:
                 log.warning(
                     "recording %d checks at once failed, one by one now: %s",
@@ -158,8 +206,9 @@ class FreshnessService:
                     _one_line(exc),
                 )
                 continue
-            quiet.update((d.contract.id, d) for d in done)
-        return quiet
+            quiet.update((d.contract.id, d) for d in done.done)
+            lost |= done.lost
+        return quiet, lost
 
     def _judge(
         self,
@@ -241,19 +290,8 @@ class FreshnessService:
         self, contract_id: str, holder: str, lease: timedelta = timedelta(minutes=2)
     ) -> CheckReport | None:
         """Run one due check if this replica wins its claim; None when not due or taken."""
-        token = claim_check(self.engine, contract_id, holder, self.clock(), lease)
-        if token is None:
-            return None
-        registry = self.registry()
-        contract = registry.contracts.get(contract_id)
-        if contract is None:
-            return None
-        if contract.probe is None:
-            return None  # not checked (see check())
-        result = self.probe_many([(contract.id, contract.probe)]).get(contract.id) or ProbeResult(
-            error="probe lost"
-        )
-        return self.apply(registry, contract, result, claim_token=token)
+        reports = self.check_claimed_many([contract_id], holder, lease)
+        return reports[0] if reports else None
 
     def _transition(
         self,

@@ -8,10 +8,13 @@ scheduler is the process's one (`bot.jobs.scheduler`), shared with the periodic 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +27,8 @@ from bot.jobs.scheduler import make_scheduler
 log = logging.getLogger(__name__)
 JOB_PREFIX = "freshness:"
 CLAIM_RETRY = timedelta(seconds=30)
+BATCH = 500  # checks claimed, probed and recorded together: one quiet chunk, well within
+# a claim lease (probing is bounded by the probe timeout, recording 500 changed checks ~3 s)
 
 
 class FreshnessScheduler:
@@ -41,6 +46,8 @@ class FreshnessScheduler:
         self.clock = clock
         self.scheduler = scheduler or make_scheduler(misfire_grace_seconds=misfire_grace_seconds)
         self._stopping = False
+        self._lock = threading.Lock()
+        self._inflight: set[str] = set()  # contracts of the batches running now
 
     @property
     def running(self) -> bool:
@@ -94,24 +101,68 @@ class FreshnessScheduler:
         )
 
     def run_check(self, contract_id: str) -> None:
+        """Run this contract's check with every other one due by now, as one batch: claimed
+        in one transaction, probed together, the quiet ones recorded a chunk at a time
+        (`FreshnessService.check_claimed_many`). Each is rescheduled after."""
         if self._stopping:
             return
+        batch = self._take_due(contract_id)
+        if not batch:
+            return  # a batch already running holds it and reschedules it
+        try:
+            for start in range(0, len(batch), BATCH):
+                self._run_batch(batch[start : start + BATCH])
+        finally:
+            with self._lock:
+                self._inflight.difference_update(batch)
+
+    def _take_due(self, contract_id: str) -> list[str]:
+        """`contract_id` and the contracts whose jobs are due by the wall clock (APScheduler's)
+        and not in a running batch; their jobs are removed (the batch reschedules them)."""
+        with self._lock:
+            if contract_id in self._inflight:
+                return []
+            batch = [contract_id]
+            now = datetime.now(UTC)
+            jobs = self.scheduler.get_jobs() if self.scheduler.running else []
+            for job in jobs:  # by next run time
+                at = getattr(job, "next_run_time", None)  # none while pending or paused
+                if at is None or at > now:
+                    break
+                other = job.id[len(JOB_PREFIX) :]
+                if job.id.startswith(JOB_PREFIX) and other not in self._inflight:
+                    if other != contract_id:
+                        batch.append(other)
+                    with contextlib.suppress(JobLookupError):  # just started: finds us
+                        job.remove()
+            self._inflight.update(batch)
+            return batch
+
+    def _run_batch(self, batch: list[str]) -> None:
         try:
             if self.holder is None:
-                reports = self.service.check([contract_id])
+                reports = self.service.check(batch)
             else:
-                report = self.service.check_claimed(
-                    contract_id, self.holder, self.service.timing.claim_lease
+                reports = self.service.check_claimed_many(
+                    batch, self.holder, self.service.timing.claim_lease
                 )
-                if report is None:  # not due any more, or another replica has it
-                    later = next_attempt(self.service.engine, contract_id, self.clock())
-                    now = self.clock()
-                    self.schedule(contract_id, max(later or now, now + CLAIM_RETRY))
-                    return
-                reports = [report]
         except Exception:
-            log.exception("freshness check of %s failed; retrying later", contract_id)
-            self.schedule(contract_id, self.clock() + self.service.timing.retry_failed)
+            log.exception("freshness checks of %s failed; retrying later", ", ".join(batch))
+            for contract_id in batch:
+                self.schedule(contract_id, self.clock() + self.service.timing.retry_failed)
             return
+        ran = set()
         for report in reports:
+            ran.add(report.contract.id)
             self.schedule(report.contract.id, report.next_check_at)
+        registry = self.service.registry()
+        for contract_id in batch:
+            if contract_id in ran:
+                continue
+            contract = registry.contracts.get(contract_id)
+            if contract is None or contract.probe is None:
+                continue  # not checked any more (the next rebuild drops its job)
+            # not due any more, or another replica has it
+            later = next_attempt(self.service.engine, contract_id, self.clock())
+            now = self.clock()
+            self.schedule(contract_id, max(later or now, now + CLAIM_RETRY))

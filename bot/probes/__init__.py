@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.probes.batch import run_batched
 from bot.probes.runner import ProbeResult, elapsed, one_line, run_probes
 from bot.probes.sql import SqlProber
 from ownership.model import HttpProbe, Probe, SqlProbe
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from bot.probes.http import HttpProber
 
-__all__ = ["HttpProber", "ProbeResult", "Prober", "SqlProber", "run_probes"]
+__all__ = ["HttpProber", "ProbeResult", "Prober", "SqlProber", "make_prober", "run_probes"]
 
 
 def __getattr__(name: str) -> Any:
@@ -77,6 +78,25 @@ class Prober:
         kind = getattr(p, "kind", type(p).__name__)
         return ProbeResult(error=f"unknown probe kind {kind!r}", duration=elapsed(start))
 
+    def run(
+        self, jobs: Sequence[tuple[str, Probe]], *, max_workers: int = 8, timeout: float = 60.0
+    ) -> dict[str, ProbeResult]:
+        """Probe every job in parallel under one deadline, the SQL probes of one database
+        batched (`bot.probes.batch`); by job id, like `run_probes`."""
+        return run_batched(
+            jobs, self.probe, self._probe_batch, max_workers=max_workers, timeout=timeout
+        )
+
+    def _probe_batch(self, probes: list[SqlProbe]) -> list[ProbeResult]:
+        start = time.monotonic()
+        try:
+            return self.sql.probe_batch(probes)
+        except Exception as exc:  # the probes promise not to raise; make sure
+            message = one_line(f"{type(exc).__name__}: {exc}")
+            return [ProbeResult(error=f"probe crashed: {message}", duration=elapsed(start))] * len(
+                probes
+            )
+
     def close(self) -> None:
         try:
             self.sql.close()
@@ -91,3 +111,16 @@ class Prober:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def make_prober(environ: Mapping[str, str], *, timeout: float, pool_size: int = 8) -> Prober:
+    """The prober `serve` and `demarc check` share: a probe's own timeouts never outlast the
+    sweep's deadline (`timeout` seconds). Here, not in `bot.bootstrap`, so `demarc check`
+    does not import the serve wiring (alembic, Slack, the scheduler: seconds on a busy host)."""
+    timeout = max(timeout, 0.001)
+    return Prober(
+        environ,
+        pool_size=pool_size,
+        statement_timeout=min(30.0, timeout),
+        http_timeout=min(10.0, timeout),
+    )

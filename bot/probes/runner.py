@@ -19,8 +19,6 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from ownership.model import Probe
-
 # Epoch numbers above this are taken as milliseconds (1e11 s would be the year 5138).
 _EPOCH_MS_THRESHOLD = 1e11
 _MESSAGE_LIMIT = 200
@@ -139,8 +137,8 @@ def remaining(default: float) -> float:
 
 
 def run_probes(
-    jobs: Sequence[tuple[str, Probe]],
-    probe_fn: Callable[[Probe], ProbeResult],
+    jobs: Sequence[tuple[str, P]],
+    probe_fn: Callable[[P], ProbeResult],
     *,
     max_workers: int = 8,
     timeout: float = 60.0,

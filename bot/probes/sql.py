@@ -31,11 +31,12 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
+from bot.probes import sql_batch
 from bot.probes.runner import (
     ProbeResult,
     TimestampError,
@@ -111,6 +112,55 @@ class SqlProber:
         except Exception as exc:  # any failure is a result, never an exception
             return self._fail(self._describe(exc, url, raw), start)
         return self._result(p, row, naive_zone, start)
+
+    def probe_batch(self, probes: Sequence[SqlProbe]) -> list[ProbeResult]:
+        """Probes of one connection variable in one statement (`bot.probes.sql_batch`), the
+        results in order; when the statement fails, each probe alone, so one missing table
+        costs its neighbours nothing but a second query. A failure to connect is every
+        probe's result at once (each would only wait for it again)."""
+        if len(probes) <= 1 or len({p.connection for p in probes}) != 1:
+            return [self.probe(p) for p in probes]
+        start = time.monotonic()
+        raw = (self._environ.get(probes[0].connection) or "").strip()
+        from sqlalchemy.engine import make_url  # lazy: only once a SQL probe runs
+        from sqlalchemy.exc import ArgumentError, DBAPIError
+
+        try:
+            url = make_url(raw)
+            zones = [zone(p.naive_timezone) for p in probes]
+        except (ArgumentError, ValueError, InvalidValue):  # each says what is wrong with it
+            return [self.probe(p) for p in probes]
+        try:
+            engine = self._engine(url)
+            source_now, values = self._batch_retrying(engine, probes)
+        except Exception as exc:
+            if isinstance(exc, DBAPIError) and exc.statement is None:  # cannot connect
+                failed = self._fail(self._describe(exc, url, raw), start)
+                return [failed] * len(probes)
+            return [self.probe(p) for p in probes]
+        return [
+            self._result(p, (value, source_now), naive_zone, start)
+            for p, value, naive_zone in zip(probes, values, zones, strict=True)
+        ]
+
+    def _batch_retrying(self, engine: Engine, probes: Sequence[SqlProbe]) -> tuple[Any, list[Any]]:
+        """As `_query_retrying`, for a batch."""
+        from sqlalchemy.exc import DBAPIError  # lazy: only once a SQL probe runs
+
+        try:
+            return self._batch(engine, probes)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or engine.dialect.name != "postgresql":
+                raise
+        return self._batch(engine, probes)
+
+    def _batch(self, engine: Engine, probes: Sequence[SqlProbe]) -> tuple[Any, list[Any]]:
+        self._local.seconds = self._timeout
+        with engine.connect() as conn, self._deadline(conn):
+            if conn.dialect.name == "sqlite":
+                for p in probes:
+                    _check_sqlite_column(conn, p)
+            return sql_batch.run(conn, probes)
 
     def _result(
         self, p: SqlProbe, row: tuple[Any, Any], naive_zone: Any, start: float
