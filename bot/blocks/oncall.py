@@ -39,7 +39,7 @@ def person_name(person: Person) -> str:
 
 
 def timezone_of(team: Team) -> str:
-    return team.rotation.timezone if team.rotation else "UTC"
+    return team.local_timezone()
 
 
 def shift_words(shift: Shift, team: Team, now: datetime, *, upcoming: bool = False) -> str:
