@@ -13,10 +13,12 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.blocks.home import render_home
 from bot.changes.drift import DriftService, TableInspector
 from bot.changes.notices import ChangeNoticeService
 from bot.db.engine import make_engine
@@ -24,16 +26,19 @@ from bot.db.leases import LeaseKeeper, new_replica_id, register_replica, unregis
 from bot.db.migrate import upgrade
 from bot.freshness.judge import Timing
 from bot.freshness.service import FreshnessService
+from bot.home.world import gather_home
 from bot.incidents.links import tell_incidents_data_recovered
 from bot.incidents.service import IncidentService
 from bot.incidents.timers import TimerJob
 from bot.jobs.freshness import FreshnessScheduler
 from bot.jobs.schedule import periodic_jobs
 from bot.jobs.scheduler import Periodic
+from bot.oncall.overrides import effective_registry
 from bot.oncall.sources import ScheduleReader
 from bot.oncall.sync import OnCallSync
 from bot.ops.retention import RetentionJob, RetentionPolicy
 from bot.outbox import OutboxWorker
+from bot.outbox.home import HomeRefresher
 from bot.probes import Prober, ProbeResult, make_prober
 from bot.probes.quality import QualityProber
 from bot.quality.service import QualityService
@@ -149,6 +154,7 @@ def build(
 
     replica_id = new_replica_id()
     notifier = SubscriptionNotifier(lambda: holder.registry)
+    homes = HomeRefresher(lambda: holder.registry)
     emitter = WebhookEmitter(settings.webhooks, lambda: holder.registry)
     sources = ScheduleReader(environ)
     freshness = FreshnessService(
@@ -158,12 +164,13 @@ def build(
         clock=clock,
         timing=timing or timing_of(settings),
         on_recovered=each(
-            tell_incidents_data_recovered, notifier.on_recovered, emitter.on_recovered
+            tell_incidents_data_recovered, notifier.on_recovered, emitter.on_recovered,
+            homes.on_recovered,
         ),
-        on_breached=each(notifier.on_breached, emitter.on_breached),
+        on_breached=each(notifier.on_breached, emitter.on_breached, homes.on_breached),
     )
     scheduler = FreshnessScheduler(freshness, clock=clock, holder=replica_id)
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         holder=holder,
@@ -187,7 +194,7 @@ def build(
             lambda: holder.registry,
             clock=clock,
             admins=lambda: settings.admins,
-            on_change=each(notifier.on_incident, emitter.on_incident),
+            on_change=each(notifier.on_incident, emitter.on_incident, homes.on_incident),
         ),
         changes=ChangeNoticeService(
             engine, lambda: holder.registry, clock=clock, on_announced=notifier.on_announced
@@ -225,6 +232,21 @@ def build(
         ),
         oncall_sources=sources,
     )
+    services.outbox.views = home_view(engine, holder, clock, sources)
+    return services
+
+
+def home_view(
+    engine: Engine, holder: RegistryHolder, clock: Clock, sources: ScheduleReader
+) -> Callable[[str], dict[str, Any]]:
+    """A person's Home tab as it is now, for the outbox's `views.publish` refreshes."""
+
+    def render(user_id: str) -> dict[str, Any]:
+        now = clock()
+        registry = effective_registry(engine, holder.registry, now, sources.cached_current)
+        return render_home(gather_home(engine, registry, user_id, now))
+
+    return render
 
 
 @dataclass(frozen=True)

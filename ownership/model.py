@@ -122,6 +122,11 @@ class Team:
     schedule: ScheduleSource | None = None  # on-call read from elsewhere (issue 15)
     # The user group that holds whoever is on call (demarc keeps it in sync; teams may share)
     oncall_usergroup: UserGroup | None = None
+    timezone: str | None = None  # `timezone:` on the team: for times from a schedule elsewhere
+
+    def local_timezone(self) -> str:
+        """Where the team's times are shown: its rotation's timezone, else its own, else UTC."""
+        return self.rotation.timezone if self.rotation else self.timezone or "UTC"
 
 
 # ---------------------------------------------------------------------- assets and RACI

@@ -170,7 +170,8 @@ def with_external(registry: Registry, current: Mapping[str, Shift]) -> Registry:
         team = teams.get(team_id)
         if team is None or team.rotation is not None:
             continue
-        held = Rotation((shift.person,), 1, time(0), "UTC", EPOCH)  # one member: always them
+        # one member: always them; times shown in the team's timezone
+        held = Rotation((shift.person,), 1, time(0), team.local_timezone(), EPOCH)
         teams[team_id] = replace(team, rotation=held)
         changed = True
     return replace(registry, teams=teams) if changed else registry

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.blocks import Block, cap_blocks, context, ids, section
 from bot.blocks.escape import bold, channel_ref, code, escape, truncate
+from bot.blocks.paging import page_button
 from ownership.model import Person, Team
 from ownership.shifts import Shift, upcoming_overrides
 from ownership.timeparse import zone
@@ -38,7 +39,7 @@ def person_name(person: Person) -> str:
 
 
 def timezone_of(team: Team) -> str:
-    return team.rotation.timezone if team.rotation else "UTC"
+    return team.local_timezone()
 
 
 def shift_words(shift: Shift, team: Team, now: datetime, *, upcoming: bool = False) -> str:
@@ -107,8 +108,21 @@ def take_button(team: Team, current: Shift | None, now: datetime) -> Block:
     }
 
 
+def oncall_actions(team: Team, current: Shift | None, now: datetime) -> Block | None:
+    """ "Take this shift" (a rotation in the registry) and "Page … on-call" (someone is on
+    call now; confirms first, like the one under a /whoowns answer) for one team."""
+    elements: list[Block] = []
+    if team.rotation is not None:
+        elements.extend(take_button(team, current, now)["elements"])
+    if current is not None:
+        elements.append(page_button(team, current.person, ""))
+    if not elements:
+        return None
+    return {"type": "actions", "block_id": f"oncall:{team.id}"[:255], "elements": elements}
+
+
 def render_oncall(sections: list[tuple[list[str], Block | None]]) -> list[Block]:
-    """One section per team (and its "Take this shift" button, when it has a rotation)."""
+    """One section per team (and its buttons: take the shift, page the on-call)."""
     blocks: list[Block] = []
     for lines, button in sections:
         blocks.append(section("\n".join(lines)))

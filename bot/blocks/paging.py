@@ -41,13 +41,14 @@ def page_buttons(teams: Iterable[TeamRoles], query: str) -> list[Block]:
             {
                 "type": "actions",
                 "block_id": f"page:{entry.team.id}"[:255],
-                "elements": [_button(entry.team, entry.oncall, query)],
+                "elements": [page_button(entry.team, entry.oncall, query)],
             }
         )
     return blocks
 
 
-def _button(team: Team, person: Person, query: str) -> Block:
+def page_button(team: Team, person: Person, query: str) -> Block:
+    """The button (confirming first) that pages `person`, on call for `team`."""
     who = truncate(person.name or person.email or "the on-call", NAME_LIMIT)
     team_name = truncate(team.name, NAME_LIMIT)
     where = f" in {team.oncall_channel}" if team.oncall_channel else " by direct message"

@@ -485,3 +485,13 @@ class EtaRow(Base):
     given_by: Mapped[str] = mapped_column(String(40))
     given_at: Mapped[datetime] = mapped_column(UtcDateTime())
     missed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # re-paged then
+
+
+class HomeViewer(Base):
+    """Someone who opened the Home tab (last at `opened_at`): their tab is re-published, through
+    the outbox, when a change concerns them."""
+
+    __tablename__ = "home_viewers"
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -25,6 +25,7 @@ from bot.oncall.lookup import OnCallView
 from bot.oncall.schedules import Entry, SourceDown, parse_ical, parse_opsgenie, parse_pagerduty
 from ownership.model import Person, ScheduleSource, Team
 from ownership.shifts import Shift
+from ownership.timeparse import zone
 
 log = logging.getLogger(__name__)
 NAMES = {"ical": "iCalendar", "pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}
@@ -62,11 +63,11 @@ class ScheduleReader:
         current, upcoming = _now_and_next(team, cached.entries, now)
         if cached.down_since is None:
             return OnCallView(team, current, upcoming, source=name)
-        since = f"{cached.down_since:%a %H:%M} UTC"
+        since = _local(cached.down_since, team)
         if current is not None:  # the last answer still says who: use it, and say so
             note = (
                 f"{name} unreachable since {since} ({cached.why}); as it said at"
-                f" {cached.fetched_at:%a %H:%M} UTC."
+                f" {_local(cached.fetched_at, team)}."
             )
             return OnCallView(team, current, upcoming, source=name, note=note)
         return OnCallView(
@@ -194,3 +195,9 @@ def _now_and_next(
         return current, None
     following = min(later, key=lambda e: e.start or now)
     return current, Shift(_person(team, following), following.start, following.end)
+
+
+def _local(at: datetime, team: Team) -> str:
+    """ "Tue 13:00 Europe/Berlin": in the team's timezone (UTC unless the registry says)."""
+    tz = team.local_timezone()
+    return f"{at.astimezone(zone(tz)):%a %H:%M} {tz}"

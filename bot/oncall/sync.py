@@ -26,6 +26,7 @@ from bot.db.models import Alert, Incident, OncallState
 from bot.oncall.lookup import External, OnCallView, on_call_view
 from bot.oncall.overrides import effective_registry
 from bot.outbox.enqueue import POST_MESSAGE, enqueue
+from bot.outbox.home import queue_home_refresh
 from ownership.model import Registry, Team
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class OnCallSync:
     def _announce(
         self, fence: Fence, registry: Registry, team: Team, view: OnCallView, now: datetime
     ) -> int:
-        if view.current is None or not team.oncall_channel:
+        if view.current is None:
             return 0
         key, value = f"handoff:{team.id}", view.current.person.key
         with Session(self.engine) as session, session.begin():
@@ -103,8 +104,14 @@ class OnCallSync:
             if not fence.confirm(session):
                 return 0
             first_sight = state is None  # a new team or a first start: nothing was handed off
+            before = state.value if state is not None else None
             _remember(session, state, key, value, now)
             if first_sight:
+                return 0
+            # their Home tabs show whose shift it is: the one starting and the one ending
+            queue_home_refresh(session, _slack_ids(team, before, view.current.person.slack_id),
+                               now)
+            if not team.oncall_channel:
                 return 0
             late, incidents = open_work(session, registry, team)
             text = render_handoff(team, view.current, late, incidents, now)
@@ -116,6 +123,14 @@ class OnCallSync:
                 now=now,
             )
         return 1
+
+
+def _slack_ids(team: Team, before: str | None, now_on: str | None) -> set[str]:
+    """The Slack ids of the person handing off (by their rotation key) and the one taking over."""
+    ids = {now_on} if now_on else set()
+    people = team.members + (team.rotation.members if team.rotation else ())
+    ids |= {p.slack_id for p in people if before and p.key == before and p.slack_id}
+    return ids
 
 
 def desired_groups(registry: Registry, views: dict[str, OnCallView]) -> dict[str, tuple[str, ...]]:

@@ -56,6 +56,10 @@ Delivery guarantees
   start of each round (`bot.outbox.coalesce`).
 * Restart: all state is in the database; a new worker resumes where the old one stopped.
 
+* Views: a `views.publish` row (`PUBLISH_VIEW`) carries a user id as its channel; the worker
+  renders the view when it sends it (`OutboxWorker.views`), so the latest state is shown.
+  Refreshes are routine and coalesced per person (`bot.outbox.home`).
+
 Use channel ids (not names) consistently: ordering and pacing are keyed on the channel string.
 """
 
@@ -66,6 +70,7 @@ from bot.outbox.enqueue import (
     FAILED,
     PENDING,
     POST_MESSAGE,
+    PUBLISH_VIEW,
     ROUTINE,
     SENDING,
     SENT,
@@ -81,6 +86,7 @@ __all__ = [
     "FAILED",
     "PENDING",
     "POST_MESSAGE",
+    "PUBLISH_VIEW",
     "ROUTINE",
     "SENDING",
     "SENT",

@@ -12,7 +12,8 @@ from bot.db.models import OutboxMessage
 
 POST_MESSAGE = "chat.postMessage"
 UPDATE = "chat.update"
-METHODS = frozenset({POST_MESSAGE, UPDATE})
+PUBLISH_VIEW = "views.publish"  # channel: the user id; the view is rendered when it is sent
+METHODS = frozenset({POST_MESSAGE, UPDATE, PUBLISH_VIEW})
 
 PENDING = "pending"  # waiting to be sent (maybe after next_attempt_at, maybe for its root)
 SENDING = "sending"  # claimed by a worker; next_attempt_at holds the claim time
@@ -81,8 +82,9 @@ def enqueue(
 
 
 def default_priority(method: str) -> int:
-    """Posts (new roots, replies) go before edits, which are routine unless told otherwise."""
-    return ROUTINE if method == UPDATE else URGENT
+    """Posts (new roots, replies) go before edits and view refreshes, which are routine unless
+    told otherwise (a refresh waiting out its interval must not hold the person's DMs)."""
+    return ROUTINE if method in (UPDATE, PUBLISH_VIEW) else URGENT
 
 
 def _check(
@@ -99,5 +101,7 @@ def _check(
         raise ValueError("is_root, in_thread and chat.update need a root_key")
     if is_root and (in_thread or method != POST_MESSAGE):
         raise ValueError("a root is a chat.postMessage outside any thread")
+    if method == PUBLISH_VIEW and (root_key or is_root or in_thread):
+        raise ValueError("views.publish goes to a person, never into a thread")
     if in_thread and method != POST_MESSAGE:
         raise ValueError("in_thread applies to chat.postMessage only")

@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.slack_response import SlackResponse
 
 from bot.outbox.client import SlackClient, SlackReply
-from bot.outbox.enqueue import UPDATE
+from bot.outbox.enqueue import PUBLISH_VIEW, UPDATE
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,8 @@ def slack_answers(client: SlackClient) -> bool:
 def _invoke(client: SlackClient, method: str, arguments: dict[str, Any]) -> SlackReply:
     if method == UPDATE:
         return client.chat_update(**arguments)
+    if method == PUBLISH_VIEW:
+        return client.views_publish(user_id=arguments["channel"], view=arguments["view"])
     return client.chat_postMessage(**arguments)
 
 

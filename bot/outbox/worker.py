@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -18,7 +19,7 @@ from bot.db.leases import Fence
 from bot.outbox import coalesce, store
 from bot.outbox.client import SlackClient
 from bot.outbox.dead import mark_dead
-from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, SENDING, UPDATE, utc
+from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, PUBLISH_VIEW, SENDING, UPDATE, utc
 from bot.outbox.pacing import Pacer
 from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
 from bot.outbox.rounds import InFlight, run_round
@@ -102,6 +103,9 @@ class OutboxWorker:
         self.holder = holder or f"worker:{uuid.uuid4().hex[:12]}"
         self.max_attempts = max_attempts
         self.admin_channel = admin_channel  # told once about each dead letter
+        # Renders a person's view for a `views.publish` row when it is sent (the composition
+        # root sets it: the Home tab); without one such rows are rejected.
+        self.views: Callable[[str], dict[str, Any]] | None = None
 
     def _now(self) -> datetime:
         return utc(self._clock())
@@ -255,6 +259,12 @@ class OutboxWorker:
                     )
                     return 1
             arguments = {**arguments, "metadata": metadata(message.id)}
+        elif message.method == PUBLISH_VIEW:
+            view = self._view(message.channel)
+            if view is None:
+                self._reject(message, Rejected("no view to publish"))
+                return 0
+            arguments = {"channel": message.channel, "view": view}
         if not claimed.confirmed and not store.confirm(
             self._engine, message.id, claimed.token, fence
         ):
@@ -267,6 +277,16 @@ class OutboxWorker:
         self._pacer.started(channels, self._now())
         outcome = call(self._client, message.method, arguments)
         return self._record(claimed, outcome, self._now())
+
+    def _view(self, user_id: str) -> dict[str, Any] | None:
+        """The view as it is now (a refresh shows the latest state, however late it is sent)."""
+        if self.views is None:
+            return None
+        try:
+            return self.views(user_id)
+        except Exception:  # a missed refresh is mended by the next one or by opening the tab
+            log.exception("Could not render the view of %s", user_id)
+            return None
 
     # -- outcomes ----------------------------------------------------------------------------
     def _record(self, claimed: Claimed, outcome: Outcome, now: datetime) -> int:

@@ -37,6 +37,7 @@ TEAM_FIELDS = (
     "oncall",
     "description",
     "oncall_schedule",
+    "timezone",
 )
 SCHEDULE_FIELDS = ("kind", "url", "id", "token")
 SCHEDULE_KINDS = {
@@ -99,6 +100,7 @@ def read_team(c: Collector, raw: Any, where: SourceRef) -> Team | None:
         source=m.where,
         oncall_usergroup=oncall_usergroup,
         schedule=_schedule(c, m, what) if m.get("oncall_schedule") is not None else None,
+        timezone=c.parsed(m, "timezone", what, zone_key),
     )
 
 

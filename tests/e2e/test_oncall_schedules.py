@@ -32,6 +32,7 @@ from tests.integration.conftest import _postgres_schema_url
 TEAMS = """teams:
   - id: platform
     name: Platform
+    timezone: Europe/Berlin
     slack: {{oncall_channel: "#platform-oncall"}}
     members:
       - {{name: Ivan Petrov, slack: U0IVANPET, email: ivan@company.com}}
@@ -117,13 +118,14 @@ def scene(
 def test_oncall_from_pagerduty(scene: Scene, pd: FakeSchedules) -> None:
     text = shown(slash(scene, ids.ONCALL_COMMAND, "platform"))
     assert "_From PagerDuty_" in text
-    assert "Now on call: Ivan Petrov, until Tue 18:00 UTC" in text
+    assert "Now on call: Ivan Petrov, until Tue 19:00 Europe/Berlin" in text  # the team's
     assert not any(p in text for p in PINGS)
     assert pd.seen[0].headers["authorization"] == "Token token=pd-e2e-token"
 
 
 def test_a_schedule_that_is_down_says_on_call_unknown(scene: Scene) -> None:
     text = shown(slash(scene, ids.ONCALL_COMMAND, "search"))
+    # Search sets no timezone: UTC
     assert "On-call unknown: iCalendar schedule down since Tue 12:00 UTC (HTTP 503)." in text
     assert "Now on call" not in text
 
@@ -133,6 +135,7 @@ def test_whoowns_and_page_name_the_on_call_the_schedule_last_gave(scene: Scene) 
     scene.services.oncall.tick()  # the sync job reads every schedule (and warms the cache)
     answer = slash(scene, ids.WHOOWNS_COMMAND, "platform_gateway")
     assert "*Platform* — on call: Ivan Petrov" in shown(answer)  # from the cache, in the ack
+    assert "UTC" not in shown(answer)  # the team's times in its timezone
     [page] = [
         b for b in buttons(answer, ids.PAGE_ONCALL_ACTION) if b["value"].startswith("platform ")
     ]
@@ -144,3 +147,16 @@ def test_whoowns_and_page_name_the_on_call_the_schedule_last_gave(scene: Scene) 
     scene.deliver()
     [sent] = scene.posts("#platform-oncall")
     assert sent["text"].startswith(":rotating_light: <@U0IVANPET>, <@U0ASKER001> is asking")
+
+
+def test_a_schedule_down_after_answering_is_told_in_the_teams_timezone(
+    scene: Scene, pd: FakeSchedules
+) -> None:
+    scene.services.oncall.tick()  # PagerDuty answers at 12:00 UTC
+    pd.down()
+    scene.clock.advance(minutes=10)  # past the cache: asked again, it is down
+    text = shown(slash(scene, ids.ONCALL_COMMAND, "platform"))
+    assert "Now on call: Ivan Petrov, until Tue 19:00 Europe/Berlin" in text
+    assert "PagerDuty unreachable since Tue 13:10 Europe/Berlin" in text
+    assert "as it said at Tue 13:00 Europe/Berlin." in text
+    assert "UTC" not in text

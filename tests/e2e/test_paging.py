@@ -75,3 +75,21 @@ def test_a_mention_question_in_a_channel_pings_nobody(scene: Scene) -> None:
     assert not any(p in text for p in PINGS)
     assert buttons(reply, ids.PAGE_ONCALL_ACTION)  # paging is one confirmed click away
     assert pages(scene) == 0
+
+
+def test_the_page_button_under_an_oncall_answer_confirms_records_and_pages(scene: Scene) -> None:
+    answer = slash(scene, ids.ONCALL_COMMAND, "data_engineering")
+    assert not any(p in shown(answer) for p in PINGS)  # asking who is on call pages nobody
+    [page] = buttons(answer, ids.PAGE_ONCALL_ACTION)
+    assert page["confirm"]["title"]["text"] == "Page Alice Moreau?"  # Slack asks first
+    assert page["value"] == "data_engineering"
+    assert buttons(answer, ids.TAKE_SHIFT_ACTION)  # next to "Take this shift"
+
+    reply = press(scene, page, user="U0DANAKOW", action_ts="1767226100.000001")
+    assert "Paged Alice Moreau (Data Engineering on-call) in #data-eng-oncall" in reply["text"]
+    scene.deliver()
+    [sent] = scene.posts("#data-eng-oncall")
+    assert sent["text"].startswith(f":rotating_light: <@{ALICE}>, <@U0DANAKOW> is asking")
+    with Session(scene.services.engine) as session:
+        row = session.scalars(select(OncallPage)).one()
+    assert (row.team_id, row.paged, row.asked_by) == ("data_engineering", ALICE, "U0DANAKOW")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,42 @@ def test_the_home_tab_is_on_exactly_when_app_home_opened_is_handled(
     home_on = manifest["features"]["app_home"]["home_tab_enabled"]
     assert home_on is (ids.APP_HOME_OPENED_EVENT in routes(app, "event"))
     assert routes(app, "view") == ids.VIEWS
+
+
+# Each Slack Web API method the code calls, and the bot scopes it needs (empty: none).
+METHOD_SCOPES: dict[str, set[str]] = {
+    "auth_test": set(),
+    "chat_postMessage": {"chat:write"},  # also DMs: posted to the user id, the Messages tab
+    "chat_postEphemeral": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_getPermalink": set(),
+    "conversations_list": {"channels:read", "groups:read"},  # public and private channels
+    "conversations_history": {"channels:history", "groups:history"},
+    "conversations_replies": {"channels:history", "groups:history"},
+    "usergroups_users_update": {"usergroups:write"},
+    "views_open": set(),
+    "views_publish": set(),  # the Home tab
+}
+# What receiving needs: slash commands and the message shortcut; the app_mention event.
+RECEIVING_SCOPES = {"commands", "app_mentions:read"}
+SLACK_PREFIXES = ("auth", "chat", "conversations", "views", "usergroups", "users", "reactions",
+                  "files", "pins", "team", "bookmarks", "dnd", "search", "reminders", "im")
+
+
+def _called_methods() -> set[str]:
+    call = re.compile(r"\.((?:" + "|".join(SLACK_PREFIXES) + r")_[a-zA-Z_]+)\(")
+    found: set[str] = set()
+    for path in (REPO_ROOT / "bot").rglob("*.py"):
+        found |= set(call.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_declared_scopes_are_exactly_what_the_called_methods_need(
+    manifest: dict[str, Any],
+) -> None:
+    called = _called_methods()
+    assert {"chat_postMessage", "usergroups_users_update", "views_publish"} <= called
+    unknown = called - METHOD_SCOPES.keys()
+    assert unknown == set(), f"add the scopes these need to METHOD_SCOPES: {sorted(unknown)}"
+    needed = set().union(*(METHOD_SCOPES[m] for m in called)) | RECEIVING_SCOPES
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed

@@ -76,3 +76,16 @@ def test_the_team_group_cannot_be_the_on_call_group(tmp_path: Path) -> None:
     assert error.split("teams.yaml:", 1)[1].startswith(
         "5:25: error: team 't' oncall_usergroup is its usergroup"
     )
+
+
+def test_a_schedule_teams_timezone_loads_and_a_wrong_one_is_pointed_at(tmp_path: Path) -> None:
+    team, errors = load(tmp_path, "{kind: ical, url: env:FEED}\n    timezone: Europe/Berlin")
+    assert errors == []
+    assert team is not None
+    assert (team.timezone, team.local_timezone()) == ("Europe/Berlin", "Europe/Berlin")
+    team, errors = load(tmp_path, "{kind: ical, url: env:FEED}")
+    assert team is not None
+    assert team.local_timezone() == "UTC"
+    _, errors = load(tmp_path, "{kind: ical, url: env:FEED}\n    timezone: Mars/Olympus")
+    assert len(errors) == 1
+    assert errors[0].startswith("7:15: error: team 't'")

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.blocks.escape import USER_ID, escape
 from bot.blocks.home import HomeView, render_home
 from bot.home.world import gather_home
+from bot.outbox.home import remember_viewer
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.commands import parse_query
 from bot.slack.listeners.lazy import Listener, after_ack
@@ -62,7 +64,11 @@ def make_home_opened_handler(
     def handle_app_home_opened_event(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to publish
-        refresh_home(client, services, holder, clock, str(event.get("user", "")))
+        user = str(event.get("user", ""))
+        if services is not None and USER_ID.match(user):
+            with Session(services.engine) as session, session.begin():
+                remember_viewer(session, user, clock())  # later changes re-publish their tab
+        refresh_home(client, services, holder, clock, user)
 
     return after_ack(handle_app_home_opened_event)
 

@@ -16,11 +16,11 @@ from bot.blocks import Block
 from bot.blocks.escape import escape
 from bot.blocks.oncall import (
     ONCALL_USAGE,
+    oncall_actions,
     render_oncall,
     render_oncall_lines,
     render_taken,
     render_unknown_team,
-    take_button,
     usage_block,
 )
 from bot.blocks.paging import read_page_value
@@ -100,8 +100,8 @@ def _show(respond: Respond, teams: list[Team], now: datetime, external: External
             lines.insert(1, f"_From {view.source}_")
         if view.note and not view.unknown_since:
             lines.append(f"⚠ {escape(view.note)}")
-        button = take_button(team, view.current, now) if team.rotation else None
-        sections.append((lines, button))
+        current = None if view.unknown_since else view.current
+        sections.append((lines, oncall_actions(team, current, now)))
         texts.append(" · ".join(lines))
     _say(respond, "\n".join(texts) or "No team has an on-call rotation.", render_oncall(sections))
 
