@@ -56,6 +56,7 @@ def upstream_cause(session: Session, registry: Registry, contract: Contract) -> 
                 QualityAlert.contract_id == up.id,
                 QualityAlert.status == "open",
                 QualityAlert.caused_by_id.is_(None),
+                QualityAlert.check_id != "check-failed",  # unverified is not a cause
             )
             .order_by(QualityAlert.id)
         ).first()

@@ -26,6 +26,7 @@ from bot.freshness.alerts import Silenced, active_silence
 from bot.freshness.service import lineage_order
 from bot.probes.quality import Job, QualityProber
 from bot.quality import alerts as QA
+from bot.quality import check_failed as CF
 from ownership.model import Contract, QualityRule, Registry, SqlProbe
 from ownership.quality.checks import contract_checks
 from ownership.quality.verdict import Measured, Verdict, judge
@@ -58,6 +59,7 @@ class _Plan:
     window: Window
     last_update: datetime | None
     rules: tuple[QualityRule, ...] = ()
+    sweep: bool = True  # demarc's own checks, not results measured elsewhere (dbt)
 
 
 def checkable(contract: Contract) -> bool:
@@ -132,7 +134,7 @@ class QualityService:
     ) -> QualityReport:
         """Checks measured elsewhere (dbt's tests), judged and alerted like demarc's own."""
         now = self.clock()
-        plan = _Plan(contract, quality_window(contract, now), None, rules)
+        plan = _Plan(contract, quality_window(contract, now), None, rules, sweep=False)
         return self._record_alone(registry, plan, {contract.id: measured}, now)
 
     def _record_alone(
@@ -178,7 +180,12 @@ class QualityService:
                     )
                     continue
                 seen = done.get(contract.id)
-                if seen and seen.period_key == window.key and seen.last_update == last:
+                if (
+                    seen
+                    and seen.period_key == window.key
+                    and seen.last_update == last
+                    and seen.state != "check_failed"  # a check that did not run is retried
+                ):
                     continue  # this period's data was checked already
             plans[contract.id] = _Plan(contract, window, last, contract_checks(contract))
         return plans, skipped
@@ -245,6 +252,10 @@ class QualityService:
                 done = QA.breach(session, registry, contract, key, verdict, now, scanned, same)
                 if done:
                     actions.append(f"{rule_id}: {done}")
+        if plan.sweep:
+            followed = CF.follow(session, registry, contract, verdicts, open_now, now)
+            if followed:
+                actions.append(followed)
         report = QualityReport(contract, key, tuple(verdicts), tuple(actions))
         session.add_all(results)
         if status is None:

@@ -190,7 +190,7 @@ def test_a_downstream_breach_folds_under_the_upstream_alert(lineage: World) -> N
         "q_features": ("completeness:customer_id: attached to q_customers",),
     }
     roots = [p for p in lineage.posts() if "thread_ts" not in p]
-    assert [r["channel"] for r in roots] == [OWNER, CONSUMER]  # the root and MLOps' FYI
+    assert sorted(r["channel"] for r in roots) == [OWNER, CONSUMER]  # root, FYI
     assert not any("q_features" in r["text"] for r in roots)  # no root of its own
     [note] = [p for p in lineage.posts() if p.get("thread_ts")]
     assert "Also failing downstream: `q_features`" in note["text"]
@@ -236,3 +236,54 @@ def test_check_quality_and_status_show_quality_next_to_freshness(
     world.sweep()  # the bot's sweep records it
     assert main(["status", "--database-url", database_url]) == 0
     assert "1 of 3 checks failing" in capsys.readouterr().out  # with type:updated_at
+
+
+def test_a_check_that_keeps_failing_to_run_opens_one_quiet_alert_resolved_when_it_runs(
+    world: World,
+) -> None:
+    world.load([(1, "a", TODAY_LOAD), (2, "b", TODAY_LOAD)])
+    assert world.services.quality is not None
+    working = world.services.quality.prober
+    world.services.quality.prober = QualityProber(
+        {"WAREHOUSE_URL": "postgresql://nobody@127.0.0.1:1/x"}, connect_timeout=1
+    )
+
+    def failed_roots() -> list[dict[str, object]]:
+        return [
+            p
+            for p in world.posts()
+            if "thread_ts" not in p and "Quality check failed" in str(p["text"])
+        ]
+
+    for _ in range(2):  # retried each sweep, never reported as passed, no alert yet
+        assert world.sweep() == {"q_customers": ()}
+        assert failed_roots() == []
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert status.state == "check_failed"
+    world.clock.advance(minutes=5)
+    assert world.sweep() == {"q_customers": ("check-failed: alert opened",)}
+    [root] = failed_roots()  # one per contract, not one per check
+    assert root["channel"] == OWNER
+    shown = blocks_text(root)
+    assert "could not run on the last 3 runs" in shown
+    assert "completeness:customer_id: the check failed" in shown
+    assert "uniqueness:customer_id: the check failed" in shown
+    assert "<@" not in shown  # it does not page
+    assert world.posts(CONSUMER) == []
+    world.clock.advance(minutes=5)
+    assert world.sweep() == {"q_customers": ()}  # same errors: no new message
+    assert len(failed_roots()) == 1
+
+    world.services.quality.prober.close()
+    world.services.quality.prober = working
+    world.clock.advance(minutes=5)
+    assert world.sweep() == {"q_customers": ("check-failed: resolved",)}
+    assert any("run again. Resolved." in blocks_text(u) for u in world.updates())
+    [reply] = [p for p in world.posts() if p.get("thread_ts")]  # in the root's thread
+    assert "The quality checks run again" in reply["text"]
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert status.state == "passed"
