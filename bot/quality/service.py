@@ -27,6 +27,7 @@ from bot.freshness.service import lineage_order
 from bot.probes.quality import Job, QualityProber
 from bot.quality import alerts as QA
 from bot.quality import check_failed as CF
+from bot.quality import status_merge as SM
 from ownership.model import Contract, QualityRule, Registry, SqlProbe
 from ownership.quality.checks import contract_checks
 from ownership.quality.verdict import Measured, Verdict, judge
@@ -263,10 +264,18 @@ class QualityService:
         if status is None:
             status = QualityStatus(contract_id=contract.id)
             session.add(status)
-        failing = [v for v in verdicts if not v.passed]
-        status.period_key, status.last_update, status.checked_at = key, plan.last_update, now
-        status.state, status.checks, status.failing = report.state, len(verdicts), len(failing)
-        status.summary = "\n".join(v.words() for v in failing)[:4000]
+        ran = {r.check_id: (r.outcome, v.words()) for r, v in zip(results, verdicts, strict=True)}
+        own = {r.id for r in contract_checks(contract)}
+        with session.no_autoflush:  # the status row is filled below
+            # the other source's checks of this period (dbt's for the sweep, the sweep's
+            # for dbt), merged by check id
+            kept = SM.others(
+                session, contract.id, key, SM.is_dbt if plan.sweep else own.__contains__
+            )
+        if plan.sweep:  # dbt's results say nothing of which update the sweep checked
+            status.last_update = plan.last_update
+        status.period_key, status.checked_at = key, now
+        SM.fill(status, {**kept, **ran})
         return report
 
 

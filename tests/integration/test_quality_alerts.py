@@ -287,3 +287,41 @@ def test_a_check_that_keeps_failing_to_run_opens_one_quiet_alert_resolved_when_i
         status = session.get(QualityStatus, "q_customers")
         assert status is not None
         assert status.state == "passed"
+
+
+def test_dbt_results_merge_with_the_sweeps_checks_in_the_status(world: World) -> None:
+    from ownership.model import QualityRule
+    from ownership.quality.verdict import Measured
+
+    world.load([(1, None, TODAY_LOAD), (2, "b", TODAY_LOAD)])
+    world.sweep()  # completeness fails; uniqueness and type pass
+    quality = world.services.quality
+    assert quality is not None
+    registry = world.services.holder.registry
+    contract = registry.contracts["q_customers"]
+    rule = QualityRule("dbt:accepted_values:plan", "dbt", "plan")
+    quality.record_results(registry, contract, (rule,), {rule.id: Measured(0.0)})
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert (status.state, status.checks, status.failing) == ("failed", 4, 1)
+        assert "completeness:customer_id" in status.summary  # not overwritten by dbt's pass
+    quality.record_results(registry, contract, (rule,), {rule.id: Measured(3.0)})
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert (status.checks, status.failing) == (4, 2)
+        assert "dbt:accepted_values:plan" in status.summary
+
+    with world.services.engine.begin() as conn:  # a clean reload: the sweep runs again
+        conn.execute(
+            update(world.table)
+            .where(world.table.c.customer_id.is_(None))
+            .values(customer_id="fixed", updated_at=TODAY_LOAD + timedelta(hours=1))
+        )
+    world.sweep()
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert (status.state, status.checks, status.failing) == ("failed", 4, 1)
+        assert status.summary.startswith("dbt:accepted_values:plan")  # dbt's failure stays
