@@ -83,3 +83,19 @@ def test_dbt_generated_test_names_find_their_source_table() -> None:
         "crm.customers", "unique", "id"
     )
     assert target_by_name("test.shop.not_null_orders_id.9", contracts) is None  # a model's test
+
+
+def test_drift_and_quality_both_use_the_physical_column_name(tmp_path: Path) -> None:
+    from ownership.drift import LiveColumn, compare_schema
+    from ownership.quality.checks import contract_checks
+
+    text = ODCS.replace("      - name: email\n", "      - name: email\n        required: true\n")
+    registry = load(tmp_path, "o.odcs.yaml", text).registry
+    assert registry is not None
+    contract = registry.contracts["orders"]
+    checked = {r.column for r in contract_checks(contract) if r.column}
+    assert checked == {"email_address"}  # what the quality queries read
+    live = [LiveColumn("email_address", "text"), LiveColumn("amount", "integer")]
+    assert compare_schema(contract.schema, live) == []  # the table has it: no drift
+    [drift] = compare_schema(contract.schema, [LiveColumn("email", "text")])
+    assert (drift.kind, drift.column) == ("missing_column", "email_address")
