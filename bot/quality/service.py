@@ -94,7 +94,8 @@ class QualityService:
         ]
         plans, reports = self._due(chosen, now, force)
         jobs = [
-            Job(p.contract.id, _probe(p.contract), p.rules, p.window.start) for p in plans.values()
+            Job(p.contract.id, _probe(p.contract), p.rules, p.window.start, now)
+            for p in plans.values()
         ]
         measured = self.prober.measure_many(jobs)
         ordered = [
