@@ -325,3 +325,32 @@ def test_dbt_results_merge_with_the_sweeps_checks_in_the_status(world: World) ->
         assert status is not None
         assert (status.state, status.checks, status.failing) == ("failed", 4, 1)
         assert status.summary.startswith("dbt:accepted_values:plan")  # dbt's failure stays
+
+
+def test_a_downstream_breach_folds_under_the_upstreams_late_data_alert(lineage: World) -> None:
+    lineage.load([(1, "a", YESTERDAY_LOAD)])  # q_customers is late today
+    features = lineage.table.metadata.tables["q_features"]
+    with lineage.services.engine.begin() as conn:
+        conn.execute(features.insert(), [{"id": 1, "customer_id": None, "updated_at": TODAY_LOAD}])
+    actions = lineage.sweep()
+    assert actions == {
+        "q_customers": (),  # waiting for its data
+        "q_features": ("completeness:customer_id: attached to q_customers's late-data alert",),
+    }
+    roots = [p for p in lineage.posts() if "thread_ts" not in p]
+    assert len(roots) == 1  # the late-data root only: one incident, one root
+    assert "q_customers" in roots[0]["text"]
+    assert not any("q_features" in r["text"] for r in roots)
+    [note] = [p for p in lineage.posts() if p.get("thread_ts")]
+    assert "Also failing downstream: `q_features`" in note["text"]
+    assert "1 null in customer_id" in note["text"]
+
+    with lineage.services.engine.begin() as conn:  # a clean reload of the features
+        conn.execute(
+            update(features).values(customer_id="c1", updated_at=TODAY_LOAD + timedelta(hours=1))
+        )
+    assert lineage.sweep()["q_features"] == ("completeness:customer_id: resolved",)
+    replies = [p for p in lineage.posts() if p.get("thread_ts")]
+    assert len(replies) == 2
+    assert replies[1]["thread_ts"] == note["thread_ts"]  # in the late-data root's thread
+    assert "passes again. Resolved." in replies[1]["text"]
