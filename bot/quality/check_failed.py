@@ -26,12 +26,15 @@ FAILURES_BEFORE_ALERT = Timing().failures_before_alert
 
 
 def runs_failed_before(session: Session, contract_id: str, runs: int) -> int:
-    """How many of the contract's last `runs` recorded runs had a check that did not run,
-    counted back from the latest until one that ran every check."""
+    """How many of the contract's last `runs` sweeps had a check that did not run, counted
+    back from the latest until one that ran every check."""
     failed = func.max(case((QualityResult.outcome == "check_failed", 1), else_=0))
     rows = session.execute(
         select(QualityResult.checked_at, failed)
-        .where(QualityResult.contract_id == contract_id)
+        .where(
+            QualityResult.contract_id == contract_id,
+            ~QualityResult.check_id.startswith("dbt:"),  # dbt's runs are not the sweep's
+        )
         .group_by(QualityResult.checked_at)
         .order_by(QualityResult.checked_at.desc())
         .limit(runs)
