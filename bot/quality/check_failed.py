@@ -65,7 +65,7 @@ def follow(
         _root(session, registry, contract, mine, 0, now, edit=True)
         _say(session, mine, "The quality checks run again; the data is being verified.", now)
         return f"{CHECK_ID}: resolved"
-    detail = "\n".join(v.words() for v in broken)[:2000]
+    detail = _detail(broken)
     failures = 1 + runs_failed_before(session, contract.id, FAILURES_BEFORE_ALERT)
     if mine is not None:
         mine.checked_at = now
@@ -94,6 +94,15 @@ def follow(
     session.flush()
     _root(session, registry, contract, alert, failures, now, edit=False)
     return f"{CHECK_ID}: alert opened"
+
+
+def _detail(broken: list[Verdict]) -> str:
+    """One line per error, naming the checks it stopped (one bad connection stops them all)."""
+    by_error: dict[str, list[str]] = {}
+    for verdict in broken:
+        by_error.setdefault(verdict.error or "no result", []).append(verdict.rule.id)
+    lines = [f"{', '.join(ids)}: {error}" for error, ids in by_error.items()]
+    return "\n".join(lines)[:2000]
 
 
 def render(

@@ -268,8 +268,11 @@ def test_a_check_that_keeps_failing_to_run_opens_one_quiet_alert_resolved_when_i
     assert root["channel"] == OWNER
     shown = blocks_text(root)
     assert "could not run on the last 3 runs" in shown
-    assert "completeness:customer_id: the check failed" in shown
-    assert "uniqueness:customer_id: the check failed" in shown
+    # one line for the one error, naming every check it stopped
+    assert (
+        "completeness:customer_id, uniqueness:customer_id, type:updated_at: cannot connect" in shown
+    )
+    assert shown.count("Connection refused") == 1
     assert "<@" not in shown  # it does not page
     assert world.posts(CONSUMER) == []
     world.clock.advance(minutes=5)
