@@ -3,7 +3,9 @@
 Drift is a contract column the table lacks, or one whose type is of another family
 (`ownership.types.compatible`). Extra live columns are fine (adding columns is non-breaking),
 and so is nullability: most warehouses do not enforce NOT NULL the way contracts mean it.
-Columns of other objects of an ODCS contract (named `object.column`) are not compared.
+Columns of other objects of an ODCS contract (named `object.column`) are not compared. A
+column is looked for by its physical name (ODCS `physicalName`) when it has one, the name the
+quality checks query too, and drift names it so.
 """
 
 from __future__ import annotations
@@ -42,11 +44,12 @@ def compare_schema(contract: Iterable[Column], live: Iterable[LiveColumn]) -> li
     for col in contract:
         if "." in col.name:
             continue
-        found = actual.get(col.name.lower())
+        name = col.physical or col.name
+        found = actual.get(name.lower())
         if found is None:
-            out.append(Drift("missing_column", col.name, col.type))
+            out.append(Drift("missing_column", name, col.type))
         elif col.type and not compatible(col.type, found.type):
-            out.append(Drift("type_changed", col.name, col.type, found.type))
+            out.append(Drift("type_changed", name, col.type, found.type))
     return out
 
 

@@ -331,6 +331,7 @@ class QualityRule:
     description: str = ""
     source: SourceRef = NOWHERE
     declared_type: str | None = None  # a `type` check: the contract's type of the column
+    window: str = "all"  # a sql rule: "period" makes ${object} the period's rows only
 
 
 @dataclass(frozen=True, slots=True)

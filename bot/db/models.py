@@ -401,6 +401,8 @@ class QualityAlert(Base):
     checked_at: Mapped[datetime] = mapped_column(UtcDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     caused_by_id: Mapped[int | None] = mapped_column(ForeignKey("quality_alerts.id"))
+    # folded under an upstream's late-data alert (`alerts.id`; migration 0019, no FK)
+    caused_by_late_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class QualityResult(Base):

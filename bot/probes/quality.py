@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 AGGREGATED = ("nullValues", "missingValues", "duplicateValues", "rowCount", "invalidValues")
 COLUMNS_TTL = 600.0  # seconds a table's live column types are reused
 _PLACEHOLDER = re.compile(r"\$?\{(object|table|model|property|column)\}")
+_PERIOD = re.compile(r"\$?\{(period_start|period_end)\}")  # bound, never formatted in
+PERIOD_ROWS = "demarc_period"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # `{period_start}` of a contract read on every row
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class Job:
     probe: SqlProbe
     rules: tuple[QualityRule, ...]
     start: datetime | None
+    end: datetime | None = None  # the check's time: `{period_end}` (else now)
 
 
 class QualityProber(SqlProber):
@@ -255,7 +259,9 @@ class QualityProber(SqlProber):
         return {r.id: Measured(float(row[n + 1] or 0), rows) for n, r in enumerate(rules)}
 
     def _sql_rule(self, engine: Engine, job: Job, rule: QualityRule) -> Measured:
-        from sqlalchemy import text
+        """The query's one number. `{period_start}`/`{period_end}` become bound parameters
+        (never text); with `window: period`, `${object}` names the period's rows (a CTE)."""
+        from sqlalchemy import DateTime, bindparam, text
 
         if not rule.query:
             return Measured(None, error="a sql rule needs a query")
@@ -264,6 +270,9 @@ class QualityProber(SqlProber):
         source = prepare.quote(p.table)
         if p.schema:
             source = f"{prepare.quote_schema(p.schema)}.{source}"
+        table = source
+        if rule.window == "period":
+            source = prepare.quote(PERIOD_ROWS)
         names = {"object": source, "table": source, "model": source}
         if rule.column:
             names["property"] = names["column"] = prepare.quote(rule.column)
@@ -272,9 +281,27 @@ class QualityProber(SqlProber):
             return names.get(m[1], m[0])
 
         sql = _PLACEHOLDER.sub(fill, rule.query).replace(":", "\\:")
+        sql = _PERIOD.sub(lambda m: f":{m[1]}", sql)
+        if rule.window == "period":
+            wrapped = _with_period(sql, table, prepare.quote(p.timestamp_column), p.filter)
+            if wrapped is None:
+                return Measured(None, error="window: period cannot wrap a WITH RECURSIVE query")
+            sql = wrapped
+        start = job.start or EPOCH
+        end = job.end or datetime.now(UTC)
+        if engine.dialect.name == "sqlite":  # text timestamps: compare as naive UTC
+            start = start.astimezone(UTC).replace(tzinfo=None)
+            end = end.astimezone(UTC).replace(tzinfo=None)
+        statement = text(sql)
+        used = {n for n in ("period_start", "period_end") if f":{n}" in sql}
+        binds = {"period_start": start, "period_end": end}
+        if used:
+            statement = statement.bindparams(
+                *(bindparam(n, binds[n], DateTime(timezone=True)) for n in sorted(used))
+            )
         try:
             with engine.connect() as conn, self._deadline(conn):
-                value = conn.execute(text(sql)).scalar()
+                value = conn.execute(statement).scalar()
         except Exception as exc:
             return Measured(None, error=self._error(engine, exc))
         if value is None:
@@ -283,6 +310,21 @@ class QualityProber(SqlProber):
             return Measured(float(value))
         except (TypeError, ValueError):
             return Measured(None, error=f"the query returned {type(value).__name__}, not a number")
+
+
+def _with_period(sql: str, table: str, timestamp: str, row_filter: str | None) -> str | None:
+    """`sql` reading the period's rows as `demarc_period` (the probe's filter applied too)."""
+    where = f"{timestamp} >= :period_start"
+    if row_filter:
+        where += " AND (" + row_filter.replace(":", "\\:") + ")"
+    # identifiers quoted by the dialect; the filter is trusted registry config (the probe's)
+    cte = f"{PERIOD_ROWS} AS (SELECT * FROM {table} WHERE {where})"  # noqa: S608
+    head = re.match(r"\s*with\b(\s+recursive\b)?", sql, re.IGNORECASE)
+    if head is None:
+        return f"WITH {cte} {sql}"
+    if head[1]:
+        return None
+    return f"WITH {cte}, {sql[head.end() :]}"
 
 
 class _Refused(Exception):

@@ -26,7 +26,7 @@ def measure_now(
     for c in contracts:
         rules = contract_checks(c)
         if isinstance(c.probe, SqlProbe) and rules:
-            jobs.append(Job(c.id, c.probe, rules, quality_window(c, now).start))
+            jobs.append(Job(c.id, c.probe, rules, quality_window(c, now).start, now))
     prober = QualityProber(environ, statement_timeout=timeout, pool_size=max(1, threads))
     try:
         measured = prober.measure_many(jobs)

@@ -1,7 +1,7 @@
 """Quality alert transitions, in the caller's transaction: open (or fold under an upstream
-contract's open quality alert), edit in place when the numbers change, resolve when the
-check passes again. One alert per contract, period and check (a unique key: replicas racing
-to open it cannot both win)."""
+contract's open quality alert, or its late-data alert: one incident, one root), edit in
+place when the numbers change, resolve when the check passes again. One alert per contract,
+period and check (a unique key: replicas racing to open it cannot both win)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import QualityAlert
+from bot.db.models import Alert, QualityAlert
+from bot.freshness import roots as R
+from bot.freshness.cascade import root_of
 from bot.outbox import enqueue
 from bot.quality import messages as M
 from bot.quality.routing import informed_channels, owner_channel
@@ -44,24 +46,40 @@ def open_alerts_of(session: Session, ids: list[str]) -> dict[str, list[QualityAl
     return out
 
 
-def upstream_cause(session: Session, registry: Registry, contract: Contract) -> QualityAlert | None:
-    """The open quality alert (with a root of its own) of the nearest upstream contract."""
+def upstream_cause(
+    session: Session, registry: Registry, contract: Contract, now: datetime
+) -> QualityAlert | Alert | None:
+    """The root a new breach of `contract` folds under: the nearest upstream contract's open
+    quality alert (with a root of its own), or its open late-data alert whose breach began
+    (its deadline passed) before now, followed to its root (`bot.freshness.cascade`, the
+    freshness rule: a downstream already broken is its own problem). Nearest first."""
     for asset, _ in walk(registry, contract.asset, "up"):
         up = registry.contract_for(asset)
         if up is None:
             continue
-        found = session.scalars(
-            select(QualityAlert)
-            .where(
-                QualityAlert.contract_id == up.id,
-                QualityAlert.status == "open",
-                QualityAlert.caused_by_id.is_(None),
-            )
-            .order_by(QualityAlert.id)
-        ).first()
-        if found is not None:
-            return found
+        quality = _quality_root(session, up.id)
+        if quality is not None:
+            return quality
+        for late in R.open_alerts(session, up.id):
+            if late.deadline is not None and late.deadline < now:
+                root = root_of(session, late)
+                if root is not None:
+                    return root
     return None
+
+
+def _quality_root(session: Session, up_id: str) -> QualityAlert | None:
+    return session.scalars(
+        select(QualityAlert)
+        .where(
+            QualityAlert.contract_id == up_id,
+            QualityAlert.status == "open",
+            QualityAlert.caused_by_id.is_(None),
+            QualityAlert.caused_by_late_id.is_(None),
+            QualityAlert.check_id != "check-failed",  # unverified is not a cause
+        )
+        .order_by(QualityAlert.id)
+    ).first()
 
 
 def breach(
@@ -94,11 +112,11 @@ def breach(
         if alert.detail == words:
             return None
         alert.detail = words
-        if alert.caused_by_id is None:
+        if alert.caused_by_id is None and alert.caused_by_late_id is None:
             _post_root(session, registry, contract, alert, now, scanned, edit=True)
             _thread(session, alert, M.changed_note(alert), now)
         return "still failing"
-    cause = upstream_cause(session, registry, contract)
+    cause = upstream_cause(session, registry, contract, now)
     channel = cause.channel if cause else owner_channel(registry, contract)
     if not channel:
         return "failed, but the owner team has no on-call channel"
@@ -112,10 +130,14 @@ def breach(
         detail=words,
         opened_at=now,
         checked_at=now,
-        caused_by_id=cause.id if cause else None,
+        caused_by_id=cause.id if isinstance(cause, QualityAlert) else None,
+        caused_by_late_id=cause.id if isinstance(cause, Alert) else None,
     )
     session.add(alert)
     session.flush()  # the unique key: only one replica gets past this line
+    if isinstance(cause, Alert):
+        R.reply(session, cause, M.downstream_note(contract, alert), now)
+        return f"attached to {cause.contract_id}'s late-data alert"
     if cause is not None:
         _reply(session, cause, M.downstream_note(contract, alert), now)
         return f"attached to {cause.contract_id}"
@@ -135,6 +157,11 @@ def resolve(
 ) -> None:
     alert.status, alert.resolved_at, alert.checked_at = "resolved", now, now
     note = M.resolved_note(contract, alert)
+    if alert.caused_by_late_id is not None:
+        late = session.get(Alert, alert.caused_by_late_id)
+        if late is not None:
+            R.reply(session, late, note, now)
+        return
     if alert.caused_by_id is not None:
         cause = session.get(QualityAlert, alert.caused_by_id)
         if cause is not None:

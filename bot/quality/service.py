@@ -26,6 +26,8 @@ from bot.freshness.alerts import Silenced, active_silence
 from bot.freshness.service import lineage_order
 from bot.probes.quality import Job, QualityProber
 from bot.quality import alerts as QA
+from bot.quality import check_failed as CF
+from bot.quality import status_merge as SM
 from ownership.model import Contract, QualityRule, Registry, SqlProbe
 from ownership.quality.checks import contract_checks
 from ownership.quality.verdict import Measured, Verdict, judge
@@ -58,6 +60,7 @@ class _Plan:
     window: Window
     last_update: datetime | None
     rules: tuple[QualityRule, ...] = ()
+    sweep: bool = True  # demarc's own checks, not results measured elsewhere (dbt)
 
 
 def checkable(contract: Contract) -> bool:
@@ -91,7 +94,8 @@ class QualityService:
         ]
         plans, reports = self._due(chosen, now, force)
         jobs = [
-            Job(p.contract.id, _probe(p.contract), p.rules, p.window.start) for p in plans.values()
+            Job(p.contract.id, _probe(p.contract), p.rules, p.window.start, now)
+            for p in plans.values()
         ]
         measured = self.prober.measure_many(jobs)
         ordered = [
@@ -132,7 +136,7 @@ class QualityService:
     ) -> QualityReport:
         """Checks measured elsewhere (dbt's tests), judged and alerted like demarc's own."""
         now = self.clock()
-        plan = _Plan(contract, quality_window(contract, now), None, rules)
+        plan = _Plan(contract, quality_window(contract, now), None, rules, sweep=False)
         return self._record_alone(registry, plan, {contract.id: measured}, now)
 
     def _record_alone(
@@ -178,7 +182,12 @@ class QualityService:
                     )
                     continue
                 seen = done.get(contract.id)
-                if seen and seen.period_key == window.key and seen.last_update == last:
+                if (
+                    seen
+                    and seen.period_key == window.key
+                    and seen.last_update == last
+                    and seen.state != "check_failed"  # a check that did not run is retried
+                ):
                     continue  # this period's data was checked already
             plans[contract.id] = _Plan(contract, window, last, contract_checks(contract))
         return plans, skipped
@@ -245,6 +254,10 @@ class QualityService:
                 done = QA.breach(session, registry, contract, key, verdict, now, scanned, same)
                 if done:
                     actions.append(f"{rule_id}: {done}")
+        if plan.sweep:
+            followed = CF.follow(session, registry, contract, verdicts, open_now, now)
+            if followed:
+                actions.append(followed)
         report = QualityReport(contract, key, tuple(verdicts), tuple(actions))
         session.add_all(results)
         if status is None:
@@ -252,10 +265,18 @@ class QualityService:
         if status is None:
             status = QualityStatus(contract_id=contract.id)
             session.add(status)
-        failing = [v for v in verdicts if not v.passed]
-        status.period_key, status.last_update, status.checked_at = key, plan.last_update, now
-        status.state, status.checks, status.failing = report.state, len(verdicts), len(failing)
-        status.summary = "\n".join(v.words() for v in failing)[:4000]
+        ran = {r.check_id: (r.outcome, v.words()) for r, v in zip(results, verdicts, strict=True)}
+        own = {r.id for r in contract_checks(contract)}
+        with session.no_autoflush:  # the status row is filled below
+            # the other source's checks of this period (dbt's for the sweep, the sweep's
+            # for dbt), merged by check id
+            kept = SM.others(
+                session, contract.id, key, SM.is_dbt if plan.sweep else own.__contains__
+            )
+        if plan.sweep:  # dbt's results say nothing of which update the sweep checked
+            status.last_update = plan.last_update
+        status.period_key, status.checked_at = key, now
+        SM.fill(status, {**kept, **ran})
         return report
 
 

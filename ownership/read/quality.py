@@ -15,6 +15,7 @@ from ownership.yamlsafe import YMap
 VOLUME_FIELDS = ("min_rows", "max_rows", "max_drop", "max_rise", "trailing")
 SECTION_FIELDS = (*VOLUME_FIELDS, "rules")
 UNITS = ("rows", "percent")
+WINDOWS = ("all", "period")  # a sql rule's `window`: the whole table, or the period's rows
 
 
 def read_rules(
@@ -77,9 +78,14 @@ def _rule(
             c.error(at, f"{ctx}: a sql rule needs a query", "missing-field")
             return None
         rule_id = label or f"sql:{column or 'table'}:{index}"
+        window, window_at = _window(m)
+        if window not in WINDOWS:
+            hint = did_you_mean(window, WINDOWS)
+            c.error(window_at, f"{ctx}: window must be period or all{hint}", "bad-value")
+            return None
         return QualityRule(
             rule_id, "sql", column, bound, unit, query=query.strip(), description=description,
-            source=at,
+            source=at, window=window,
         )  # fmt: skip
     if kind != "library":
         c.warn(m.value_at("type"), f"{ctx}: type {kind!r} is not checked by demarc", "ignored")
@@ -119,6 +125,18 @@ def _rule(
         description=description,
         source=at,
     )
+
+
+def _window(m: YMap) -> tuple[str, SourceRef]:
+    """A sql rule's `window` (demarc contracts), or ODCS's `customProperties` entry
+    `{property: window, value: period}` (the standard allows no key of its own)."""
+    if "window" in m:
+        return str(m["window"]).strip().lower(), m.value_at("window")
+    custom = m.get("customProperties")
+    for item in custom if isinstance(custom, list) else ():
+        if isinstance(item, YMap) and item.get("property") == "window":
+            return str(item.get("value")).strip().lower(), item.value_at("value")
+    return "all", m.value_at("query")
 
 
 def read_section(

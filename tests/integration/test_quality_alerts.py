@@ -190,7 +190,7 @@ def test_a_downstream_breach_folds_under_the_upstream_alert(lineage: World) -> N
         "q_features": ("completeness:customer_id: attached to q_customers",),
     }
     roots = [p for p in lineage.posts() if "thread_ts" not in p]
-    assert [r["channel"] for r in roots] == [OWNER, CONSUMER]  # the root and MLOps' FYI
+    assert sorted(r["channel"] for r in roots) == [OWNER, CONSUMER]  # root, FYI
     assert not any("q_features" in r["text"] for r in roots)  # no root of its own
     [note] = [p for p in lineage.posts() if p.get("thread_ts")]
     assert "Also failing downstream: `q_features`" in note["text"]
@@ -236,3 +236,124 @@ def test_check_quality_and_status_show_quality_next_to_freshness(
     world.sweep()  # the bot's sweep records it
     assert main(["status", "--database-url", database_url]) == 0
     assert "1 of 3 checks failing" in capsys.readouterr().out  # with type:updated_at
+
+
+def test_a_check_that_keeps_failing_to_run_opens_one_quiet_alert_resolved_when_it_runs(
+    world: World,
+) -> None:
+    world.load([(1, "a", TODAY_LOAD), (2, "b", TODAY_LOAD)])
+    assert world.services.quality is not None
+    working = world.services.quality.prober
+    world.services.quality.prober = QualityProber(
+        {"WAREHOUSE_URL": "postgresql://nobody@127.0.0.1:1/x"}, connect_timeout=1
+    )
+
+    def failed_roots() -> list[dict[str, object]]:
+        return [
+            p
+            for p in world.posts()
+            if "thread_ts" not in p and "Quality check failed" in str(p["text"])
+        ]
+
+    for _ in range(2):  # retried each sweep, never reported as passed, no alert yet
+        assert world.sweep() == {"q_customers": ()}
+        assert failed_roots() == []
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert status.state == "check_failed"
+    world.clock.advance(minutes=5)
+    assert world.sweep() == {"q_customers": ("check-failed: alert opened",)}
+    [root] = failed_roots()  # one per contract, not one per check
+    assert root["channel"] == OWNER
+    shown = blocks_text(root)
+    assert "could not run on the last 3 runs" in shown
+    # one line for the one error, naming every check it stopped
+    assert (
+        "completeness:customer_id, uniqueness:customer_id, type:updated_at: cannot connect" in shown
+    )
+    assert shown.count("Connection refused") == 1
+    assert "<@" not in shown  # it does not page
+    assert world.posts(CONSUMER) == []
+    world.clock.advance(minutes=5)
+    assert world.sweep() == {"q_customers": ()}  # same errors: no new message
+    assert len(failed_roots()) == 1
+
+    world.services.quality.prober.close()
+    world.services.quality.prober = working
+    world.clock.advance(minutes=5)
+    assert world.sweep() == {"q_customers": ("check-failed: resolved",)}
+    assert any("run again. Resolved." in blocks_text(u) for u in world.updates())
+    [reply] = [p for p in world.posts() if p.get("thread_ts")]  # in the root's thread
+    assert "The quality checks run again" in reply["text"]
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert status.state == "passed"
+
+
+def test_dbt_results_merge_with_the_sweeps_checks_in_the_status(world: World) -> None:
+    from ownership.model import QualityRule
+    from ownership.quality.verdict import Measured
+
+    world.load([(1, None, TODAY_LOAD), (2, "b", TODAY_LOAD)])
+    world.sweep()  # completeness fails; uniqueness and type pass
+    quality = world.services.quality
+    assert quality is not None
+    registry = world.services.holder.registry
+    contract = registry.contracts["q_customers"]
+    rule = QualityRule("dbt:accepted_values:plan", "dbt", "plan")
+    quality.record_results(registry, contract, (rule,), {rule.id: Measured(0.0)})
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert (status.state, status.checks, status.failing) == ("failed", 4, 1)
+        assert "completeness:customer_id" in status.summary  # not overwritten by dbt's pass
+    quality.record_results(registry, contract, (rule,), {rule.id: Measured(3.0)})
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert (status.checks, status.failing) == (4, 2)
+        assert "dbt:accepted_values:plan" in status.summary
+
+    with world.services.engine.begin() as conn:  # a clean reload: the sweep runs again
+        conn.execute(
+            update(world.table)
+            .where(world.table.c.customer_id.is_(None))
+            .values(customer_id="fixed", updated_at=TODAY_LOAD + timedelta(hours=1))
+        )
+    world.sweep()
+    with Session(world.services.engine) as session:
+        status = session.get(QualityStatus, "q_customers")
+        assert status is not None
+        assert (status.state, status.checks, status.failing) == ("failed", 4, 1)
+        assert status.summary.startswith("dbt:accepted_values:plan")  # dbt's failure stays
+
+
+def test_a_downstream_breach_folds_under_the_upstreams_late_data_alert(lineage: World) -> None:
+    lineage.load([(1, "a", YESTERDAY_LOAD)])  # q_customers is late today
+    features = lineage.table.metadata.tables["q_features"]
+    with lineage.services.engine.begin() as conn:
+        conn.execute(features.insert(), [{"id": 1, "customer_id": None, "updated_at": TODAY_LOAD}])
+    actions = lineage.sweep()
+    assert actions == {
+        "q_customers": (),  # waiting for its data
+        "q_features": ("completeness:customer_id: attached to q_customers's late-data alert",),
+    }
+    roots = [p for p in lineage.posts() if "thread_ts" not in p]
+    assert len(roots) == 1  # the late-data root only: one incident, one root
+    assert "q_customers" in roots[0]["text"]
+    assert not any("q_features" in r["text"] for r in roots)
+    [note] = [p for p in lineage.posts() if p.get("thread_ts")]
+    assert "Also failing downstream: `q_features`" in note["text"]
+    assert "1 null in customer_id" in note["text"]
+
+    with lineage.services.engine.begin() as conn:  # a clean reload of the features
+        conn.execute(
+            update(features).values(customer_id="c1", updated_at=TODAY_LOAD + timedelta(hours=1))
+        )
+    assert lineage.sweep()["q_features"] == ("completeness:customer_id: resolved",)
+    replies = [p for p in lineage.posts() if p.get("thread_ts")]
+    assert len(replies) == 2
+    assert replies[1]["thread_ts"] == note["thread_ts"]  # in the late-data root's thread
+    assert "passes again. Resolved." in replies[1]["text"]

@@ -110,3 +110,41 @@ def test_a_missing_column_or_table_is_a_failed_check_never_a_pass(
         assert judge(QualityRule("rows", "rowCount"), got["rows"]).passed is None
     finally:
         prober.close()
+
+
+def test_sql_rules_read_the_period_through_bound_parameters_or_window_period(
+    engine: Engine, database_url: str
+) -> None:
+    raw_table(engine)  # row 1 is before the period (T0), rows 2..6 in it (T1)
+    schema = schema_of(database_url)
+    probe = SqlProbe("WAREHOUSE_URL", "q_raw", "updated_at", schema=schema)
+    every = "SELECT count(*) FROM ${object} WHERE status = 'paid'"
+    bounded = every + " AND updated_at >= {period_start} AND updated_at < ${period_end}"
+    rules = (
+        QualityRule("all", "sql", None, query=every),
+        QualityRule("bounded", "sql", None, query=bounded),
+        QualityRule("window", "sql", None, query=every, window="period"),
+        QualityRule(
+            "window-with", "sql", None, window="period",
+            query="with paid AS (SELECT * FROM ${object} WHERE status = 'paid') "
+            "SELECT count(*) FROM paid",
+        ),
+        QualityRule(  # a value that looks like a parameter stays text
+            "colon", "sql", None, window="period",
+            query="SELECT count(*) FROM ${object} WHERE status = ':period_start'",
+        ),
+    )  # fmt: skip
+    prober = QualityProber({"WAREHOUSE_URL": database_url})
+    try:
+        got = prober.measure(Job("q_raw", probe, rules, T1, datetime(2026, 11, 25, 3, tzinfo=UTC)))
+        early = prober.measure(Job("q_raw", probe, rules[1:2], T0, T1))  # [T0, T1): row 1
+    finally:
+        prober.close()
+    assert {k: m.count for k, m in got.items()} == {
+        "all": 3.0,  # not bounded unless the query says so
+        "bounded": 2.0,
+        "window": 2.0,
+        "window-with": 2.0,
+        "colon": 0.0,
+    }
+    assert early["bounded"].count == 1.0

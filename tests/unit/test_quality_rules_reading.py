@@ -83,3 +83,36 @@ def test_dbt_generated_test_names_find_their_source_table() -> None:
         "crm.customers", "unique", "id"
     )
     assert target_by_name("test.shop.not_null_orders_id.9", contracts) is None  # a model's test
+
+
+def test_drift_and_quality_both_use_the_physical_column_name(tmp_path: Path) -> None:
+    from ownership.drift import LiveColumn, compare_schema
+    from ownership.quality.checks import contract_checks
+
+    text = ODCS.replace("      - name: email\n", "      - name: email\n        required: true\n")
+    registry = load(tmp_path, "o.odcs.yaml", text).registry
+    assert registry is not None
+    contract = registry.contracts["orders"]
+    checked = {r.column for r in contract_checks(contract) if r.column}
+    assert checked == {"email_address"}  # what the quality queries read
+    live = [LiveColumn("email_address", "text"), LiveColumn("amount", "integer")]
+    assert compare_schema(contract.schema, live) == []  # the table has it: no drift
+    [drift] = compare_schema(contract.schema, [LiveColumn("email", "text")])
+    assert (drift.kind, drift.column) == ("missing_column", "email_address")
+
+
+def test_a_sql_rules_window_is_read_and_a_misspelt_one_is_an_error(tmp_path: Path) -> None:
+    text = ODCS.replace(
+        "mustBe: 0}\n      - {type: text",
+        "mustBe: 0, customProperties: [{property: window, value: period}]}\n      - {type: text",
+        1,
+    )
+    registry = load(tmp_path, "o.odcs.yaml", text).registry
+    assert registry is not None
+    rules = {r.id: r for r in registry.contracts["orders"].quality}
+    assert rules["sql:table:0"].window == "period"
+    assert rules["nullValues:email_address"].window == "all"
+    result = load(tmp_path, "o.odcs.yaml", text.replace("value: period", "value: perod"))
+    [error] = [p for p in result.errors if "window must be period or all" in p.message]
+    assert (error.where.line, error.where.column) == (11, 135)  # at the value
+    assert "period" in error.message  # did you mean
