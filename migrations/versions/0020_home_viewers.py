@@ -2,7 +2,7 @@
 change that concerns them (publishing a tab nobody opened costs a call per person).
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0019
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0014"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
