@@ -236,6 +236,7 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(40))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolution_reason: Mapped[str | None] = mapped_column(String(20))  # ownership.reports
     boundary_side: Mapped[str | None] = mapped_column(String(20))
     next_escalation_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     next_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)

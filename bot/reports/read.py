@@ -76,7 +76,7 @@ def read_incidents(session: Session, window: Window) -> list[IncidentSpan]:
     return [
         IncidentSpan(
             i.id, i.asset, i.opened_at, i.acknowledged_at, i.resolved_at,
-            reason=getattr(i, "resolution_reason", None), summary=i.summary,
+            reason=i.resolution_reason, summary=i.summary,
         )
         for i in session.scalars(query)
     ]

@@ -49,6 +49,7 @@ def seed(engine: Engine) -> None:
                      deadline=at(3, 6), recovered_at=at(3, 7, 30))
         old_open = incident("warehouse.orders", datetime(2026, 10, 20, tzinfo=UTC), None, None)
         fixed = incident("warehouse.orders", at(3, 6, 20), at(3, 6, 30), at(3, 8, 20))
+        fixed.resolution_reason = "sla_too_tight"
         session.add_all([late, old_open, fixed])
         session.flush()
         session.add(IncidentAlert(incident_id=fixed.id, alert_id=late.id, linked_at=at(3, 6, 20)))
@@ -63,6 +64,7 @@ def test_a_month_reads_its_rollups_alerts_and_open_incidents(engine: Engine) -> 
     assert (orders.periods.expected, orders.periods.late, orders.periods.downtime_minutes) == (
         2, 1, 90)
     assert orders.periods.worst_downtime_minutes == 90
+    assert (orders.sla_too_tight_share, orders.false_alarm_share) == (1.0, 0.0)
     assert features.periods.on_time_pct is None  # no expected period: no figure, not 0 %
     data_eng = next(t for t in report.teams if t.team == "data-eng")
     assert data_eng.alert_mtta.mean_minutes == 20  # 06:10 → the incident's ack at 06:30
