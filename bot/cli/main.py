@@ -25,6 +25,7 @@ from bot.cli.exit_codes import (
 )
 from bot.cli.incidents import add_incident_parser
 from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
+from bot.cli.report import add_report_parser
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from bot.probes import ProbeResult, run_probes
@@ -316,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_db_upgrade)
 
     add_incident_parser(sub)
+    add_report_parser(sub)
     add_change_parsers(sub)
     return parser
 
