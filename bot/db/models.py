@@ -474,3 +474,14 @@ class OncallState(Base):
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DigestPost(Base):
+    """A team's weekly SLA digest, queued once: the key makes a second replica's insert fail."""
+
+    __tablename__ = "digest_posts"
+
+    team: Mapped[str] = mapped_column(String(200), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday of the week shown
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    outbox_id: Mapped[int | None] = mapped_column(Integer)

@@ -30,3 +30,9 @@ class SlackClient(Protocol):
     def conversations_replies(self, *args: Any, **kwargs: Any) -> SlackReply: ...
 
     def auth_test(self, *args: Any, **kwargs: Any) -> SlackReply: ...
+
+
+class FileUploader(Protocol):
+    """The upload the outbox's `files.uploadV2` rows make (slack_sdk's WebClient has it)."""
+
+    def files_upload_v2(self, *args: Any, **kwargs: Any) -> SlackReply: ...

@@ -12,7 +12,8 @@ from bot.db.models import OutboxMessage
 
 POST_MESSAGE = "chat.postMessage"
 UPDATE = "chat.update"
-METHODS = frozenset({POST_MESSAGE, UPDATE})
+UPLOAD = "files.uploadV2"  # files.getUploadURLExternal + upload + files.completeUploadExternal
+METHODS = frozenset({POST_MESSAGE, UPDATE, UPLOAD})
 
 PENDING = "pending"  # waiting to be sent (maybe after next_attempt_at, maybe for its root)
 SENDING = "sending"  # claimed by a worker; next_attempt_at holds the claim time

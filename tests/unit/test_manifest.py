@@ -36,6 +36,8 @@ EXPECTED_BOT_SCOPES = {
     "groups:history",
     # on-call: the user group of a rotation holds whoever is on call (usergroups.users.update)
     "usergroups:write",
+    # the weekly SLA digest uploads its chart with the message (files.completeUploadExternal)
+    "files:write",
 }
 
 
