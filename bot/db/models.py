@@ -112,7 +112,7 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(20), default="late")  # late | check_failed
     status: Mapped[str] = mapped_column(String(20))  # open | recovered | silenced
     channel: Mapped[str] = mapped_column(String(100))
-    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # reports
     deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
     window_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_update: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -227,7 +227,7 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)  # open|acknowledged|escalated|…
     channel: Mapped[str] = mapped_column(String(100))  # the incident channel, as configured
     plan: Mapped[str] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # reports
     opened_by: Mapped[str | None] = mapped_column(String(40))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(40))

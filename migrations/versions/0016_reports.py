@@ -29,9 +29,14 @@ def upgrade() -> None:
         sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("team", "week", name=op.f("pk_digest_posts")),
     )
+    # reports and /metrics read alerts and incidents by when they opened, never the whole table
+    op.create_index(op.f("ix_alerts_opened_at"), "alerts", ["opened_at"], unique=False)
+    op.create_index(op.f("ix_incidents_opened_at"), "incidents", ["opened_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_incidents_opened_at"), table_name="incidents")
+    op.drop_index(op.f("ix_alerts_opened_at"), table_name="alerts")
     op.drop_table("digest_posts")
     with op.batch_alter_table("incidents") as batch:
         batch.drop_column("resolution_reason")
