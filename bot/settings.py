@@ -98,6 +98,9 @@ class Settings:
     outbox_round: timedelta = timedelta(seconds=DEFAULT_OUTBOX_ROUND)
     # The weekly SLA digest (docs/reports.md): DEMARC_DIGEST_AT "mon 09:00" in DEMARC_DIGEST_TZ.
     digest: DigestSchedule | None = None
+    # The status page: DEMARC_STATUS_PAGE off (default) | token (DEMARC_STATUS_TOKEN) | proxy.
+    status_page: str = "off"
+    status_token: str | None = field(default=None, repr=False)
 
     @property
     def socket_mode(self) -> bool:
@@ -177,6 +180,7 @@ class Settings:
             zero="off: one pass per round",
         )
         digest = _digest(env, problems)
+        status_page, status_token = _status_page(env, problems)
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -211,6 +215,8 @@ class Settings:
             outbox_concurrency=int(concurrency),
             outbox_round=timedelta(seconds=outbox_round),
             digest=digest,
+            status_page=status_page,
+            status_token=status_token,
         )
 
 
@@ -395,3 +401,16 @@ def _digest(env: Mapping[str, str], problems: list[str]) -> DigestSchedule | Non
     except ValueError as exc:
         problems.append(f"DEMARC_DIGEST_AT/DEMARC_DIGEST_TZ: {exc}")
         return None
+
+
+def _status_page(env: Mapping[str, str], problems: list[str]) -> tuple[str, str | None]:
+    """off | token (needs DEMARC_STATUS_TOKEN, 16+ characters) | proxy (the proxy authenticates)."""
+    mode = env.get("DEMARC_STATUS_PAGE", "off").strip().lower() or "off"
+    token = env.get("DEMARC_STATUS_TOKEN") or None
+    if mode not in ("off", "token", "proxy"):
+        problems.append(f"DEMARC_STATUS_PAGE must be off, token or proxy, not {mode[:20]!r}")
+        return "off", None
+    if mode == "token" and (token is None or len(token) < 16):
+        problems.append("DEMARC_STATUS_PAGE=token needs DEMARC_STATUS_TOKEN of 16+ characters")
+        return "off", None
+    return mode, token if mode == "token" else None

@@ -12,7 +12,10 @@ from datetime import date
 
 
 def on_time_chart(
-    weeks: Sequence[date], series: Mapping[str, Sequence[float | None]], title: str
+    weeks: Sequence[date],
+    series: Mapping[str, Sequence[float | None]],
+    title: str,
+    fmt: str = "png",
 ) -> bytes:
     """A line per contract (a gap where a week had no expected period), 0–100 %."""
     import matplotlib
@@ -34,5 +37,5 @@ def on_time_chart(
         axes.legend(fontsize="small", loc="lower left")
     figure.tight_layout()
     out = io.BytesIO()
-    figure.savefig(out, format="png")
+    figure.savefig(out, format=fmt)
     return out.getvalue()

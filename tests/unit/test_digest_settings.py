@@ -34,3 +34,16 @@ def test_settings_read_the_digest_and_refuse_nonsense() -> None:
             {"DEMARC_DIGEST_AT": "mon 09:00", "DEMARC_DIGEST_TZ": "Mars/Olympus"},
             require_slack=False,
         )
+
+
+def test_the_status_page_is_off_unless_configured_and_a_token_must_be_long() -> None:
+    assert Settings.from_env({}, require_slack=False).status_page == "off"
+    on = Settings.from_env(
+        {"DEMARC_STATUS_PAGE": "token", "DEMARC_STATUS_TOKEN": "x" * 16}, require_slack=False
+    )
+    assert (on.status_page, on.status_token) == ("token", "x" * 16)
+    assert "x" * 16 not in repr(on)
+    with pytest.raises(SettingsError, match="16\\+ characters"):
+        Settings.from_env({"DEMARC_STATUS_PAGE": "token"}, require_slack=False)
+    with pytest.raises(SettingsError, match="off, token or proxy"):
+        Settings.from_env({"DEMARC_STATUS_PAGE": "public"}, require_slack=False)
