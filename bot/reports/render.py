@@ -26,6 +26,8 @@ def pct(value: float | None) -> str:
 
 def minutes(clock: Clock) -> str:
     running = f", {clock.running} running" if clock.running else ""
+    if clock.never:
+        running += f", {clock.never} never acknowledged"
     if clock.mean_minutes is None:
         return f"– ({clock.stopped} stopped{running})"
     return f"{clock.mean_minutes:.0f} min (max {clock.max_minutes:.0f}, n={clock.stopped}{running})"
@@ -74,8 +76,8 @@ def _periods(p: Periods) -> dict[str, Any]:
 
 
 def _clock(c: Clock) -> dict[str, Any]:
-    return {"stopped": c.stopped, "running": c.running, "mean_minutes": c.mean_minutes,
-            "max_minutes": c.max_minutes}
+    return {"stopped": c.stopped, "running": c.running, "never": c.never,
+            "mean_minutes": c.mean_minutes, "max_minutes": c.max_minutes}
 
 
 def _contract(c: ContractFigures) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ownership.reports.inputs import AlertSpan, IncidentSpan
@@ -17,6 +17,7 @@ class Clock:
     running: int = 0
     mean_minutes: float | None = None
     max_minutes: float | None = None
+    never: int = 0  # over without the clock stopping (an alert recovered, nobody acknowledged)
 
 
 def minutes_between(start: datetime, stop: datetime) -> float:
@@ -44,7 +45,11 @@ def paged(alerts: Iterable[AlertSpan]) -> list[AlertSpan]:
 
 
 def alert_mtta(alerts: Iterable[AlertSpan]) -> Clock:
-    return clock((a.opened_at, a.acknowledged_at) for a in paged(alerts))
+    """Acknowledged ones stop; open ones run; recovered before anyone acknowledged: `never`."""
+    alerts = paged(alerts)
+    never = [a for a in alerts if a.acknowledged_at is None and a.recovered_at is not None]
+    read = clock((a.opened_at, a.acknowledged_at) for a in alerts if a not in never)
+    return replace(read, never=len(never))
 
 
 def alert_mttr(alerts: Iterable[AlertSpan]) -> Clock:

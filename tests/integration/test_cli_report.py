@@ -86,3 +86,19 @@ def test_bad_flags_are_usage_errors(capsys: pytest.CaptureFixture[str], url: str
     assert code == 3
     assert words in err
     assert "Traceback" not in err
+
+
+def test_the_demo_history_gives_a_month_to_report(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    flags = ["demo", "--history", url, "--registry", str(EXAMPLE_REGISTRY)]
+    assert main(flags) == 0
+    assert main(flags) == 0  # a second run replaces, never adds up
+    capsys.readouterr()
+    code, out, _ = run(capsys, url, "--month", "2026-11", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert all(c["expected_periods"] == 30 for c in data["contracts"])
+    assert sum(t["open_incidents"] for t in data["teams"]) == 1
+    assert any(c["false_alarm_share"] for c in data["contracts"])
