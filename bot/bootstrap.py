@@ -44,6 +44,7 @@ from bot.probes.quality import QualityProber
 from bot.quality.service import QualityService
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
+from bot.reports.digest_job import DigestJob
 from bot.settings import Settings
 from bot.subscriptions.notify import SubscriptionNotifier
 from bot.webhooks.events import WebhookEmitter
@@ -324,8 +325,20 @@ def start(services: Services) -> Runtime:
         quality=services.quality,
         quality_every=settings.quality_interval,
         oncall=services.oncall,
+        digest=_digest_job(services),
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()
     services.scheduler.start()
     return Runtime(services, periodic)
+
+
+def _digest_job(services: Services) -> DigestJob | None:
+    """The weekly SLA digest, when DEMARC_DIGEST_AT sets its time (docs/reports.md)."""
+    schedule = services.settings.digest
+    if schedule is None:
+        return None
+    holder = services.holder
+    return DigestJob(
+        services.engine, lambda: holder.registry, schedule, services.replica_id, services.clock
+    )

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.blocks.escape import USER_ID
+from ownership.reports.digest_time import DigestSchedule, parse_schedule
 
 DEFAULT_REGISTRY = "registry"
 DEFAULT_DATABASE_URL = "sqlite:///demarc.sqlite3"
@@ -95,6 +96,11 @@ class Settings:
     # delivery round goes on sending as channels come free (0: one pass per round).
     outbox_concurrency: int = DEFAULT_OUTBOX_CONCURRENCY
     outbox_round: timedelta = timedelta(seconds=DEFAULT_OUTBOX_ROUND)
+    # The weekly SLA digest (docs/reports.md): DEMARC_DIGEST_AT "mon 09:00" in DEMARC_DIGEST_TZ.
+    digest: DigestSchedule | None = None
+    # The status page: DEMARC_STATUS_PAGE off (default) | token (DEMARC_STATUS_TOKEN) | proxy.
+    status_page: str = "off"
+    status_token: str | None = field(default=None, repr=False)
 
     @property
     def socket_mode(self) -> bool:
@@ -173,6 +179,8 @@ class Settings:
             env, "DEMARC_OUTBOX_ROUND_SECONDS", DEFAULT_OUTBOX_ROUND, problems,
             zero="off: one pass per round",
         )
+        digest = _digest(env, problems)
+        status_page, status_token = _status_page(env, problems)
         if problems:
             raise SettingsError("Bad settings: " + "; ".join(problems) + ".")
         return cls(
@@ -206,6 +214,9 @@ class Settings:
             quality_interval=knobs["DEMARC_QUALITY_SECONDS"],
             outbox_concurrency=int(concurrency),
             outbox_round=timedelta(seconds=outbox_round),
+            digest=digest,
+            status_page=status_page,
+            status_token=status_token,
         )
 
 
@@ -378,3 +389,28 @@ def _webhooks(env: Mapping[str, str], problems: list[str]) -> tuple[WebhookTarge
     if len({t.name for t in targets}) != len(targets):
         problems.append("DEMARC_WEBHOOKS names must be unique")
     return tuple(targets)
+
+
+def _digest(env: Mapping[str, str], problems: list[str]) -> DigestSchedule | None:
+    """DEMARC_DIGEST_AT ("mon 09:00") in DEMARC_DIGEST_TZ (default UTC); unset: no digest."""
+    at = env.get("DEMARC_DIGEST_AT", "").strip()
+    if not at:
+        return None
+    try:
+        return parse_schedule(at, env.get("DEMARC_DIGEST_TZ", "UTC").strip() or "UTC")
+    except ValueError as exc:
+        problems.append(f"DEMARC_DIGEST_AT/DEMARC_DIGEST_TZ: {exc}")
+        return None
+
+
+def _status_page(env: Mapping[str, str], problems: list[str]) -> tuple[str, str | None]:
+    """off | token (needs DEMARC_STATUS_TOKEN, 16+ characters) | proxy (the proxy authenticates)."""
+    mode = env.get("DEMARC_STATUS_PAGE", "off").strip().lower() or "off"
+    token = env.get("DEMARC_STATUS_TOKEN") or None
+    if mode not in ("off", "token", "proxy"):
+        problems.append(f"DEMARC_STATUS_PAGE must be off, token or proxy, not {mode[:20]!r}")
+        return "off", None
+    if mode == "token" and (token is None or len(token) < 16):
+        problems.append("DEMARC_STATUS_PAGE=token needs DEMARC_STATUS_TOKEN of 16+ characters")
+        return "off", None
+    return mode, token if mode == "token" else None

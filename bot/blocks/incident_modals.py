@@ -11,10 +11,12 @@ from bot.blocks import Block, context, fit_lines, ids, section
 from bot.blocks.escape import code, escape, truncate
 from bot.blocks.incidents import IncidentView, actor, quote
 from ownership.incidents import BoundarySide
+from ownership.reports.reasons import LABELS
 from ownership.timeparse import format_instant
 
 NOTE_BLOCK, NOTE_INPUT = "note", "note_text"
 SIDE_BLOCK, SIDE_INPUT = "side", "side_choice"
+REASON_BLOCK, REASON_INPUT = "reason", "reason_choice"
 NOTE_MAX = 3000
 TITLE_LIMIT = 24  # Slack's limit for a modal title
 
@@ -91,6 +93,7 @@ def render_resolve_modal(view: IncidentView, channel: str | None) -> Block:
             "label": _plain("Which side of the boundary was the cause on?"),
             "element": {"type": "radio_buttons", "action_id": SIDE_INPUT, "options": options},
         },
+        _reason_input(),
         _note_input("Resolution note", "What broke, what fixed it, what is left to do"),
     ]
     return _modal(
@@ -100,6 +103,24 @@ def render_resolve_modal(view: IncidentView, channel: str | None) -> Block:
         metadata(view.id, channel),
         blocks,
     )
+
+
+def _reason_input() -> Block:
+    """Optional: the SLA report counts false alarms and "SLA too tight" per contract."""
+    options = [{"text": _plain(label), "value": reason.value} for reason, label in LABELS.items()]
+    return {
+        "type": "input",
+        "block_id": REASON_BLOCK,
+        "optional": True,
+        "label": _plain("Why was it resolved?"),
+        "element": {"type": "static_select", "action_id": REASON_INPUT, "options": options},
+    }
+
+
+def read_reason(values: dict[str, Any]) -> str | None:
+    """The chosen resolution reason's value from `view.state.values`, if any."""
+    chosen = ((values.get(REASON_BLOCK) or {}).get(REASON_INPUT) or {}).get("selected_option")
+    return str(chosen.get("value")) if isinstance(chosen, dict) and chosen.get("value") else None
 
 
 def render_note_modal(view: IncidentView, channel: str | None) -> Block:

@@ -25,6 +25,7 @@ from bot.cli.exit_codes import (
 )
 from bot.cli.incidents import add_incident_parser
 from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
+from bot.cli.report import add_report_parser
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from bot.probes import ProbeResult
@@ -32,7 +33,7 @@ from bot.settings import database_url
 from bot.text.render_json import answer_to_json
 from bot.text.render_text import render_text
 from ownership.answers import NotFound, who_owns
-from ownership.loader import guarded_load
+from ownership.loader import LoadResult, guarded_load
 from ownership.sla import evaluate_failed
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
@@ -104,8 +105,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo.shell import run_shell
 
     path = registry_arg(args.registry or "examples/registry")
-    load_or_explain(path)  # one that does not load: its errors on stderr, exit 3
+    loaded = load_or_explain(path)  # one that does not load: its errors on stderr, exit 3
+    if args.history is not None:
+        return demo_history(args.history, loaded, args.month)
     return run_shell(path, sys.stdin, sys.stdout)
+
+
+def demo_history(url: str, loaded: LoadResult, month_text: str) -> int:
+    """`demarc demo --history URL`: upgrade URL, write the demo month into it."""
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+    from bot.demo.history import seed_history
+    from ownership.reports.windows import month
+
+    try:
+        window = month(month_text)
+    except ValueError as exc:
+        raise UsageError(f"--month: {exc}") from None
+    assert loaded.registry is not None
+    with database_errors(url):
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            late = seed_history(engine, loaded.registry, window)
+        finally:
+            engine.dispose()
+    print(
+        f"wrote {month_text}'s demo history ({late} late periods); now run "
+        f"`demarc report --month {month_text} --database-url {url} --registry <registry>`",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -301,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="try the bot in the terminal on the example registry")
     p.add_argument("--registry", help="registry directory (default: examples/registry)")
+    p.add_argument(
+        "--history", metavar="DATABASE_URL",
+        help="instead: write a month of demo history there, for `demarc report --month`",
+    )
+    p.add_argument("--month", default="2026-11", help="the month --history writes (2026-11)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
@@ -316,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_db_upgrade)
 
     add_incident_parser(sub)
+    add_report_parser(sub)
     add_change_parsers(sub)
     return parser
 

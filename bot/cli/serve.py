@@ -27,11 +27,13 @@ from bot.db.leases import SingleReplicaOnly
 from bot.ops import logs
 from bot.ops.metrics import Metrics
 from bot.registry.holder import RegistryHolder
+from bot.reports.status_page import render_status_page
 from bot.settings import Settings, SettingsError
 from bot.slack.app import create_app, stop_listeners
 from bot.slack.http_server import PortInUse, bind, make_server
 from bot.slack.identity import SlackIdentity
 from bot.slack.socket_mode import SocketModeRunner
+from bot.slack.status_page_http import StatusPage
 from bot.slack.web import WebApp
 from ownership.errors import RegistryInvalid
 
@@ -137,8 +139,20 @@ def _serve_http(
         metrics=Metrics(runtime.services.engine, runtime.services.clock),
         contract_status=status_reader(runtime.services),
         api_token=settings.api_token,  # the status API is off without it
+        status_page=status_page(settings, runtime.services),
     )
     make_server(web, sock).run()
+
+
+def status_page(settings: Settings, services: Services) -> StatusPage | None:
+    """The read-only status page at /status, if DEMARC_STATUS_PAGE turns it on."""
+    if settings.status_page == "off":
+        return None
+
+    def render() -> str:
+        return render_status_page(services.engine, services.holder.registry, services.clock())
+
+    return StatusPage(render, settings.status_token)
 
 
 def status_reader(services: Services) -> Callable[[str], dict[str, Any] | None]:

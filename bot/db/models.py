@@ -112,7 +112,7 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(20), default="late")  # late | check_failed
     status: Mapped[str] = mapped_column(String(20))  # open | recovered | silenced
     channel: Mapped[str] = mapped_column(String(100))
-    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # reports
     deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
     window_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_update: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -227,7 +227,7 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)  # open|acknowledged|escalated|…
     channel: Mapped[str] = mapped_column(String(100))  # the incident channel, as configured
     plan: Mapped[str] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)  # reports
     opened_by: Mapped[str | None] = mapped_column(String(40))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(40))
@@ -236,6 +236,7 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(40))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolution_reason: Mapped[str | None] = mapped_column(String(20))  # ownership.reports
     boundary_side: Mapped[str | None] = mapped_column(String(20))
     next_escalation_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     next_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
@@ -475,6 +476,8 @@ class OncallState(Base):
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class EtaRow(Base):
     """An ETA the upstream responder gave on a late alert; the latest one of an alert counts."""
 
@@ -497,3 +500,14 @@ class HomeViewer(Base):
 
     user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DigestPost(Base):
+    """A team's weekly SLA digest, queued once: the key makes a second replica's insert fail."""
+
+    __tablename__ = "digest_posts"
+
+    team: Mapped[str] = mapped_column(String(200), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday of the week shown
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    outbox_id: Mapped[int | None] = mapped_column(Integer)

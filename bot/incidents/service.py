@@ -191,8 +191,12 @@ class IncidentService:
     def escalate(self, incident_id: int, *, actor: str) -> Reply:
         return self.act(incident_id, Action.ESCALATE, actor=actor)
 
-    def resolve(self, incident_id: int, *, actor: str, side: str, note: str) -> Reply:
-        return self.act(incident_id, Action.RESOLVE, actor=actor, side=side, note=note)
+    def resolve(
+        self, incident_id: int, *, actor: str, side: str, note: str, reason: str | None = None
+    ) -> Reply:
+        return self.act(
+            incident_id, Action.RESOLVE, actor=actor, side=side, note=note, reason=reason
+        )
 
     def add_note(self, incident_id: int, *, actor: str, note: str) -> Reply:
         return self.act(incident_id, Action.NOTE, actor=actor, note=note)
@@ -226,6 +230,7 @@ class IncidentService:
         actor: str | None,
         note: str = "",
         side: str | None = None,
+        reason: str | None = None,
     ) -> Reply:
         note = note.strip()[:MAX_NOTE]
         if action is Action.NOTE and not note:
@@ -251,7 +256,8 @@ class IncidentService:
             if not isinstance(decision, Changed):
                 return replies.unchanged(view_of(row, registry, now), decision.reason)
             view = apply_action(
-                session, row, registry, action, actor, now, self.policies, note=note, side=side
+                session, row, registry, action, actor, now, self.policies, note=note, side=side,
+                reason=reason,
             )
             if action is not Action.NOTE and self.on_change is not None:
                 self.on_change(session, row, CHANGE_KINDS[action], now)

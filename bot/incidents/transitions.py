@@ -23,6 +23,7 @@ from bot.incidents import messages
 from bot.incidents.records import add_event, policy, state_of, timers_of, view_of
 from ownership.incidents import Action, Changed, Severity, TimerPolicy, decide, timers_after
 from ownership.model import Registry
+from ownership.reports.reasons import LABELS, Reason, parse_reason
 
 
 def apply_action(
@@ -36,6 +37,7 @@ def apply_action(
     *,
     note: str = "",
     side: str | None = None,
+    reason: str | None = None,
 ) -> IncidentView:
     """Write the change `action` makes (already decided legal) with its event and messages."""
     before = state_of(row)
@@ -52,6 +54,7 @@ def apply_action(
     elif action is Action.RESOLVE:
         row.resolved_at, row.resolved_by = now, actor
         row.resolution_note, row.boundary_side = note, side
+        row.resolution_reason = parsed.value if (parsed := parse_reason(reason)) else None
         session.execute(delete(OpenIncident).where(OpenIncident.incident_id == row.id))
     view = view_of(row, registry, now)
     ack_within = policy(policies, before.severity).acknowledge_within
@@ -67,7 +70,7 @@ def apply_action(
         _EVENT_KIND[action],
         now,
         actor,
-        _event_detail(action, before.severity, view, note, actor),
+        _event_detail(action, before.severity, view, note, actor, row.resolution_reason),
     )
     if action is not Action.NOTE:
         messages.edit_root(session, view, row.channel, now)
@@ -86,7 +89,12 @@ _EVENT_KIND = {
 
 
 def _event_detail(
-    action: Action, was: Severity, view: IncidentView, note: str, actor: str | None
+    action: Action,
+    was: Severity,
+    view: IncidentView,
+    note: str,
+    actor: str | None,
+    reason: str | None = None,
 ) -> str:
     if action is Action.ESCALATE:
         how = "" if actor else " automatically: nobody acknowledged in time"
@@ -97,7 +105,8 @@ def _event_detail(
         return f"{change}{how}; tagged Accountable {names}"
     if action is Action.RESOLVE:
         side = view.side.label if view.side else "unknown"
-        return f"cause: {side}. {note}"
+        why = f" reason: {LABELS[Reason(reason)].lower()}." if reason else ""
+        return f"cause: {side}.{why} {note}"
     if action is Action.NOTE:
         return note
     return ""

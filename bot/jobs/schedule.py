@@ -23,11 +23,13 @@ from bot.ops.retention import RetentionJob
 from bot.outbox.worker import OutboxWorker
 from bot.quality.service import QualityService
 from bot.registry.reload import Reloader
+from bot.reports.digest_job import DigestJob
 
 OUTBOX_EVERY = timedelta(seconds=0.5)
 TIMERS_EVERY = timedelta(seconds=POLL_SECONDS)
 WEBHOOKS_EVERY = timedelta(seconds=1)
 RETENTION_EVERY = timedelta(seconds=60)
+DIGEST_EVERY = timedelta(seconds=60)
 
 
 def periodic_jobs(
@@ -49,6 +51,7 @@ def periodic_jobs(
     quality: QualityService | None = None,
     quality_every: timedelta = timedelta(minutes=5),
     oncall: OnCallSync | None = None,
+    digest: DigestJob | None = None,
 ) -> list[Job]:
     """The list; `reload_every` of 0 turns registry polling off."""
     jobs = [
@@ -76,6 +79,8 @@ def periodic_jobs(
         jobs.append(Job("data-quality", quality_every, run, on_stop=lease.release))
     if oncall is not None:  # user groups and handoff notices, on the lease holder only
         jobs.append(Job("oncall-sync", SYNC_EVERY, oncall.tick, on_stop=oncall.release))
+    if digest is not None:  # each team's weekly digest, queued once (lease + digest_posts)
+        jobs.append(Job("weekly-digest", DIGEST_EVERY, digest.run_once, on_stop=digest.release))
     if reload_every > timedelta(0):
         reloader.poll_once(first=True)  # what the files look like now: changes count from here
         jobs.append(Job("registry-poll", reload_every, reloader.poll_once, at_start=False))

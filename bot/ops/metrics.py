@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
 from bot.db.models import OutboxMessage
+from bot.ops.sla_metrics import SlaCollector
 from bot.ops.snapshot import Snapshot, read_snapshot
 from bot.outbox.enqueue import (
     DEAD,
@@ -160,6 +161,7 @@ class Metrics:
         )
         if engine is not None:
             self.registry.register(DatabaseCollector(engine, clock))
+            self.registry.register(SlaCollector(engine, clock))  # docs/reports.md
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

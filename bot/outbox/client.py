@@ -32,3 +32,9 @@ class SlackClient(Protocol):
     def views_publish(self, *args: Any, **kwargs: Any) -> SlackReply: ...
 
     def auth_test(self, *args: Any, **kwargs: Any) -> SlackReply: ...
+
+
+class FileUploader(Protocol):
+    """The upload the outbox's `files.uploadV2` rows make (slack_sdk's WebClient has it)."""
+
+    def files_upload_v2(self, *args: Any, **kwargs: Any) -> SlackReply: ...

@@ -13,7 +13,8 @@ from bot.db.models import OutboxMessage
 POST_MESSAGE = "chat.postMessage"
 UPDATE = "chat.update"
 PUBLISH_VIEW = "views.publish"  # channel: the user id; the view is rendered when it is sent
-METHODS = frozenset({POST_MESSAGE, UPDATE, PUBLISH_VIEW})
+UPLOAD = "files.uploadV2"  # files.getUploadURLExternal + upload + files.completeUploadExternal
+METHODS = frozenset({POST_MESSAGE, UPDATE, PUBLISH_VIEW, UPLOAD})
 
 PENDING = "pending"  # waiting to be sent (maybe after next_attempt_at, maybe for its root)
 SENDING = "sending"  # claimed by a worker; next_attempt_at holds the claim time

@@ -6,20 +6,22 @@ handles 429 so that one rate-limited channel does not stall the others.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.slack_response import SlackResponse
 
-from bot.outbox.client import SlackClient, SlackReply
-from bot.outbox.enqueue import PUBLISH_VIEW, UPDATE
+from bot.outbox.client import FileUploader, SlackClient, SlackReply
+from bot.outbox.enqueue import PUBLISH_VIEW, UPDATE, UPLOAD
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,22 @@ def _invoke(client: SlackClient, method: str, arguments: dict[str, Any]) -> Slac
         return client.chat_update(**arguments)
     if method == PUBLISH_VIEW:
         return client.views_publish(user_id=arguments["channel"], view=arguments["view"])
+    if method == UPLOAD:
+        return upload(client, arguments)
     return client.chat_postMessage(**arguments)
+
+
+def upload(client: SlackClient, arguments: dict[str, Any]) -> SlackReply:
+    """A file with its message: `file_b64` bytes, `filename`, `title`, and `blocks` (or `text`)
+    as the file's comment; slack_sdk makes Slack's three calls (get URL, upload, complete)."""
+    args = dict(arguments)
+    data = base64.b64decode(str(args.pop("file_b64")))
+    blocks, text = args.pop("blocks", None), args.pop("text", None)
+    comment: dict[str, Any] = (
+        {"blocks": json.dumps(blocks)} if blocks else {"initial_comment": text or ""}
+    )
+    uploader = cast("FileUploader", client)
+    return uploader.files_upload_v2(file=data, **args, **comment)
 
 
 def classify(response: SlackResponse) -> Outcome:

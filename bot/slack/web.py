@@ -20,6 +20,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.ops.logs import context_id, new_id
 from bot.ops.metrics import Metrics
 from bot.slack.status_api import CONTRACTS_PATH, StatusApi
+from bot.slack.status_page_http import STATUS_PATH, StatusPage
 from bot.slack.verification import RequestSignature
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ class WebApp:
         metrics: Metrics | None = None,
         contract_status: ContractStatusReader | None = None,
         api_token: str | None = None,
+        status_page: StatusPage | None = None,
     ) -> None:
         if app is not None and not signing_secret:
             raise ValueError("serving Slack's requests needs the signing secret")
@@ -67,6 +69,7 @@ class WebApp:
         self._metrics = metrics
         # The status API is served only with both a reader and a token (docs/slack-surfaces.md).
         self._api = StatusApi(contract_status, api_token) if contract_status and api_token else None
+        self._status_page = status_page  # off unless configured (docs/reports.md)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -95,6 +98,9 @@ class WebApp:
         if path.startswith(CONTRACTS_PATH) and self._api is not None:
             status, body, headers = self._api.answer(environ, path, method)
             return _reply(start_response, status, json.dumps(body), "application/json", headers)
+        if path == STATUS_PATH and self._status_page is not None:
+            status, page, headers = self._status_page.answer(environ, method)
+            return _reply(start_response, status, page, "text/html", headers)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             body = self._health()
             status = "200 OK" if body.get("status") == "ok" else "503 Service Unavailable"

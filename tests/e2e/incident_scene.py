@@ -104,9 +104,13 @@ class Scene:
         return rid
 
     def submit(self, callback_id: str, metadata: str, *, user: str, note: str,
-               side: str | None = None, view_id: str | None = None) -> httpx.Response:
+               side: str | None = None, view_id: str | None = None,
+               reason: str | None = None) -> httpx.Response:
         values: dict[str, Any] = {"note": {"note_text": {"type": "plain_text_input",
                                                          "value": note}}}
+        if reason is not None:
+            values["reason"] = {"reason_choice": {"type": "static_select",
+                                                  "selected_option": {"value": reason}}}
         if side is not None:
             values["side"] = {"side_choice": {"type": "radio_buttons",
                                               "selected_option": {"value": side}}}

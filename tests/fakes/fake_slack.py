@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 RESPONSE_URL = "response_url"  # the `method` recorded for posts to a response URL
+UPLOAD_URL = "upload_url"  # the `method` recorded for file bytes posted to an upload URL
 BOT_USER_ID = "U0DEMARCBT"
 BOT_ID = "B0DEMARCBT"
 TEAM_ID = "T0TESTTEAM"
@@ -255,7 +256,29 @@ class FakeSlack:
         if request.method in ("conversations.history", "conversations.replies"):
             return {"ok": True, "messages": self._history(request.method, body),
                     "has_more": False}
-        return self._answer_surfaces(request) or {"ok": True}
+        return self._answer_files(request) or self._answer_surfaces(request) or {"ok": True}
+
+    def _answer_files(self, request: RecordedRequest) -> dict[str, Any] | None:
+        """Slack's external upload: an upload URL here, then the completion shares the file."""
+        body = request.body
+        if request.method == "files.getUploadURLExternal":
+            file_id = "F" + self._next_ts().replace(".", "")[-9:]
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if request.method == "files.completeUploadExternal":
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        return None
+
+    def uploads(self) -> list[tuple[RecordedRequest, bytes]]:
+        """Each completed upload with the bytes posted to its upload URL."""
+        data = {r.path.removeprefix("/upload/"): r.raw for r in self.calls(UPLOAD_URL)}
+        out = []
+        for done in self.calls("files.completeUploadExternal"):
+            files = done.body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            out += [(done, data.get(str(f["id"]), b"")) for f in files]
+        return out
 
     def _answer_surfaces(self, request: RecordedRequest) -> dict[str, Any] | None:
         """views.publish / views.open, conversations.open and chat.getPermalink, as Slack."""
@@ -388,6 +411,8 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 method = path.removeprefix("/api/")
             elif path.startswith("/response/"):
                 method = RESPONSE_URL
+            elif path.startswith("/upload/"):
+                method = UPLOAD_URL
             else:
                 self._send(404, {"ok": False, "error": "unknown_path"})
                 return
@@ -395,7 +420,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 path=path,
                 method=method,
                 headers={k.lower(): v for k, v in self.headers.items()},
-                body=_parse(raw, self.headers.get("Content-Type", "")),
+                body=(
+                    {} if method == UPLOAD_URL
+                    else _parse(raw, self.headers.get("Content-Type", ""))
+                ),
                 raw=raw,
                 at=fake.clock(),
             )
@@ -413,8 +441,8 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 failure = Failure(503)
             if failure is not None:
                 self._fail(failure)
-            elif method == RESPONSE_URL:
-                self._send_text(200, "ok")
+            elif method in (RESPONSE_URL, UPLOAD_URL):
+                self._send_text(200, "OK - " + str(len(raw)))
             elif not request.headers.get("authorization", "").startswith("Bearer xoxb-"):
                 self._send(200, {"ok": False, "error": "not_authed"})
             else:

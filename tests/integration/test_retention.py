@@ -28,6 +28,7 @@ from bot.outbox.enqueue import DEAD, FAILED, PENDING, SENDING, SENT, SUPERSEDED
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=40)
+SLA_FAMILIES = ("demarc_sla_", "demarc_alert_mttr", "demarc_incident_mtt")  # rollup-read
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -36,7 +37,8 @@ def samples(body: bytes) -> Samples:
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for family in text_string_to_metric_families(body.decode())
         for s in family.samples
-        if not s.name.endswith("_created") and not s.name.startswith("demarc_http")
+        if not s.name.endswith("_created")
+        and not s.name.startswith(("demarc_http", *SLA_FAMILIES))
     }
 
 

@@ -18,6 +18,7 @@ from bot.blocks.incident_modals import (
     NOTE_BLOCK,
     SIDE_BLOCK,
     read_metadata,
+    read_reason,
     read_submission,
     render_note_modal,
     render_resolve_modal,
@@ -142,14 +143,17 @@ def make_submission_handler(verb: Action, services: Services | None) -> Listener
     ) -> None:
         if _submission_errors(verb, view):
             return  # answered in the ack
-        note, side = read_submission((view.get("state") or {}).get("values") or {})
+        values = (view.get("state") or {}).get("values") or {}
+        note, side = read_submission(values)
         service = incidents_of(services)
         incident_id, channel = read_metadata(str(view.get("private_metadata", "")))
         user = str(body["user"]["id"])
         if service is None or incident_id is None or _replayed(service, "view", view.get("id")):
             return
         if verb is Action.RESOLVE:
-            reply = service.resolve(incident_id, actor=user, side=side or "", note=note)
+            reply = service.resolve(
+                incident_id, actor=user, side=side or "", note=note, reason=read_reason(values)
+            )
         else:
             reply = service.add_note(incident_id, actor=user, note=note)
         if not reply.changed and channel:

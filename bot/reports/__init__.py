@@ -1,0 +1,1 @@
+"""SLA reports: read rollups, alerts and incidents, hand them to ownership.reports."""

@@ -1,0 +1,1 @@
+"""SLA report figures (docs/reports.md): pure arithmetic over rollups, alerts and incidents."""

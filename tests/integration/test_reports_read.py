@@ -1,0 +1,72 @@
+"""The report's read side on SQLite and PostgreSQL: rollups, alerts acknowledged through
+their incident, incidents still open from before the window."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from bot.db.models import Alert, CheckRollup, Incident, IncidentAlert
+from bot.reports.read import read_report
+from ownership.model import Contract, Registry
+from ownership.reports.windows import month
+
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def registry() -> Registry:
+    return Registry(contracts={
+        "orders": Contract("orders", "warehouse.orders", "data-eng", ("ml",)),
+        "features": Contract("features", "ml.features", "ml"),
+    })
+
+
+def incident(asset: str, opened: datetime, acked: datetime | None,
+             resolved: datetime | None) -> Incident:
+    return Incident(asset=asset, summary="late", severity="sev2", opened_severity="sev2",
+                    status="resolved" if resolved else "open", channel="C0INC0001", plan="{}",
+                    opened_at=opened, acknowledged_at=acked, resolved_at=resolved)
+
+
+def seed(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        session.add_all([
+            CheckRollup(contract_id="orders", day=date(2026, 10, 31), expected_periods=1,
+                        on_time_periods=0, late_periods=1, downtime_minutes=500),
+            CheckRollup(contract_id="orders", day=date(2026, 11, 2), expected_periods=1,
+                        on_time_periods=1, late_periods=0, downtime_minutes=0),
+            CheckRollup(contract_id="orders", day=date(2026, 11, 3), expected_periods=1,
+                        on_time_periods=0, late_periods=1, downtime_minutes=90),
+        ])
+        late = Alert(contract_id="orders", period_key="2026-11-03", kind="late",
+                     status="recovered", channel="C0ALERTS1", opened_at=at(3, 6, 10),
+                     deadline=at(3, 6), recovered_at=at(3, 7, 30))
+        old_open = incident("warehouse.orders", datetime(2026, 10, 20, tzinfo=UTC), None, None)
+        fixed = incident("warehouse.orders", at(3, 6, 20), at(3, 6, 30), at(3, 8, 20))
+        fixed.resolution_reason = "sla_too_tight"
+        session.add_all([late, old_open, fixed])
+        session.flush()
+        session.add(IncidentAlert(incident_id=fixed.id, alert_id=late.id, linked_at=at(3, 6, 20)))
+
+
+def test_a_month_reads_its_rollups_alerts_and_open_incidents(engine: Engine) -> None:
+    seed(engine)
+    with Session(engine) as session:
+        report = read_report(session, registry(), month("2026-11"), NOW)
+    figures = {c.contract_id: c for c in report.contracts}
+    orders, features = figures["orders"], figures["features"]
+    assert (orders.periods.expected, orders.periods.late, orders.periods.downtime_minutes) == (
+        2, 1, 90)
+    assert orders.periods.worst_downtime_minutes == 90
+    assert (orders.sla_too_tight_share, orders.false_alarm_share) == (1.0, 0.0)
+    assert features.periods.on_time_pct is None  # no expected period: no figure, not 0 %
+    data_eng = next(t for t in report.teams if t.team == "data-eng")
+    assert data_eng.alert_mtta.mean_minutes == 20  # 06:10 → the incident's ack at 06:30
+    assert data_eng.incident_mttr.mean_minutes == 120
+    assert data_eng.open_incidents == 1
