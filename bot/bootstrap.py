@@ -39,6 +39,7 @@ from bot.probes.quality import QualityProber
 from bot.quality.service import QualityService
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
+from bot.requests.service import RequestService
 from bot.settings import Settings
 from bot.subscriptions.notify import SubscriptionNotifier
 from bot.webhooks.events import WebhookEmitter
@@ -74,6 +75,7 @@ class Services:
     quality: QualityService | None = None
     oncall: OnCallSync | None = None  # user groups and handoff notices (issue 15)
     oncall_sources: ScheduleReader | None = None  # schedules kept elsewhere
+    requests: RequestService | None = None  # data requests (issue 17)
 
     @property
     def admins(self) -> tuple[str, ...]:
@@ -235,6 +237,7 @@ def build(
             external=sources.view,
         ),
         oncall_sources=sources,
+        requests=RequestService(engine, lambda: holder.registry, clock),
     )
 
 

@@ -27,6 +27,7 @@ from bot.slack.listeners import (
     incident_actions,
     incidents,
     oncall,
+    requests,
     subscriptions,
     timeline,
 )
@@ -86,6 +87,7 @@ def register_listeners(
         *_incident_routes(app, services),
         *_surface_routes(app, holder, clock, services),
         *_oncall_routes(app, holder, clock, services),
+        *_request_routes(app, holder, clock, services),
     }
     _ROUTES[app] = frozenset(routes)
     return _ROUTES[app]
@@ -202,6 +204,26 @@ def _oncall_routes(
         ),
         _add(
             app, "action", ids.TAKE_SHIFT_ACTION, oncall.make_take_handler(holder, clock, services)
+        ),
+    }
+
+
+def _request_routes(
+    app: App, holder: RegistryHolder, clock: Clock, services: Services | None
+) -> set[Route]:
+    """Data requests (docs/requests.md)."""
+    return {
+        _add(
+            app,
+            "action",
+            ids.REQUEST_DATA_ACTION,
+            requests.make_request_button_handler(holder, services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.REQUEST_VIEW,
+            requests.make_request_submission_handler(holder, clock, services),
         ),
     }
 

@@ -58,6 +58,7 @@ def make_whoowns_handler(
                 query=query,
                 shareable=not isinstance(answer, NotFound),
                 pageable=services is not None,
+                requestable=getattr(services, "requests", None) is not None,
             ),
         )
 

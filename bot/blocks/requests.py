@@ -1,0 +1,107 @@
+"""A data request's messages: the root in the Accountable team's channel and its thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.blocks import Block, context, fit_lines, ids, section
+from bot.blocks.escape import channel_ref, code, escape, truncate, user_mention, usergroup_mention
+from ownership.model import Team
+from ownership.requests.model import DataRequestForm, RequestState
+
+TEXT_LIMIT = 300
+STATE_WORDS = {
+    RequestState.OPEN: ":inbox_tray: open",
+    RequestState.COUNTERED: ":left_right_arrow: counter-proposed",
+    RequestState.ACCEPTED: ":white_check_mark: accepted",
+    RequestState.DECLINED: ":no_entry_sign: declined",
+    RequestState.MERGED: ":package: merged",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    id: int
+    form: DataRequestForm
+    state: RequestState
+    requested_by: str
+    consumer_name: str
+    existing: str  # what already exists, plain text
+
+
+def team_ref(team: Team) -> str:
+    """A team as it is tagged: its user group when it has one, else its name."""
+    group = team.usergroup.id if team.usergroup else None
+    mention = usergroup_mention(group)
+    return f"{mention} ({escape(team.name)})" if mention else f"*{escape(team.name)}*"
+
+
+def render_request_text(view: RequestView) -> str:
+    return escape(
+        f"Data request #{view.id}: {truncate(view.form.what, 120)} from {view.form.source}"
+    )
+
+
+def _terms(form: DataRequestForm) -> list[str]:
+    f = form.freshness
+    lines = [
+        f"*Source:* {code(form.source)} · *for* {escape(form.consumer_team)}",
+        f"*Freshness:* {escape(f.frequency)} by {escape(f.at)} {escape(f.timezone)}, "
+        f"late after {escape(f.max_delay)}",
+    ]
+    if form.columns:
+        cols = ", ".join(
+            f"{code(c.name)} {escape(c.type)}{'' if c.required else ' (optional)'}"
+            for c in form.columns
+        )
+        lines.append(f"*Columns:* {cols}")
+    lines.append(f"*Purpose:* {escape(truncate(form.purpose, TEXT_LIMIT))}")
+    if form.by_when:
+        lines.append(f"*Needed by:* {form.by_when.isoformat()}")
+    return lines
+
+
+def render_request_root(view: RequestView) -> list[Block]:
+    who = user_mention(view.requested_by) or "someone"
+    head = (
+        f"*Data request #{view.id}* · {STATE_WORDS[view.state]}\n"
+        f"{who} ({escape(view.consumer_name)}) asks: {escape(truncate(view.form.what, TEXT_LIMIT))}"
+    )
+    return [
+        section(head),
+        section(fit_lines(_terms(view.form))),
+        context(f":mag: Already there: {escape(truncate(view.existing, TEXT_LIMIT))}"),
+    ]
+
+
+def render_roles_reply(
+    accountable: tuple[Team, ...], responsible: tuple[Team, ...], consulted: tuple[Team, ...]
+) -> str:
+    """The thread's first reply: who decides, who drives, who is asked, per the RACI row."""
+
+    def refs(teams: tuple[Team, ...]) -> str:
+        return ", ".join(team_ref(t) for t in teams) or "nobody in the registry"
+
+    return "\n".join(
+        [
+            f"*Accountable* (accepts, counter-proposes or declines): {refs(accountable)}",
+            f"*Responsible* (specifies the requirements): {refs(responsible)}",
+            f"*Consulted*: {refs(consulted)}",
+            "Negotiate in this thread; every step lands on the request's timeline.",
+        ]
+    )
+
+
+def render_submitted(request_id: int, channel: str) -> str:
+    return (
+        f"Data request #{request_id} is posted in {channel_ref(channel)}; follow its thread there."
+    )
+
+
+def render_request_button(asset_id: str) -> Block:
+    return {
+        "type": "button",
+        "action_id": ids.REQUEST_DATA_ACTION,
+        "text": {"type": "plain_text", "text": "Request data"},
+        "value": asset_id[:2000],
+    }

@@ -1,0 +1,72 @@
+"""Data requests in the domain: reading the form, the state machine, who answers (RACI)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ownership.loader import load_registry_or_raise
+from ownership.model import Registry
+from ownership.requests.existing import OnTime, describe_existing, existing_contract
+from ownership.requests.form import check_form
+from ownership.requests.model import DataRequestForm, RequestState, form_from_dict, form_to_dict
+from ownership.requests.routing import route_request, team_of_user
+from ownership.requests.states import Step, next_state
+from tests.conftest import EXAMPLE_REGISTRY
+
+TODAY = date(2026, 3, 10)
+FIELDS = {"what": "demographics", "source": "customer_master_db", "frequency": "daily",
+          "at": "02:00", "timezone": "Europe/Berlin", "max_delay": "30 minutes",
+          "columns": "customer_id: string\nage integer optional\n\nplan", "purpose": "churn",
+          "consumer_team": "mlops_churn", "by_when": "2026-04-01"}
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return load_registry_or_raise(EXAMPLE_REGISTRY)
+
+
+def test_a_good_form_reads_and_round_trips(registry: Registry) -> None:
+    form = check_form(registry, FIELDS, TODAY)
+    assert isinstance(form, DataRequestForm)
+    assert [(c.name, c.type, c.required) for c in form.columns] == [
+        ("customer_id", "string", True), ("age", "integer", False), ("plan", "string", True)]
+    assert form.by_when == date(2026, 4, 1)
+    assert form_from_dict(form_to_dict(form)) == form
+
+
+def test_every_bad_field_is_named(registry: Registry) -> None:
+    bad = {**FIELDS, "what": " ", "source": "nope", "at": "25:00", "max_delay": "soon",
+           "columns": "a: string\na: integer", "by_when": "2026-03-01", "consumer_team": "x"}
+    errors = check_form(registry, bad, TODAY)
+    assert isinstance(errors, dict)
+    assert set(errors) == {"what", "source", "at", "max_delay", "columns", "by_when",
+                           "consumer_team"}
+
+
+def test_the_state_machine() -> None:
+    s = RequestState
+    assert next_state(s.OPEN, Step.COUNTER) is s.COUNTERED
+    assert next_state(s.COUNTERED, Step.ACCEPT) is s.ACCEPTED
+    assert next_state(s.COUNTERED, Step.ANSWER) is s.OPEN
+    assert next_state(s.ACCEPTED, Step.MERGE) is s.MERGED
+    assert next_state(s.DECLINED, Step.ACCEPT) is None
+    assert next_state(s.ACCEPTED, Step.DECLINE) is None
+    assert [x for x in s if x.is_open] == [s.OPEN, s.COUNTERED]
+
+
+def test_the_contracts_row_routes_a_request(registry: Registry) -> None:
+    route = route_request(registry, "customer_master_db", "mlops_churn")
+    assert [t.id for t in route.accountable] == ["data_engineering"]
+    assert [t.id for t in route.responsible] == ["mlops_churn"]
+    assert [t.id for t in route.consulted] == ["product"]
+    assert route.channel == "#data-eng-oncall"
+    assert team_of_user(registry, "U0DANAKOW") == "mlops_churn"
+
+
+def test_what_exists_is_said_in_words(registry: Registry) -> None:
+    contract = existing_contract(registry, "customer_master_db")
+    assert describe_existing(contract, OnTime(29, 30)) == (
+        "customer_master_db is daily, due 02:00 UTC, late after 02:30 UTC; on time 29 of 30 days.")
+    assert describe_existing(None, None).startswith("No contract covers this source yet")
