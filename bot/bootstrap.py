@@ -40,6 +40,7 @@ from bot.quality.service import QualityService
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
 from bot.requests.service import RequestService
+from bot.requests.steps import RequestSteps
 from bot.settings import Settings
 from bot.subscriptions.notify import SubscriptionNotifier
 from bot.webhooks.events import WebhookEmitter
@@ -76,6 +77,7 @@ class Services:
     oncall: OnCallSync | None = None  # user groups and handoff notices (issue 15)
     oncall_sources: ScheduleReader | None = None  # schedules kept elsewhere
     requests: RequestService | None = None  # data requests (issue 17)
+    request_steps: RequestSteps | None = None  # their answers and reminders
 
     @property
     def admins(self) -> tuple[str, ...]:
@@ -176,6 +178,7 @@ def build(
         on_breached=each(notifier.on_breached, emitter.on_breached),
     )
     scheduler = FreshnessScheduler(freshness, clock=clock, holder=replica_id)
+    requests = RequestService(engine, lambda: holder.registry, clock)
     return Services(
         settings=settings,
         engine=engine,
@@ -237,7 +240,8 @@ def build(
             external=sources.view,
         ),
         oncall_sources=sources,
-        requests=RequestService(engine, lambda: holder.registry, clock),
+        requests=requests,
+        request_steps=RequestSteps(requests),
     )
 
 
@@ -316,6 +320,7 @@ def start(services: Services) -> Runtime:
         quality=services.quality,
         quality_every=settings.quality_interval,
         oncall=services.oncall,
+        request_steps=services.request_steps,
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()

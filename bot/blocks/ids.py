@@ -61,8 +61,15 @@ ONCALL_ACTIONS: Final = frozenset({PAGE_ONCALL_ACTION, TAKE_SHIFT_ACTION})
 # Data requests (issue 17, docs/requests.md).
 REQUEST_DATA_ACTION: Final = "demarc.request.open"  # on an asset answer; value: the asset id
 REQUEST_VIEW: Final = "demarc.request.modal"  # private_metadata: JSON {"channel": …}
-REQUEST_ACTIONS: Final = frozenset({REQUEST_DATA_ACTION})
-REQUEST_VIEWS: Final = frozenset({REQUEST_VIEW})
+ACCEPT_REQUEST_ACTION: Final = "demarc.request.accept"  # value: the request id
+COUNTER_REQUEST_ACTION: Final = "demarc.request.counter"  # value: the request id
+DECLINE_REQUEST_ACTION: Final = "demarc.request.decline"  # value: the request id
+COUNTER_REQUEST_VIEW: Final = "demarc.request.counter_modal"  # private_metadata: JSON
+DECLINE_REQUEST_VIEW: Final = "demarc.request.decline_modal"
+REQUEST_ACTIONS: Final = frozenset(
+    {REQUEST_DATA_ACTION, ACCEPT_REQUEST_ACTION, COUNTER_REQUEST_ACTION, DECLINE_REQUEST_ACTION}
+)
+REQUEST_VIEWS: Final = frozenset({REQUEST_VIEW, COUNTER_REQUEST_VIEW, DECLINE_REQUEST_VIEW})
 ACTIONS: Final = (
     frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION})
     | INCIDENT_ACTIONS

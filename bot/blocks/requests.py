@@ -27,6 +27,8 @@ class RequestView:
     requested_by: str
     consumer_name: str
     existing: str  # what already exists, plain text
+    reason: str | None = None  # why it was declined
+    pull_request: str | None = None  # the PR's URL, or where the patch is
 
 
 def team_ref(team: Team) -> str:
@@ -42,7 +44,7 @@ def render_request_text(view: RequestView) -> str:
     )
 
 
-def _terms(form: DataRequestForm) -> list[str]:
+def terms_lines(form: DataRequestForm) -> list[str]:
     f = form.freshness
     lines = [
         f"*Source:* {code(form.source)} · *for* {escape(form.consumer_team)}",
@@ -67,11 +69,41 @@ def render_request_root(view: RequestView) -> list[Block]:
         f"*Data request #{view.id}* · {STATE_WORDS[view.state]}\n"
         f"{who} ({escape(view.consumer_name)}) asks: {escape(truncate(view.form.what, TEXT_LIMIT))}"
     )
-    return [
+    blocks = [
         section(head),
-        section(fit_lines(_terms(view.form))),
+        section(fit_lines(terms_lines(view.form))),
         context(f":mag: Already there: {escape(truncate(view.existing, TEXT_LIMIT))}"),
     ]
+    if view.state.is_open:
+        blocks.append(_answer_buttons(view.id))
+    elif view.state is RequestState.DECLINED and view.reason:
+        blocks.append(section(f"*Declined:* {escape(truncate(view.reason, TEXT_LIMIT))}"))
+    if view.pull_request:
+        blocks.append(context(f":twisted_rightwards_arrows: {escape(view.pull_request)}"))
+    return blocks
+
+
+def _answer_buttons(request_id: int) -> Block:
+    def button(action_id: str, text: str, style: str | None = None) -> Block:
+        b: Block = {
+            "type": "button",
+            "action_id": action_id,
+            "text": {"type": "plain_text", "text": text},
+            "value": str(request_id),
+        }
+        if style:
+            b["style"] = style
+        return b
+
+    return {
+        "type": "actions",
+        "block_id": f"request:{request_id}",
+        "elements": [
+            button(ids.ACCEPT_REQUEST_ACTION, "Accept", "primary"),
+            button(ids.COUNTER_REQUEST_ACTION, "Counter-propose"),
+            button(ids.DECLINE_REQUEST_ACTION, "Decline", "danger"),
+        ],
+    }
 
 
 def render_roles_reply(

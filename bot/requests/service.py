@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -31,6 +31,7 @@ from ownership.requests.routing import RequestRoute, route_request
 
 Clock = Callable[[], datetime]
 FALLBACK_LIMIT = 300
+REMIND_AFTER = timedelta(days=1)  # nobody answered: a reminder in the thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ class RequestService:
                 channel=route.channel,
                 created_at=utc(now),
                 updated_at=utc(now),
-                next_reminder_at=None,
+                next_reminder_at=utc(now + REMIND_AFTER),
             )
             session.add(row)
             session.flush()
@@ -147,6 +148,12 @@ class RequestService:
                 )
             )
 
+    def terms_of(self, request_id: int) -> DataRequestForm | None:
+        """The terms as they stand (the last counter-proposal's, if any)."""
+        with Session(self.engine) as session:
+            row = session.get(DataRequest, request_id)
+            return form_from_dict(json.loads(row.terms)) if row is not None else None
+
     def timeline(self, request_id: int) -> list[DataRequestEvent]:
         with Session(self.engine) as session:
             return list(
@@ -167,6 +174,8 @@ class RequestService:
             requested_by=row.requested_by,
             consumer_name=consumer.name if consumer else row.consumer_team,
             existing=existing,
+            reason=row.decline_reason,
+            pull_request=row.pull_request,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 
 from ownership.errors import InvalidValue
@@ -61,6 +62,30 @@ def check_form(
         errors["purpose"] = "Say what it is for: Data Eng weighs the request by it."
     if team not in registry.teams:
         errors["consumer_team"] = "Pick the team that will consume the data."
+    freshness, columns = check_terms(fields, errors)
+    by_when = None
+    if raw := get("by_when"):
+        try:
+            by_when = date.fromisoformat(raw)
+        except ValueError:
+            errors["by_when"] = "Pick a date."
+        else:
+            if by_when < today:
+                errors["by_when"] = "Pick a date from today on."
+    if errors:
+        return errors
+    assert freshness is not None
+    return DataRequestForm(what, source, freshness, columns, purpose, team, by_when)
+
+
+def check_terms(
+    fields: Mapping[str, str], errors: dict[str, str]
+) -> tuple[Freshness | None, tuple[ColumnNeed, ...]]:
+    """The negotiable part (freshness, columns), adding what to fix to `errors`."""
+
+    def get(name: str) -> str:
+        return (fields.get(name) or "").strip()
+
     frequency = get("frequency") or "daily"
     if frequency not in FREQUENCIES:
         errors["frequency"] = f"Pick one of {', '.join(FREQUENCIES)}."
@@ -80,17 +105,17 @@ def check_form(
     except InvalidValue as exc:
         errors["columns"] = str(exc)[:150]
         columns = ()
-    by_when = None
-    if raw := get("by_when"):
-        try:
-            by_when = date.fromisoformat(raw)
-        except ValueError:
-            errors["by_when"] = "Pick a date."
-        else:
-            if by_when < today:
-                errors["by_when"] = "Pick a date from today on."
-    if errors:
+    if any(k in errors for k in ("frequency", "at", "timezone", "max_delay")):
+        return None, columns
+    return Freshness(frequency, parse_clock(at).strftime("%H:%M"), tz, delay), columns
+
+
+def with_terms(
+    form: DataRequestForm, fields: Mapping[str, str]
+) -> DataRequestForm | dict[str, str]:
+    """`form` with the freshness and columns of a counter-proposal (or of its answer)."""
+    errors: dict[str, str] = {}
+    freshness, columns = check_terms(fields, errors)
+    if errors or freshness is None:
         return errors
-    return DataRequestForm(
-        what, source, Freshness(frequency, at, tz, delay), columns, purpose, team, by_when
-    )
+    return replace(form, freshness=freshness, columns=columns)

@@ -34,10 +34,26 @@ def next_state(state: RequestState, step: Step) -> RequestState | None:
     return _NEXT.get((state, step))
 
 
-def who_acts(state: RequestState, step: Step) -> str:
-    """Whose move `step` is from `state`: "accountable" or "requester" (or "nobody")."""
-    if step is Step.ANSWER or (state is S.COUNTERED and step is Step.ACCEPT):
-        return "requester"
-    if step is Step.MERGE:
-        return "nobody"
-    return "accountable"
+class Pressed(enum.Enum):
+    """The buttons on a request: what each means depends on the state and on who presses."""
+
+    ACCEPT = "accept"
+    COUNTER = "counter"
+    DECLINE = "decline"
+
+
+def step_for(
+    pressed: Pressed, state: RequestState, *, accountable: bool, requester: bool
+) -> Step | str:
+    """The step a press stands for, or why this person cannot take it now."""
+    if not state.is_open:
+        return f"This request is {state.value} already: nothing to answer."
+    if pressed is Pressed.DECLINE:
+        return Step.DECLINE if accountable else "Only the Accountable team can decline it."
+    if state is RequestState.COUNTERED and requester:
+        return Step.ACCEPT if pressed is Pressed.ACCEPT else Step.ANSWER
+    if accountable:
+        return Step.ACCEPT if pressed is Pressed.ACCEPT else Step.COUNTER
+    if state is RequestState.COUNTERED:
+        return "Only the requester's team answers a counter-proposal."
+    return "Only the Accountable team accepts or counter-proposes; the requester answers after."

@@ -72,3 +72,39 @@ def posts_in(scene: Scene, channel: str) -> list[dict[str, Any]]:
     cid = scene.slack.channel_id(channel)
     return [r.body for r in scene.slack.calls("chat.postMessage")
             if r.body.get("channel") in (cid, channel)]
+
+
+def press(scene: Scene, action_id: str, request_id: int = 1, *, user: str) -> str:
+    """Press a button on the request's root; the response id of its ephemeral answers."""
+    rid = scene.next_id("rqa")
+    body = scene.button_body(action_id, str(request_id), user=user, action_ts=scene.next_ts(),
+                             response_id=rid)
+    assert scene.sender.post(body, FORM).status_code == 200
+    return rid
+
+
+def modal_after(scene: Scene, action_id: str, *, user: str) -> dict[str, Any]:
+    before = len(scene.slack.calls("views.open"))
+    press(scene, action_id, user=user)
+    wait_for(lambda: len(scene.slack.calls("views.open")) > before, message="views.open")
+    view = scene.slack.calls("views.open")[-1].body["view"]
+    return dict(json.loads(view) if isinstance(view, str) else view)
+
+
+def counter_values(**fields: str) -> dict[str, Any]:
+    state = {k: v for k, v in values(**fields).items()
+             if k in ("frequency", "at", "timezone", "max_delay", "columns")}
+    state["note"] = {"note": {"type": "plain_text_input", "value": fields.get("note", "")}}
+    return state
+
+
+def make_request(scene: Scene) -> None:
+    view = open_modal(scene)
+    assert submit(scene, view).status_code == 200
+    wait_for(lambda: scene.slack.calls("chat.postEphemeral"), message="request posted")
+    scene.deliver()
+
+
+def thread_texts(scene: Scene) -> list[str]:
+    return [json.dumps(p.get("blocks"), ensure_ascii=False) for p in posts_in(scene,
+            DATA_ENG_CHANNEL) if p.get("thread_ts")]

@@ -27,6 +27,7 @@ from bot.slack.listeners import (
     incident_actions,
     incidents,
     oncall,
+    request_answers,
     requests,
     subscriptions,
     timeline,
@@ -34,6 +35,7 @@ from bot.slack.listeners import (
 from bot.slack.listeners.lazy import Listener, register
 from ownership.answers import Answer
 from ownership.incidents import Action
+from ownership.requests.states import Pressed
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -224,6 +226,36 @@ def _request_routes(
             "view",
             ids.REQUEST_VIEW,
             requests.make_request_submission_handler(holder, clock, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.ACCEPT_REQUEST_ACTION,
+            request_answers.make_press_handler(Pressed.ACCEPT, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.COUNTER_REQUEST_ACTION,
+            request_answers.make_press_handler(Pressed.COUNTER, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.DECLINE_REQUEST_ACTION,
+            request_answers.make_press_handler(Pressed.DECLINE, services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.COUNTER_REQUEST_VIEW,
+            request_answers.make_counter_submission_handler(services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.DECLINE_REQUEST_VIEW,
+            request_answers.make_decline_submission_handler(services),
         ),
     }
 
