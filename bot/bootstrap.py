@@ -39,6 +39,7 @@ from bot.probes.quality import QualityProber
 from bot.quality.service import QualityService
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
+from bot.requests.publish import publisher
 from bot.requests.service import RequestService
 from bot.requests.steps import RequestSteps
 from bot.settings import Settings
@@ -241,7 +242,7 @@ def build(
         ),
         oncall_sources=sources,
         requests=requests,
-        request_steps=RequestSteps(requests),
+        request_steps=RequestSteps(requests, publisher(settings, requests, environ).publish),
     )
 
 

@@ -95,6 +95,13 @@ class Settings:
     # delivery round goes on sending as channels come free (0: one pass per round).
     outbox_concurrency: int = DEFAULT_OUTBOX_CONCURRENCY
     outbox_round: timedelta = timedelta(seconds=DEFAULT_OUTBOX_ROUND)
+    # Data requests (docs/requests.md): where accepted contracts become pull requests. With no
+    # repository, demarc writes a branch and a patch in the registry's git checkout instead.
+    git_api_url: str = "https://api.github.com"  # DEMARC_GIT_API_URL
+    git_repository: str | None = None  # DEMARC_GIT_REPOSITORY: "owner/name"
+    git_token_env: str = "GITHUB_TOKEN"  # noqa: S105 - DEMARC_GIT_TOKEN_ENV: a variable's name
+    git_base_branch: str = "main"  # DEMARC_GIT_BASE_BRANCH
+    git_contracts_dir: str = "contracts"  # DEMARC_GIT_CONTRACTS_DIR: in the registry
 
     @property
     def socket_mode(self) -> bool:
@@ -206,6 +213,11 @@ class Settings:
             quality_interval=knobs["DEMARC_QUALITY_SECONDS"],
             outbox_concurrency=int(concurrency),
             outbox_round=timedelta(seconds=outbox_round),
+            git_api_url=env.get("DEMARC_GIT_API_URL", "https://api.github.com").rstrip("/"),
+            git_repository=env.get("DEMARC_GIT_REPOSITORY") or None,
+            git_token_env=env.get("DEMARC_GIT_TOKEN_ENV", "GITHUB_TOKEN"),
+            git_base_branch=env.get("DEMARC_GIT_BASE_BRANCH", "main"),
+            git_contracts_dir=env.get("DEMARC_GIT_CONTRACTS_DIR", "contracts"),
         )
 
 

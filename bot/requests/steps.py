@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from ownership.requests.model import DataRequestForm, RequestState, form_from_di
 from ownership.requests.states import Pressed, Step, next_state, step_for
 
 REMINDERS_PER_RUN = 50
+RETRY_PUBLISH = timedelta(minutes=10)  # accepted, no pull request yet: try again
 
 
 def _member(registry: Registry, team_id: str, user: str) -> bool:
@@ -105,7 +106,9 @@ class RequestSteps:
                 detail = text
             row.state = after.value
             row.updated_at = utc(now)
-            row.next_reminder_at = utc(now + REMIND_AFTER) if after.is_open else None
+            # accepted: the publisher clears it once the pull request is open (else a retry)
+            wait = REMIND_AFTER if after.is_open else RETRY_PUBLISH
+            row.next_reminder_at = utc(now + wait) if after.is_open or step is Step.ACCEPT else None
             add_event(session, row.id, _KINDS[step], now, user, truncate(detail, 2000))
             service.reply(session, row.id, row.channel, text, now)
             self._edit_root(session, registry, row, now)
@@ -117,7 +120,7 @@ class RequestSteps:
         """A reminder in each request's thread that waited `REMIND_AFTER` for an answer."""
         service, registry, now = self.service, self.service.registry(), self.service.clock()
         states = [s.value for s in RequestState if s.is_open]
-        sent = 0
+        sent = self._retry_publishing()
         with Session(service.engine) as session, session.begin():
             due = session.scalars(
                 select(DataRequest)
@@ -139,6 +142,22 @@ class RequestSteps:
                 row.next_reminder_at = utc(now + REMIND_AFTER)
                 sent += 1
         return sent
+
+    def _retry_publishing(self) -> int:
+        """Accepted requests whose pull request is not open yet (a failure, a crash)."""
+        if self.on_accepted is None:
+            return 0
+        now = utc(self.service.clock())
+        with Session(self.service.engine) as session:
+            due = list(session.scalars(
+                select(DataRequest.id).where(DataRequest.state == RequestState.ACCEPTED.value,
+                                             DataRequest.pull_request.is_(None),
+                                             DataRequest.next_reminder_at <= now)
+                .limit(REMINDERS_PER_RUN)
+            ))
+        for request_id in due:
+            self.on_accepted(request_id)
+        return len(due)
 
     def _edit_root(
         self, session: Session, registry: Registry, row: DataRequest, now: datetime

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from bot.blocks import ids
 from bot.db.models import CheckRollup
+from tests.conftest import EXAMPLE_REGISTRY
 from tests.e2e.incident_scene import FORM, Scene
 from tests.e2e.surfaces_scene import submit_values
-from tests.fakes.fake_slack import wait_for
+from tests.fakes.fake_github import FakeGitHub
+from tests.fakes.fake_slack import FakeSlack, wait_for
 from tests.fakes.signing import command_body
+from tests.integration.conftest import _postgres_schema_url
 
 DANA = "U0DANAKOW"  # MLOps Churn
 ALICE = "U0ALICE01"  # Data Engineering
@@ -108,3 +117,50 @@ def make_request(scene: Scene) -> None:
 def thread_texts(scene: Scene) -> list[str]:
     return [json.dumps(p.get("blocks"), ensure_ascii=False) for p in posts_in(scene,
             DATA_ENG_CHANNEL) if p.get("thread_ts")]
+
+
+def git_registry(tmp_path: Path) -> Path:
+    """A copy of the example registry in a git repository of its own (one commit on main)."""
+    root = tmp_path / "registry-repo"
+    shutil.copytree(EXAMPLE_REGISTRY, root)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "registry"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+    return root
+
+
+def scenes(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack,
+           **settings: Any) -> Iterator[Scene]:
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'demarc.sqlite3'}"])
+    else:
+        urls = _postgres_schema_url()
+    url = next(urls)
+    environ = settings.pop("environ", None)
+    try:
+        with ExitStack() as stack:
+            yield Scene(slack, url, stack, environ=environ,
+                        registry_path=git_registry(tmp_path), **settings)
+    finally:
+        for _ in urls:  # drop the PostgreSQL schema
+            pass
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def rscene(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack) -> Iterator[Scene]:
+    """A scene on its own git copy of the registry: accepted requests become local branches."""
+    yield from scenes(request, tmp_path, slack)
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as fake:
+        yield fake
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hubscene(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack,
+             hub: FakeGitHub) -> Iterator[Scene]:
+    """A scene whose accepted requests become pull requests at the fake GitHub."""
+    yield from scenes(request, tmp_path, slack, git_api_url=hub.url,
+                      git_repository="acme/registry", environ={"GITHUB_TOKEN": "ghp-test-token"})

@@ -11,31 +11,38 @@ from sqlalchemy.orm import Session
 from bot.blocks import ids
 from bot.db.models import DataRequest, DataRequestEvent
 from tests.e2e.incident_scene import FORM, Scene
-from tests.e2e.request_scene import DANA, DATA_ENG_CHANNEL, open_modal, posts_in, rollups, submit
-from tests.e2e.surfaces_scene import scene
+from tests.e2e.request_scene import (
+    DANA,
+    DATA_ENG_CHANNEL,
+    open_modal,
+    posts_in,
+    rollups,
+    rscene,
+    submit,
+)
 from tests.fakes.fake_slack import wait_for
 from tests.fakes.signing import command_body
 
-__all__ = ["scene"]  # the fixture
+__all__ = ["rscene"]  # the fixture
 
 
-def requests(scene: Scene) -> list[DataRequest]:
-    with Session(scene.services.engine) as s:
+def requests(rscene: Scene) -> list[DataRequest]:
+    with Session(rscene.services.engine) as s:
         return list(s.scalars(select(DataRequest)))
 
 
-def test_a_request_by_mlops_reaches_data_eng_with_its_roles_and_history(scene: Scene) -> None:
-    rollups(scene, "customer_master_db", on_time=29, late=1)
-    view = open_modal(scene)
+def test_a_request_by_mlops_reaches_data_eng_with_its_roles_and_history(rscene: Scene) -> None:
+    rollups(rscene, "customer_master_db", on_time=29, late=1)
+    view = open_modal(rscene)
     assert view["callback_id"] == ids.REQUEST_VIEW
     blocks = {b["block_id"]: b for b in view["blocks"] if b.get("block_id")}
     assert blocks["source"]["element"]["initial_option"]["value"] == "customer_master_db"
     assert blocks["consumer_team"]["element"]["initial_option"]["value"] == "mlops_churn"
 
-    assert submit(scene, view).status_code == 200
-    wait_for(lambda: requests(scene), message="the request row")
-    scene.deliver()
-    [root, *thread] = posts_in(scene, DATA_ENG_CHANNEL)
+    assert submit(rscene, view).status_code == 200
+    wait_for(lambda: requests(rscene), message="the request row")
+    rscene.deliver()
+    [root, *thread] = posts_in(rscene, DATA_ENG_CHANNEL)
     text = json.dumps(root["blocks"], ensure_ascii=False)
     assert "Data request #1" in text
     assert f"<@{DANA}>" in text
@@ -47,32 +54,32 @@ def test_a_request_by_mlops_reaches_data_eng_with_its_roles_and_history(scene: S
     assert "*Responsible* (specifies the requirements): <!subteam^S0MLCHURN>" in roles
     assert "*Consulted*: <!subteam^S0PRODUCT>" in roles
     assert "S0MLRECO" not in roles  # only the requesting MLOps team is Responsible
-    [row] = requests(scene)
+    [row] = requests(rscene)
     assert (row.state, row.accountable_team, row.consumer_team) == (
         "open", "data_engineering", "mlops_churn")
-    with Session(scene.services.engine) as s:
+    with Session(rscene.services.engine) as s:
         kinds = list(s.scalars(select(DataRequestEvent.kind).order_by(DataRequestEvent.id)))
     assert kinds == ["opened", "tagged"]
-    told = scene.slack.calls("chat.postEphemeral")[-1].body
+    told = rscene.slack.calls("chat.postEphemeral")[-1].body
     assert told["user"] == DANA
     assert "Data request #1 is posted in" in told["text"]
 
 
-def test_a_bad_field_is_answered_in_the_modal_and_nothing_is_posted(scene: Scene) -> None:
-    view = open_modal(scene)
-    response = submit(scene, view, timezone="Mars/Olympus", columns="age: int-ish")
+def test_a_bad_field_is_answered_in_the_modal_and_nothing_is_posted(rscene: Scene) -> None:
+    view = open_modal(rscene)
+    response = submit(rscene, view, timezone="Mars/Olympus", columns="age: int-ish")
     assert response.status_code == 200
     body = response.json()
     assert body["response_action"] == "errors"
     assert set(body["errors"]) == {"timezone", "columns"}
     assert "IANA" in body["errors"]["timezone"]
-    assert requests(scene) == []
+    assert requests(rscene) == []
 
 
-def test_whoowns_offers_the_request_button_on_an_asset(scene: Scene) -> None:
-    body = command_body("customer_master_db", response_url=scene.slack.response_url("w1"),
+def test_whoowns_offers_the_request_button_on_an_asset(rscene: Scene) -> None:
+    body = command_body("customer_master_db", response_url=rscene.slack.response_url("w1"),
                         user_id=DANA)
-    answer = scene.sender.post(body, FORM).json()
+    answer = rscene.sender.post(body, FORM).json()
     buttons = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
     [button] = [e for e in buttons if e.get("action_id") == ids.REQUEST_DATA_ACTION]
     assert button["value"] == "customer_master_db"

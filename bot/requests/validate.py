@@ -1,0 +1,24 @@
+"""A drafted contract is validated like any other: the registry is loaded with it in place."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from ownership.loader import load_registry
+from ownership.requests.draft import Draft
+
+
+def draft_problems(registry_root: Path, draft: Draft) -> list[str]:
+    """The errors the registry has with `draft` written in (a copy: the checkout is untouched),
+    each as `file:line:col: error: message`; only those the draft brings."""
+    with tempfile.TemporaryDirectory(prefix="demarc-draft-") as tmp:
+        copy = Path(tmp) / "registry"
+        shutil.copytree(registry_root, copy, ignore=shutil.ignore_patterns(".git"))
+        before = {str(p).replace(str(copy), "") for p in load_registry(copy).errors}
+        target = copy / draft.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(draft.text, encoding="utf-8")
+        found = [str(p).replace(str(copy) + "/", "") for p in load_registry(copy).errors]
+    return [p for p in found if "/" + p not in before and p not in before]
