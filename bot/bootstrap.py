@@ -179,7 +179,7 @@ def build(
         on_breached=each(notifier.on_breached, emitter.on_breached),
     )
     scheduler = FreshnessScheduler(freshness, clock=clock, holder=replica_id)
-    requests = RequestService(engine, lambda: holder.registry, clock)
+    requests = RequestService(engine, lambda: holder.registry, clock, settings.registry_path)
     return Services(
         settings=settings,
         engine=engine,

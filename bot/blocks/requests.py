@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.blocks import Block, context, fit_lines, ids, section
 from bot.blocks.escape import channel_ref, code, escape, truncate, user_mention, usergroup_mention
 from ownership.model import Team
+from ownership.requests.judgement import Judgement
 from ownership.requests.model import DataRequestForm, RequestState
 
 TEXT_LIMIT = 300
@@ -137,3 +138,24 @@ def render_request_button(asset_id: str) -> Block:
         "text": {"type": "plain_text", "text": "Request data"},
         "value": asset_id[:2000],
     }
+
+
+def render_judgement(judgement: Judgement, contract_id: str, others: tuple[str, ...]) -> str:
+    """A change request under the change policy, as `demarc diff` judges it."""
+    if judgement.problems:
+        return (f":warning: The changed {code(contract_id)} would not validate: "
+                f"{escape(truncate('; '.join(judgement.problems[:3]), 500))}")
+    if not judgement.changes:
+        return f":scales: This asks for what {code(contract_id)} promises already."
+    lines = [f":scales: *A change to {code(contract_id)}*, judged as `demarc diff` does:"]
+    for change in judgement.changes[:10]:
+        word = "breaking" if change.breaking else "non-breaking"
+        lines.append(f"• {escape(change.subject)}: {escape(truncate(change.reason, 200))} "
+                     f"({word})")
+    for verdict in judgement.blocked:
+        who = ", ".join(escape(t) for t in others) or "its consumers"
+        lines.append(f":no_entry: {escape(verdict.change.subject)} needs the consent of {who}, "
+                     f"or its notice period: {escape(truncate(verdict.why, 300))}")
+    if not judgement.blocked:
+        lines.append("Nothing breaking is blocked: the change may land once accepted.")
+    return "\n".join(lines)

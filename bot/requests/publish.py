@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
 from sqlalchemy.orm import Session
 
 from bot.blocks.escape import escape, link, truncate
 from bot.db.models import DataRequest, SlackRoot
 from bot.outbox.enqueue import utc
 from bot.requests.github import Change, GitHostError, GitHub, PullRequest
+from bot.requests.judge import NotAmendable, amended_draft, judge_request
 from bot.requests.local_git import write_branch
 from bot.requests.service import RequestService, add_event, root_key
 from bot.requests.validate import draft_problems
@@ -55,9 +57,18 @@ class ContractPublisher:
                 return row.pull_request
             form = form_from_dict(json.loads(row.terms))
             url = thread_url(session, request_id)
-            draft = self.draft(registry, row, form, url)
             accountable = row.accountable_team
+            contract = existing_contract(registry, form.source)
+            try:
+                draft = (amended_draft(self.root, contract, form) if contract is not None
+                         else self.draft(registry, row, form, url))
+            except (NotAmendable, OSError, yaml.YAMLError) as exc:
+                self._failed(request_id, f"Could not change the contract's file: {exc}")
+                return None
         problems = draft_problems(self.root, draft)
+        policy = ""
+        if contract is not None:
+            policy, _ = judge_request(registry, self.root, contract, form, service.clock().date())
         if problems:
             self._failed(request_id, "The drafted contract does not validate: "
                          + "; ".join(problems[:3]))
@@ -65,7 +76,7 @@ class ContractPublisher:
         change = Change(
             branch=f"demarc/request-{request_id}", path=draft.path, text=draft.text,
             title=f"Data contract for {form.source} (data request #{request_id})",
-            body=_body(request_id, form, accountable, url), message=
+            body=_body(request_id, form, accountable, url, policy), message=
             f"Data contract for {form.source} from data request #{request_id}",
         )
         try:
@@ -117,7 +128,8 @@ class ContractPublisher:
             add_event(session, row.id, "pull_request_failed", now, detail=truncate(why, 2000))
 
 
-def _body(request_id: int, form: DataRequestForm, accountable: str, url: str | None) -> str:
+def _body(request_id: int, form: DataRequestForm, accountable: str, url: str | None,
+          policy: str = "") -> str:
     lines = [
         f"Data contract for `{form.source}`, agreed in data request #{request_id}.",
         "",
@@ -125,6 +137,9 @@ def _body(request_id: int, form: DataRequestForm, accountable: str, url: str | N
         f"- For: {form.consumer_team}; purpose: {form.purpose}",
         f"- Accountable (per the RACI row for data contracts): {accountable}",
     ]
+    if policy:  # Slack mrkdwn as posted in the thread; readable as Markdown too
+        lines += ["", "Change policy:", policy.replace("&lt;", "<").replace("&gt;", ">")
+                  .replace("&amp;", "&")]
     if url:
         lines += ["", f"Slack thread: {url}"]
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -24,6 +25,7 @@ from bot.db.models import DataRequest, DataRequestEvent
 from bot.outbox import POST_MESSAGE, UPDATE, enqueue
 from bot.outbox.enqueue import utc
 from bot.requests.history import on_time
+from bot.requests.judge import judge_request
 from ownership.model import Registry
 from ownership.requests.existing import describe_existing, existing_contract
 from ownership.requests.model import DataRequestForm, RequestState, form_from_dict, form_to_dict
@@ -63,8 +65,16 @@ def _payload(text: str, blocks: list[Block]) -> dict[str, object]:
 
 
 class RequestService:
-    def __init__(self, engine: Engine, registry: Callable[[], Registry], clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Callable[[], Registry],
+        clock: Clock,
+        registry_root: Path | None = None,
+    ) -> None:
+        """`registry_root` (the checkout) lets a change request be judged by the policy."""
         self.engine, self.registry, self.clock = engine, registry, clock
+        self.registry_root = registry_root
 
     def submit(self, form: DataRequestForm, actor: str) -> Reply:
         """Record the request and post it where the RACI row for data contracts says."""
@@ -109,6 +119,14 @@ class RequestService:
             roles = render_roles_reply(route.accountable, route.responsible, route.consulted)
             self.reply(session, row.id, route.channel, roles, now)
             add_event(session, row.id, "tagged", now, detail=_tagged(route))
+            if contract is not None and self.registry_root is not None:
+                said, judgement = judge_request(registry, self.registry_root, contract, form,
+                                                now.date())
+                self.reply(session, row.id, route.channel, said, now)
+                blocked = len(judgement.blocked) if judgement else 0
+                add_event(session, row.id, "judged", now,
+                          detail=f"change to {contract.id}: {blocked} breaking change(s) held "
+                          "by the change policy")
             return Reply(render_submitted(row.id, route.channel), row.id)
 
     def reply(

@@ -49,7 +49,8 @@ def test_a_request_by_mlops_reaches_data_eng_with_its_roles_and_history(rscene: 
     assert "Churn model &lt;v2&gt; &amp; retraining" in text  # escaped
     assert ("customer_master_db is daily, due 02:00 UTC, late after 02:30 UTC; "
             "on time 29 of 30 days") in text
-    [roles] = [json.dumps(t["blocks"]) for t in thread if t.get("thread_ts")]
+    [roles, policy] = [json.dumps(t["blocks"]) for t in thread if t.get("thread_ts")]
+    assert "A change to `customer_master_db`" in policy
     assert "*Accountable* (accepts, counter-proposes or declines): <!subteam^S0DATAENG>" in roles
     assert "*Responsible* (specifies the requirements): <!subteam^S0MLCHURN>" in roles
     assert "*Consulted*: <!subteam^S0PRODUCT>" in roles
@@ -59,7 +60,7 @@ def test_a_request_by_mlops_reaches_data_eng_with_its_roles_and_history(rscene: 
         "open", "data_engineering", "mlops_churn")
     with Session(rscene.services.engine) as s:
         kinds = list(s.scalars(select(DataRequestEvent.kind).order_by(DataRequestEvent.id)))
-    assert kinds == ["opened", "tagged"]
+    assert kinds == ["opened", "tagged", "judged"]
     told = rscene.slack.calls("chat.postEphemeral")[-1].body
     assert told["user"] == DANA
     assert "Data request #1 is posted in" in told["text"]
@@ -83,3 +84,20 @@ def test_whoowns_offers_the_request_button_on_an_asset(rscene: Scene) -> None:
     buttons = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
     [button] = [e for e in buttons if e.get("action_id") == ids.REQUEST_DATA_ACTION]
     assert button["value"] == "customer_master_db"
+
+
+def test_a_change_request_is_judged_by_the_change_policy(rscene: Scene) -> None:
+    """A type change is breaking: held for the other consumers' consent or 30 days' notice;
+    a new optional column is not."""
+    view = open_modal(rscene)
+    submit(rscene, view, columns="monthly_charges: integer required\nsegment: string optional")
+    wait_for(lambda: requests(rscene), message="the request row")
+    rscene.deliver()
+    [policy] = [json.dumps(t["blocks"], ensure_ascii=False) for t in
+                posts_in(rscene, DATA_ENG_CHANNEL) if "demarc diff" in json.dumps(t["blocks"])]
+    assert "monthly_charges" in policy
+    assert "(breaking)" in policy
+    assert "segment" in policy
+    assert "(non-breaking)" in policy
+    assert ":no_entry: monthly_charges needs the consent of mlops_recommender, or its notice " \
+           "period: no change notice covers it; the contract promises 30 days' notice" in policy

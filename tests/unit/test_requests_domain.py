@@ -8,6 +8,7 @@ import pytest
 
 from ownership.loader import load_registry_or_raise
 from ownership.model import Registry
+from ownership.requests.amend import amend_contract
 from ownership.requests.existing import OnTime, describe_existing, existing_contract
 from ownership.requests.form import check_form
 from ownership.requests.model import DataRequestForm, RequestState, form_from_dict, form_to_dict
@@ -70,3 +71,19 @@ def test_what_exists_is_said_in_words(registry: Registry) -> None:
     assert describe_existing(contract, OnTime(29, 30)) == (
         "customer_master_db is daily, due 02:00 UTC, late after 02:30 UTC; on time 29 of 30 days.")
     assert describe_existing(None, None).startswith("No contract covers this source yet")
+
+
+def test_a_change_request_amends_only_what_was_agreed(registry: Registry) -> None:
+    form = check_form(registry, {**FIELDS, "consumer_team": "product"}, TODAY)
+    assert isinstance(form, DataRequestForm)
+    data = {"data_source": "x", "consumer_teams": ["mlops_churn"], "probe": {"sql": {}},
+            "freshness": {"warn_after": "1 hour"}, "schema": {"age": {"type": "string",
+                                                                      "description": "d"}}}
+    out = amend_contract(data, form)
+    assert out["consumer_teams"] == ["mlops_churn", "product"]
+    assert out["sla"] == {"update_frequency": "daily", "update_time": "02:00 Europe/Berlin",
+                          "max_delay": "30 minutes"}
+    assert "freshness" not in out
+    assert out["probe"] == {"sql": {}}
+    assert out["schema"]["age"] == {"type": "integer", "required": False, "description": "d"}
+    assert data["consumer_teams"] == ["mlops_churn"]  # the input is left alone
