@@ -121,6 +121,7 @@ class Team:
     schedule: ScheduleSource | None = None  # on-call read from elsewhere (issue 15)
     # The user group that holds whoever is on call (demarc keeps it in sync; teams may share)
     oncall_usergroup: UserGroup | None = None
+    git_handle: str | None = None  # "@org/team" on the Git host: CODEOWNERS (issue 17)
 
 
 # ---------------------------------------------------------------------- assets and RACI
