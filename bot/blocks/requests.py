@@ -159,3 +159,12 @@ def render_judgement(judgement: Judgement, contract_id: str, others: tuple[str, 
     if not judgement.blocked:
         lines.append("Nothing breaking is blocked: the change may land once accepted.")
     return "\n".join(lines)
+
+
+def render_open_requests(open_requests: list[tuple[int, str, str]]) -> Block:
+    """Under an asset's answer: its data requests still waiting, (id, state, consumer name)."""
+    shown = ", ".join(f"#{i} ({escape(state)}, for {escape(truncate(who, 60))})"
+                      for i, state, who in open_requests[:5])
+    more = f" and {len(open_requests) - 5} more" if len(open_requests) > 5 else ""
+    return context(f":inbox_tray: Open data requests: {shown}{more}. "
+                   "Their threads are in the Accountable team's channel.")

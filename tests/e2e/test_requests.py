@@ -101,3 +101,16 @@ def test_a_change_request_is_judged_by_the_change_policy(rscene: Scene) -> None:
     assert "(non-breaking)" in policy
     assert ":no_entry: monthly_charges needs the consent of mlops_recommender, or its notice " \
            "period: no change notice covers it; the contract promises 30 days' notice" in policy
+
+
+def test_whoowns_shows_the_assets_open_requests(rscene: Scene) -> None:
+    def answer() -> str:
+        body = command_body("customer_master_db",
+                            response_url=rscene.slack.response_url(rscene.next_id("w")),
+                            user_id=DANA)
+        return json.dumps(rscene.sender.post(body, FORM).json()["blocks"])
+
+    assert "Open data requests" not in answer()
+    submit(rscene, open_modal(rscene))
+    wait_for(lambda: requests(rscene), message="the request row")
+    assert "Open data requests: #1 (open, for MLOps Churn)" in answer()

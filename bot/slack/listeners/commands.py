@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
+from bot.blocks import Block, cap_blocks
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.blocks.escape import unescape
+from bot.blocks.requests import render_open_requests
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener
 from bot.slack.listeners.oncall import answer_registry
-from ownership.answers import Answer, NotFound, who_owns
+from ownership.answers import Answer, AssetAnswer, NotFound, who_owns
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -50,17 +52,37 @@ def make_whoowns_handler(
         answer = who_owns(answer_registry(services, holder.registry, now), query, now)
         if live is not None:
             answer = live(answer)
+        blocks = render_answer(
+            answer,
+            query=query,
+            shareable=not isinstance(answer, NotFound),
+            pageable=services is not None,
+            requestable=getattr(services, "requests", None) is not None,
+        )
         ack(
             response_type="ephemeral",
             text=render_answer_text(answer),
-            blocks=render_answer(
-                answer,
-                query=query,
-                shareable=not isinstance(answer, NotFound),
-                pageable=services is not None,
-                requestable=getattr(services, "requests", None) is not None,
-            ),
+            blocks=with_open_requests(blocks, answer, services),
         )
 
-    # Answered in the ack: the registry, and one indexed query for shifts taken in Slack.
+    # Answered in the ack: the registry, and indexed queries for shifts taken in Slack and for
+    # the asset's open data requests.
     return Listener(handle_whoowns_command)
+
+
+def with_open_requests(
+    blocks: list[Block], answer: Answer, services: Services | None
+) -> list[Block]:
+    """An asset's open data requests, under its answer (one indexed query)."""
+    service = getattr(services, "requests", None)
+    if service is None or not isinstance(answer, AssetAnswer):
+        return blocks
+    rows = service.open_for(answer.asset.id)
+    if not rows:
+        return blocks
+    registry = service.registry()
+    listed = [
+        (r.id, r.state, t.name if (t := registry.teams.get(r.consumer_team)) else r.consumer_team)
+        for r in rows
+    ]
+    return cap_blocks([*blocks, render_open_requests(listed)])
