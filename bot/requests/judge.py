@@ -13,7 +13,7 @@ from bot.requests.validate import load_with
 from ownership.changes import gate
 from ownership.diff import diff_contract
 from ownership.model import Contract, Registry
-from ownership.requests.amend import amend_contract
+from ownership.requests.amend import amend_text
 from ownership.requests.draft import Draft
 from ownership.requests.judgement import Judgement
 from ownership.requests.model import DataRequestForm
@@ -41,11 +41,11 @@ def amended_draft(registry_root: Path, contract: Contract, form: DataRequestForm
     if contract.format != "demarc":
         raise NotAmendable(f"{contract.id} is a {contract.format} contract: amend it by hand")
     path = contract_path(registry_root, contract)
-    data = yaml.safe_load((registry_root / path).read_text(encoding="utf-8"))
+    original = (registry_root / path).read_text(encoding="utf-8")
+    data = yaml.safe_load(original)
     if not isinstance(data, dict):
         raise NotAmendable(f"{path} does not hold one contract")
-    text = yaml.safe_dump(amend_contract(data, form), sort_keys=False, allow_unicode=True)
-    return Draft(path, text)
+    return Draft(path, amend_text(original, data, form))
 
 
 def judge(old: Registry, registry_root: Path, draft: Draft, contract_id: str,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import yaml
 
 from ownership.loader import load_registry_or_raise
 from ownership.model import Registry
-from ownership.requests.amend import amend_contract
+from ownership.requests.amend import amend_contract, amend_text
 from ownership.requests.existing import OnTime, describe_existing, existing_contract
 from ownership.requests.form import check_form
 from ownership.requests.model import DataRequestForm, RequestState, form_from_dict, form_to_dict
@@ -87,3 +88,18 @@ def test_a_change_request_amends_only_what_was_agreed(registry: Registry) -> Non
     assert out["probe"] == {"sql": {}}
     assert out["schema"]["age"] == {"type": "integer", "required": False, "description": "d"}
     assert data["consumer_teams"] == ["mlops_churn"]  # the input is left alone
+
+
+def test_the_amended_text_keeps_everything_else_byte_for_byte(registry: Registry) -> None:
+    original = (EXAMPLE_REGISTRY / "contracts" / "customer_master_db.contract.yaml").read_text()
+    form = check_form(registry, {**FIELDS, "timezone": "UTC",
+                                 "columns": "segment: string optional"}, TODAY)
+    assert isinstance(form, DataRequestForm)
+    text = amend_text(original, yaml.safe_load(original), form)
+    assert text.startswith("# Example Data Contract\n")
+    assert "  oncall: #data-eng-oncall\n" in text  # the user's unquoted channel, untouched
+    assert "  segment: {type: string, required: false}\n" in text
+    assert "  customer_id: {type: string, required: true}\n" in text
+    kept = [line for line in original.splitlines() if not line.startswith("  ")
+            and line not in ("schema:",)]
+    assert all(line in text.splitlines() for line in kept)
