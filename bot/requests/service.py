@@ -86,8 +86,11 @@ class RequestService:
                 "add a `data_contracts` row to the RACI and an `oncall_channel` to that team.",
                 changed=False,
             )
+        contract = existing_contract(registry, form.source)
+        judged = None  # a change request, judged before the transaction (it loads files)
+        if contract is not None and self.registry_root is not None:
+            judged = judge_request(registry, self.registry_root, contract, form, now.date())
         with Session(self.engine) as session, session.begin():
-            contract = existing_contract(registry, form.source)
             history = on_time(session, contract.id, now) if contract else None
             row = DataRequest(
                 source=form.source,
@@ -119,14 +122,18 @@ class RequestService:
             roles = render_roles_reply(route.accountable, route.responsible, route.consulted)
             self.reply(session, row.id, route.channel, roles, now)
             add_event(session, row.id, "tagged", now, detail=_tagged(route))
-            if contract is not None and self.registry_root is not None:
-                said, judgement = judge_request(registry, self.registry_root, contract, form,
-                                                now.date())
+            if judged is not None and contract is not None:
+                said, judgement = judged
                 self.reply(session, row.id, route.channel, said, now)
                 blocked = len(judgement.blocked) if judgement else 0
-                add_event(session, row.id, "judged", now,
-                          detail=f"change to {contract.id}: {blocked} breaking change(s) held "
-                          "by the change policy")
+                add_event(
+                    session,
+                    row.id,
+                    "judged",
+                    now,
+                    detail=f"change to {contract.id}: {blocked} breaking change(s) held "
+                    "by the change policy",
+                )
             return Reply(render_submitted(row.id, route.channel), row.id)
 
     def reply(

@@ -4,6 +4,7 @@ in Data Eng's channel with the roles of the RACI row for data contracts and what
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,9 +20,10 @@ from tests.e2e.request_scene import (
     rollups,
     rscene,
     submit,
+    values,
 )
 from tests.fakes.fake_slack import wait_for
-from tests.fakes.signing import command_body
+from tests.fakes.signing import TEAM_ID, command_body
 
 __all__ = ["rscene"]  # the fixture
 
@@ -114,3 +116,23 @@ def test_whoowns_shows_the_assets_open_requests(rscene: Scene) -> None:
     submit(rscene, open_modal(rscene))
     wait_for(lambda: requests(rscene), message="the request row")
     assert "Open data requests: #1 (open, for MLOps Churn)" in answer()
+
+
+def test_a_replayed_submission_posts_one_request(rscene: Scene) -> None:
+    view = open_modal(rscene)
+    payload = {
+        "type": "view_submission", "team": {"id": TEAM_ID, "domain": "test"},
+        "user": {"id": DANA, "username": "u", "name": "u", "team_id": TEAM_ID},
+        "api_app_id": "A0DEMARC01", "token": "legacy-verification-token",
+        "trigger_id": "1111.2222.trigger",
+        "view": {"id": "V0SAMEVIEW", "team_id": TEAM_ID, "type": "modal",
+                 "callback_id": ids.REQUEST_VIEW, "private_metadata": view["private_metadata"],
+                 "hash": "1.abc", "blocks": [], "state": {"values": values()}},
+        "response_urls": [],
+    }
+    for _ in range(2):
+        body = "payload=" + quote(json.dumps(payload))
+        assert rscene.sender.post(body, FORM).status_code == 200
+    wait_for(lambda: len(rscene.slack.calls("chat.postEphemeral")) >= 1, message="told")
+    rscene.deliver()
+    assert len(requests(rscene)) == 1

@@ -12,6 +12,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.request_modal import read_channel, read_request_values, render_request_modal
+from bot.db.dedupe import SqlEventDeduper
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener, after_ack
 from ownership.requests.form import check_form
@@ -117,6 +118,11 @@ def make_request_submission_handler(
         if isinstance(form, dict) or service is None:
             return  # answered in the ack
         user = str(body["user"]["id"])
+        unique = view.get("id")
+        if unique and SqlEventDeduper(service.engine, service.clock).seen_before(
+            f"request-view:{unique}"[:64]
+        ):
+            return  # a replayed submission: the request is posted once
         reply = service.submit(form, actor=user)
         channel = read_channel(str(view.get("private_metadata", "")))
         if channel:
