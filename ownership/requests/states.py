@@ -52,6 +52,8 @@ def step_for(
         return Step.DECLINE if accountable else "Only the Accountable team can decline it."
     if state is RequestState.COUNTERED and requester:
         return Step.ACCEPT if pressed is Pressed.ACCEPT else Step.ANSWER
+    if state is RequestState.COUNTERED and pressed is Pressed.ACCEPT:
+        return "The counter-proposal waits for the requester: they accept it or answer."
     if accountable:
         return Step.ACCEPT if pressed is Pressed.ACCEPT else Step.COUNTER
     if state is RequestState.COUNTERED:

@@ -14,7 +14,7 @@ from ownership.requests.existing import OnTime, describe_existing, existing_cont
 from ownership.requests.form import check_form
 from ownership.requests.model import DataRequestForm, RequestState, form_from_dict, form_to_dict
 from ownership.requests.routing import route_request, team_of_user
-from ownership.requests.states import Step, next_state
+from ownership.requests.states import Pressed, Step, next_state, step_for
 from tests.conftest import EXAMPLE_REGISTRY
 
 TODAY = date(2026, 3, 10)
@@ -56,6 +56,20 @@ def test_the_state_machine() -> None:
     assert next_state(s.DECLINED, Step.ACCEPT) is None
     assert next_state(s.ACCEPTED, Step.DECLINE) is None
     assert [x for x in s if x.is_open] == [s.OPEN, s.COUNTERED]
+
+
+def test_whose_move_it_is() -> None:
+    s, p = RequestState, Pressed
+    assert step_for(p.ACCEPT, s.OPEN, accountable=True, requester=False) is Step.ACCEPT
+    assert isinstance(step_for(p.ACCEPT, s.OPEN, accountable=False, requester=True), str)
+    assert step_for(p.COUNTER, s.COUNTERED, accountable=False, requester=True) is Step.ANSWER
+    assert step_for(p.ACCEPT, s.COUNTERED, accountable=False, requester=True) is Step.ACCEPT
+    # Data Eng cannot accept its own counter-proposal; it may counter again or decline
+    assert isinstance(step_for(p.ACCEPT, s.COUNTERED, accountable=True, requester=False), str)
+    assert step_for(p.COUNTER, s.COUNTERED, accountable=True, requester=False) is Step.COUNTER
+    assert isinstance(step_for(p.DECLINE, s.OPEN, accountable=False, requester=True), str)
+    assert step_for(p.DECLINE, s.ACCEPTED, accountable=True, requester=False) == (
+        "This request is accepted already: nothing to answer.")
 
 
 def test_the_contracts_row_routes_a_request(registry: Registry) -> None:
