@@ -117,3 +117,19 @@ def test_with_no_host_a_branch_and_a_patch_in_the_checkout(rscene: Scene) -> Non
     patch = Path(said.split("patch ")[1].split(".patch")[0] + ".patch")
     assert patch.exists()
     assert "dim_customers.contract.yaml" in patch.read_text()
+
+
+def test_an_accepted_change_request_amends_the_file_and_the_pr_carries_the_verdict(
+    hubscene: Scene, hub: FakeGitHub
+) -> None:
+    view = open_modal(hubscene)
+    submit(hubscene, view, columns="monthly_charges: integer required")
+    wait_for(lambda: "judged" in kinds(hubscene), message="judged")
+    press(hubscene, ids.ACCEPT_REQUEST_ACTION, user=ALICE)
+    wait_for(lambda: "pull_request" in kinds(hubscene), message="the pull request", timeout=20)
+    [pull] = hub.repo.pulls
+    assert "monthly_charges needs the consent of mlops_recommender" in pull["body"]
+    text = hub.repo.branches["demarc/request-1"]["contracts/customer_master_db.contract.yaml"]
+    assert text.startswith("# Example Data Contract\n")
+    assert "  monthly_charges: {type: integer, required: true}\n" in text
+    assert "  oncall: #data-eng-oncall\n" in text
