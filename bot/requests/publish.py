@@ -8,7 +8,6 @@ and retried by the reminders job (`RequestSteps.remind_due`).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -152,7 +151,7 @@ def publisher(
     variable DEMARC_GIT_TOKEN_ENV names), else the registry's own git checkout."""
     github = None
     if settings.git_repository:
-        token = environ.get(settings.git_token_env) or os.environ.get(settings.git_token_env)
+        token = environ.get(settings.git_token_env)
         github = GitHub(settings.git_api_url, settings.git_repository, token,
                         settings.git_base_branch)
     return ContractPublisher(service, registry_root=settings.registry_path,
