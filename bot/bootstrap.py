@@ -45,6 +45,9 @@ from bot.quality.service import QualityService
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import Reloader
 from bot.reports.digest_job import DigestJob
+from bot.requests.publish import publisher
+from bot.requests.service import RequestService
+from bot.requests.steps import RequestSteps
 from bot.settings import Settings
 from bot.subscriptions.notify import SubscriptionNotifier
 from bot.webhooks.events import WebhookEmitter
@@ -80,6 +83,8 @@ class Services:
     quality: QualityService | None = None
     oncall: OnCallSync | None = None  # user groups and handoff notices (issue 15)
     oncall_sources: ScheduleReader | None = None  # schedules kept elsewhere
+    requests: RequestService | None = None  # data requests (issue 17)
+    request_steps: RequestSteps | None = None  # their answers and reminders
 
     @property
     def admins(self) -> tuple[str, ...]:
@@ -171,6 +176,7 @@ def build(
         on_breached=each(notifier.on_breached, emitter.on_breached, homes.on_breached),
     )
     scheduler = FreshnessScheduler(freshness, clock=clock, holder=replica_id)
+    requests = RequestService(engine, lambda: holder.registry, clock, settings.registry_path)
     services = Services(
         settings=settings,
         engine=engine,
@@ -232,6 +238,8 @@ def build(
             external=sources.view,
         ),
         oncall_sources=sources,
+        requests=requests,
+        request_steps=RequestSteps(requests, publisher(settings, requests, environ).publish),
     )
     services.outbox.views = home_view(engine, holder, clock, sources)
     return services
@@ -326,6 +334,7 @@ def start(services: Services) -> Runtime:
         quality_every=settings.quality_interval,
         oncall=services.oncall,
         digest=_digest_job(services),
+        request_steps=services.request_steps,
     )
     periodic = Periodic(services.scheduler.scheduler, jobs)
     periodic.start()

@@ -101,6 +101,13 @@ class Settings:
     # The status page: DEMARC_STATUS_PAGE off (default) | token (DEMARC_STATUS_TOKEN) | proxy.
     status_page: str = "off"
     status_token: str | None = field(default=None, repr=False)
+    # Data requests (docs/requests.md): where accepted contracts become pull requests. With no
+    # repository, demarc writes a branch and a patch in the registry's git checkout instead.
+    git_api_url: str = "https://api.github.com"  # DEMARC_GIT_API_URL
+    git_repository: str | None = None  # DEMARC_GIT_REPOSITORY: "owner/name"
+    git_token_env: str = "GITHUB_TOKEN"  # noqa: S105 - DEMARC_GIT_TOKEN_ENV: a variable's name
+    git_base_branch: str = "main"  # DEMARC_GIT_BASE_BRANCH
+    git_contracts_dir: str = "contracts"  # DEMARC_GIT_CONTRACTS_DIR: in the registry
 
     @property
     def socket_mode(self) -> bool:
@@ -217,6 +224,11 @@ class Settings:
             digest=digest,
             status_page=status_page,
             status_token=status_token,
+            git_api_url=env.get("DEMARC_GIT_API_URL", "https://api.github.com").rstrip("/"),
+            git_repository=env.get("DEMARC_GIT_REPOSITORY") or None,
+            git_token_env=env.get("DEMARC_GIT_TOKEN_ENV", "GITHUB_TOKEN"),
+            git_base_branch=env.get("DEMARC_GIT_BASE_BRANCH", "main"),
+            git_contracts_dir=env.get("DEMARC_GIT_CONTRACTS_DIR", "contracts"),
         )
 
 

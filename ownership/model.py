@@ -123,6 +123,7 @@ class Team:
     # The user group that holds whoever is on call (demarc keeps it in sync; teams may share)
     oncall_usergroup: UserGroup | None = None
     timezone: str | None = None  # `timezone:` on the team: for times from a schedule elsewhere
+    git_handle: str | None = None  # "@org/team" on the Git host: CODEOWNERS (issue 17)
 
     def local_timezone(self) -> str:
         """Where the team's times are shown: its rotation's timezone, else its own, else UTC."""

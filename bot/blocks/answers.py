@@ -20,6 +20,7 @@ from bot.blocks.escape import (
     truncate,
 )
 from bot.blocks.paging import page_buttons
+from bot.blocks.requests import render_request_button
 from bot.blocks.subscriptions import render_subscribe_button
 from ownership.answers import (
     ActivityAnswer,
@@ -60,6 +61,7 @@ def render_answer(
     shareable: bool = False,
     shared_by: str | None = None,
     pageable: bool = False,
+    requestable: bool = False,
 ) -> list[Block]:
     """Blocks for any answer; `shareable` adds the "Share in channel" button (value: query),
     `pageable` a "Page … on-call" button per R/A team with someone on call. `shared_by` is
@@ -76,6 +78,8 @@ def render_answer(
         blocks.append(_share_button(query))
         if isinstance(answer, AssetAnswer):  # follow it: DMs on breaches, incidents, changes
             blocks[-1]["elements"].append(render_subscribe_button(answer.asset.id))
+            if requestable:  # ask its owners for data: a data request (docs/requests.md)
+                blocks[-1]["elements"].append(render_request_button(answer.asset.id))
     if pageable:
         blocks.extend(page_buttons(answer.teams, query or ""))
     return cap_blocks(blocks)

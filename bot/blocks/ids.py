@@ -62,14 +62,30 @@ INCIDENT_ACTIONS: Final = frozenset(
     }
 )
 ONCALL_ACTIONS: Final = frozenset({PAGE_ONCALL_ACTION, TAKE_SHIFT_ACTION})
+# Data requests (issue 17, docs/requests.md).
+REQUEST_DATA_ACTION: Final = "demarc.request.open"  # on an asset answer; value: the asset id
+REQUEST_VIEW: Final = "demarc.request.modal"  # private_metadata: JSON {"channel": …}
+ACCEPT_REQUEST_ACTION: Final = "demarc.request.accept"  # value: the request id
+COUNTER_REQUEST_ACTION: Final = "demarc.request.counter"  # value: the request id
+DECLINE_REQUEST_ACTION: Final = "demarc.request.decline"  # value: the request id
+COUNTER_REQUEST_VIEW: Final = "demarc.request.counter_modal"  # private_metadata: JSON
+DECLINE_REQUEST_VIEW: Final = "demarc.request.decline_modal"
+REQUEST_ACTIONS: Final = frozenset(
+    {REQUEST_DATA_ACTION, ACCEPT_REQUEST_ACTION, COUNTER_REQUEST_ACTION, DECLINE_REQUEST_ACTION}
+)
+REQUEST_VIEWS: Final = frozenset({REQUEST_VIEW, COUNTER_REQUEST_VIEW, DECLINE_REQUEST_VIEW})
 ACTIONS: Final = (
     frozenset({SHARE_ANSWER_ACTION, SNOOZE_ALERT_ACTION, ETA_ALERT_ACTION})
     | INCIDENT_ACTIONS
     | SURFACE_ACTIONS
     | ONCALL_ACTIONS
+    | REQUEST_ACTIONS
 )
-VIEWS: Final = frozenset({RESOLVE_INCIDENT_VIEW, NOTE_INCIDENT_VIEW, TIMELINE_VIEW})
+VIEWS: Final = (
+    frozenset({RESOLVE_INCIDENT_VIEW, NOTE_INCIDENT_VIEW, TIMELINE_VIEW}) | REQUEST_VIEWS
+)
 # Rendered already, listener not written yet; move each to ACTIONS with its listener (a test
 # fails while an id is in both places or in neither).
 PENDING_ACTIONS: Final[frozenset[str]] = frozenset()
 EVENTS: Final = frozenset({APP_MENTION_EVENT, APP_HOME_OPENED_EVENT})
+

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.changes import add_change_parsers
+from bot.cli.codeowners import codeowners_warnings, expected_section
 from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -29,7 +30,7 @@ from bot.cli.report import add_report_parser
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from bot.probes import ProbeResult
-from bot.settings import database_url
+from bot.settings import database_url, registry_path
 from bot.text.render_json import answer_to_json
 from bot.text.render_text import render_text
 from ownership.answers import NotFound, who_owns
@@ -37,6 +38,18 @@ from ownership.loader import LoadResult, guarded_load
 from ownership.sla import evaluate_failed
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
+def cmd_codeowners(args: argparse.Namespace) -> int:
+    path = registry_path(str(args.registry) if args.registry else None)
+    result = guarded_load(path)
+    unusable(path, result)
+    if result.registry is None:
+        for line in problem_lines(result.errors):
+            print(line, file=sys.stderr)
+        return EXIT_PROBLEMS
+    print("\n".join(expected_section(result.registry, path)))
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     result = guarded_load(args.registry, lenient=True if args.lenient else None)
     unusable(args.registry, result)
@@ -62,7 +75,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         for line in problem_lines(result.problems):
             print(line)
-    errors, warnings = len(result.errors), len(result.warnings)
+    owners = codeowners_warnings(result.registry, args.registry) if result.registry else []
+    for line in owners if not args.json else ():
+        print(line)
+    errors, warnings = len(result.errors), len(result.warnings) + len(owners)
     sys.stdout.flush()
     if not args.json:
         verdict = "invalid" if errors else "valid"
@@ -300,6 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="ODCS/dbt files that break their schema load, with warnings (docs/formats.md)",
     )
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "codeowners", help="the CODEOWNERS section: contract files to their owner team's handle"
+    )
+    p.add_argument("registry", type=Path, nargs="?", default=None, help="registry directory")
+    p.set_defaults(func=cmd_codeowners)
 
     p = sub.add_parser("whoowns", help="who owns an asset or activity")
     p.add_argument("query", nargs="+", help="asset id, alias or activity")

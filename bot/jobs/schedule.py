@@ -24,12 +24,14 @@ from bot.outbox.worker import OutboxWorker
 from bot.quality.service import QualityService
 from bot.registry.reload import Reloader
 from bot.reports.digest_job import DigestJob
+from bot.requests.steps import RequestSteps
 
 OUTBOX_EVERY = timedelta(seconds=0.5)
 TIMERS_EVERY = timedelta(seconds=POLL_SECONDS)
 WEBHOOKS_EVERY = timedelta(seconds=1)
 RETENTION_EVERY = timedelta(seconds=60)
 DIGEST_EVERY = timedelta(seconds=60)
+REMINDERS_EVERY = timedelta(minutes=5)
 
 
 def periodic_jobs(
@@ -52,6 +54,7 @@ def periodic_jobs(
     quality_every: timedelta = timedelta(minutes=5),
     oncall: OnCallSync | None = None,
     digest: DigestJob | None = None,
+    request_steps: RequestSteps | None = None,
 ) -> list[Job]:
     """The list; `reload_every` of 0 turns registry polling off."""
     jobs = [
@@ -81,6 +84,10 @@ def periodic_jobs(
         jobs.append(Job("oncall-sync", SYNC_EVERY, oncall.tick, on_stop=oncall.release))
     if digest is not None:  # each team's weekly digest, queued once (lease + digest_posts)
         jobs.append(Job("weekly-digest", DIGEST_EVERY, digest.run_once, on_stop=digest.release))
+    if request_steps is not None:  # data requests nobody answered, on the lease holder only
+        lease = LeaseKeeper(engine, "request-reminders", replica_id, ttl=REMINDERS_EVERY * 3)
+        run = remind_requests(request_steps, lease)
+        jobs.append(Job("request-reminders", REMINDERS_EVERY, run, on_stop=lease.release))
     if reload_every > timedelta(0):
         reloader.poll_once(first=True)  # what the files look like now: changes count from here
         jobs.append(Job("registry-poll", reload_every, reloader.poll_once, at_start=False))
@@ -112,3 +119,13 @@ def sweep_quality(quality: QualityService, lease: LeaseKeeper) -> Callable[[], i
 
     return run
 
+
+def remind_requests(steps: RequestSteps, lease: LeaseKeeper) -> Callable[[], int]:
+    """Reminders on data requests, once across replicas: only the lease holder sends them."""
+
+    def run() -> int:
+        if lease.acquire() is None:
+            return 0
+        return steps.remind_due()
+
+    return run

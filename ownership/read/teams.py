@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 from typing import Any
 
@@ -38,7 +39,9 @@ TEAM_FIELDS = (
     "description",
     "oncall_schedule",
     "timezone",
+    "git_handle",
 )
+GIT_HANDLE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$")
 SCHEDULE_FIELDS = ("kind", "url", "id", "token")
 SCHEDULE_KINDS = {
     "ical": None,
@@ -101,7 +104,22 @@ def read_team(c: Collector, raw: Any, where: SourceRef) -> Team | None:
         oncall_usergroup=oncall_usergroup,
         schedule=_schedule(c, m, what) if m.get("oncall_schedule") is not None else None,
         timezone=c.parsed(m, "timezone", what, zone_key),
+        git_handle=_git_handle(c, m, what),
     )
+
+
+def _git_handle(c: Collector, m: YMap, what: str) -> str | None:
+    """The team on the Git host ("@org/team" or "@user"), which CODEOWNERS names."""
+    handle = c.text(m, "git_handle", what)
+    if handle is not None and not GIT_HANDLE.match(handle):
+        c.error(
+            m.value_at("git_handle"),
+            f"{what} git_handle must be a Git host handle such as @acme/data-eng, not "
+            f"{handle[:60]!r}",
+            "bad-value",
+        )
+        return None
+    return handle
 
 
 def _usergroup(c: Collector, s: YMap, what: str, key: str = "usergroup") -> UserGroup | None:

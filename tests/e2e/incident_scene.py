@@ -34,10 +34,13 @@ PINGS = ("<@", "<!subteam", "<!channel", "<!here")
 
 
 class Scene:
-    def __init__(self, slack: FakeSlack, url: str, stack: ExitStack) -> None:
+    def __init__(self, slack: FakeSlack, url: str, stack: ExitStack, *,
+                 environ: dict[str, str] | None = None, **settings: Any) -> None:
+        """`settings` replace the e2e ones (e.g. `registry_path`); `environ` goes to `build`."""
         self.slack, self.url, self.stack = slack, url, stack
         self.clock = SettableClock(NOW)
-        self.settings = make_settings(slack)
+        self.settings = replace(make_settings(slack), **settings)
+        self.environ = environ or {}
         self.holder = RegistryHolder.from_path(self.settings.registry_path)
         self.services: Services = self.start()
         self._ids = 0
@@ -48,7 +51,7 @@ class Scene:
         client = WebClient(token=self.settings.slack_bot_token, base_url=self.slack.base_url,
                            retry_handlers=[])
         services = build(replace(self.settings, database_url=self.url), slack_client=client,
-                         environ={}, clock=self.clock, holder=self.holder)
+                         environ=self.environ, clock=self.clock, holder=self.holder)
         self.stack.callback(services.close)
         app = create_app(self.settings, self.holder, clock=self.clock, services=services)
         base = self.stack.enter_context(serving(app))

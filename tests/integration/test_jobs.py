@@ -146,7 +146,7 @@ def test_the_runtime_starts_every_job_and_stops_cleanly(world: World) -> None:
     world.due_at("orders", world.clock.now + timedelta(hours=3))
     runtime = start(services)
     expected = {"heartbeat", "outbox", "incident-timers", "change-notices", "schema-drift",
-                "registry-poll", "retention", "data-quality", "oncall-sync",
+                "registry-poll", "retention", "data-quality", "oncall-sync", "request-reminders",
                 JOB_PREFIX + "events", JOB_PREFIX + "orders"}
     wait_for(lambda: world.job_ids() == expected, message="every job armed")
     wait_for(lambda: lease_holder(services, "outbox") == services.replica_id,

@@ -28,12 +28,15 @@ from bot.slack.listeners import (
     incident_actions,
     incidents,
     oncall,
+    request_answers,
+    requests,
     subscriptions,
     timeline,
 )
 from bot.slack.listeners.lazy import Listener, register
 from ownership.answers import Answer
 from ownership.incidents import Action
+from ownership.requests.states import Pressed
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -94,6 +97,7 @@ def register_listeners(
         *_incident_routes(app, services),
         *_surface_routes(app, holder, clock, services),
         *_oncall_routes(app, holder, clock, services),
+        *_request_routes(app, holder, clock, services),
     }
     _ROUTES[app] = frozenset(routes)
     return _ROUTES[app]
@@ -210,6 +214,56 @@ def _oncall_routes(
         ),
         _add(
             app, "action", ids.TAKE_SHIFT_ACTION, oncall.make_take_handler(holder, clock, services)
+        ),
+    }
+
+
+def _request_routes(
+    app: App, holder: RegistryHolder, clock: Clock, services: Services | None
+) -> set[Route]:
+    """Data requests (docs/requests.md)."""
+    return {
+        _add(
+            app,
+            "action",
+            ids.REQUEST_DATA_ACTION,
+            requests.make_request_button_handler(holder, services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.REQUEST_VIEW,
+            requests.make_request_submission_handler(holder, clock, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.ACCEPT_REQUEST_ACTION,
+            request_answers.make_press_handler(Pressed.ACCEPT, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.COUNTER_REQUEST_ACTION,
+            request_answers.make_press_handler(Pressed.COUNTER, services),
+        ),
+        _add(
+            app,
+            "action",
+            ids.DECLINE_REQUEST_ACTION,
+            request_answers.make_press_handler(Pressed.DECLINE, services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.COUNTER_REQUEST_VIEW,
+            request_answers.make_counter_submission_handler(services),
+        ),
+        _add(
+            app,
+            "view",
+            ids.DECLINE_REQUEST_VIEW,
+            request_answers.make_decline_submission_handler(services),
         ),
     }
 

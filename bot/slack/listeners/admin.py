@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.registry.holder import RegistryHolder
 from bot.registry.reload import render_refusal
 from bot.slack.listeners.lazy import Listener
+from bot.slack.listeners.requests import handle_request_command
 from bot.slack.listeners.subscriptions import VERBS, handle_subscription_command
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ def utc_now() -> datetime:
 
 USAGE = (
     "Usage: `/demarc reload` reloads the ownership registry (admins only); "
-    "`/demarc subscribe ASSET` and `/demarc unsubscribe ASSET` follow an asset by DM."
+    "`/demarc subscribe ASSET` and `/demarc unsubscribe ASSET` follow an asset by DM; "
+    "`/demarc request [SOURCE]` asks Data Eng for data (a data contract)."
 )
 MAX_LISTED = 15
 
@@ -53,11 +55,16 @@ def _subscription_words(command: dict[str, Any]) -> list[str]:
     return words if words[:1] and words[0] in VERBS else []
 
 
+def _request_words(command: dict[str, Any]) -> list[str]:
+    words = str(command.get("text", "")).split()
+    return words if words[:1] == ["request"] else []
+
+
 def make_demarc_handler(
     holder: RegistryHolder, services: Services | None, clock: Clock = utc_now
 ) -> Listener:
     def ack_demarc_command(ack: Ack, command: dict[str, Any]) -> None:
-        if _subscription_words(command):
+        if _subscription_words(command) or _request_words(command):
             ack()  # answered after the ack (the database)
             return
         text = _refusal(command, holder, services) or "Reloading the registry…"
@@ -66,6 +73,10 @@ def make_demarc_handler(
     def handle_demarc_command(
         command: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
+        if words := _request_words(command):
+            handle_request_command(words, command, respond, client, holder=holder,
+                                   services=services)
+            return
         if words := _subscription_words(command):
             handle_subscription_command(
                 words, command, respond, client, services=services, holder=holder, clock=clock

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
 
+from bot.blocks import Block, cap_blocks
 from bot.blocks.answers import USAGE_TEXT, render_answer, render_answer_text, render_usage
 from bot.blocks.escape import unescape
 from bot.blocks.headsup import render_expected
+from bot.blocks.requests import render_open_requests
 from bot.freshness.etas import expected_times
 from bot.registry.holder import RegistryHolder
 from bot.slack.listeners.lazy import Listener
@@ -62,14 +64,17 @@ def make_whoowns_handler(
             query=query,
             shareable=not isinstance(answer, NotFound),
             pageable=services is not None,
+            requestable=getattr(services, "requests", None) is not None,
         )
+        blocks = with_open_requests(blocks, answer, services)
         expected = _expected(holder, services, answer, now)
         if expected:
             lines, block = render_expected(expected, now)
             text, blocks = f"{text}\n{lines}", [*blocks, block]
         ack(response_type="ephemeral", text=text, blocks=blocks)
 
-    # Answered in the ack: the registry, and indexed local reads (shifts taken in Slack, ETAs).
+    # Answered in the ack: the registry, and indexed local reads (shifts taken in Slack, ETAs,
+    # the asset's open data requests).
     return Listener(handle_whoowns_command)
 
 
@@ -86,3 +91,21 @@ def _expected(
         logger.warning("ETAs for /whoowns could not be read", exc_info=True)
         return []
     return [(e.contract, e.at, e.why) for e in found]
+
+
+def with_open_requests(
+    blocks: list[Block], answer: Answer, services: Services | None
+) -> list[Block]:
+    """An asset's open data requests, under its answer (one indexed query)."""
+    service = getattr(services, "requests", None)
+    if service is None or not isinstance(answer, AssetAnswer):
+        return blocks
+    rows = service.open_for(answer.asset.id)
+    if not rows:
+        return blocks
+    registry = service.registry()
+    listed = [
+        (r.id, r.state, t.name if (t := registry.teams.get(r.consumer_team)) else r.consumer_team)
+        for r in rows
+    ]
+    return cap_blocks([*blocks, render_open_requests(listed)])
