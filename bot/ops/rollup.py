@@ -10,8 +10,9 @@ Per contract and day (docs/retention.md): `checks` run, `failures` (probe failed
 `expected_periods` (distinct periods the checks judged: a deadline period such as
 "2026-11-25", or for an age SLA each newest update), `late_periods` (judged late or
 recovered, i.e. the data came after its deadline), `on_time_periods` (judged on time and
-never late), `downtime_minutes` (from each check that found the data late to the next check,
-or to the day's end; a recovered check ends it).
+never late; a period every check found off the SLA's calendar is not expected, and counts
+in none of the three), `downtime_minutes` (from each check that found the data late to the
+next check, or to the day's end; a recovered check ends it).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ LATE = (FreshnessState.LATE.value, FreshnessState.RECOVERED.value)  # a late per
 DOWN = FreshnessState.LATE.value  # the data is missing now: downtime
 FAILED = FreshnessState.CHECK_FAILED.value
 ON_TIME = FreshnessState.ON_TIME.value
+OFF_CALENDAR = FreshnessState.NOT_EXPECTED.value  # a period off the SLA's calendar
 COLUMNS = (
     "expected_periods", "on_time_periods", "late_periods", "downtime_minutes", "checks",
     "failures",
@@ -117,12 +119,13 @@ def _rollup_query(engine: Engine, start: datetime, end: datetime) -> Any:
             func.sum(case((checks.c.state == FAILED, 1), else_=0)).label("failures"),
             func.max(case((checks.c.state.in_(LATE), 1), else_=0)).label("was_late"),
             func.max(case((checks.c.state == ON_TIME, 1), else_=0)).label("was_on_time"),
+            func.max(case((checks.c.state != OFF_CALENDAR, 1), else_=0)).label("was_expected"),
             func.sum(late_seconds).label("late_seconds"),
         )
         .group_by(checks.c.contract_id, checks.c.period_key)
         .subquery()
     )
-    keyed = periods.c.period_key.is_not(None)
+    keyed = periods.c.period_key.is_not(None) & (periods.c.was_expected == 1)
     return select(
         periods.c.contract_id,
         func.sum(case((keyed, 1), else_=0)).label("expected_periods"),

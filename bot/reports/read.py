@@ -6,15 +6,30 @@ and incidents' opening time), plus incidents still open; no whole-table scan.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Alert, CheckRollup, Incident, IncidentAlert
+from bot.db.models import (
+    Alert,
+    CheckRollup,
+    DataRequest,
+    DataRequestEvent,
+    Incident,
+    IncidentAlert,
+)
 from ownership.model import Registry
 from ownership.reports.figures import Report, build_report
-from ownership.reports.inputs import AlertSpan, ContractInfo, DayRollup, IncidentSpan
+from ownership.reports.inputs import (
+    AlertSpan,
+    ContractInfo,
+    DayRollup,
+    IncidentSpan,
+    RequestSpan,
+)
+from ownership.reports.requests import request_figures
 from ownership.reports.windows import Window
 
 
@@ -82,11 +97,31 @@ def read_incidents(session: Session, window: Window) -> list[IncidentSpan]:
     ]
 
 
+def read_requests(session: Session, window: Window) -> list[RequestSpan]:
+    """Data requests made in the window, with when each was first accepted."""
+    accepted = (
+        select(DataRequestEvent.request_id, func.min(DataRequestEvent.at).label("at"))
+        .where(DataRequestEvent.kind == "accepted")
+        .group_by(DataRequestEvent.request_id)
+        .subquery()
+    )
+    query = (
+        select(DataRequest, accepted.c.at)
+        .outerjoin(accepted, accepted.c.request_id == DataRequest.id)
+        .where(DataRequest.created_at >= window.start, DataRequest.created_at < window.end)
+        .order_by(DataRequest.id)
+    )
+    return [
+        RequestSpan(r.id, r.consumer_team, r.accountable_team, r.created_at, at, r.state)
+        for r, at in session.execute(query)
+    ]
+
+
 def read_report(
     session: Session, registry: Registry, window: Window, now: datetime, team: str | None = None
 ) -> Report:
     """The window's report, from the database and the registry's contracts."""
-    return build_report(
+    report = build_report(
         window,
         contract_infos(registry),
         read_rollups(session, window),
@@ -95,3 +130,4 @@ def read_report(
         now,
         team,
     )
+    return replace(report, requests=request_figures(read_requests(session, window), team))

@@ -59,6 +59,13 @@ def render_text(report: Report) -> str:
         lines.append(
             f"    incidents MTTA {minutes(t.incident_mtta)}, MTTR {minutes(t.incident_mttr)}"
         )
+    if report.requests:
+        lines += ["", "Data requests (request to accepted contract)"]
+        for r in report.requests:
+            lines.append(
+                f"  {r.team}: {r.made} made, {r.accepted} accepted, {r.declined} declined; "
+                f"to accepted {minutes(r.to_accepted)}"
+            )
     if report.weeks:
         lines += ["", "On time per week"]
         for week, row in report.weeks:
@@ -104,6 +111,11 @@ def as_json(report: Report, weekly: Sequence[Report] = ()) -> dict[str, Any]:
         "generated_at": report.now.isoformat(),
         "contracts": [_contract(c) for c in report.contracts],
         "teams": [_team(t) for t in report.teams],
+        "requests": [
+            {"team": r.team, "made": r.made, "accepted": r.accepted, "declined": r.declined,
+             "to_accepted": _clock(r.to_accepted)}
+            for r in report.requests
+        ],
         "weeks": [
             {"since": r.window.since.isoformat(), "until": r.window.until.isoformat(),
              "contracts": [_contract(c) for c in r.contracts]}

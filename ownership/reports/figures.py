@@ -16,6 +16,7 @@ from ownership.reports.clocks import (
 )
 from ownership.reports.inputs import AlertSpan, ContractInfo, DayRollup, IncidentSpan
 from ownership.reports.reasons import Reason
+from ownership.reports.requests import RequestFigures
 from ownership.reports.windows import Window, weeks
 
 
@@ -75,6 +76,7 @@ class Report:
     teams: tuple[TeamFigures, ...]
     now: datetime
     weeks: tuple[tuple[Window, tuple[tuple[str, float | None], ...]], ...] = field(default=())
+    requests: tuple[RequestFigures, ...] = ()  # data requests made in the window (issue 17)
 
 
 def worst_downtime(alerts: Iterable[AlertSpan], now: datetime) -> int:

@@ -53,3 +53,15 @@ class ContractInfo:
     asset: str
     owner_team: str
     consumer_teams: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpan:
+    """A data request (issue 17): made by a consumer team, maybe accepted, maybe declined."""
+
+    id: int
+    consumer_team: str
+    accountable_team: str
+    opened_at: datetime
+    accepted_at: datetime | None
+    state: str  # open | countered | accepted | declined | merged

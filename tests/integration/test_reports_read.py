@@ -70,3 +70,34 @@ def test_a_month_reads_its_rollups_alerts_and_open_incidents(engine: Engine) -> 
     assert data_eng.alert_mtta.mean_minutes == 20  # 06:10 → the incident's ack at 06:30
     assert data_eng.incident_mttr.mean_minutes == 120
     assert data_eng.open_incidents == 1
+
+
+def test_data_requests_count_time_from_request_to_accepted_contract(engine: Engine) -> None:
+    from bot.db.models import DataRequest, DataRequestEvent
+
+    def request(opened: datetime, state: str) -> DataRequest:
+        return DataRequest(source="warehouse.orders", what="orders by day", consumer_team="ml",
+                           accountable_team="data-eng", requested_by="U0ML00001", terms="{}",
+                           route="{}", state=state, channel="C0DATAENG", created_at=opened,
+                           updated_at=opened)
+
+    with Session(engine) as session, session.begin():
+        accepted = request(at(2, 9), "merged")  # accepted after a counter-proposal, then merged
+        declined = request(at(4, 9), "declined")
+        waiting = request(at(5, 9), "countered")
+        before = request(datetime(2026, 10, 30, tzinfo=UTC), "accepted")  # not in November
+        session.add_all([accepted, declined, waiting, before])
+        session.flush()
+        session.add_all([
+            DataRequestEvent(request_id=accepted.id, at=at(2, 15), kind="countered"),
+            DataRequestEvent(request_id=accepted.id, at=at(3, 9), kind="accepted"),
+            DataRequestEvent(request_id=accepted.id, at=at(3, 10), kind="merged"),
+            DataRequestEvent(request_id=declined.id, at=at(4, 10), kind="declined"),
+        ])
+    with Session(engine) as session:
+        report = read_report(session, registry(), month("2026-11"), NOW)
+    (ml,) = report.requests
+    assert (ml.team, ml.made, ml.accepted, ml.declined) == ("ml", 3, 1, 1)
+    assert ml.to_accepted.stopped == 1
+    assert ml.to_accepted.mean_minutes == 24 * 60  # Nov 2 09:00 → Nov 3 09:00
+    assert ml.to_accepted.running == 1  # the countered one is still waiting

@@ -196,6 +196,21 @@ def test_rollup_counts_a_day_and_rerunning_it_adds_nothing(engine: Engine) -> No
     assert len(rows) == 3
 
 
+def test_a_day_off_the_calendar_is_not_an_expected_period(engine: Engine) -> None:
+    """A weekday contract's Saturday (issue 13's NOT_EXPECTED) is neither on time nor late."""
+    day = date(2026, 11, 21)  # a Saturday
+    start = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    add_checks(engine, "weekday", start, ["not_expected", "not_expected"], key="2026-11-21")
+    add_checks(engine, "weekday", start + timedelta(hours=2), ["on_time"], key="2026-11-20")
+    with Session(engine) as session, session.begin():
+        roll_day(engine, session, day)
+    with Session(engine) as session:
+        row = session.get(CheckRollup, ("weekday", day))
+    assert row is not None
+    assert row.checks == 3
+    assert (row.expected_periods, row.on_time_periods, row.late_periods) == (1, 1, 0)
+
+
 def test_only_the_lease_holder_prunes_and_a_stale_holder_changes_nothing(
     engine: Engine,
 ) -> None:
