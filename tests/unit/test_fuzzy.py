@@ -82,3 +82,36 @@ def test_many_dangling_references_get_hints_up_to_a_budget(tmp_path: Path) -> No
     assert "upstream 'known_table_0000x' is not an asset; did you mean 'known_table_0000'?" in (
         hinted[0].message
     )
+
+
+def test_the_trigram_shortlist_finds_what_scoring_every_name_finds() -> None:
+    """Large registries score the names sharing the word's rarest trigrams first; the answers
+    are as close as scoring every name gives (rank by rank: among equally close names either
+    may be named), and a word nothing is close to still gets the full scan (no suggestion)."""
+    import ownership.fuzzy as fuzzy
+
+    rng = random.Random(7)
+    names = [f"{rng.choice(WORDS)}_{i:05d}" for i in range(20_000)]
+    index = NameIndex(names).prepare()
+    words = [f"{rng.choice(WORDS)}_{rng.randrange(20_000):05d}"[:-1] + "x" for _ in range(40)]
+    words += ["qqqqqqqqqq", "zz_9"]
+    shortlisted = [index.close(w, n=3) for w in words]
+
+    class Everything(NameIndex):
+        def _shortlist(self, word: str) -> tuple[list[str], bool]:
+            return list(names), False
+
+    everything = Everything(names).prepare()
+    full = [everything.close(w, n=3) for w in words]
+
+    def ratios(word: str, found: list[str]) -> list[float]:
+        return [round(difflib.SequenceMatcher(None, name, word).ratio(), 9) for name in found]
+
+    assert [ratios(w, s) for w, s in zip(words, shortlisted, strict=True)] == [
+        ratios(w, f) for w, f in zip(words, full, strict=True)
+    ]
+    assert sum(s == f for s, f in zip(shortlisted, full, strict=True)) >= len(words) - 3
+    assert index.close("qqqqqqqqqq", n=3) == []
+    chosen, partial = index._shortlist("customer_age_01234")
+    assert partial
+    assert len(chosen) <= fuzzy.CANDIDATES
