@@ -22,6 +22,7 @@ from bot.freshness import alerts as A
 from bot.freshness import cascade as C
 from bot.freshness import etas as E
 from bot.freshness import headsup as H
+from bot.freshness import holds as K
 from bot.freshness import planned as D
 from bot.freshness import predictions as P
 from bot.freshness import quiet as Q
@@ -338,6 +339,11 @@ class FreshnessService:
         if existing is None:
             if silenced is not None:
                 return f"silenced until {silenced.until:%Y-%m-%d %H:%M} UTC"
+            deadline = evaluation.period.deadline if evaluation.period else None
+            if C.upstream_root(session, registry, contract, deadline) is None:
+                held = K.hold(session, registry, contract, now)  # an upstream ETA + lag ahead
+                if held is not None:
+                    return K.say_held(session, registry, contract, key, held, now)
             opened = A.open_late_alert(
                 session, registry, contract, key, evaluation, now, announce=announce
             )

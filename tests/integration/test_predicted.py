@@ -106,3 +106,31 @@ def test_no_warning_without_history(database_url: str, tmp_path: Path) -> None:
         w.load("churn_features", at(1, 50, -1) + LAG)
         w.sweep(at(3, 0))  # upstream late, but no lag on record: no prediction
         assert w.posts(DOWN) == []
+
+
+def test_a_downstream_page_waits_for_the_upstream_landing_plus_its_lag(world: World) -> None:
+    """ETA given, upstream lands at 05:00, churn_features still late: without the hold it
+    would get its own page 10 min later; it waits until 05:00 + 1 h 50 min instead."""
+    from bot.freshness.etas import give_eta
+
+    world.sweep(at(3, 0))  # upstream late: churn_features warned
+    registry = world.services.freshness.registry()
+    reply = give_eta(world.services.engine, registry, None, at(5, 30), "U0ALICE", at(3, 5),
+                     contract_id="customer_master_db")  # fmt: skip
+    assert "ETA for `customer_master_db`" in reply
+    world.sweep(at(4, 46))  # churn_features late: listed under the upstream's alert
+    world.load("customer_master_db", at(5, 0))
+    world.sweep(at(5, 5))  # upstream recovered
+    world.sweep(at(5, 20))  # the old code paged churn_features here (recovered 15 min ago)
+    world.sweep(at(6, 0))
+    down = world.posts(DOWN)
+    assert [p for p in down if not p.get("thread_ts")] == down[:1]  # only the warning, no page
+    held = [p["text"] for p in world.posts() if "its page is held" in p["text"]]
+    assert len(held) == 2  # once in the warning's thread, once in the upstream's
+    assert "held until 06:50 UTC" in held[0]
+    assert "`customer_master_db` landed at 05:00 UTC" in held[0]
+    assert "usually lands 1 h 50 min after it" in held[0]
+    world.sweep(at(6, 51))  # still late after the upstream's landing + its lag: paged now
+    roots = [p for p in world.posts(DOWN) if not p.get("thread_ts")]
+    assert len(roots) == 2
+    assert "churn_features" in roots[1]["text"]
