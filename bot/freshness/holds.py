@@ -78,7 +78,7 @@ def hold(
         upstream = registry.contracts.get(alert.contract_id)
         if upstream is None:
             continue
-        for p in P.expectations(session, registry, upstream, start, now):
+        for p in P.expectations(session, registry, upstream, start, now, usual_times=False):
             if p.contract == contract.id and now < p.arrival:
                 return Hold(p.arrival, alert, start, is_eta, format_duration(p.lag))
     return None

@@ -304,7 +304,8 @@ class FreshnessService:
                 )
             action = H.follow(session, registry, contract, evaluation, now) or action
             if evaluation.state is FreshnessState.LATE:
-                P.warn_downstream(session, registry, contract, evaluation, now)
+                P.warn_downstream(session, registry, contract, evaluation, now,
+                                  next_check=self.timing.recheck)  # fmt: skip
                 E.check_missed(session, registry, contract, now)
         session.flush()
         if (

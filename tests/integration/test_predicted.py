@@ -134,3 +134,40 @@ def test_a_downstream_page_waits_for_the_upstream_landing_plus_its_lag(world: Wo
     roots = [p for p in world.posts(DOWN) if not p.get("thread_ts")]
     assert len(roots) == 2
     assert "churn_features" in roots[1]["text"]
+
+
+def test_a_downstream_that_follows_its_upstream_quickly_is_warned_only_when_it_must_miss(
+    database_url: str, tmp_path: Path
+) -> None:
+    """churn_features usually lands at 03:40 (1 h 50 after its upstream), but once followed a
+    late upstream in 5 min: the gap is its own slack. Half an hour late upstream: no warning
+    (the old median-gap rule warned at 03:00); still late at 04:31: warned, before 04:45."""
+    registry = write_registry(tmp_path / "registry", FILES)
+    clock = Clock(at(0, day=-5))
+    with FakeSlack() as slack, running(registry, database_url, slack, clock) as services:
+        w = World(services, slack, clock)
+        w.tables = worlds.create_load_tables(services.engine, ["customer_master_db",
+                                                              "churn_features"])
+        for day in (-5, -4, -3):
+            w.load("customer_master_db", at(1, 50, day))
+            w.sweep(at(1, 55, day))
+            w.load("churn_features", at(1, 50, day) + LAG)
+            w.sweep(at(3, 45, day))
+        w.sweep(at(2, 31, -2))  # a late upstream, and a downstream that follows it in 5 min
+        w.load("customer_master_db", at(4, 0, -2))
+        w.sweep(at(4, 2, -2))
+        w.load("churn_features", at(4, 5, -2))
+        w.sweep(at(4, 10, -2))
+        w.load("customer_master_db", at(1, 50, -1))
+        w.sweep(at(1, 55, -1))
+        w.load("churn_features", at(1, 50, -1) + LAG)
+        w.sweep(at(3, 45, -1))
+        before = len(w.posts(DOWN))
+        for minute in range(31, 120, 10):  # 02:31 … 03:51: the upstream is late
+            w.sweep(at(2 + minute // 60, minute % 60))
+        assert len(w.posts(DOWN)) == before
+        w.sweep(at(4, 21))  # 04:31 + 5 min is still before 04:45: not yet
+        assert len(w.posts(DOWN)) == before
+        w.sweep(at(4, 31))  # not in by its next check (04:41) + 5 min: it will miss
+        (warning,) = w.posts(DOWN)[before:]
+        assert "`churn_features` will likely miss 04:45 UTC" in warning["text"]
