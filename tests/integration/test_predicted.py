@@ -171,3 +171,17 @@ def test_a_downstream_that_follows_its_upstream_quickly_is_warned_only_when_it_m
         w.sweep(at(4, 31))  # not in by its next check (04:41) + 5 min: it will miss
         (warning,) = w.posts(DOWN)[before:]
         assert "`churn_features` will likely miss 04:45 UTC" in warning["text"]
+
+
+def test_late_checks_reuse_the_lags_until_a_landing_is_recorded(world: World) -> None:
+    """Every late check projects, but the 30-day landings query runs once per new landing,
+    not once per check (a storm of late contracts would otherwise run one each)."""
+    from bot.freshness import predictions
+
+    before = predictions.queries
+    for minute in (31, 40, 50, 60, 70, 80):
+        world.sweep(at(2, minute) if minute < 60 else at(3, minute - 60))
+    assert predictions.queries - before == 1
+    world.load("churn_features", at(3, 25))  # a new landing: its lag and usual time are redone
+    world.sweep(at(3, 30))
+    assert predictions.queries - before == 2
