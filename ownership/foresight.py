@@ -85,12 +85,37 @@ def median_lag(up: Sequence[datetime], down: Sequence[datetime]) -> timedelta | 
     return statistics.median_low(lags) if len(lags) >= LAG_SAMPLES else None
 
 
-def follow_lag(up: Sequence[datetime], down: Sequence[datetime]) -> timedelta | None:
-    """How soon the downstream can land after its upstream: the fastest gap, once there are
-    `LAG_SAMPLES`. A downstream lands at max(its own time, upstream + follow time), so every
-    gap is at least the follow time and the smallest one is the closest bound on it."""
-    lags = _gaps(up, down)
-    return min(lags) if len(lags) >= LAG_SAMPLES else None
+def follow_lag(
+    up: Sequence[datetime],
+    down: Sequence[datetime],
+    sla: DeadlineSla | None = None,
+    offset: timedelta | None = None,
+) -> timedelta | None:
+    """How soon the downstream lands after its upstream, once there are `LAG_SAMPLES` gaps.
+
+    A downstream lands at max(its own usual time, upstream + the time it needs). A gap only
+    measures that time alone when the upstream came in at or after the downstream's usual
+    landing (`sla`'s period due time + `offset`): the downstream had to wait. The fastest such
+    gap is the follow lag; with none yet (the upstream was never that late), the fastest gap
+    of all, an upper bound that may still hold some schedule slack. Without a usual landing
+    (no clock SLA) every gap counts."""
+    ups = sorted(set(up))
+    gaps: list[tuple[datetime, timedelta]] = []
+    for landed in sorted(set(down)):
+        i = bisect.bisect_right(ups, landed)
+        if i:
+            gaps.append((landed, landed - ups[i - 1]))
+    gaps = gaps[-LAG_WINDOW:]
+    if len(gaps) < LAG_SAMPLES:
+        return None
+    if sla is None or offset is None:
+        return min(g for _, g in gaps)
+    waited = [
+        g
+        for landed, g in gaps
+        if landed - g >= previous_period(sla, first_uncovered(sla, landed)).expected + offset
+    ]
+    return min(waited) if waited else min(g for _, g in gaps)
 
 
 def usual_offset(sla: DeadlineSla, landings: Sequence[datetime]) -> timedelta | None:

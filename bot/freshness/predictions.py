@@ -9,7 +9,7 @@ never `open`: the breach itself, if it comes, folds into the upstream's alert as
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
 
@@ -131,17 +131,24 @@ def _history(
     edge_stamp = {(u.id, d.id): (day, newest(u.id), newest(d.id)) for u, d in edges}
     downs = {d.id: d for _, d in edges if isinstance(d.sla, DeadlineSla)}
     off_stamp = {cid: (day, newest(cid)) for cid in downs}
-    stale_edges = [e for e, st in edge_stamp.items() if memo.lags.get(e, (None,))[0] != st]
     stale_offs = [c for c, st in off_stamp.items() if memo.offsets.get(c, (None,))[0] != st]
+    redone = set(stale_offs)
+    stale_edges = [
+        e for e, st in edge_stamp.items() if memo.lags.get(e, (None,))[0] != st or e[1] in redone
+    ]
     if stale_edges or stale_offs:
         queries += 1
         seen = landings(session, {c for e in stale_edges for c in e} | set(stale_offs), now)
-        for e in stale_edges:
-            memo.lags[e] = (edge_stamp[e], follow_lag(seen.get(e[0], []), seen.get(e[1], [])))
         for cid in stale_offs:
             sla = downs[cid].sla
             assert isinstance(sla, DeadlineSla)
             memo.offsets[cid] = (off_stamp[cid], usual_offset(sla, seen.get(cid, [])))
+        for e in stale_edges:
+            down = downs.get(e[1])
+            sla = down.sla if down is not None and isinstance(down.sla, DeadlineSla) else None
+            offset = memo.offsets[e[1]][1] if down is not None else None
+            lag = follow_lag(seen.get(e[0], []), seen.get(e[1], []), sla, offset)
+            memo.lags[e] = (edge_stamp[e], lag)
     lags = {e: lag for e in edge_stamp if (lag := memo.lags[e][1]) is not None}
     offsets = {c: off for c in off_stamp if (off := memo.offsets[c][1]) is not None}
     return lags, offsets
@@ -196,7 +203,13 @@ def warn_downstream(
     warned. With an ETA, warnings already posted are edited to the new expected time."""
     if eta is None:
         eta = _standing_eta(session, upstream.id, now)
-    projections = expectations(session, registry, upstream, eta or now + next_check, now)
+    projections = expectations(session, registry, upstream, eta or now, now)
+    if eta is None:  # a check must see it: never a window before the deadline shorter than
+        # the upstream's re-check interval (docs/freshness.md, "Projection")
+        projections = [
+            replace(p, arrival=p.arrival + max(timedelta(0), next_check - p.lag))
+            for p in projections
+        ]
     if not projections:
         return []
     ids = [p.contract for p in projections]

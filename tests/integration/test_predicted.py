@@ -141,7 +141,7 @@ def test_a_downstream_that_follows_its_upstream_quickly_is_warned_only_when_it_m
 ) -> None:
     """churn_features usually lands at 03:40 (1 h 50 after its upstream), but once followed a
     late upstream in 5 min: the gap is its own slack. Half an hour late upstream: no warning
-    (the old median-gap rule warned at 03:00); still late at 04:31: warned, before 04:45."""
+    (the old median-gap rule warned at 03:00); still late at 04:41: warned, before 04:45."""
     registry = write_registry(tmp_path / "registry", FILES)
     clock = Clock(at(0, day=-5))
     with FakeSlack() as slack, running(registry, database_url, slack, clock) as services:
@@ -166,9 +166,9 @@ def test_a_downstream_that_follows_its_upstream_quickly_is_warned_only_when_it_m
         for minute in range(31, 120, 10):  # 02:31 … 03:51: the upstream is late
             w.sweep(at(2 + minute // 60, minute % 60))
         assert len(w.posts(DOWN)) == before
-        w.sweep(at(4, 21))  # 04:31 + 5 min is still before 04:45: not yet
+        w.sweep(at(4, 31))  # 04:31 + its re-check interval (10 min, > 5) is before 04:45
         assert len(w.posts(DOWN)) == before
-        w.sweep(at(4, 31))  # not in by its next check (04:41) + 5 min: it will miss
+        w.sweep(at(4, 41))  # the last check before 04:45: landing now + 5 min misses
         (warning,) = w.posts(DOWN)[before:]
         assert "`churn_features` will likely miss 04:45 UTC" in warning["text"]
 
