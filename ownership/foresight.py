@@ -96,9 +96,11 @@ def follow_lag(
     A downstream lands at max(its own usual time, upstream + the time it needs). A gap only
     measures that time alone when the upstream came in at or after the downstream's usual
     landing (`sla`'s period due time + `offset`): the downstream had to wait. The fastest such
-    gap is the follow lag; with none yet (the upstream was never that late), the fastest gap
-    of all, an upper bound that may still hold some schedule slack. Without a usual landing
-    (no clock SLA) every gap counts."""
+    gap is the follow lag. With none yet (the upstream was never that late): a downstream
+    triggered by its upstream lands a steady time after it, one on its own schedule a steady
+    time into its period; if the gaps vary no more than its offsets in the period, the fastest
+    gap (it follows), else zero (no evidence it needs any time after its input; the gap is its
+    own slack). Without a usual landing (no clock SLA) every gap counts."""
     ups = sorted(set(up))
     gaps: list[tuple[datetime, timedelta]] = []
     for landed in sorted(set(down)):
@@ -110,12 +112,19 @@ def follow_lag(
         return None
     if sla is None or offset is None:
         return min(g for _, g in gaps)
-    waited = [
-        g
-        for landed, g in gaps
-        if landed - g >= previous_period(sla, first_uncovered(sla, landed)).expected + offset
-    ]
-    return min(waited) if waited else min(g for _, g in gaps)
+    dues = [previous_period(sla, first_uncovered(sla, landed)).expected for landed, _ in gaps]
+    waited = [g for (landed, g), due in zip(gaps, dues, strict=True) if landed - g >= due + offset]
+    if waited:
+        return min(waited)
+    if _spread([g for _, g in gaps]) <= _spread(
+        [d - due for (d, _), due in zip(gaps, dues, strict=True)]
+    ):
+        return min(g for _, g in gaps)  # it lands a steady time after its upstream: it follows
+    return timedelta(0)  # it lands at its own time whatever the upstream does: no evidence
+
+
+def _spread(values: Sequence[timedelta]) -> timedelta:
+    return max(values) - min(values)
 
 
 def usual_offset(sla: DeadlineSla, landings: Sequence[datetime]) -> timedelta | None:

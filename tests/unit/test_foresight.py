@@ -84,3 +84,17 @@ def test_the_follow_lag_is_the_fastest_gap_and_the_usual_landing_leaves_out_the_
     assert slightly_late["b"].arrival == usual["b"]  # not 04:31: it waits for its own time
     very_late = project(a, today + 4 * H + 41 * m, [(a, b)], {("a", "b"): 5 * m}, usual)
     assert very_late["b"].arrival == today + 4 * H + 46 * m
+
+
+def test_a_downstream_on_its_own_schedule_is_not_assumed_to_need_its_slack() -> None:
+    """The upstream lands 01:40–02:00 and the downstream at 03:40 whatever it does: the gaps
+    vary more than its time in the period, so the gap is slack, not the time it needs."""
+    m = timedelta(minutes=1)
+    down = DeadlineSla("daily", "UTC", timedelta(minutes=30), time(4, 15))
+    ups = [T0 + d * 24 * H + (100 + 10 * (d % 3)) * m for d in range(5)]
+    downs = [T0 + d * 24 * H + 220 * m for d in range(5)]
+    offset = usual_offset(down, downs)
+    assert offset == -35 * m
+    assert follow_lag(ups, downs, down, offset) == timedelta(0)
+    steady = [u + 110 * m for u in ups]  # lands 1 h 50 after it, whenever it comes: it follows
+    assert follow_lag(ups, steady, down, usual_offset(down, steady)) == 110 * m
