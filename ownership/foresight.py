@@ -90,17 +90,19 @@ def follow_lag(
     down: Sequence[datetime],
     sla: DeadlineSla | None = None,
     offset: timedelta | None = None,
+    others: Sequence[Sequence[datetime]] = (),
 ) -> timedelta | None:
     """How soon the downstream lands after its upstream, once there are `LAG_SAMPLES` gaps.
 
     A downstream lands at max(its own usual time, upstream + the time it needs). A gap only
     measures that time alone when the upstream came in at or after the downstream's usual
-    landing (`sla`'s period due time + `offset`): the downstream had to wait. The fastest such
-    gap is the follow lag. With none yet (the upstream was never that late): a downstream
-    triggered by its upstream lands a steady time after it, one on its own schedule a steady
-    time into its period; if the gaps vary no more than its offsets in the period, the fastest
-    gap (it follows), else zero (no evidence it needs any time after its input; the gap is its
-    own slack). Without a usual landing (no clock SLA) every gap counts."""
+    landing (`sla`'s period due time + `offset`), and after its `others` upstreams: the
+    downstream had to wait for this one. The fastest such gap is the follow lag. With none
+    yet (the upstream was never that late): a downstream triggered by its upstream lands a
+    steady time after it, one on its own schedule a steady time into its period; if the gaps
+    vary no more than its offsets in the period, the fastest gap (it follows), else zero (no
+    evidence it needs any time after its input; the gap is its own slack).
+    Without a usual landing (no clock SLA) every gap counts."""
     ups = sorted(set(up))
     gaps: list[tuple[datetime, timedelta]] = []
     for landed in sorted(set(down)):
@@ -113,7 +115,11 @@ def follow_lag(
     if sla is None or offset is None:
         return min(g for _, g in gaps)
     dues = [previous_period(sla, first_uncovered(sla, landed)).expected for landed, _ in gaps]
-    waited = [g for (landed, g), due in zip(gaps, dues, strict=True) if landed - g >= due + offset]
+    waited = [
+        g
+        for (landed, g), due in zip(gaps, dues, strict=True)
+        if landed - g >= due + offset and _last_in(landed - g, landed, others)
+    ]
     if waited:
         return min(waited)
     if _spread([g for _, g in gaps]) <= _spread(
@@ -121,6 +127,11 @@ def follow_lag(
     ):
         return min(g for _, g in gaps)  # it lands a steady time after its upstream: it follows
     return timedelta(0)  # it lands at its own time whatever the upstream does: no evidence
+
+
+def _last_in(at: datetime, before: datetime, others: Sequence[Sequence[datetime]]) -> bool:
+    """No other upstream landed after `at` (and before `before`): it was the one waited for."""
+    return not any(at < t < before for ts in others for t in ts)
 
 
 def _spread(values: Sequence[timedelta]) -> timedelta:

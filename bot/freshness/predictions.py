@@ -33,7 +33,7 @@ from ownership.foresight import (
 from ownership.model import Contract, DeadlineSla, Registry
 from ownership.oncall import on_call
 from ownership.periods import Period
-from ownership.sla import Evaluation, evaluate_deadline
+from ownership.sla import Evaluation, FreshnessState, evaluate_deadline
 from ownership.timeparse import format_duration
 
 KIND = "predicted"
@@ -147,11 +147,19 @@ def _history(
             down = downs.get(e[1])
             sla = down.sla if down is not None and isinstance(down.sla, DeadlineSla) else None
             offset = memo.offsets[e[1]][1] if down is not None else None
-            lag = follow_lag(seen.get(e[0], []), seen.get(e[1], []), sla, offset)
+            others = [seen.get(u, []) for u, d in edge_stamp if d == e[1] and u != e[0]]
+            lag = follow_lag(seen.get(e[0], []), seen.get(e[1], []), sla, offset, others)
             memo.lags[e] = (edge_stamp[e], lag)
     lags = {e: lag for e in edge_stamp if (lag := memo.lags[e][1]) is not None}
     offsets = {c: off for c in off_stamp if (off := memo.offsets[c][1]) is not None}
     return lags, offsets
+
+
+def _is_late(down: Contract, status: ContractStatus | None, now: datetime) -> bool:
+    if not isinstance(down.sla, DeadlineSla):
+        return False
+    verdict = evaluate_deadline(down.sla, status.last_update if status else None, now)
+    return verdict.state is FreshnessState.LATE
 
 
 def _period_at_stake(down: Contract, status: ContractStatus | None, now: datetime) -> Period | None:
@@ -183,7 +191,9 @@ def expectations(
     usual: dict[str, datetime] = {}
     for cid, offset in offsets.items() if usual_times else ():
         down = registry.contracts.get(cid)
-        period = _period_at_stake(down, statuses.get(cid), now) if down else None
+        if down is None or _is_late(down, statuses.get(cid), now):
+            continue  # the late data counts for its late period: no usual time to wait for
+        period = _period_at_stake(down, statuses.get(cid), now)
         if period is not None:
             usual[cid] = period.expected + offset
     return list(project(upstream, lands_at, edges, lags, usual).values())
