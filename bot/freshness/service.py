@@ -305,7 +305,7 @@ class FreshnessService:
             action = H.follow(session, registry, contract, evaluation, now) or action
             if evaluation.state is FreshnessState.LATE:
                 P.warn_downstream(session, registry, contract, evaluation, now,
-                                  next_check=self.timing.recheck)  # fmt: skip
+                                  next_check=self._cadence(status, now))  # fmt: skip
                 E.check_missed(session, registry, contract, now)
         session.flush()
         if (
@@ -322,6 +322,13 @@ class FreshnessService:
         status.checked_at = now
         status.next_check_at = next_at
         return CheckReport(contract, evaluation, next_at, action, silenced)
+
+    def _cadence(self, status: ContractStatus, now: datetime) -> timedelta:
+        """How soon the late contract is looked at again: the re-check interval, or the time
+        since its last check while it was late already (a fixed sweep may be slower)."""
+        gap = now - status.checked_at if status.checked_at is not None else timedelta(0)
+        late = status.state == FreshnessState.LATE.value
+        return max(self.timing.recheck, min(gap, self.timing.longest) if late else timedelta(0))
 
     def _late(
         self,
