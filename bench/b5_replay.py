@@ -96,6 +96,8 @@ def _foresight_rows(f: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         ("caused downstream breaches (with lag history) / warned before the deadline",
          f"{f['caused']} ({f['caused_with_history']}) / {f['warned_in_time']}"),
+        ("  of which not achievable (upstream first seen late after the deadline)",
+         str(len(f["not_warnable"]))),
         ("warning lead time (median / min)",
          f"{_min(f['lead_median_min'])} / {_min(f['lead_min_min'])}"),
         ("warnings posted · false warnings (on time by > 1 interval)",
@@ -110,8 +112,9 @@ def judge_foresight(r: dict[str, Any], verdicts: Verdicts, label: str) -> None:
         ("0 alerts on not-expected days "
          f"({len(f['off_calendar_alerts'])})", not f["off_calendar_alerts"],
          f["off_calendar_alerts"]),
-        ("every caused downstream breach with lag history warned before its deadline "
-         f"({f['warned_in_time']}/{f['caused_with_history']})",
+        ("every warnable caused downstream breach with lag history warned before its deadline "
+         f"({f['warned_in_time']}/{f['caused_with_history'] - len(f['not_warnable'])}; "
+         f"{len(f['not_warnable'])} not achievable: upstream first seen late after the deadline)",
          None if not f["caused_with_history"] else not f["not_warned_in_time"],
          f["not_warned_in_time"]),
         (f"0 false warnings ({len(f['false_warnings'])})", not f["false_warnings"],
@@ -250,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                   "lead_median_min": r["foresight"]["lead_median_min"],
                   "lead_min_min": r["foresight"]["lead_min_min"],
                   "false_warnings": len(r["foresight"]["false_warnings"]),
+                  "not_warnable": len(r["foresight"]["not_warnable"]),
                   "off_calendar_alerts": len(r["foresight"]["off_calendar_alerts"])}
                for r in results]
     print("RESULTS " + json.dumps(summary, default=str))

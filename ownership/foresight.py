@@ -17,7 +17,7 @@ from ownership.calendars import is_expected
 from ownership.errors import InvalidValue
 from ownership.lineage import walk
 from ownership.model import Contract, DeadlineSla, Registry
-from ownership.periods import Period, first_uncovered, next_period
+from ownership.periods import Period, first_uncovered, next_period, previous_period
 from ownership.sla import Evaluation, FreshnessState
 from ownership.timeparse import parse_clock, parse_duration, zone
 
@@ -66,20 +66,87 @@ class Projection:
     lag: timedelta  # from the late upstream's landing, along the slowest known path
 
 
-def median_lag(up: Sequence[datetime], down: Sequence[datetime]) -> timedelta | None:
-    """How long after an upstream landing the downstream usually lands: for each downstream
-    landing, the time since the latest upstream landing before it; the median of the latest
-    `LAG_WINDOW`, once there are `LAG_SAMPLES`."""
+def _gaps(up: Sequence[datetime], down: Sequence[datetime]) -> list[timedelta]:
+    """For each downstream landing, the time since the latest upstream landing at or before
+    it; the latest `LAG_WINDOW` of them."""
     ups = sorted(set(up))
     lags = []
     for landed in sorted(set(down)):
         i = bisect.bisect_right(ups, landed)
         if i:
             lags.append(landed - ups[i - 1])
-    lags = lags[-LAG_WINDOW:]
-    if len(lags) < LAG_SAMPLES:
+    return lags[-LAG_WINDOW:]
+
+
+def median_lag(up: Sequence[datetime], down: Sequence[datetime]) -> timedelta | None:
+    """How long after an upstream landing the downstream usually lands: the median of the
+    gaps (`_gaps`), once there are `LAG_SAMPLES`. Includes the downstream's own slack."""
+    lags = _gaps(up, down)
+    return statistics.median_low(lags) if len(lags) >= LAG_SAMPLES else None
+
+
+def follow_lag(
+    up: Sequence[datetime],
+    down: Sequence[datetime],
+    sla: DeadlineSla | None = None,
+    offset: timedelta | None = None,
+    others: Sequence[Sequence[datetime]] = (),
+) -> timedelta | None:
+    """How soon the downstream lands after its upstream, once there are `LAG_SAMPLES` gaps.
+
+    A downstream lands at max(its own usual time, upstream + the time it needs). A gap only
+    measures that time alone when the upstream came in at or after the downstream's usual
+    landing (`sla`'s period due time + `offset`), and after its `others` upstreams: the
+    downstream had to wait for this one. The fastest such gap is the follow lag. With none
+    yet (the upstream was never that late): a downstream triggered by its upstream lands a
+    steady time after it, one on its own schedule a steady time into its period; if the gaps
+    vary no more than its offsets in the period, the fastest gap (it follows), else zero (no
+    evidence it needs any time after its input; the gap is its own slack).
+    Without a usual landing (no clock SLA) every gap counts."""
+    ups = sorted(set(up))
+    gaps: list[tuple[datetime, timedelta]] = []
+    for landed in sorted(set(down)):
+        i = bisect.bisect_right(ups, landed)
+        if i:
+            gaps.append((landed, landed - ups[i - 1]))
+    gaps = gaps[-LAG_WINDOW:]
+    if len(gaps) < LAG_SAMPLES:
         return None
-    return statistics.median_low(lags)
+    if sla is None or offset is None:
+        return min(g for _, g in gaps)
+    dues = [previous_period(sla, first_uncovered(sla, landed)).expected for landed, _ in gaps]
+    waited = [
+        g
+        for (landed, g), due in zip(gaps, dues, strict=True)
+        if landed - g >= due + offset and _last_in(landed - g, landed, others)
+    ]
+    if waited:
+        return min(waited)
+    if _spread([g for _, g in gaps]) <= _spread(
+        [d - due for (d, _), due in zip(gaps, dues, strict=True)]
+    ):
+        return min(g for _, g in gaps)  # it lands a steady time after its upstream: it follows
+    return timedelta(0)  # it lands at its own time whatever the upstream does: no evidence
+
+
+def _last_in(at: datetime, before: datetime, others: Sequence[Sequence[datetime]]) -> bool:
+    """No other upstream landed after `at` (and before `before`): it was the one waited for."""
+    return not any(at < t < before for ts in others for t in ts)
+
+
+def _spread(values: Sequence[timedelta]) -> timedelta:
+    return max(values) - min(values)
+
+
+def usual_offset(sla: DeadlineSla, landings: Sequence[datetime]) -> timedelta | None:
+    """When in its period the contract usually lands: the median offset of its latest
+    `LAG_WINDOW` landings from the due time of the (last) period each counts for, negative
+    when it lands early; once there are `LAG_SAMPLES`."""
+    offsets = []
+    for landed in sorted(set(landings))[-LAG_WINDOW:]:
+        counted = previous_period(sla, first_uncovered(sla, landed))  # the last it counts for
+        offsets.append(landed - counted.expected)
+    return statistics.median_low(offsets) if len(offsets) >= LAG_SAMPLES else None
 
 
 def edges_below(registry: Registry, source: Contract) -> list[tuple[Contract, Contract]]:
@@ -91,8 +158,9 @@ def edges_below(registry: Registry, source: Contract) -> list[tuple[Contract, Co
     for c in registry.contracts.values():
         by_asset.setdefault(c.asset, []).append(c)
     by_asset[source.asset] = [source]
-    below = [source.asset] + [a for a, _ in walk(registry, source.asset, "down",
-                                                  max_depth=len(registry.assets))]
+    below = [source.asset] + [
+        a for a, _ in walk(registry, source.asset, "down", max_depth=len(registry.assets))
+    ]
     inside = set(below)
 
     def nearest_up(asset_id: str) -> list[str]:
@@ -123,15 +191,21 @@ def project(
     lands_at: datetime,
     edges: Sequence[tuple[Contract, Contract]],
     lags: Mapping[tuple[str, str], timedelta],
+    usual: Mapping[str, datetime] | None = None,
 ) -> dict[str, Projection]:
     """Each downstream's likely landing if `source` lands at `lands_at`: along every edge with
-    a known lag, the latest of its upstreams' landings plus that lag."""
+    a known (follow) lag, the latest of its upstreams' landings plus that lag, and never before
+    the downstream's `usual` landing in the period at stake."""
+    floors = usual or {}
     arrival: dict[str, datetime] = {source.id: lands_at}
     for up, down in edges:  # nearest first, so an upstream's arrival is known before its use
         lag = lags.get((up.id, down.id))
         if up.id not in arrival or lag is None:
             continue
         at = arrival[up.id] + lag
+        floor = floors.get(down.id)
+        if floor is not None and floor > at:
+            at = floor
         if at > arrival.get(down.id, at - timedelta(seconds=1)):
             arrival[down.id] = at
     return {

@@ -27,6 +27,7 @@ from bot.cli.exit_codes import (
 from bot.cli.incidents import add_incident_parser
 from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
 from bot.cli.report import add_report_parser
+from bot.cli.upstreams import upstream_jobs, upstream_read
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from bot.probes import ProbeResult
@@ -35,7 +36,7 @@ from bot.text.render_json import answer_to_json
 from bot.text.render_text import render_text
 from ownership.answers import NotFound, who_owns
 from ownership.loader import LoadResult, guarded_load
-from ownership.sla import evaluate_failed
+from ownership.sla import FreshnessState, evaluate_failed
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
 def cmd_codeowners(args: argparse.Namespace) -> int:
@@ -173,6 +174,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     prober = make_prober(os.environ, timeout=args.timeout, pool_size=args.threads)
     try:
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
+        jobs += upstream_jobs(result.registry, contracts)  # event-relative SLAs need them
         results = prober.run(jobs, max_workers=args.threads, timeout=args.timeout)
     finally:
         prober.close()
@@ -183,13 +185,14 @@ def cmd_check(args: argparse.Namespace) -> int:
             rows.append([c.id, "not checked", "-", "no probe: add one to check its freshness"])
             continue
         probe = results.get(c.id) or ProbeResult(error="probe lost")
+        landing, waiting = upstream_read(c, results)
         try:
-            verdict = judge(c, probe, now)
+            verdict = judge(c, probe, now, landing)
         except Exception as exc:  # an SLA that cannot be evaluated is a failed check
             verdict = evaluate_failed(f"cannot evaluate the SLA: {exc}")
         states.append(verdict.state)
         updates.append(verdict.last_update)
-        detail = verdict.summary
+        detail = waiting if waiting and verdict.state is FreshnessState.ON_TIME else verdict.summary
         if at is not None and verdict.future_timestamp:  # newer data than the instant asked
             detail = f"updated after {stamp(at)}: what was there at that time is not known"
         rows.append([c.id, STATE_WORDS[verdict.state.value], stamp(verdict.last_update), detail])

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.escape import code, escape
 from bot.db.models import Alert
+from bot.freshness.holds import hold, say_held
 from bot.freshness.roots import (
     alert_channel,
     build_view,
@@ -185,6 +186,10 @@ def refold(
         return None
     root = upstream_root(session, registry, contract, alert.deadline)
     if root is None:
+        held = hold(session, registry, contract, now, cause)  # its pipeline cannot have rerun
+        if held is not None:
+            say_held(session, registry, contract, alert.period_key, held, now)
+            return None
         return promote(session, registry, contract, alert, cause, now)
     if cause is not None and root.id == cause.id:
         return None

@@ -9,7 +9,9 @@ never `open`: the breach itself, if it comes, folds into the upstream's alert as
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,14 +24,16 @@ from bot.outbox import UPDATE, URGENT, enqueue
 from ownership.foresight import (
     Projection,
     edges_below,
-    median_lag,
+    follow_lag,
     period_to_warn,
     project,
+    usual_offset,
     will_miss,
 )
-from ownership.model import Contract, Registry
+from ownership.model import Contract, DeadlineSla, Registry
 from ownership.oncall import on_call
-from ownership.sla import Evaluation, evaluate_deadline
+from ownership.periods import Period
+from ownership.sla import Evaluation, FreshnessState, evaluate_deadline
 from ownership.timeparse import format_duration
 
 KIND = "predicted"
@@ -76,20 +80,123 @@ def _standing_eta(session: Session, upstream_id: str, now: datetime) -> datetime
     return row.eta if row is not None and row.eta > now else None
 
 
+@dataclass
+class _Memo:
+    """Per database: each edge's follow lag and each contract's usual offset, keyed by the
+    newest landings they were computed from (and the day, as the 30-day window slides)."""
+
+    lags: dict[tuple[str, str], tuple[object, timedelta | None]] = field(default_factory=dict)
+    offsets: dict[str, tuple[object, timedelta | None]] = field(default_factory=dict)
+
+
+_MEMO: WeakKeyDictionary[object, _Memo] = WeakKeyDictionary()
+queries = 0  # landings queries run (B5 and the tests read it: a storm must not run one each)
+
+
+def _memo(session: Session) -> _Memo:
+    bind = session.get_bind()
+    memo = _MEMO.get(bind)
+    if memo is None:
+        memo = _MEMO[bind] = _Memo()
+    return memo
+
+
+def _statuses(session: Session, ids: Iterable[str]) -> dict[str, ContractStatus]:
+    return {
+        s.contract_id: s
+        for s in session.scalars(
+            select(ContractStatus).where(ContractStatus.contract_id.in_(set(ids)))
+        )
+    }
+
+
+def _history(
+    session: Session,
+    registry: Registry,
+    edges: list[tuple[Contract, Contract]],
+    statuses: dict[str, ContractStatus],
+    now: datetime,
+) -> tuple[dict[tuple[str, str], timedelta], dict[str, timedelta]]:
+    """The follow lag of each edge and the usual offset of each deadline-SLA downstream: from
+    the memo while no newer landing was recorded, else from one landings query for all that
+    changed (not one 30-day query per late check)."""
+    global queries
+    memo = _memo(session)
+
+    def newest(cid: str) -> datetime | None:
+        status = statuses.get(cid)
+        return status.last_update if status is not None else None
+
+    day = now.date()
+    edge_stamp = {(u.id, d.id): (day, newest(u.id), newest(d.id)) for u, d in edges}
+    downs = {d.id: d for _, d in edges if isinstance(d.sla, DeadlineSla)}
+    off_stamp = {cid: (day, newest(cid)) for cid in downs}
+    stale_offs = [c for c, st in off_stamp.items() if memo.offsets.get(c, (None,))[0] != st]
+    redone = set(stale_offs)
+    stale_edges = [
+        e for e, st in edge_stamp.items() if memo.lags.get(e, (None,))[0] != st or e[1] in redone
+    ]
+    if stale_edges or stale_offs:
+        queries += 1
+        seen = landings(session, {c for e in stale_edges for c in e} | set(stale_offs), now)
+        for cid in stale_offs:
+            sla = downs[cid].sla
+            assert isinstance(sla, DeadlineSla)
+            memo.offsets[cid] = (off_stamp[cid], usual_offset(sla, seen.get(cid, [])))
+        for e in stale_edges:
+            down = downs.get(e[1])
+            sla = down.sla if down is not None and isinstance(down.sla, DeadlineSla) else None
+            offset = memo.offsets[e[1]][1] if down is not None else None
+            others = [seen.get(u, []) for u, d in edge_stamp if d == e[1] and u != e[0]]
+            lag = follow_lag(seen.get(e[0], []), seen.get(e[1], []), sla, offset, others)
+            memo.lags[e] = (edge_stamp[e], lag)
+    lags = {e: lag for e in edge_stamp if (lag := memo.lags[e][1]) is not None}
+    offsets = {c: off for c in off_stamp if (off := memo.offsets[c][1]) is not None}
+    return lags, offsets
+
+
+def _is_late(down: Contract, status: ContractStatus | None, now: datetime) -> bool:
+    if not isinstance(down.sla, DeadlineSla):
+        return False
+    verdict = evaluate_deadline(down.sla, status.last_update if status else None, now)
+    return verdict.state is FreshnessState.LATE
+
+
+def _period_at_stake(down: Contract, status: ContractStatus | None, now: datetime) -> Period | None:
+    """The downstream period a late upstream can make miss (see `period_to_warn`)."""
+    if not isinstance(down.sla, DeadlineSla):
+        return None
+    verdict = evaluate_deadline(down.sla, status.last_update if status else None, now)
+    return period_to_warn(down.sla, verdict)
+
+
 def expectations(
-    session: Session, registry: Registry, upstream: Contract, lands_at: datetime, now: datetime
+    session: Session,
+    registry: Registry,
+    upstream: Contract,
+    lands_at: datetime,
+    now: datetime,
+    *,
+    usual_times: bool = True,
 ) -> list[Projection]:
-    """Each downstream's likely landing if `upstream` lands at `lands_at`."""
+    """Each downstream's likely landing if `upstream` lands at `lands_at`: the upstream's
+    landing plus each edge's follow lag, never before the downstream's usual landing in the
+    period at stake (docs/freshness.md, "Predicted downstream breaches"). `usual_times=False`:
+    the follow lags alone (when a breach already due waits for its rerun)."""
     edges = edges_below(registry, upstream)
     if not edges:
         return []
-    seen = landings(session, {c.id for pair in edges for c in pair}, now)
-    lags = {
-        (u.id, d.id): lag
-        for u, d in edges
-        if (lag := median_lag(seen.get(u.id, []), seen.get(d.id, []))) is not None
-    }
-    return list(project(upstream, lands_at, edges, lags).values())
+    statuses = _statuses(session, {c.id for pair in edges for c in pair})
+    lags, offsets = _history(session, registry, edges, statuses, now)
+    usual: dict[str, datetime] = {}
+    for cid, offset in offsets.items() if usual_times else ():
+        down = registry.contracts.get(cid)
+        if down is None or _is_late(down, statuses.get(cid), now):
+            continue  # the late data counts for its late period: no usual time to wait for
+        period = _period_at_stake(down, statuses.get(cid), now)
+        if period is not None:
+            usual[cid] = period.expected + offset
+    return list(project(upstream, lands_at, edges, lags, usual).values())
 
 
 def warn_downstream(
@@ -99,20 +206,24 @@ def warn_downstream(
     evaluation: Evaluation,
     now: datetime,
     eta: datetime | None = None,
+    next_check: timedelta = timedelta(0),
 ) -> list[str]:
     """Warn the downstreams the late `upstream` will likely make miss their deadlines (if it
-    lands now, or at its `eta`); the contracts newly warned. With an ETA, warnings already
-    posted are edited to the new expected time."""
+    lands by its next check, `next_check` from now, or at its `eta`); the contracts newly
+    warned. With an ETA, warnings already posted are edited to the new expected time."""
     if eta is None:
         eta = _standing_eta(session, upstream.id, now)
     projections = expectations(session, registry, upstream, eta or now, now)
+    if eta is None:  # a check must see it: never a window before the deadline shorter than
+        # the upstream's re-check interval (docs/freshness.md, "Projection")
+        projections = [
+            replace(p, arrival=p.arrival + max(timedelta(0), next_check - p.lag))
+            for p in projections
+        ]
     if not projections:
         return []
     ids = [p.contract for p in projections]
-    statuses = {
-        s.contract_id: s
-        for s in session.scalars(select(ContractStatus).where(ContractStatus.contract_id.in_(ids)))
-    }
+    statuses = _statuses(session, ids)
     warned = []
     for projection in projections:
         cid = projection.contract
@@ -120,8 +231,7 @@ def warn_downstream(
         status = statuses.get(cid)
         if down is None or down.sla is None:
             continue
-        verdict = evaluate_deadline(down.sla, status.last_update if status else None, now)
-        period = period_to_warn(down.sla, verdict)
+        period = _period_at_stake(down, status, now)
         if period is None or now >= period.deadline:
             continue
         key = f"{KIND}:{period.key}"[:64]

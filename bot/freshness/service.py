@@ -22,6 +22,7 @@ from bot.freshness import alerts as A
 from bot.freshness import cascade as C
 from bot.freshness import etas as E
 from bot.freshness import headsup as H
+from bot.freshness import holds as K
 from bot.freshness import planned as D
 from bot.freshness import predictions as P
 from bot.freshness import quiet as Q
@@ -341,7 +342,8 @@ class FreshnessService:
                 )
             action = H.follow(session, registry, contract, evaluation, now) or action
             if evaluation.state is FreshnessState.LATE:
-                P.warn_downstream(session, registry, contract, evaluation, now)
+                P.warn_downstream(session, registry, contract, evaluation, now,
+                                  next_check=self._cadence(status, now))  # fmt: skip
                 E.check_missed(session, registry, contract, now)
         session.flush()
         if (
@@ -358,6 +360,13 @@ class FreshnessService:
         status.checked_at = now
         status.next_check_at = next_at
         return CheckReport(contract, evaluation, next_at, action, silenced)
+
+    def _cadence(self, status: ContractStatus, now: datetime) -> timedelta:
+        """How soon the late contract is looked at again: the re-check interval, or the time
+        since its last check while it was late already (a fixed sweep may be slower)."""
+        gap = now - status.checked_at if status.checked_at is not None else timedelta(0)
+        late = status.state == FreshnessState.LATE.value
+        return max(self.timing.recheck, min(gap, self.timing.longest) if late else timedelta(0))
 
     def _late(
         self,
@@ -376,6 +385,11 @@ class FreshnessService:
         if existing is None:
             if silenced is not None:
                 return f"silenced until {silenced.until:%Y-%m-%d %H:%M} UTC"
+            deadline = evaluation.period.deadline if evaluation.period else None
+            if C.upstream_root(session, registry, contract, deadline) is None:
+                held = K.hold(session, registry, contract, now)  # an upstream ETA + lag ahead
+                if held is not None:
+                    return K.say_held(session, registry, contract, key, held, now)
             opened = A.open_late_alert(
                 session, registry, contract, key, evaluation, now, announce=announce
             )

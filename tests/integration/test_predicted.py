@@ -106,3 +106,80 @@ def test_no_warning_without_history(database_url: str, tmp_path: Path) -> None:
         w.load("churn_features", at(1, 50, -1) + LAG)
         w.sweep(at(3, 0))  # upstream late, but no lag on record: no prediction
         assert w.posts(DOWN) == []
+
+
+def test_a_downstream_page_waits_for_the_upstream_landing_plus_its_lag(world: World) -> None:
+    """ETA given, upstream lands at 05:00, churn_features still late: without the hold it
+    would get its own page 10 min later; it waits until 05:00 + 1 h 50 min instead."""
+    from bot.freshness.etas import give_eta
+
+    world.sweep(at(3, 0))  # upstream late: churn_features warned
+    registry = world.services.freshness.registry()
+    reply = give_eta(world.services.engine, registry, None, at(5, 30), "U0ALICE", at(3, 5),
+                     contract_id="customer_master_db")  # fmt: skip
+    assert "ETA for `customer_master_db`" in reply
+    world.sweep(at(4, 46))  # churn_features late: listed under the upstream's alert
+    world.load("customer_master_db", at(5, 0))
+    world.sweep(at(5, 5))  # upstream recovered
+    world.sweep(at(5, 20))  # the old code paged churn_features here (recovered 15 min ago)
+    world.sweep(at(6, 0))
+    down = world.posts(DOWN)
+    assert [p for p in down if not p.get("thread_ts")] == down[:1]  # only the warning, no page
+    held = [p["text"] for p in world.posts() if "its page is held" in p["text"]]
+    assert len(held) == 2  # once in the warning's thread, once in the upstream's
+    assert "held until 06:50 UTC" in held[0]
+    assert "`customer_master_db` landed at 05:00 UTC" in held[0]
+    assert "usually lands 1 h 50 min after it" in held[0]
+    world.sweep(at(6, 51))  # still late after the upstream's landing + its lag: paged now
+    roots = [p for p in world.posts(DOWN) if not p.get("thread_ts")]
+    assert len(roots) == 2
+    assert "churn_features" in roots[1]["text"]
+
+
+def test_a_downstream_that_follows_its_upstream_quickly_is_warned_only_when_it_must_miss(
+    database_url: str, tmp_path: Path
+) -> None:
+    """churn_features usually lands at 03:40 (1 h 50 after its upstream), but once followed a
+    late upstream in 5 min: the gap is its own slack. Half an hour late upstream: no warning
+    (the old median-gap rule warned at 03:00); still late at 04:41: warned, before 04:45."""
+    registry = write_registry(tmp_path / "registry", FILES)
+    clock = Clock(at(0, day=-5))
+    with FakeSlack() as slack, running(registry, database_url, slack, clock) as services:
+        w = World(services, slack, clock)
+        w.tables = worlds.create_load_tables(services.engine, ["customer_master_db",
+                                                              "churn_features"])
+        for day in (-5, -4, -3):
+            w.load("customer_master_db", at(1, 50, day))
+            w.sweep(at(1, 55, day))
+            w.load("churn_features", at(1, 50, day) + LAG)
+            w.sweep(at(3, 45, day))
+        w.sweep(at(2, 31, -2))  # a late upstream, and a downstream that follows it in 5 min
+        w.load("customer_master_db", at(4, 0, -2))
+        w.sweep(at(4, 2, -2))
+        w.load("churn_features", at(4, 5, -2))
+        w.sweep(at(4, 10, -2))
+        w.load("customer_master_db", at(1, 50, -1))
+        w.sweep(at(1, 55, -1))
+        w.load("churn_features", at(1, 50, -1) + LAG)
+        w.sweep(at(3, 45, -1))
+        before = len(w.posts(DOWN))
+        for minute in range(31, 152, 10):  # 02:31 … 04:31: the upstream is late; at 04:31
+            w.sweep(at(2 + minute // 60, minute % 60))  # + 10 min (the re-check, > 5) < 04:45
+        assert len(w.posts(DOWN)) == before
+        w.sweep(at(4, 41))  # the last check before 04:45: landing now + 5 min misses
+        (warning,) = w.posts(DOWN)[before:]
+        assert "`churn_features` will likely miss 04:45 UTC" in warning["text"]
+
+
+def test_late_checks_reuse_the_lags_until_a_landing_is_recorded(world: World) -> None:
+    """Every late check projects, but the 30-day landings query runs once per new landing,
+    not once per check (a storm of late contracts would otherwise run one each)."""
+    from bot.freshness import predictions
+
+    before = predictions.queries
+    for minute in (31, 40, 50, 60, 70, 80):
+        world.sweep(at(2, minute) if minute < 60 else at(3, minute - 60))
+    assert predictions.queries - before == 1
+    world.load("churn_features", at(3, 25))  # a new landing: its lag and usual time are redone
+    world.sweep(at(3, 30))
+    assert predictions.queries - before == 2

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from ownership.foresight import (
+    follow_lag,
     heads_up_due,
     median_lag,
     period_to_warn,
     project,
+    usual_offset,
     will_miss,
 )
 from ownership.model import Contract, DeadlineSla
@@ -62,3 +64,37 @@ def test_a_downstream_late_already_is_warned_about_its_next_period() -> None:
     period = period_to_warn(down, verdict)
     assert period is not None
     assert period.key == "2026-11-25T10"  # due 10:30, late after 11:30
+
+
+def test_the_follow_lag_is_the_fastest_gap_and_the_usual_landing_leaves_out_the_slack() -> None:
+    """Three days on time (the downstream lands at 03:40, 1 h 50 after the upstream) and one
+    late upstream (04:00) it followed in 5 min: it needs 5 min, and usually lands 03:40."""
+    m = timedelta(minutes=1)
+    ups = [T0 + d * 24 * H + 110 * m for d in range(3)] + [T0 + 3 * 24 * H + 4 * H]
+    downs = [u + 110 * m for u in ups[:3]] + [ups[3] + 5 * m]
+    assert median_lag(ups, downs) == 110 * m  # the old rule: slack included
+    assert follow_lag(ups, downs) == 5 * m
+    assert follow_lag(ups[:2], downs[:2]) is None
+    down = DeadlineSla("daily", "UTC", timedelta(minutes=30), time(4, 15))
+    assert usual_offset(down, downs) == -35 * m  # 03:40, 35 min before it is due
+    a, b = Contract("a", "a", "t"), Contract("b", "b", "t")
+    today = T0 + 4 * 24 * H
+    usual = {"b": today + 4 * H + 15 * m - 35 * m}
+    slightly_late = project(a, today + 2 * H + 41 * m, [(a, b)], {("a", "b"): 5 * m}, usual)
+    assert slightly_late["b"].arrival == usual["b"]  # not 04:31: it waits for its own time
+    very_late = project(a, today + 4 * H + 41 * m, [(a, b)], {("a", "b"): 5 * m}, usual)
+    assert very_late["b"].arrival == today + 4 * H + 46 * m
+
+
+def test_a_downstream_on_its_own_schedule_is_not_assumed_to_need_its_slack() -> None:
+    """The upstream lands 01:40–02:00 and the downstream at 03:40 whatever it does: the gaps
+    vary more than its time in the period, so the gap is slack, not the time it needs."""
+    m = timedelta(minutes=1)
+    down = DeadlineSla("daily", "UTC", timedelta(minutes=30), time(4, 15))
+    ups = [T0 + d * 24 * H + (100 + 10 * (d % 3)) * m for d in range(5)]
+    downs = [T0 + d * 24 * H + 220 * m for d in range(5)]
+    offset = usual_offset(down, downs)
+    assert offset == -35 * m
+    assert follow_lag(ups, downs, down, offset) == timedelta(0)
+    steady = [u + 110 * m for u in ups]  # lands 1 h 50 after it, whenever it comes: it follows
+    assert follow_lag(ups, steady, down, usual_offset(down, steady)) == 110 * m
