@@ -25,6 +25,7 @@ from bot.slack.web import EVENTS_PATH, WebApp
 from tests.conftest import EXAMPLE_REGISTRY
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.signing import FakeSlackSender
+from tests.integration.conftest import database_url  # noqa: F401  (fixture: each backend)
 from tests.integration.worlds import Clock as SettableClock  # one clock for app and services
 from tests.integration.worlds import deliver
 
@@ -132,15 +133,15 @@ def alerting(slack: FakeSlack, tmp_path: Path) -> Iterator[Alerting]:
     Contract probes read WAREHOUSE_URL, which is the same SQLite file; nothing is scheduled and
     no outbox thread runs: tests call `services.freshness.check()` and `deliver()` themselves.
     """
-    database_url = f"sqlite:///{tmp_path / 'demarc.sqlite3'}"
+    url_of_db = f"sqlite:///{tmp_path / 'demarc.sqlite3'}"
     clock = SettableClock(NOW)
     settings = make_settings(slack)
     holder = RegistryHolder.from_path(settings.registry_path)
     client = WebClient(token=settings.slack_bot_token, base_url=slack.base_url, retry_handlers=[])
     services = build(
-        replace(settings, database_url=database_url),
+        replace(settings, database_url=url_of_db),
         slack_client=client,
-        environ={"WAREHOUSE_URL": database_url},
+        environ={"WAREHOUSE_URL": url_of_db},
         clock=clock,
         holder=holder,
         probe_timeout=20,
@@ -153,6 +154,6 @@ def alerting(slack: FakeSlack, tmp_path: Path) -> Iterator[Alerting]:
             sender = FakeSlackSender(
                 http, url + EVENTS_PATH, SIGNING_SECRET, response_url=slack.response_url
             )
-            yield Alerting(Running(url, slack, sender, http, holder), services, clock, database_url)
+            yield Alerting(Running(url, slack, sender, http, holder), services, clock, url_of_db)
     finally:
         services.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,26 +13,16 @@ import pytest
 from tests.e2e.incident_scene import FORM, Scene
 from tests.fakes.fake_slack import FakeSlack
 from tests.fakes.signing import command_body
-from tests.integration.conftest import _postgres_schema_url
 
 ALICE, BOGDAN, CHEN = "U0ALICE01", "U0BOGDAN1", "U0CHENWEI"
 DANA = "U0DANAKOW"
 PINGS = ("<@", "<!subteam", "<!channel", "<!here")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def scene(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack) -> Iterator[Scene]:
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'demarc.sqlite3'}"])
-    else:
-        urls = _postgres_schema_url()
-    url = next(urls)
-    try:
-        with ExitStack() as stack:
-            yield Scene(slack, url, stack)
-    finally:
-        for _ in urls:  # drop the PostgreSQL schema
-            pass
+@pytest.fixture
+def scene(database_url: str, slack: FakeSlack) -> Iterator[Scene]:
+    with ExitStack() as stack:
+        yield Scene(slack, database_url, stack)
 
 
 def slash(scene: Scene, command: str, text: str, *, user: str = ALICE) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from tests.e2e.surfaces_scene import submit_values
 from tests.fakes.fake_github import FakeGitHub
 from tests.fakes.fake_slack import FakeSlack, wait_for
 from tests.fakes.signing import command_body
-from tests.integration.conftest import _postgres_schema_url
 
 DANA = "U0DANAKOW"  # MLOps Churn
 ALICE = "U0ALICE01"  # Data Engineering
@@ -129,27 +128,17 @@ def git_registry(tmp_path: Path) -> Path:
     return root
 
 
-def scenes(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack,
-           **settings: Any) -> Iterator[Scene]:
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'demarc.sqlite3'}"])
-    else:
-        urls = _postgres_schema_url()
-    url = next(urls)
+def scenes(url: str, tmp_path: Path, slack: FakeSlack, **settings: Any) -> Iterator[Scene]:
     environ = settings.pop("environ", None)
-    try:
-        with ExitStack() as stack:
-            yield Scene(slack, url, stack, environ=environ,
-                        registry_path=git_registry(tmp_path), **settings)
-    finally:
-        for _ in urls:  # drop the PostgreSQL schema
-            pass
+    with ExitStack() as stack:
+        yield Scene(slack, url, stack, environ=environ,
+                    registry_path=git_registry(tmp_path), **settings)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rscene(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack) -> Iterator[Scene]:
+@pytest.fixture
+def rscene(database_url: str, tmp_path: Path, slack: FakeSlack) -> Iterator[Scene]:
     """A scene on its own git copy of the registry: accepted requests become local branches."""
-    yield from scenes(request, tmp_path, slack)
+    yield from scenes(database_url, tmp_path, slack)
 
 
 @pytest.fixture
@@ -158,9 +147,9 @@ def hub() -> Iterator[FakeGitHub]:
         yield fake
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def hubscene(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack,
+@pytest.fixture
+def hubscene(database_url: str, tmp_path: Path, slack: FakeSlack,
              hub: FakeGitHub) -> Iterator[Scene]:
     """A scene whose accepted requests become pull requests at the fake GitHub."""
-    yield from scenes(request, tmp_path, slack, git_api_url=hub.url,
+    yield from scenes(database_url, tmp_path, slack, git_api_url=hub.url,
                       git_repository="acme/registry", environ={"GITHUB_TOKEN": "ghp-test-token"})

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,22 +15,12 @@ from bot.probes import ProbeResult
 from tests.e2e.incident_scene import ASKER, FORM, Scene
 from tests.fakes.fake_slack import FakeSlack, wait_for
 from tests.fakes.signing import TEAM_ID, command_body
-from tests.integration.conftest import _postgres_schema_url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def scene(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack) -> Iterator[Scene]:
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'demarc.sqlite3'}"])
-    else:
-        urls = _postgres_schema_url()
-    url = next(urls)
-    try:
-        with ExitStack() as stack:
-            yield Scene(slack, url, stack)
-    finally:
-        for _ in urls:  # drop the PostgreSQL schema
-            pass
+@pytest.fixture
+def scene(database_url: str, slack: FakeSlack) -> Iterator[Scene]:
+    with ExitStack() as stack:
+        yield Scene(slack, database_url, stack)
 
 
 def demarc(scene: Scene, text: str, *, user: str = ASKER) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -20,22 +19,12 @@ from tests.e2e.conftest import NOW
 from tests.e2e.incident_scene import ASKER, CHANNEL_ID, PINGS, STRANGER, Scene
 from tests.fakes.fake_slack import FakeSlack, wait_for
 from tests.fakes.signing import BOT_USER_ID
-from tests.integration.conftest import _postgres_schema_url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def scene(request: pytest.FixtureRequest, tmp_path: Path, slack: FakeSlack) -> Iterator[Scene]:
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'demarc.sqlite3'}"])
-    else:
-        urls = _postgres_schema_url()
-    url = next(urls)
-    try:
-        with ExitStack() as stack:
-            yield Scene(slack, url, stack)
-    finally:
-        for _ in urls:  # drop the PostgreSQL schema
-            pass
+@pytest.fixture
+def scene(database_url: str, slack: FakeSlack) -> Iterator[Scene]:
+    with ExitStack() as stack:
+        yield Scene(slack, database_url, stack)
 
 
 def oncall(scene: Scene, team: str) -> str:
