@@ -108,8 +108,8 @@ def test_a_steady_gap_is_no_follow_lag_until_the_downstream_was_seen_waiting() -
     ups = [T0 + d * 24 * H + (100 + 10 * (d % 3)) * m for d in range(5)]
     steady = [u + 110 * m for u in ups]
     assert follow_lag(ups, steady, down, usual_offset(down, steady)) == timedelta(0)
-    late_ups = ups + [T0 + 5 * 24 * H + 4 * H, T0 + 6 * 24 * H + 5 * H]
-    waited = steady + [late_ups[5] + 20 * m, late_ups[6] + 15 * m]
+    late_ups = [*ups, T0 + 5 * 24 * H + 4 * H, T0 + 6 * 24 * H + 5 * H]
+    waited = [*steady, late_ups[5] + 20 * m, late_ups[6] + 15 * m]
     offset = usual_offset(down, waited)
     assert follow_lag(late_ups[:6], waited[:6], down, offset) == timedelta(0)  # once: no
     assert follow_lag(late_ups, waited, down, offset) == 15 * m
