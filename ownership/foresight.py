@@ -55,6 +55,7 @@ def needs_heads_up_path(sla: DeadlineSla | None, evaluation: Evaluation, now: da
 # ---------------------------------------------------------------------- predicted breaches
 LAG_SAMPLES = 3  # landings needed on an edge before its lag is trusted
 LAG_WINDOW = 20  # the latest landings the median is taken over
+FOLLOW_SAMPLES = 2  # gaps in which the downstream waited for its upstream: the fastest counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +98,11 @@ def follow_lag(
     A downstream lands at max(its own usual time, upstream + the time it needs). A gap only
     measures that time alone when the upstream came in at or after the downstream's usual
     landing (`sla`'s period due time + `offset`), and after its `others` upstreams: the
-    downstream had to wait for this one. The fastest such gap is the follow lag. With none
-    yet (the upstream was never that late): a downstream triggered by its upstream lands a
-    steady time after it, one on its own schedule a steady time into its period; if the gaps
-    vary no more than its offsets in the period, the fastest gap (it follows), else zero (no
-    evidence it needs any time after its input; the gap is its own slack).
+    downstream had to wait for this one. The fastest of `FOLLOW_SAMPLES` or more such
+    "waited" gaps is the follow lag. With fewer it is zero: the downstream cannot land before
+    its input, and any other figure is a guess (a steady gap may be the downstream's own
+    schedule; a single waited gap, the downstream's own delay that day) that warns about
+    downstreams which then land in time (docs/freshness.md, "Lag per edge").
     Without a usual landing (no clock SLA) every gap counts."""
     ups = sorted(set(up))
     gaps: list[tuple[datetime, timedelta]] = []
@@ -114,28 +115,18 @@ def follow_lag(
         return None
     if sla is None or offset is None:
         return min(g for _, g in gaps)
-    dues = [previous_period(sla, first_uncovered(sla, landed)).expected for landed, _ in gaps]
     waited = [
         g
-        for (landed, g), due in zip(gaps, dues, strict=True)
-        if landed - g >= due + offset and _last_in(landed - g, landed, others)
+        for landed, g in gaps
+        if landed - g >= previous_period(sla, first_uncovered(sla, landed)).expected + offset
+        and _last_in(landed - g, landed, others)
     ]
-    if waited:
-        return min(waited)
-    if _spread([g for _, g in gaps]) <= _spread(
-        [d - due for (d, _), due in zip(gaps, dues, strict=True)]
-    ):
-        return min(g for _, g in gaps)  # it lands a steady time after its upstream: it follows
-    return timedelta(0)  # it lands at its own time whatever the upstream does: no evidence
+    return min(waited) if len(waited) >= FOLLOW_SAMPLES else timedelta(0)
 
 
 def _last_in(at: datetime, before: datetime, others: Sequence[Sequence[datetime]]) -> bool:
     """No other upstream landed after `at` (and before `before`): it was the one waited for."""
     return not any(at < t < before for ts in others for t in ts)
-
-
-def _spread(values: Sequence[timedelta]) -> timedelta:
-    return max(values) - min(values)
 
 
 def usual_offset(sla: DeadlineSla, landings: Sequence[datetime]) -> timedelta | None:

@@ -8,7 +8,7 @@ never `open`: the breach itself, if it comes, folds into the upstream's alert as
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
@@ -21,6 +21,7 @@ from bot.blocks.headsup import render_predicted
 from bot.db.models import Alert, CheckResult, ContractStatus, EtaRow
 from bot.freshness.roots import alert_channel
 from bot.outbox import UPDATE, URGENT, enqueue
+from bot.probes import ProbeResult
 from ownership.foresight import (
     Projection,
     edges_below,
@@ -30,7 +31,7 @@ from ownership.foresight import (
     usual_offset,
     will_miss,
 )
-from ownership.model import Contract, DeadlineSla, Registry
+from ownership.model import Contract, DeadlineSla, Probe, Registry
 from ownership.oncall import on_call
 from ownership.periods import Period
 from ownership.sla import Evaluation, FreshnessState, evaluate_deadline
@@ -38,6 +39,7 @@ from ownership.timeparse import format_duration
 
 KIND = "predicted"
 HISTORY = timedelta(days=30)  # landings the lags are computed from
+ProbeMany = Callable[[list[tuple[str, Probe]]], dict[str, ProbeResult]]
 
 
 def landings(
@@ -199,6 +201,17 @@ def expectations(
     return list(project(upstream, lands_at, edges, lags, usual).values())
 
 
+def _in_already(probe: ProbeMany | None, down: Contract, period: Period) -> bool:
+    """Whether the downstream's data for `period` is in, by a probe now: its last check may be
+    hours old (a pending contract is next checked after its deadline), and data that landed
+    early since must not be warned about."""
+    if probe is None or down.probe is None:
+        return False
+    seen = probe([(down.id, down.probe)]).get(down.id)
+    landed = seen.last_update if seen is not None and seen.ok else None
+    return landed is not None and landed >= period.window_start
+
+
 def warn_downstream(
     session: Session,
     registry: Registry,
@@ -207,10 +220,13 @@ def warn_downstream(
     now: datetime,
     eta: datetime | None = None,
     next_check: timedelta = timedelta(0),
+    probe: ProbeMany | None = None,
 ) -> list[str]:
     """Warn the downstreams the late `upstream` will likely make miss their deadlines (if it
     lands by its next check, `next_check` from now, or at its `eta`); the contracts newly
-    warned. With an ETA, warnings already posted are edited to the new expected time."""
+    warned. With an ETA, warnings already posted are edited to the new expected time. With
+    `probe`, a downstream is probed before its first warning and not warned if its data is
+    in already."""
     if eta is None:
         eta = _standing_eta(session, upstream.id, now)
     projections = expectations(session, registry, upstream, eta or now, now)
@@ -258,6 +274,8 @@ def warn_downstream(
                 row.last_update = projection.arrival
                 enqueue(session, method=UPDATE, channel=row.channel, now=now, payload=payload,
                         root_key=f"{KIND}:{row.id}", priority=URGENT)  # fmt: skip
+            continue
+        if _in_already(probe, down, period):
             continue
         row = Alert(
             contract_id=cid, period_key=key, kind=KIND, status="warned", channel=channel,

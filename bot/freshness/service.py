@@ -343,7 +343,8 @@ class FreshnessService:
             action = H.follow(session, registry, contract, evaluation, now) or action
             if evaluation.state is FreshnessState.LATE:
                 P.warn_downstream(session, registry, contract, evaluation, now,
-                                  next_check=self._cadence(status, now))  # fmt: skip
+                                  next_check=self._cadence(status, now),
+                                  probe=self.probe_many)  # fmt: skip
                 E.check_missed(session, registry, contract, now)
         session.flush()
         if (

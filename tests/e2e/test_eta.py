@@ -2,7 +2,8 @@
 
 The example registry: `customer_master_db` (daily 02:00 + 30 min, Data Engineering) feeds
 `churn_features` (daily 04:00 + 45 min, MLOps Churn) through features without contracts. Four
-days of history teach the lag (1 h 50 min); today the upstream is late, the downstream's owner
+days of history teach the lag (1 h 50 min: twice the upstream came after churn_features' usual
+02:10 and it followed 1 h 50 later); today the upstream is late, the downstream's owner
 is warned before 04:45, then a signed `/ack customer_master_db 05:30` moves that warning to
 07:20, `/whoowns churn_features` shows it, and a missed ETA re-pages whoever gave it.
 """
@@ -73,13 +74,15 @@ class Scene:
 @pytest.fixture
 def scene(alerting: Alerting) -> Scene:
     scene = Scene(alerting)
-    scene.load(UP, at(1, 50, -5))
-    scene.load(DOWN, at(1, 50, -5) + LAG)
-    for day in (-4, -3, -2, -1):
-        scene.load(UP, at(1, 50, day))
-        scene.check(at(1, 55, day))
-        scene.load(DOWN, at(1, 50, day) + LAG)
-        scene.check(at(3, 45, day))
+    scene.load(UP, at(0, 20, -5))
+    scene.load(DOWN, at(2, 10, -5))
+    for day, up in ((-4, at(0, 20)), (-3, at(0, 20)), (-2, at(2, 20)), (-1, at(2, 20))):
+        # churn_features lands 1 h 50 after its upstream: usually 02:10; twice it waited
+        scene.load(UP, up + timedelta(days=day))
+        scene.check(up + timedelta(days=day, minutes=5))
+        down = up + LAG + timedelta(days=day)
+        scene.load(DOWN, down)
+        scene.check(down + timedelta(minutes=5))
     scene.check(at(2, 31))  # late; 02:31 + 1 h 50 min is before 04:45
     assert scene.posts("#mlops-churn-oncall") == []
     scene.check(at(2, 56))  # 04:46 is past 04:45: one early warning

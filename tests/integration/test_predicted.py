@@ -63,13 +63,17 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
         w = World(services, slack, clock)
         w.tables = worlds.create_load_tables(services.engine, ["customer_master_db",
                                                               "churn_features"])
-        w.load("customer_master_db", at(1, 50, -5))
-        w.load("churn_features", at(1, 50, -5) + LAG)
-        for day in (-4, -3, -2, -1):  # four days of history: churn_features lands 1 h 50 after
-            w.load("customer_master_db", at(1, 50, day))
-            w.sweep(at(1, 55, day))
-            w.load("churn_features", at(1, 50, day) + LAG)
-            w.sweep(at(3, 45, day))
+        w.load("customer_master_db", at(0, 20, -5))
+        w.load("churn_features", at(2, 10, -5))
+        for day, up in ((-4, at(0, 20)), (-3, at(0, 20)), (-2, at(2, 20)), (-1, at(2, 20))):
+            # four days of history: churn_features lands 1 h 50 after its upstream, usually
+            # at 02:10; twice it was seen waiting: the upstream came after that (02:20, still
+            # on time), so 1 h 50 is the time it needs, not its schedule
+            w.load("customer_master_db", up + timedelta(days=day))
+            w.sweep(up + timedelta(days=day, minutes=5))
+            down = up + LAG + timedelta(days=day)
+            w.load("churn_features", down)
+            w.sweep(down + timedelta(minutes=5))
         assert w.posts() == []
         yield w
 
@@ -140,8 +144,9 @@ def test_a_downstream_that_follows_its_upstream_quickly_is_warned_only_when_it_m
     database_url: str, tmp_path: Path
 ) -> None:
     """churn_features usually lands at 03:40 (1 h 50 after its upstream), but once followed a
-    late upstream in 5 min: the gap is its own slack. Half an hour late upstream: no warning
-    (the old median-gap rule warned at 03:00); still late at 04:41: warned, before 04:45."""
+    late upstream in 5 min: the gap is its own slack (and one waited gap is not enough for a
+    follow lag: it is zero). Half an hour late upstream: no warning (the old median-gap rule
+    warned at 03:00); still late at 04:41: warned, before 04:45."""
     registry = write_registry(tmp_path / "registry", FILES)
     clock = Clock(at(0, day=-5))
     with FakeSlack() as slack, running(registry, database_url, slack, clock) as services:
@@ -183,3 +188,15 @@ def test_late_checks_reuse_the_lags_until_a_landing_is_recorded(world: World) ->
     world.load("churn_features", at(3, 25))  # a new landing: its lag and usual time are redone
     world.sweep(at(3, 30))
     assert predictions.queries - before == 2
+
+
+def test_a_downstream_whose_data_is_in_already_is_not_warned(world: World) -> None:
+    """churn_features' data came in early, after its last check: the upstream's late check
+    probes it before warning, and says nothing (B5: data in at 01:30, warned at 03:20)."""
+    world.load("churn_features", at(0, 30))  # counts for today (due 04:15), not yet checked
+    world.clock.now = at(3, 0)
+    world.services.freshness.check(["customer_master_db"])  # 04:50 is past 04:45
+    world.deliver()
+    assert world.posts(DOWN) == []
+    world.sweep(at(3, 10))
+    assert world.posts(DOWN) == []

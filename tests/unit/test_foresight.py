@@ -96,5 +96,38 @@ def test_a_downstream_on_its_own_schedule_is_not_assumed_to_need_its_slack() -> 
     offset = usual_offset(down, downs)
     assert offset == -35 * m
     assert follow_lag(ups, downs, down, offset) == timedelta(0)
-    steady = [u + 110 * m for u in ups]  # lands 1 h 50 after it, whenever it comes: it follows
-    assert follow_lag(ups, steady, down, usual_offset(down, steady)) == 110 * m
+
+
+def test_a_steady_gap_is_no_follow_lag_until_the_downstream_was_seen_waiting() -> None:
+    """The downstream lands 1 h 50 after its upstream every day, but always before it is due:
+    that may be its own schedule (B5: churn_features warned at 02:20, in at 02:34). Zero, so
+    only the last check before its deadline can warn; twice seen waiting for a late
+    upstream (which came after its usual 03:40), the faster of the two waits counts."""
+    m = timedelta(minutes=1)
+    down = DeadlineSla("daily", "UTC", timedelta(minutes=30), time(4, 15))
+    ups = [T0 + d * 24 * H + (100 + 10 * (d % 3)) * m for d in range(5)]
+    steady = [u + 110 * m for u in ups]
+    assert follow_lag(ups, steady, down, usual_offset(down, steady)) == timedelta(0)
+    late_ups = [*ups, T0 + 5 * 24 * H + 4 * H, T0 + 6 * 24 * H + 5 * H]
+    waited = [*steady, late_ups[5] + 20 * m, late_ups[6] + 15 * m]
+    offset = usual_offset(down, waited)
+    assert follow_lag(late_ups[:6], waited[:6], down, offset) == timedelta(0)  # once: no
+    assert follow_lag(late_ups, waited, down, offset) == 15 * m
+
+
+def test_one_wait_that_was_the_downstream_s_own_delay_is_no_follow_lag() -> None:
+    """B5's start-up: revenue_features (due 05:00) was out itself until 08:00, and its
+    upstream came in late at 06:12: one waited gap of 1 h 48 that is not the time it needs
+    (it warned twice about days it then landed in time). With a second, quick one, the
+    fastest counts."""
+    m = timedelta(minutes=1)
+    down = DeadlineSla("daily", "UTC", timedelta(minutes=45), time(5, 0))
+    days = [T0 + d * 24 * H for d in range(6)]
+    ups = [d + 4 * H + 5 * m for d in days[:5]] + [days[5] + 6 * H + 12 * m]
+    downs = [d + 5 * H + 15 * m for d in days[:5]] + [days[5] + 8 * H]
+    offset = usual_offset(down, downs)
+    assert offset == 15 * m
+    assert follow_lag(ups, downs, down, offset) == timedelta(0)
+    ups.append(days[5] + 24 * H + 6 * H)
+    downs.append(ups[-1] + 5 * m)
+    assert follow_lag(ups, downs, down, usual_offset(down, downs)) == 5 * m
