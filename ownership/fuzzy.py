@@ -102,6 +102,9 @@ class NameIndex:
         if self._sorted is None:
             self.prepare()
         assert self._sorted is not None
+        few = self._few_containing(part)
+        if few is not None:
+            return sorted(few)[:limit]
         out: list[str] = []
         at = self._blob.find(part)
         while at >= 0 and len(out) < limit:
@@ -114,6 +117,25 @@ class NameIndex:
                 at += 1
             at = self._blob.find(part, at)
         return out
+
+    def _few_containing(self, part: str) -> list[str] | None:
+        """Every name containing `part`, from the postings of its rarest trigram (a name that
+        contains it has each of its trigrams); None when that posting is too long to filter
+        in Python, and the scan of every name in C is cheaper. Scanning the ~1 MB of 100k
+        names for a word no name contains took ~1 ms of every unknown word's answer."""
+        if not self._grams or len(part) < 3:
+            return None
+        rarest = None
+        for gram in {part[i : i + 3] for i in range(len(part) - 2)}:
+            posting = self._grams.get(gram)
+            if posting is None:
+                return []
+            if rarest is None or len(posting) < len(rarest):
+                rarest = posting
+        if rarest is None or len(rarest) > CANDIDATES:
+            return None
+        names = self._names
+        return [names[i] for i in rarest if part in names[i]]
 
     def prepare(self) -> NameIndex:
         """Build the sorted view `containing` reads (at load, so no request pays for it)."""

@@ -174,3 +174,16 @@ def test_close_names_beyond_the_rarest_trigrams_are_found_in_the_wider_list() ->
     first, partial = index._shortlist("orders_dailyq")
     assert partial and "orders_daily" not in first
     assert index.close("orders_dailyq", n=1) == ["orders_daily"]
+
+
+def test_containing_on_a_large_set_is_what_scanning_every_name_gives() -> None:
+    """On large sets names containing the word come from its rarest trigram's names when
+    those are few; the answer is the scan's (sorted, each once, the first `limit`)."""
+    names = large_names() + ["xorders_dailyx", "orders_daily_orders_daily", "ord"]
+    index = NameIndex(names).prepare()
+    assert index.large
+    for part in ["orders_daily", "orders_daily_0", "_0012", "ers_da", "zzz", "ord", "s_d",
+                 "customer_age_01", "rs_daily_01"]:
+        expected = sorted(n for n in set(names) if part in n)
+        for limit in (1, 3, 50):
+            assert index.containing(part, limit) == expected[:limit], (part, limit)
