@@ -155,7 +155,8 @@ def test_a_word_close_to_nothing_costs_a_bounded_number_of_names(
     for word in ("asset", "sessions_000123_daily", "orders_000042_weekly"):
         scored.clear()
         assert index.close(word, n=3) == []
-        assert scored and max(scored) <= fuzzy.MOST, word
+        assert scored, word
+        assert max(scored) <= fuzzy.MOST, word
     scored.clear()
     assert index.close("aset_012345", n=3)[0] == "asset_012345"
     assert max(scored) <= fuzzy.CANDIDATES  # a typo with close names: the first tier only
@@ -172,14 +173,15 @@ def test_close_names_beyond_the_rarest_trigrams_are_found_in_the_wider_list() ->
     names += [f"{i:05d}orders_daily" for i in range(many)] + ["orders_daily"]
     index = NameIndex(names).prepare()
     first, partial = index._shortlist("orders_dailyq")
-    assert partial and "orders_daily" not in first
+    assert partial
+    assert "orders_daily" not in first
     assert index.close("orders_dailyq", n=1) == ["orders_daily"]
 
 
 def test_containing_on_a_large_set_is_what_scanning_every_name_gives() -> None:
     """On large sets names containing the word come from its rarest trigram's names when
     those are few; the answer is the scan's (sorted, each once, the first `limit`)."""
-    names = large_names() + ["xorders_dailyx", "orders_daily_orders_daily", "ord"]
+    names = [*large_names(), "xorders_dailyx", "orders_daily_orders_daily", "ord"]
     index = NameIndex(names).prepare()
     assert index.large
     for part in ["orders_daily", "orders_daily_0", "_0012", "ers_da", "zzz", "ord", "s_d",

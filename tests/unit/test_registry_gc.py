@@ -49,4 +49,5 @@ def test_a_load_freezes_the_registry_and_reloads_do_not_grow_the_frozen_set(
     assert max(counts) < loaded * 1.2, (loaded, counts)
     assert counts[-1] - counts[0] < loaded * 0.05, counts
     answer = who_owns(holder.registry, "aset_000123", NOW)  # still answers, with suggestions
-    assert isinstance(answer, NotFound) and answer.suggestions[0] == "asset_000123"
+    assert isinstance(answer, NotFound)
+    assert answer.suggestions[0] == "asset_000123"
