@@ -54,8 +54,9 @@ ROUNDED = ("known", "unknown")  # scenarios run --rounds times, pooled
 def serve(kind: str, registry: str) -> int:
     """Run one app behind bot.slack.http_server.make_server; print its port, serve until killed.
 
-    demarc's process also reads `reload one`, `reload all` and `reload off` on stdin: reload
-    back to back (one file changed each time, or every file) until told to stop.
+    Both read `inside` on stdin (the app's own time per request since the last `inside`);
+    demarc's process also reads `reload one`, `reload all` and `reload off`: reload back to
+    back (one file changed each time, or every file) until told to stop.
     """
     import logging
 
@@ -67,6 +68,7 @@ def serve(kind: str, registry: str) -> int:
     from tests.fakes.fake_slack import FakeSlack
 
     logging.disable(logging.WARNING)
+    holder: Any = None
     with FakeSlack() as slack:
         if kind == "bare":
             app = App(
@@ -94,17 +96,36 @@ def serve(kind: str, registry: str) -> int:
             })
             holder = RegistryHolder.from_path(settings.registry_path)
             app = create_app(settings, holder)
-            threading.Thread(target=control, args=(holder, Path(registry)), daemon=True).start()
-        server = make_server(WebApp(app, signing_secret=SECRET))
+        inside = Inside(WebApp(app, signing_secret=SECRET))
+        threading.Thread(
+            target=control, args=(inside, holder, Path(registry)), daemon=True
+        ).start()
+        server = make_server(inside)
         print(f"PORT {server.effective_port}", flush=True)  # type: ignore[union-attr]
         server.run()
     return 0
 
 
-def control(holder: Any, root: Path) -> None:
-    """Reload on command from stdin; report each reload's seconds when told to stop."""
-    file = sorted((root / "assets").glob("*.yaml"))[0]
-    original = file.read_text()
+class Inside:
+    """The app's WSGI call, timed: how much of a request is the app's own code."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.took: list[float] = []
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return self.app(environ, start_response)
+        finally:
+            self.took.append(time.perf_counter() - start)
+
+
+def control(inside: Inside, holder: Any, root: Path) -> None:
+    """Commands from stdin: `inside` prints the app's WSGI-call times since the last one;
+    demarc's process also reloads on command and reports each reload's seconds."""
+    file = sorted((root / "assets").glob("*.yaml"))[0] if holder is not None else root
+    original = file.read_text() if holder is not None else ""
     running = threading.Event()
     took: list[float] = []
 
@@ -123,7 +144,12 @@ def control(holder: Any, root: Path) -> None:
     worker: threading.Thread | None = None
     for line in sys.stdin:
         command = line.strip()
-        if command in ("reload one", "reload all"):
+        if command == "inside":
+            times, inside.took = inside.took, []  # not `took`: the reload loop's list
+            print("INSIDE " + json.dumps(times), flush=True)
+        elif holder is None:
+            print("NO", flush=True)
+        elif command in ("reload one", "reload all"):
             running.set()
             worker = threading.Thread(target=loop, args=(command == "reload all",))
             worker.start()
@@ -299,11 +325,17 @@ def main(argv: list[str] | None = None) -> int:
                 if reloading:
                     assert demarc.command(reloading) == "OK"
                 words = files["unknown" if scenario == "unknown" else "known"]
-                rounds = [
-                    measure([bare, demarc], words, args.rate, args.seconds, warmup, env)
-                    for _ in range(args.rounds if scenario in ROUNDED else 1)
-                ]
-                result = pooled(rounds)
+                rounds, inside = [], [[], []]
+                for _ in range(args.rounds if scenario in ROUNDED else 1):
+                    for server in (bare, demarc):
+                        server.command("inside")  # from here on
+                    rounds.append(
+                        measure([bare, demarc], words, args.rate, args.seconds, warmup, env)
+                    )
+                    for k, server in enumerate((bare, demarc)):
+                        took = json.loads(server.command("inside").removeprefix("INSIDE "))
+                        inside[k] += took[warmup // 2 :]  # the warm-ups alternate too
+                result = pooled(rounds) | {"inside": inside}
                 if reloading:
                     reply = demarc.command("reload off")
                     result["reloads"] = json.loads(reply.removeprefix("RELOADS "))
@@ -322,6 +354,12 @@ def main(argv: list[str] | None = None) -> int:
                for app, xs in (("bare", bare_ms), ("demarc", demarc_ms))}
         ratios = {q: row["demarc"][q] / row["bare"][q] for q in (50, 99)}
         print(f"   demarc / bare: p50 {ratios[50]:.2f}×, p99 {ratios[99]:.2f}×")
+        print("   inside the app (its WSGI call; the rest is HTTP, queues, the machine): "
+              + "; ".join(f"{app} p50 {percentile(xs, 50) * 1000:.2f} · p99 "
+                          f"{percentile(xs, 99) * 1000:.2f} ms"
+                          for app, xs in zip(("bare", "demarc"), result["inside"], strict=True)))
+        row["inside"] = {app: {q: percentile(xs, q) * 1000 for q in (50, 99)}
+                         for app, xs in zip(("bare", "demarc"), result["inside"], strict=True)}
         if len(result["rounds"]) > 1:
             by_round = {app: [percentile(r[k], 99) * 1000 for r in result["rounds"]]
                         for k, app in enumerate(("bare", "demarc"))}
