@@ -22,7 +22,9 @@ during one-file reloads ≤ 2× demarc's p99 at rest (known).
 
 A p99 of 500 samples is their 5th-slowest, which one stall of the machine moves; `known` and
 `unknown` therefore run `--rounds` times (3: 1,500 samples an app), and the verdicts read the
-pooled percentiles, printed with each round's p99 so their spread shows.
+pooled percentiles, printed with each round's p99 so their spread shows. Each server also
+times its app's WSGI call ("inside the app"): a tail the client sees but the app did not spend
+is HTTP, queueing or the machine.
 
     .venv/bin/python -m bench.b2_slash            # 50,000 assets, 50 req/s, 20 s a scenario
     .venv/bin/python -m bench.b2_slash --tiny     # 500 assets, 20 req/s for 2 s (CI)
