@@ -22,9 +22,8 @@ during one-file reloads ≤ 2× demarc's p99 at rest (known).
 
 A p99 of 500 samples is their 5th-slowest, which one stall of the machine moves; `known` and
 `unknown` therefore run `--rounds` times (3: 1,500 samples an app), and the verdicts read the
-pooled percentiles, printed with each round's p99 so their spread shows. Each server also
-times its app's WSGI call ("inside the app"): a tail the client sees but the app did not spend
-is HTTP, queueing or the machine.
+pooled percentiles, with each round's p99. Each server also times its app's WSGI call ("inside
+the app"): a tail the client sees but the app did not spend is HTTP, queues or the machine.
 
     .venv/bin/python -m bench.b2_slash            # 50,000 assets, 50 req/s, 20 s a scenario
     .venv/bin/python -m bench.b2_slash --tiny     # 500 assets, 20 req/s for 2 s (CI)
@@ -356,12 +355,11 @@ def main(argv: list[str] | None = None) -> int:
                for app, xs in (("bare", bare_ms), ("demarc", demarc_ms))}
         ratios = {q: row["demarc"][q] / row["bare"][q] for q in (50, 99)}
         print(f"   demarc / bare: p50 {ratios[50]:.2f}×, p99 {ratios[99]:.2f}×")
-        print("   inside the app (its WSGI call; the rest is HTTP, queues, the machine): "
-              + "; ".join(f"{app} p50 {percentile(xs, 50) * 1000:.2f} · p99 "
-                          f"{percentile(xs, 99) * 1000:.2f} ms"
-                          for app, xs in zip(("bare", "demarc"), result["inside"], strict=True)))
         row["inside"] = {app: {q: percentile(xs, q) * 1000 for q in (50, 99)}
                          for app, xs in zip(("bare", "demarc"), result["inside"], strict=True)}
+        print("   inside the app (its WSGI call; the rest is HTTP, queues, the machine): "
+              + "; ".join(f"{app} p50 {ms[50]:.2f} · p99 {ms[99]:.2f} ms"
+                          for app, ms in row["inside"].items()))
         if len(result["rounds"]) > 1:
             by_round = {app: [percentile(r[k], 99) * 1000 for r in result["rounds"]]
                         for k, app in enumerate(("bare", "demarc"))}
