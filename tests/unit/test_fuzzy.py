@@ -87,7 +87,7 @@ def test_many_dangling_references_get_hints_up_to_a_budget(tmp_path: Path) -> No
 def test_the_trigram_shortlist_finds_what_scoring_every_name_finds() -> None:
     """Large registries score the names sharing the word's rarest trigrams first; the answers
     are as close as scoring every name gives (rank by rank: among equally close names either
-    may be named), and a word nothing is close to still gets the full scan (no suggestion)."""
+    may be named), and a word nothing is close to gets no suggestion."""
     import ownership.fuzzy as fuzzy
 
     rng = random.Random(7)
@@ -115,3 +115,77 @@ def test_the_trigram_shortlist_finds_what_scoring_every_name_finds() -> None:
     chosen, partial = index._shortlist("customer_age_01234")
     assert partial
     assert len(chosen) <= fuzzy.CANDIDATES
+
+
+def test_typos_of_names_in_a_large_set_suggest_the_name() -> None:
+    """Asset-id-like names by the thousand (one prefix, a number): a letter dropped, a digit
+    doubled, two letters swapped or a suffix added still suggest the name (or names at least
+    as close)."""
+    names = [f"{p}_{i:06d}" for i in range(15_000) for p in ("asset", "alias")]
+    index = NameIndex(names).prepare()
+    for i in (7, 1234, 9999, 14_321):
+        for name in (f"asset_{i:06d}", f"alias_{i:06d}"):
+            for typo in (name[1:], name[:2] + name[3:], name[:-2] + name[-2] + name[-2:],
+                         name[:1] + name[2] + name[1] + name[3:], name + "_x"):
+                found = index.close(typo, n=3)
+                ratio = difflib.SequenceMatcher(None, name, typo).ratio()
+                assert len(found) == 3, typo  # a doubled digit can make others as close:
+                assert name in found or all(  # then those are suggested, each as close
+                    difflib.SequenceMatcher(None, f, typo).ratio() >= ratio for f in found
+                ), (typo, found)
+
+
+def test_a_word_close_to_nothing_costs_a_bounded_number_of_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unknown word sharing trigrams with every name is scored against at most `MOST`
+    names, not all of them (that was ~10 ms of CPU at 100k names), and gets no suggestion."""
+    import ownership.fuzzy as fuzzy
+
+    names = [f"asset_{i:06d}" for i in range(3 * fuzzy.MOST)]
+    index = NameIndex(names).prepare()
+    scored: list[int] = []
+    best = fuzzy._best
+
+    def counting(word: str, pool: list[str], limit: int, cutoff: float) -> object:
+        scored.append(len(pool))
+        return best(word, pool, limit, cutoff)
+
+    monkeypatch.setattr(fuzzy, "_best", counting)
+    for word in ("asset", "sessions_000123_daily", "orders_000042_weekly"):
+        scored.clear()
+        assert index.close(word, n=3) == []
+        assert scored, word
+        assert max(scored) <= fuzzy.MOST, word
+    scored.clear()
+    assert index.close("aset_012345", n=3)[0] == "asset_012345"
+    assert max(scored) <= fuzzy.CANDIDATES  # a typo with close names: the first tier only
+
+
+def test_close_names_beyond_the_rarest_trigrams_are_found_in_the_wider_list() -> None:
+    """The rarest trigram of a typo can be the typo's own ("lyq" in "orders_dailyq"): the names
+    it picks are not the close ones, and the next-rarest trigrams find them."""
+    import ownership.fuzzy as fuzzy
+
+    many = fuzzy.CANDIDATES + 500
+    names = [f"zlyq{i:05d}" for i in range(fuzzy.CANDIDATES)]
+    names += [f"orders_daily_{i:05d}" for i in range(many)]
+    names += [f"{i:05d}orders_daily" for i in range(many)] + ["orders_daily"]
+    index = NameIndex(names).prepare()
+    first, partial = index._shortlist("orders_dailyq")
+    assert partial
+    assert "orders_daily" not in first
+    assert index.close("orders_dailyq", n=1) == ["orders_daily"]
+
+
+def test_containing_on_a_large_set_is_what_scanning_every_name_gives() -> None:
+    """On large sets names containing the word come from its rarest trigram's names when
+    those are few; the answer is the scan's (sorted, each once, the first `limit`)."""
+    names = [*large_names(), "xorders_dailyx", "orders_daily_orders_daily", "ord"]
+    index = NameIndex(names).prepare()
+    assert index.large
+    for part in ["orders_daily", "orders_daily_0", "_0012", "ers_da", "zzz", "ord", "s_d",
+                 "customer_age_01", "rs_daily_01"]:
+        expected = sorted(n for n in set(names) if part in n)
+        for limit in (1, 3, 50):
+            assert index.containing(part, limit) == expected[:limit], (part, limit)
