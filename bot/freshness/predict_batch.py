@@ -13,7 +13,7 @@ taken in the same (lineage) order, with what earlier ones wrote in view.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -26,6 +26,7 @@ from bot.freshness import etas as E
 from bot.freshness import predictions as P
 from bot.freshness import roots as R
 from bot.freshness.own_path import has_downstream_contract
+from bot.freshness.quiet import Checked, Quiet
 from bot.outbox import UPDATE, URGENT, enqueue
 from ownership.foresight import Projection, edges_below, project, will_miss
 from ownership.model import Contract, Registry
@@ -56,6 +57,16 @@ class _Plan:
     item: StillLate
     eta: datetime | None
     projections: list[Projection]
+
+
+def still_late(checked: Sequence[Checked], quiet: Mapping[str, Quiet]) -> list[StillLate]:
+    """The checks the batch recorded as still late, in the sweep's (lineage) order: their
+    follow-ups run before any per-contract path, as they did when those ran first."""
+    return [
+        StillLate(d.contract, d.evaluation, c.now, d.alert, d.cadence)
+        for c in checked
+        if (d := quiet.get(c.contract.id)) is not None and d.alert is not None
+    ]
 
 
 def follow_up_all(

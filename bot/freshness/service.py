@@ -186,7 +186,8 @@ class FreshnessService:
         claims: Mapping[str, str] | None = None,
     ) -> tuple[dict[str, Q.Quiet], set[str]]:
         """The checks that change nothing anyone sees, a chunk per transaction
-        (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path. Also
+        (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path. Then
+        the still-late ones' downstream warnings and missed ETAs (`predict_batch`). Also
         the claimed checks found taken over (dropped)."""
         quiet: dict[str, Q.Quiet] = {}
         lost: set[str] = set()
@@ -209,12 +210,7 @@ class FreshnessService:
                 continue
             quiet.update((d.contract.id, d) for d in done.done)
             lost |= done.lost
-        late = [
-            B.StillLate(d.contract, d.evaluation, c.now, d.alert, d.cadence)
-            for c in checked
-            if (d := quiet.get(c.contract.id)) is not None and d.alert is not None
-        ]  # their predictions and missed ETAs, all at once (before any per-contract path)
-        B.follow_up_all(self.sessions, registry, late)
+        B.follow_up_all(self.sessions, registry, B.still_late(checked, quiet))
         return quiet, lost
 
     def _judge(

@@ -5,9 +5,10 @@ would render the same (`roots.root_digest`), that lists no new "also affected" a
 upstream cause (if attached) is still open, only stores what the check saw: the alert's
 figures and the contract's status. A check that fails again after the owner was told, or
 before the failure threshold, only counts the failure. Both are recorded in the quiet chunk's
-transaction (`bot.freshness.quiet`); anything else (a recovery, a new breach, an edit of the
-root, a refold, a failure to alert) is left to the per-contract path, which writes exactly
-what it wrote before.
+transaction (`bot.freshness.quiet`); a still-late check's downstream warnings and missed-ETA
+re-page follow for the whole sweep at once (`bot.freshness.predict_batch`). Anything else (a
+recovery, a new breach, an edit of the root, a refold, a failure to alert) is left to the
+per-contract path, which writes exactly what it wrote before.
 
 Decisions read only what the chunk loaded beforehand (no query between a change and its
 undo, so nothing half-decided is flushed).
