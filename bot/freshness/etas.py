@@ -101,27 +101,32 @@ def _downstream_count(session: Session, upstream_id: str) -> int:
     )
 
 
-def check_missed(
-    session: Session, registry: Registry, contract: Contract, now: datetime
-) -> bool:
+def check_missed(session: Session, registry: Registry, contract: Contract, now: datetime) -> bool:
     """While late: if the latest ETA on the open alert has passed, re-page who gave it, once."""
     for alert in R.open_alerts(session, contract.id):
-        row = latest_eta(session, alert.id)
-        if row is None or row.missed_at is not None or row.eta >= now:
-            continue
-        row.missed_at = now
-        cause = session.get(Alert, alert.caused_by_alert_id) if alert.caused_by_alert_id else None
-        who = user_mention(row.given_by) or "whoever gave it"
-        R.reply(
-            session,
-            cause or alert,
-            f":rotating_light: {who}: the ETA {format_instant(row.eta, now)} for "
-            f"{code(contract.id)} has passed and it is still late. Give a new one: "
-            f"`/ack {contract.id} 07:00` (or the ETA menu).",
-            now,
-        )
-        return True
+        if repage_missed(session, contract, alert, latest_eta(session, alert.id), now):
+            return True
     return False
+
+
+def repage_missed(
+    session: Session, contract: Contract, alert: Alert, row: EtaRow | None, now: datetime
+) -> bool:
+    """If `row`, the latest ETA on `alert`, has passed unmissed: mark it and re-page, once."""
+    if row is None or row.missed_at is not None or row.eta >= now:
+        return False
+    row.missed_at = now
+    cause = session.get(Alert, alert.caused_by_alert_id) if alert.caused_by_alert_id else None
+    who = user_mention(row.given_by) or "whoever gave it"
+    R.reply(
+        session,
+        cause or alert,
+        f":rotating_light: {who}: the ETA {format_instant(row.eta, now)} for "
+        f"{code(contract.id)} has passed and it is still late. Give a new one: "
+        f"`/ack {contract.id} 07:00` (or the ETA menu).",
+        now,
+    )
+    return True
 
 
 def expected_times(

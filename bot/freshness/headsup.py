@@ -39,7 +39,10 @@ def _find(session: Session, contract_id: str, period_key: str) -> Alert | None:
 
 
 def follow(
-    session: Session, registry: Registry, contract: Contract, evaluation: Evaluation,
+    session: Session,
+    registry: Registry,
+    contract: Contract,
+    evaluation: Evaluation,
     now: datetime,
 ) -> str | None:
     """Post, or settle, the heads-up this check calls for; what it did, if anything."""
@@ -72,9 +75,7 @@ def follow(
         payload = render_heads_up_late(contract.id, period.deadline, now)
     elif evaluation.state.is_fresh and evaluation.last_update is not None:
         row.status, row.recovered_at = "arrived", evaluation.last_update
-        payload = render_heads_up_arrived(
-            contract.id, evaluation.last_update, period.deadline, now
-        )
+        payload = render_heads_up_arrived(contract.id, evaluation.last_update, period.deadline, now)
     else:
         return None
     enqueue(session, method=UPDATE, channel=row.channel, now=now, payload=payload,

@@ -121,3 +121,14 @@ def _next_change(contract: Contract, evaluation: Evaluation, now: datetime) -> d
         ahead = [at for at in crossings if at > now]
         return min(ahead) if ahead else None
     return None
+
+
+def late_cadence(
+    timing: Timing, checked_at: datetime | None, state: str | None, now: datetime
+) -> timedelta:
+    """How soon a late contract is looked at again, from its status before this check: the
+    re-check interval, or the time since its last check while it was late already (a fixed
+    sweep may be slower)."""
+    gap = now - checked_at if checked_at is not None else timedelta(0)
+    late = state == FreshnessState.LATE.value
+    return max(timing.recheck, min(gap, timing.longest) if late else timedelta(0))

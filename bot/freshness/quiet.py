@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, Update, bindparam, insert, select, update
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import Alert, CheckResult, ContractStatus, SilenceRow
 from bot.freshness import alerts as A
 from bot.freshness import still as S
-from bot.freshness.judge import Timing, breach_key, next_check
+from bot.freshness.judge import Timing, breach_key, late_cadence, next_check
 from bot.freshness.records import check_values, new_status
 from bot.probes import ProbeResult
 from ownership.model import Contract, Registry
@@ -55,6 +55,8 @@ class Quiet:
     next_check_at: datetime
     silenced: A.Silenced | None
     action: str | None = None
+    alert: Alert | None = None  # still late: its open alert, for `predict_batch.follow_up`
+    cadence: timedelta = timedelta(0)  # still late: how soon it is looked at again
 
 
 @dataclass
@@ -110,7 +112,7 @@ def record_quiet(
         )
         failed_alerted = status is not None and status.failure_alerted
         silenced: A.Silenced | None = None
-        action = None
+        action, open_alert, cadence = None, None, timedelta(0)
         if evaluation.state in QUIET_STATES and contract.id not in alerts and not failed_alerted:
             alert_open = False
             silenced = A.active_silence(session, registry, contract, now, rows=loaded.silences)
@@ -120,6 +122,10 @@ def record_quiet(
             late := S.still_late(session, registry, contract, evaluation, key, now, loaded, timing)
         ):
             alert_open, silenced, action = True, late[1], "still late"
+            open_alert = late[0]
+            cadence = late_cadence(
+                timing, status.checked_at if status else None, status.state if status else None, now
+            )
         else:
             continue
         rows.append(check_values(contract.id, evaluation, key, item.result, now))
@@ -153,7 +159,9 @@ def record_quiet(
             updates.append(
                 {"b_contract_id": contract.id, **{f"b_{k}": v for k, v in values.items()}}
             )
-        done.done.append(Quiet(contract, evaluation, next_at, silenced, action))
+        done.done.append(
+            Quiet(contract, evaluation, next_at, silenced, action, open_alert, cadence)
+        )
     if rows:
         # render_nulls: one statement, not one per run of rows with the same NULL columns
         session.execute(insert(CheckResult).execution_options(render_nulls=True), rows)

@@ -24,10 +24,11 @@ from bot.freshness import etas as E
 from bot.freshness import headsup as H
 from bot.freshness import holds as K
 from bot.freshness import planned as D
+from bot.freshness import predict_batch as B
 from bot.freshness import predictions as P
 from bot.freshness import quiet as Q
 from bot.freshness import roots as R
-from bot.freshness.judge import Timing, breach_key, judge, next_check
+from bot.freshness.judge import Timing, breach_key, judge, late_cadence, next_check
 from bot.freshness.own_path import needs_own_path
 from bot.freshness.records import check_row, new_status
 from bot.freshness.upstream import upstream_landing
@@ -185,13 +186,13 @@ class FreshnessService:
         claims: Mapping[str, str] | None = None,
     ) -> tuple[dict[str, Q.Quiet], set[str]]:
         """The checks that change nothing anyone sees, a chunk per transaction
-        (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path. Also
+        (`bot.freshness.quiet`); a chunk that fails is left to the per-contract path. Then
+        the still-late ones' downstream warnings and missed ETAs (`predict_batch`). Also
         the claimed checks found taken over (dropped)."""
         quiet: dict[str, Q.Quiet] = {}
         lost: set[str] = set()
         states = {c.contract.id: c.evaluation.state for c in checked}
-        with self.sessions() as session:
-            own = needs_own_path(session, registry, checked)
+        own = needs_own_path(registry, checked)
         candidates = [c for c in checked if c.contract.id not in own]
         for start in range(0, len(candidates), Q.CHUNK):
             chunk = candidates[start : start + Q.CHUNK]
@@ -209,6 +210,7 @@ class FreshnessService:
                 continue
             quiet.update((d.contract.id, d) for d in done.done)
             lost |= done.lost
+        B.follow_up_all(self.sessions, registry, B.still_late(checked, quiet))
         return quiet, lost
 
     def _judge(
@@ -363,11 +365,7 @@ class FreshnessService:
         return CheckReport(contract, evaluation, next_at, action, silenced)
 
     def _cadence(self, status: ContractStatus, now: datetime) -> timedelta:
-        """How soon the late contract is looked at again: the re-check interval, or the time
-        since its last check while it was late already (a fixed sweep may be slower)."""
-        gap = now - status.checked_at if status.checked_at is not None else timedelta(0)
-        late = status.state == FreshnessState.LATE.value
-        return max(self.timing.recheck, min(gap, self.timing.longest) if late else timedelta(0))
+        return late_cadence(self.timing, status.checked_at, status.state, now)
 
     def _late(
         self,

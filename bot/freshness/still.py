@@ -5,9 +5,10 @@ would render the same (`roots.root_digest`), that lists no new "also affected" a
 upstream cause (if attached) is still open, only stores what the check saw: the alert's
 figures and the contract's status. A check that fails again after the owner was told, or
 before the failure threshold, only counts the failure. Both are recorded in the quiet chunk's
-transaction (`bot.freshness.quiet`); anything else (a recovery, a new breach, an edit of the
-root, a refold, a failure to alert) is left to the per-contract path, which writes exactly
-what it wrote before.
+transaction (`bot.freshness.quiet`); a still-late check's downstream warnings and missed-ETA
+re-page follow for the whole sweep at once (`bot.freshness.predict_batch`). Anything else (a
+recovery, a new breach, an edit of the root, a refold, a failure to alert) is left to the
+per-contract path, which writes exactly what it wrote before.
 
 Decisions read only what the chunk loaded beforehand (no query between a change and its
 undo, so nothing half-decided is flushed).
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot.db.models import Alert, ContractStatus, SilenceRow
 from bot.freshness import alerts as A
@@ -73,10 +75,10 @@ def still_late(
         ):
             return None
         _store(alert, evaluation, now)
-        return alert, silenced
+        return _refreshed(alert, silenced)
     if not alert.channel:
         _store(alert, evaluation, now)
-        return alert, silenced
+        return _refreshed(alert, silenced)
     known = {a for a in alert.affected.split(",") if a}
     if any(c not in known for c in loaded.attached.get(alert.id, ())):
         return None  # "also affected" to announce: an edit
@@ -88,7 +90,7 @@ def still_late(
     if R.root_digest(view) != alert.root_digest:
         alert.late_by_seconds, alert.last_update, alert.checked_at = before
         return None
-    return alert, silenced
+    return _refreshed(alert, silenced)
 
 
 def still_failing(status: ContractStatus | None, evaluation: Evaluation, timing: Timing) -> bool:
@@ -100,6 +102,18 @@ def still_failing(status: ContractStatus | None, evaluation: Evaluation, timing:
     return bool(status.failure_alerted) or (
         (status.consecutive_failures or 0) + 1 < timing.failures_before_alert
     )
+
+
+def _refreshed(alert: Alert, silenced: A.Silenced | None) -> tuple[Alert, A.Silenced | None]:
+    """The refreshed alert, its three columns marked written whether their values moved or
+    not: every still-late alert of a chunk then has the same columns to update, and the unit
+    of work sends them as one executemany instead of one statement per run of alike rows."""
+    for name in _STORED:
+        flag_modified(alert, name)
+    return alert, silenced
+
+
+_STORED = ("late_by_seconds", "last_update", "checked_at")
 
 
 def _store(alert: Alert, evaluation: Evaluation, now: datetime) -> None:

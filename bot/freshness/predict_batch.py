@@ -1,0 +1,257 @@
+"""What a still-late check does besides refreshing its alert, for a whole sweep's still-late
+checks at once: warn the downstreams it will likely make miss (`predictions.warn_downstream`)
+and re-page a missed ETA (`etas.check_missed`).
+
+The per-contract path runs ~14 statements for that per late contract; here one query loads
+the ETAs of every open alert of the batch, one the statuses of every contract below its
+upstreams, one the `predicted:` warnings already standing for the periods at stake (the
+lags come from the predictions' memo, a landings query only when a landing is new), and a
+statement is written only for a warning or a re-page to post. The decisions are the same,
+taken in the same (lineage) order, with what earlier ones wrote in view.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.headsup import render_predicted
+from bot.db.models import Alert, ContractStatus, EtaRow
+from bot.freshness import etas as E
+from bot.freshness import predictions as P
+from bot.freshness import roots as R
+from bot.freshness.own_path import has_downstream_contract
+from bot.freshness.quiet import Checked, Quiet
+from bot.outbox import UPDATE, URGENT, enqueue
+from ownership.foresight import Projection, edges_below, project, will_miss
+from ownership.model import Contract, Registry
+from ownership.periods import Period
+from ownership.sla import Evaluation
+from ownership.timeparse import format_duration
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500  # still-late checks per transaction
+
+
+@dataclass(frozen=True)
+class StillLate:
+    """A check the sweep's batch recorded as still late, with its one open alert."""
+
+    contract: Contract
+    evaluation: Evaluation
+    now: datetime
+    alert: Alert
+    cadence: timedelta  # how soon it is looked at again (`warn_downstream`'s `next_check`)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One upstream's projections, computed before anything is written."""
+
+    item: StillLate
+    eta: datetime | None
+    projections: list[Projection]
+
+
+def still_late(checked: Sequence[Checked], quiet: Mapping[str, Quiet]) -> list[StillLate]:
+    """The checks the batch recorded as still late, in the sweep's (lineage) order: their
+    follow-ups run before any per-contract path, as they did when those ran first."""
+    return [
+        StillLate(d.contract, d.evaluation, c.now, d.alert, d.cadence)
+        for c in checked
+        if (d := quiet.get(c.contract.id)) is not None and d.alert is not None
+    ]
+
+
+def follow_up_all(
+    sessions: sessionmaker[Session], registry: Registry, items: Sequence[StillLate]
+) -> None:
+    """`follow_up` a chunk per transaction; a chunk that fails goes one check at a time, so
+    one bad row loses no other contract's warning or re-page."""
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        try:
+            with sessions.begin() as session:
+                follow_up(session, registry, chunk)
+        except Exception as exc:
+            log.warning("following up %d still-late checks at once failed: %s", len(chunk), exc)
+            for item in chunk:
+                try:
+                    with sessions.begin() as session:
+                        follow_up(session, registry, [item])
+                except Exception:
+                    log.exception("following up the still-late %s failed", item.contract.id)
+
+
+def follow_up(session: Session, registry: Registry, items: Sequence[StillLate]) -> None:
+    """For each still-late check, in order: its downstream warnings, then its missed ETA."""
+    if not items:
+        return
+    ids = {i.contract.id for i in items}
+    etas: list[tuple[EtaRow, str]] = [
+        (row, cid)
+        for row, cid in session.execute(
+            select(EtaRow, Alert.contract_id)
+            .join(Alert, Alert.id == EtaRow.alert_id)
+            .where(
+                Alert.status == "open",
+                or_(EtaRow.contract_id.in_(ids), Alert.contract_id.in_(ids)),
+            )
+            .order_by(EtaRow.id.desc())
+        )
+    ]
+    edges = {i.contract.id: found for i in items if (found := _edges(registry, i.contract))}
+    below = {c.id for found in edges.values() for pair in found for c in pair}
+    statuses = P._statuses(session, below) if below else {}
+    plans = [
+        _plan(session, registry, i, etas, edges.get(i.contract.id, []), statuses) for i in items
+    ]
+    warned = _standing_warnings(session, registry, plans, statuses)
+    for plan in plans:
+        _warn(session, registry, plan, warned, statuses)
+        alert = plan.item.alert
+        row = next((r for r, _ in etas if r.alert_id == alert.id), None)
+        E.repage_missed(session, plan.item.contract, alert, row, plan.item.now)
+
+
+_EDGES: tuple[weakref.ref[Registry], dict[str, list[tuple[Contract, Contract]]]] | None = None
+
+
+def _edges(registry: Registry, upstream: Contract) -> list[tuple[Contract, Contract]]:
+    """`edges_below` the upstream, kept for the registry in force: it reads every contract
+    of the registry (~18 ms a call at 10,000), and a registry never changes once loaded (a
+    reload builds a new one)."""
+    global _EDGES
+    if _EDGES is None or _EDGES[0]() is not registry:
+        _EDGES = (weakref.ref(registry), {})
+    found = _EDGES[1].get(upstream.id)
+    if found is None:
+        has = registry.downstream_of(upstream.asset) and has_downstream_contract(registry, upstream)
+        found = _EDGES[1][upstream.id] = edges_below(registry, upstream) if has else []
+    return found
+
+
+def _plan(
+    session: Session,
+    registry: Registry,
+    item: StillLate,
+    etas: Sequence[tuple[EtaRow, str]],
+    edges: list[tuple[Contract, Contract]],
+    statuses: dict[str, ContractStatus],
+) -> _Plan:
+    """`warn_downstream`'s projections for one upstream (`_standing_eta`, `expectations`)."""
+    upstream, now = item.contract, item.now
+    eta = next((r.eta for r, _ in etas if r.contract_id == upstream.id), None)
+    eta = eta if eta is not None and eta > now else None
+    if not edges:
+        return _Plan(item, eta, [])
+    lags, offsets = P._history(session, registry, edges, statuses, now)
+    usual: dict[str, datetime] = {}
+    for cid, offset in offsets.items():
+        down = registry.contracts.get(cid)
+        if down is None or P._is_late(down, statuses.get(cid), now):
+            continue
+        period = P._period_at_stake(down, statuses.get(cid), now)
+        if period is not None:
+            usual[cid] = period.expected + offset
+    projections = list(project(upstream, eta or now, edges, lags, usual).values())
+    if eta is None:
+        projections = [
+            replace(p, arrival=p.arrival + max(timedelta(0), item.cadence - p.lag))
+            for p in projections
+        ]
+    return _Plan(item, eta, projections)
+
+
+def _stake(
+    registry: Registry, plan: _Plan, statuses: dict[str, ContractStatus]
+) -> Iterator[tuple[Projection, Contract, Period, str]]:
+    """Each projection whose downstream has a period at stake, not past its deadline; with
+    that period's warning key."""
+    now = plan.item.now
+    for projection in plan.projections:
+        down = registry.contracts.get(projection.contract)
+        if down is None or down.sla is None:
+            continue
+        period = P._period_at_stake(down, statuses.get(projection.contract), now)
+        if period is None or now >= period.deadline:
+            continue
+        yield projection, down, period, f"{P.KIND}:{period.key}"[:64]
+
+
+def _standing_warnings(
+    session: Session,
+    registry: Registry,
+    plans: Sequence[_Plan],
+    statuses: dict[str, ContractStatus],
+) -> dict[tuple[str, str], Alert]:
+    """The `predicted:` rows already there for every (downstream, period) at stake."""
+    pairs = {
+        (down.id, key) for plan in plans for _, down, _, key in _stake(registry, plan, statuses)
+    }
+    if not pairs:
+        return {}
+    rows = session.scalars(
+        select(Alert).where(
+            Alert.contract_id.in_({c for c, _ in pairs}),
+            Alert.period_key.in_({k for _, k in pairs}),
+        )
+    )
+    return {(r.contract_id, r.period_key): r for r in rows}
+
+
+def _warn(
+    session: Session,
+    registry: Registry,
+    plan: _Plan,
+    warned: dict[tuple[str, str], Alert],
+    statuses: dict[str, ContractStatus],
+) -> None:
+    """`warn_downstream`'s decisions for one upstream, from what the batch loaded."""
+    upstream, evaluation, now, eta = (
+        plan.item.contract,
+        plan.item.evaluation,
+        plan.item.now,
+        plan.eta,
+    )
+    for projection, down, period, key in _stake(registry, plan, statuses):
+        cid = down.id
+        row = warned.get((cid, key))
+        channel = R.alert_channel(registry, down)
+        if not channel or (row is None and not will_miss(period, projection.arrival, now)):
+            continue
+        payload = render_predicted(
+            cid,
+            period.deadline,
+            upstream.id,
+            format_duration(evaluation.late_by or timedelta(0)),
+            format_duration(projection.lag),
+            P._tag(registry, down, now),
+            R.alert_channel(registry, upstream),
+            now,
+            eta=eta,
+            expected=projection.arrival,
+        )
+        if row is not None:
+            if eta is not None and row.status == "warned" and row.last_update != projection.arrival:
+                row.last_update = projection.arrival
+                enqueue(session, method=UPDATE, channel=row.channel, now=now, payload=payload,
+                        root_key=f"{P.KIND}:{row.id}", priority=URGENT)  # fmt: skip
+            continue
+        row = Alert(
+            contract_id=cid, period_key=key, kind=P.KIND, status="warned", channel=channel,
+            opened_at=now, deadline=period.deadline, window_start=period.window_start,
+            affected=upstream.id, last_update=projection.arrival,
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        enqueue(session, method="chat.postMessage", channel=channel, now=now, payload=payload,
+                root_key=f"{P.KIND}:{row.id}", is_root=True)  # fmt: skip
+        warned[(cid, key)] = row
