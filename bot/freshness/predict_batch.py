@@ -14,26 +14,21 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.headsup import render_predicted
 from bot.db.models import Alert, ContractStatus, EtaRow
 from bot.freshness import etas as E
 from bot.freshness import predictions as P
-from bot.freshness import roots as R
 from bot.freshness.own_path import has_downstream_contract
 from bot.freshness.quiet import Checked, Quiet
-from bot.outbox import UPDATE, URGENT, enqueue
-from ownership.foresight import Projection, edges_below, project, will_miss
+from ownership.foresight import Projection, edges_below, project
 from ownership.model import Contract, Registry
-from ownership.periods import Period
 from ownership.sla import Evaluation
-from ownership.timeparse import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +66,10 @@ def still_late(checked: Sequence[Checked], quiet: Mapping[str, Quiet]) -> list[S
 
 
 def follow_up_all(
-    sessions: sessionmaker[Session], registry: Registry, items: Sequence[StillLate]
+    sessions: sessionmaker[Session],
+    registry: Registry,
+    items: Sequence[StillLate],
+    probe: P.ProbeMany | None = None,
 ) -> None:
     """`follow_up` a chunk per transaction; a chunk that fails goes one check at a time, so
     one bad row loses no other contract's warning or re-page."""
@@ -79,19 +77,25 @@ def follow_up_all(
         chunk = items[start : start + CHUNK]
         try:
             with sessions.begin() as session:
-                follow_up(session, registry, chunk)
+                follow_up(session, registry, chunk, probe)
         except Exception as exc:
             log.warning("following up %d still-late checks at once failed: %s", len(chunk), exc)
             for item in chunk:
                 try:
                     with sessions.begin() as session:
-                        follow_up(session, registry, [item])
+                        follow_up(session, registry, [item], probe)
                 except Exception:
                     log.exception("following up the still-late %s failed", item.contract.id)
 
 
-def follow_up(session: Session, registry: Registry, items: Sequence[StillLate]) -> None:
-    """For each still-late check, in order: its downstream warnings, then its missed ETA."""
+def follow_up(
+    session: Session,
+    registry: Registry,
+    items: Sequence[StillLate],
+    probe: P.ProbeMany | None = None,
+) -> None:
+    """For each still-late check, in order: its downstream warnings (a downstream probed before
+    its first warning, `predictions.post_warnings`), then its missed ETA."""
     if not items:
         return
     ids = {i.contract.id for i in items}
@@ -113,9 +117,12 @@ def follow_up(session: Session, registry: Registry, items: Sequence[StillLate]) 
     plans = [
         _plan(session, registry, i, etas, edges.get(i.contract.id, []), statuses) for i in items
     ]
-    warned = _standing_warnings(session, registry, plans, statuses)
-    for plan in plans:
-        _warn(session, registry, plan, warned, statuses)
+    at_stake = [list(P.stake(registry, p.projections, statuses, p.item.now)) for p in plans]
+    warned = P.standing_warnings(session, {(d.id, k) for s in at_stake for _, d, _, k in s})
+    for plan, stakes in zip(plans, at_stake, strict=True):
+        item = plan.item
+        P.post_warnings(session, registry, item.contract, item.evaluation, item.now, plan.eta,
+                        stakes, warned, probe)  # fmt: skip
         alert = plan.item.alert
         row = next((r for r, _ in etas if r.alert_id == alert.id), None)
         E.repage_missed(session, plan.item.contract, alert, row, plan.item.now)
@@ -168,90 +175,3 @@ def _plan(
             for p in projections
         ]
     return _Plan(item, eta, projections)
-
-
-def _stake(
-    registry: Registry, plan: _Plan, statuses: dict[str, ContractStatus]
-) -> Iterator[tuple[Projection, Contract, Period, str]]:
-    """Each projection whose downstream has a period at stake, not past its deadline; with
-    that period's warning key."""
-    now = plan.item.now
-    for projection in plan.projections:
-        down = registry.contracts.get(projection.contract)
-        if down is None or down.sla is None:
-            continue
-        period = P._period_at_stake(down, statuses.get(projection.contract), now)
-        if period is None or now >= period.deadline:
-            continue
-        yield projection, down, period, f"{P.KIND}:{period.key}"[:64]
-
-
-def _standing_warnings(
-    session: Session,
-    registry: Registry,
-    plans: Sequence[_Plan],
-    statuses: dict[str, ContractStatus],
-) -> dict[tuple[str, str], Alert]:
-    """The `predicted:` rows already there for every (downstream, period) at stake."""
-    pairs = {
-        (down.id, key) for plan in plans for _, down, _, key in _stake(registry, plan, statuses)
-    }
-    if not pairs:
-        return {}
-    rows = session.scalars(
-        select(Alert).where(
-            Alert.contract_id.in_({c for c, _ in pairs}),
-            Alert.period_key.in_({k for _, k in pairs}),
-        )
-    )
-    return {(r.contract_id, r.period_key): r for r in rows}
-
-
-def _warn(
-    session: Session,
-    registry: Registry,
-    plan: _Plan,
-    warned: dict[tuple[str, str], Alert],
-    statuses: dict[str, ContractStatus],
-) -> None:
-    """`warn_downstream`'s decisions for one upstream, from what the batch loaded."""
-    upstream, evaluation, now, eta = (
-        plan.item.contract,
-        plan.item.evaluation,
-        plan.item.now,
-        plan.eta,
-    )
-    for projection, down, period, key in _stake(registry, plan, statuses):
-        cid = down.id
-        row = warned.get((cid, key))
-        channel = R.alert_channel(registry, down)
-        if not channel or (row is None and not will_miss(period, projection.arrival, now)):
-            continue
-        payload = render_predicted(
-            cid,
-            period.deadline,
-            upstream.id,
-            format_duration(evaluation.late_by or timedelta(0)),
-            format_duration(projection.lag),
-            P._tag(registry, down, now),
-            R.alert_channel(registry, upstream),
-            now,
-            eta=eta,
-            expected=projection.arrival,
-        )
-        if row is not None:
-            if eta is not None and row.status == "warned" and row.last_update != projection.arrival:
-                row.last_update = projection.arrival
-                enqueue(session, method=UPDATE, channel=row.channel, now=now, payload=payload,
-                        root_key=f"{P.KIND}:{row.id}", priority=URGENT)  # fmt: skip
-            continue
-        row = Alert(
-            contract_id=cid, period_key=key, kind=P.KIND, status="warned", channel=channel,
-            opened_at=now, deadline=period.deadline, window_start=period.window_start,
-            affected=upstream.id, last_update=projection.arrival,
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
-        enqueue(session, method="chat.postMessage", channel=channel, now=now, payload=payload,
-                root_key=f"{P.KIND}:{row.id}", is_root=True)  # fmt: skip
-        warned[(cid, key)] = row

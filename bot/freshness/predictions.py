@@ -8,7 +8,7 @@ never `open`: the breach itself, if it comes, folds into the upstream's alert as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
@@ -238,22 +238,69 @@ def warn_downstream(
         ]
     if not projections:
         return []
-    ids = [p.contract for p in projections]
-    statuses = _statuses(session, ids)
-    warned = []
+    statuses = _statuses(session, [p.contract for p in projections])
+    at_stake = list(stake(registry, projections, statuses, now))
+    standing = standing_warnings(session, {(down.id, key) for _, down, _, key in at_stake})
+    return post_warnings(session, registry, upstream, evaluation, now, eta, at_stake, standing,
+                         probe)  # fmt: skip
+
+
+Stake = tuple[Projection, Contract, Period, str]
+
+
+def stake(
+    registry: Registry,
+    projections: Iterable[Projection],
+    statuses: dict[str, ContractStatus],
+    now: datetime,
+) -> Iterator[Stake]:
+    """Each projection whose downstream has a period at stake, not past its deadline; with
+    that period's warning key."""
     for projection in projections:
-        cid = projection.contract
-        down = registry.contracts.get(cid)
-        status = statuses.get(cid)
+        down = registry.contracts.get(projection.contract)
         if down is None or down.sla is None:
             continue
-        period = _period_at_stake(down, status, now)
+        period = _period_at_stake(down, statuses.get(projection.contract), now)
         if period is None or now >= period.deadline:
             continue
-        key = f"{KIND}:{period.key}"[:64]
-        row = session.scalars(
-            select(Alert).where(Alert.contract_id == cid, Alert.period_key == key)
-        ).first()
+        yield projection, down, period, f"{KIND}:{period.key}"[:64]
+
+
+def standing_warnings(
+    session: Session, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], Alert]:
+    """The `predicted:` rows already there for these (downstream, warning key) pairs."""
+    if not pairs:
+        return {}
+    rows = session.scalars(
+        select(Alert).where(
+            Alert.contract_id.in_({c for c, _ in pairs}),
+            Alert.period_key.in_({k for _, k in pairs}),
+        )
+    )
+    return {
+        (r.contract_id, r.period_key): r for r in rows if (r.contract_id, r.period_key) in pairs
+    }
+
+
+def post_warnings(
+    session: Session,
+    registry: Registry,
+    upstream: Contract,
+    evaluation: Evaluation,
+    now: datetime,
+    eta: datetime | None,
+    at_stake: Iterable[Stake],
+    standing: dict[tuple[str, str], Alert],
+    probe: ProbeMany | None = None,
+) -> list[str]:
+    """Post a warning for each downstream at stake that will likely miss and was not warned
+    for that period (`standing`, updated with what is posted); with an ETA, edit the standing
+    ones to the new expected time. The contracts newly warned."""
+    warned = []
+    for projection, down, period, key in at_stake:
+        cid = down.id
+        row = standing.get((cid, key))
         channel = alert_channel(registry, down)
         if not channel or (row is None and not will_miss(period, projection.arrival, now)):
             continue
@@ -286,5 +333,6 @@ def warn_downstream(
         session.flush()
         enqueue(session, method="chat.postMessage", channel=channel, now=now, payload=payload,
                 root_key=f"{KIND}:{row.id}", is_root=True)  # fmt: skip
+        standing[(cid, key)] = row
         warned.append(cid)
     return warned

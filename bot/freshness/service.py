@@ -210,7 +210,7 @@ class FreshnessService:
                 continue
             quiet.update((d.contract.id, d) for d in done.done)
             lost |= done.lost
-        B.follow_up_all(self.sessions, registry, B.still_late(checked, quiet))
+        B.follow_up_all(self.sessions, registry, B.still_late(checked, quiet), self.probe_many)
         return quiet, lost
 
     def _judge(

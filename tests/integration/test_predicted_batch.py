@@ -5,6 +5,7 @@ warnings and a missed ETA's re-page are followed up for the whole sweep at once
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +26,21 @@ UPSTREAM = "customer_master_db"
 
 
 def _world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    """Four days of history (churn_features lands 1 h 50 after its upstream), then the
-    upstream late from 02:31."""
+    """Four days of history (churn_features lands 1 h 50 after its upstream, twice seen
+    waiting for it: the follow lag), then the upstream late from 02:31."""
     registry = write_registry(tmp_path / "registry", FILES)
     clock = Clock(at(0, day=-4))
     with FakeSlack() as slack, running(registry, database_url, slack, clock) as services:
         w = World(services, slack, clock)
         w.tables = worlds.create_load_tables(services.engine, [UPSTREAM, "churn_features"])
-        w.load(UPSTREAM, at(1, 50, -5))
-        w.load("churn_features", at(1, 50, -5) + LAG)
-        for day in (-4, -3, -2, -1):
-            w.load(UPSTREAM, at(1, 50, day))
-            w.sweep(at(1, 55, day))
-            w.load("churn_features", at(1, 50, day) + LAG)
-            w.sweep(at(3, 45, day))
+        w.load(UPSTREAM, at(0, 20, -5))
+        w.load("churn_features", at(2, 10, -5))
+        for day, up in ((-4, at(0, 20)), (-3, at(0, 20)), (-2, at(2, 20)), (-1, at(2, 20))):
+            w.load(UPSTREAM, up + timedelta(days=day))
+            w.sweep(up + timedelta(days=day, minutes=5))
+            down = up + LAG + timedelta(days=day)
+            w.load("churn_features", down)
+            w.sweep(down + timedelta(minutes=5))
         w.sweep(at(2, 31))  # the upstream turns late: its alert opens (per contract)
         assert w.posts(DOWN) == []
         yield w
@@ -164,3 +166,15 @@ def test_the_batch_posts_what_the_per_contract_path_posts(
     assert any("has passed" in p["text"] for p in batched["posts"])
     assert sum(1 for a in batched["alerts"] if a[2] == "predicted") == 1
     assert batched == reference
+
+
+def test_the_batch_probes_a_downstream_before_warning_it(world: World) -> None:
+    """churn_features' data came in after its last check: the still-late upstream's batched
+    follow-up probes it before the first warning and says nothing (as the per-contract path)."""
+    applied = _one_by_one(world)
+    world.load("churn_features", at(2, 40))  # counts for today (due 04:15), not yet checked
+    world.clock.now = at(3, 0)
+    world.services.freshness.check([UPSTREAM])  # 03:00 + 1 h 50 = 04:50, past 04:45
+    world.deliver()
+    assert applied == []  # the upstream took the batch
+    assert world.posts(DOWN) == []
