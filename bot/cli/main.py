@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.changes import add_change_parsers
-from bot.cli.codeowners import codeowners_warnings, expected_section
 from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -25,21 +24,23 @@ from bot.cli.exit_codes import (
     unknown_ids,
 )
 from bot.cli.incidents import add_incident_parser
-from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
+from bot.cli.load import cached_load, load_or_explain, problem_lines, registry_arg, unusable
 from bot.cli.report import add_report_parser
 from bot.cli.upstreams import upstream_jobs, upstream_read
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from bot.probes import ProbeResult
 from bot.settings import database_url, registry_path
-from bot.text.render_json import answer_to_json
-from bot.text.render_text import render_text
-from ownership.answers import NotFound, who_owns
 from ownership.loader import LoadResult, guarded_load
 from ownership.sla import FreshnessState, evaluate_failed
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
+NO_CACHE_HELP = "read every registry file, not the parse cache (docs/registry.md)"
+
+
 def cmd_codeowners(args: argparse.Namespace) -> int:
+    from bot.cli.codeowners import expected_section
+
     path = registry_path(str(args.registry) if args.registry else None)
     result = guarded_load(path)
     unusable(path, result)
@@ -52,7 +53,10 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = guarded_load(args.registry, lenient=True if args.lenient else None)
+    from bot.cli.codeowners import codeowners_warnings
+
+    lenient = True if args.lenient else None
+    result = cached_load(args.registry, use_cache=not args.no_cache, lenient=lenient)
     unusable(args.registry, result)
     if args.json:
         print(
@@ -106,7 +110,14 @@ def _parse_at(value: str | None) -> datetime:
 
 
 def cmd_whoowns(args: argparse.Namespace) -> int:
-    result = load_or_explain(registry_arg(args.registry), lenient=args.lenient)
+    # Lazy, as each command's own modules: `demarc check` imports only what it uses.
+    from bot.text.render_json import answer_to_json
+    from bot.text.render_text import render_text
+    from ownership.answers import NotFound, who_owns
+
+    result = load_or_explain(
+        registry_arg(args.registry), lenient=args.lenient, use_cache=not args.no_cache
+    )
     if result.registry is None:
         return EXIT_PROBLEMS
     answer = who_owns(result.registry, " ".join(args.query), _parse_at(args.at))
@@ -160,7 +171,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     # Lazy: the serve wiring's own prober (so the two cannot drift apart), with SQLAlchemy.
     from bot.probes import make_prober
 
-    result = load_or_explain(registry_arg(args.registry))
+    result = load_or_explain(registry_arg(args.registry), use_cache=not args.no_cache)
     assert result.registry is not None  # load_or_explain raised otherwise
     unknown_ids(args.contract or (), result.registry.contracts, "contract")
     contracts = [
@@ -318,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ODCS/dbt files that break their schema load, with warnings (docs/formats.md)",
     )
+    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -332,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--at", help="answer as of this ISO time (default: now)")
     p.add_argument("--lenient", action="store_true", help="load as `validate --lenient` does")
+    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.set_defaults(func=cmd_whoowns)
 
     p = sub.add_parser("check", help="probe every contract now; exit 0 on time, 1 late, 2 failed")
@@ -348,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also run the data quality checks on the current period's rows (docs/quality.md)",
     )
+    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("status", help="each contract's last known state and next check")
