@@ -17,8 +17,10 @@ concurrent runs each see a whole cache, never an error.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -95,6 +97,31 @@ def _unpickle(payload: bytes) -> Any:
             gc.enable()
 
 
+class _Pickler(pickle.Pickler):
+    """Frozen dataclasses with slots (SourceRef: ten per contract) as a call of the class with
+    their fields: unpickling one is then its generated `__init__`, about half the time of
+    the `__setstate__` dataclasses give them, which looks the fields up for every object."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        fields = _init_fields(type(obj))
+        if fields is None:
+            return NotImplemented
+        return type(obj), tuple(getattr(obj, name) for name in fields)
+
+
+@lru_cache(maxsize=None)
+def _init_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields `cls(*values)` rebuilds exactly, or None: only a slotted dataclass whose
+    `__init__` is the generated one, takes every field and runs no `__post_init__`."""
+    if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
+        return None
+    init = getattr(cls.__init__, "__code__", None)
+    if init is None or init.co_filename != "<string>" or hasattr(cls, "__post_init__"):
+        return None
+    fields = dataclasses.fields(cls)
+    return tuple(f.name for f in fields) if all(f.init for f in fields) else None
+
+
 def write_cache(path: Path, cache: LoadCache) -> bool:
     """Store `cache`'s file readings at `path` when the last load changed them; True when
     written. Never raises: a cache that cannot be written only makes the next run slower."""
@@ -104,7 +131,9 @@ def write_cache(path: Path, cache: LoadCache) -> bool:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        payload = pickle.dumps(cache.files, protocol=pickle.HIGHEST_PROTOCOL)
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(cache.files)
+        payload = buffer.getvalue()
         with os.fdopen(fd, "wb") as handle:
             handle.write(_MAGIC + code_key() + _checksum(payload) + payload)
         os.replace(tmp, path)

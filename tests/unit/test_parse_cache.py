@@ -15,7 +15,10 @@ from bot.cli.main import main
 from ownership.load_cache import LoadCache
 from ownership.loader import LoadResult, load_registry, registry_files
 from ownership.parse_cache import cache_file, read_cache, write_cache
-from tests.conftest import EXAMPLE_REGISTRY
+from tests.conftest import EXAMPLE_REGISTRY, REPO_ROOT
+
+# ODCS, dbt sources and Backstage files, valid and broken, beside demarc's own
+FOREIGN = (REPO_ROOT / "examples" / "formats", REPO_ROOT / "tests" / "fixtures" / "formats")
 
 BROKEN = """\
 assets:
@@ -66,7 +69,17 @@ def same(a: LoadResult, b: LoadResult) -> None:
     assert a.registry == b.registry
 
 
-@pytest.mark.parametrize("name", ["root", "broken"])
+@pytest.fixture
+def foreign(tmp_path: Path) -> Path:
+    root = tmp_path / "foreign"
+    for n, source in enumerate(FOREIGN):
+        shutil.copytree(source, root / str(n))
+    shutil.copy(EXAMPLE_REGISTRY / "raci.yaml", root / "raci.yaml")
+    aged(root)
+    return root
+
+
+@pytest.mark.parametrize("name", ["root", "broken", "foreign"])
 def test_a_warm_load_is_a_cold_load(name: str, request: pytest.FixtureRequest) -> None:
     path: Path = request.getfixturevalue(name)
     cold = load_registry(path)
