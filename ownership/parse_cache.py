@@ -26,7 +26,7 @@ import pickle
 import sys
 import tempfile
 import zlib
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ class _Pickler(pickle.Pickler):
         return type(obj), tuple(getattr(obj, name) for name in fields)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _init_fields(cls: type) -> tuple[str, ...] | None:
     """The fields `cls(*values)` rebuilds exactly, or None: only a slotted dataclass whose
     `__init__` is the generated one, takes every field and runs no `__post_init__`."""
