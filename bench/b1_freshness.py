@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -158,7 +159,8 @@ def run_demarc(registry: Path, threads: int, url: str, cache: Path | None = None
     env = {**os.environ, "BENCH_PG_URL": url, "DEMARC_CACHE_DIR": str(cache or registry)}
     argv = [str(DEMARC), "check", "--registry", str(registry), "--threads", str(threads),
             "--json", *([] if cache else ["--no-cache"])]
-    took, out = run_process(argv, env=env)
+    took, out = cpu_timed("demarc warm" if cache and cache.exists() else "demarc cold"
+                          if cache else "demarc no cache", argv, env=env)
     stamps = {row["contract"].removeprefix("bench_"): row["last_update"]
               for row in json.loads(out)}
     errors = [row for row in json.loads(out) if row["state"] == "check_failed"]
@@ -169,8 +171,22 @@ def run_demarc(registry: Path, threads: int, url: str, cache: Path | None = None
 
 def run_floor(names: list[str], threads: int, url: str) -> tuple[float, dict[str, str | None]]:
     argv = [PYTHON, str(BENCH / "b1_floor.py"), url, SCHEMA, str(threads), *names]
-    took, out = run_process(argv)
+    took, out = cpu_timed("floor", argv)
     return took, json.loads(out)
+
+
+CPU: dict[str, list[float]] = {}  # each kind of run: its processes' CPU seconds (user + sys)
+
+
+def cpu_timed(kind: str, argv: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    """`run_process`, also recording the CPU the process used: on a busy machine wall times
+    swing with the load, CPU seconds much less."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    took, out = run_process(argv, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    CPU.setdefault(kind, []).append(used)
+    return took, out
 
 
 def precompile() -> None:
@@ -239,6 +255,7 @@ def bench_size(n: int, threads: int, repeat: int, dbt_repeat: int, verdicts: Ver
             write_dbt_project(root / "dbt", names, url, threads)
             run_floor(names, threads, url)  # warm PostgreSQL's caches; not counted
             floors, colds, warms = [], [], []
+            CPU.clear()
             cache = root / "cache"
             for _ in range(repeat):  # interleaved: floor, demarc cold, floor, demarc warm
                 floors.append(run_floor(names, threads, url))
@@ -263,6 +280,10 @@ def bench_size(n: int, threads: int, repeat: int, dbt_repeat: int, verdicts: Ver
           f" (median {median(colds):.3f} s)")
     print(f"   demarc check, warm cache      {warm_t:8.3f} s   best of {repeat}"
           f" (median {median(warms):.3f} s)")
+    cpu = {kind: min(values) for kind, values in CPU.items() if not kind.startswith("dbt")}
+    print("   CPU (user + sys, best): " + ", ".join(f"{k} {v:.3f} s" for k, v in cpu.items())
+          + (f"; warm / floor {ratio(cpu['demarc warm'], cpu['floor']):.2f}×, cold / floor "
+             f"{ratio(cpu['demarc cold'], cpu['floor']):.2f}×" if len(cpu) == 3 else ""))
     if dbt_t is not None:
         print(f"   dbt source freshness          {dbt_t:8.3f} s   best of {dbt_repeat}")
     else:
@@ -279,7 +300,8 @@ def bench_size(n: int, threads: int, repeat: int, dbt_repeat: int, verdicts: Ver
                    f"({warm_vs_floor:.2f}×)", warm_vs_floor <= 2.0)
     result: dict[str, object] = {"tables": n, "threads": threads, "floor_s": floor_t,
                                  "demarc_s": demarc_t, "demarc_vs_floor": vs_floor,
-                                 "demarc_warm_s": warm_t, "demarc_warm_vs_floor": warm_vs_floor}
+                                 "demarc_warm_s": warm_t, "demarc_warm_vs_floor": warm_vs_floor,
+                                 "cpu_s": cpu}
     if dbt_t is not None:
         bad_dbt = mismatches(names, floor, dbt)
         print(f"   timestamps dbt vs floor: {n - len(bad_dbt)}/{n} identical"

@@ -7,9 +7,9 @@ within `RACY_SECONDS` of being read is not stored: a second same-size write in t
 timestamp tick would go unseen). The cross-file checks run on every load, cached or not, so a
 load with the cache gives the same registry and the same problems as one without.
 
-The cache file starts with a key of the code that wrote it (the Python version and the size
-and mtime of every module of this package): an upgraded or edited demarc ignores an old
-cache. A cache that is missing, corrupt, unreadable, another user's or writable by others is
+The cache file starts with a key of the code that wrote it (the Python version, the size
+and mtime of every module of this package, the mtime of the site-packages folders): an
+upgraded or edited demarc, or upgraded libraries, ignore an old cache. A cache that is missing, corrupt, unreadable, another user's or writable by others is
 ignored (and rewritten); writing goes to a temporary file renamed over the old one, so
 concurrent runs each see a whole cache, never an error.
 """
@@ -39,8 +39,13 @@ _PACKAGE = Path(__file__).resolve().parent
 
 @lru_cache(maxsize=1)
 def code_key() -> bytes:
-    """What invalidates every cache: this Python and this package's modules, as installed."""
+    """What invalidates every cache: this Python, this package's modules as installed, and
+    the libraries' folders (installing or upgrading any package changes its folder's mtime:
+    PyYAML, croniter and holidays also decide what a file reads as)."""
     digest = hashlib.sha256(sys.version.encode())
+    for folder in sys.path:
+        if folder.endswith(("site-packages", "dist-packages")) and os.path.isdir(folder):
+            digest.update(f"{folder}:{os.stat(folder).st_mtime_ns}\n".encode())
     for folder, dirs, files in sorted(os.walk(_PACKAGE)):
         dirs.sort()
         for name in sorted(files):
