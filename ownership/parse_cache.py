@@ -9,7 +9,8 @@ load with the cache gives the same registry and the same problems as one without
 
 The cache file starts with a key of the code that wrote it (the Python version, the size
 and mtime of every module of this package, the mtime of the site-packages folders): an
-upgraded or edited demarc, or upgraded libraries, ignore an old cache. A cache that is missing, corrupt, unreadable, another user's or writable by others is
+upgraded or edited demarc, or upgraded libraries, ignore an old cache. A cache that is
+missing, corrupt (a checksum guards it), unreadable, another user's or writable by others is
 ignored (and rewritten); writing goes to a temporary file renamed over the old one, so
 concurrent runs each see a whole cache, never an error.
 """
@@ -26,7 +27,7 @@ import pickle
 import sys
 import tempfile
 import zlib
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,13 +109,18 @@ class _Pickler(pickle.Pickler):
     the `__setstate__` dataclasses give them, which looks the fields up for every object."""
 
     def reducer_override(self, obj: Any) -> Any:
-        fields = _init_fields(type(obj))
+        cls = type(obj)
+        if cls not in _FIELDS:
+            _FIELDS[cls] = _init_fields(cls)
+        fields = _FIELDS[cls]
         if fields is None:
             return NotImplemented
         return type(obj), tuple(getattr(obj, name) for name in fields)
 
 
-@cache
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def _init_fields(cls: type) -> tuple[str, ...] | None:
     """The fields `cls(*values)` rebuilds exactly, or None: only a slotted dataclass whose
     `__init__` is the generated one, takes every field and runs no `__post_init__`."""
@@ -127,10 +133,15 @@ def _init_fields(cls: type) -> tuple[str, ...] | None:
     return tuple(f.name for f in fields) if all(f.init for f in fields) else None
 
 
+def changed(cache: LoadCache) -> bool:
+    """Whether the last load read a file or dropped one: what is on disk is out of date."""
+    return bool(cache.last_read) or len(cache.files) != cache.loaded
+
+
 def write_cache(path: Path, cache: LoadCache) -> bool:
     """Store `cache`'s file readings at `path` when the last load changed them; True when
     written. Never raises: a cache that cannot be written only makes the next run slower."""
-    if not cache.last_read and len(cache.files) == cache.loaded:
+    if not changed(cache):
         return False
     tmp = None
     try:

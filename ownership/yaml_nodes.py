@@ -1,5 +1,5 @@
-"""PyYAML's node tree to positioned dicts and lists (`ownership.yamlsafe`'s types): the part
-of YAML reading that needs PyYAML, imported by the first parse."""
+"""Parsing YAML: PyYAML's node tree to positioned dicts and lists (`ownership.yamlsafe`'s
+types, limits and budget); the loader imports it when it first reads a file."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from ownership import yamlsafe
 from ownership.model import SourceRef
-from ownership.yamlsafe import MAX_DEPTH, YamlError, YList, YMap, offset_ref
+from ownership.yamlsafe import MAX_DEPTH, MIN_NODE_BUDGET, YamlError, YList, YMap, offset_ref
 
 try:  # the libyaml composer is ~10x faster; fall back to pure Python where it is missing
     from yaml import CSafeLoader as _Loader
@@ -108,8 +109,13 @@ class _Builder:
         return out
 
 
-def compose(text: str, file: str, budget: int) -> list[Any]:
-    """Every document of `text`, built; YamlError with file:line:col on bad input."""
+def parse_yaml(text: str, file: str) -> list[Any]:
+    """Parse every document in `text`; raise YamlError with file:line:col on bad input."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    limit = yamlsafe.MAX_FILE_BYTES  # read at each call (tests lower it)
+    if size > limit:
+        raise YamlError(SourceRef(file, 1, 1), f"file is {size} bytes; the limit is {limit} bytes")
+    budget = max(MIN_NODE_BUDGET, size * yamlsafe.MAX_NODES_PER_BYTE)
     builder = _Builder(file, budget)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))

@@ -2,9 +2,9 @@
 
 PyYAML's safe composer builds a node tree (no object construction); we turn it into plain
 dicts and lists that also carry line/column marks, enforcing a size limit and a budget on
-alias expansion (a "billion laughs" document would otherwise explode in memory). PyYAML
-itself is imported by the first parse (`ownership.yaml_nodes`): a run that reads every file
-from the parse cache needs only these types.
+alias expansion (a "billion laughs" document would otherwise explode in memory). The types
+are here, the parsing in `ownership.yaml_nodes` (PyYAML, imported by the first parse): a run
+that reads every file from the parse cache needs only these types.
 """
 
 from __future__ import annotations
@@ -48,18 +48,6 @@ class YList(list[Any]):
 
     def item_at(self, index: int) -> SourceRef:
         return self.items_where[index] if index < len(self.items_where) else self.where
-
-
-def parse_yaml(text: str, file: str) -> list[Any]:
-    """Parse every document in `text`; raise YamlError with file:line:col on bad input."""
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_FILE_BYTES:
-        raise YamlError(
-            SourceRef(file, 1, 1), f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes"
-        )
-    from ownership.yaml_nodes import compose  # lazy: PyYAML, ~30 ms of imports
-
-    return compose(text, file, max(MIN_NODE_BUDGET, size * MAX_NODES_PER_BYTE))
 
 
 def offset_ref(text: str, offset: int, file: str) -> SourceRef:

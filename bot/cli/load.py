@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,11 @@ from bot.cli.exit_codes import UsageError
 from bot.settings import registry_path
 from ownership.errors import Problem
 from ownership.loader import LoadResult, guarded_load
-from ownership.parse_cache import cache_file, read_cache, write_cache
+from ownership.parse_cache import cache_file, changed, read_cache, write_cache
 from ownership.root_causes import knock_on_summary, roots
 
 NOT_LOADABLE = ("not-found", "empty-registry")  # the path itself is wrong: a usage error
+_writers: list[threading.Thread] = []
 
 
 def registry_arg(value: str | None) -> Path:
@@ -55,8 +57,17 @@ def cached_load(path: Path, *, use_cache: bool = True, **options: Any) -> LoadRe
     where = cache_file(cache_folder(os.environ), path)
     cache = read_cache(where)
     result = guarded_load(path, cache=cache, **options)
-    write_cache(where, cache)
+    if changed(cache):  # written while the command runs (`check` waits on its probes)
+        writer = threading.Thread(target=write_cache, args=(where, cache), name="parse-cache")
+        writer.start()
+        _writers.append(writer)
     return result
+
+
+def finish_cache_writes() -> None:
+    """Wait for the parse cache writes `cached_load` started (`main` does, before exiting)."""
+    while _writers:
+        _writers.pop().join()
 
 
 def load_or_explain(path: Path, *, lenient: bool = False, use_cache: bool = True) -> LoadResult:

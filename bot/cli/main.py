@@ -24,7 +24,14 @@ from bot.cli.exit_codes import (
     unknown_ids,
 )
 from bot.cli.incidents import add_incident_parser
-from bot.cli.load import cached_load, load_or_explain, problem_lines, registry_arg, unusable
+from bot.cli.load import (
+    cached_load,
+    finish_cache_writes,
+    load_or_explain,
+    problem_lines,
+    registry_arg,
+    unusable,
+)
 from bot.cli.report import add_report_parser
 from bot.cli.upstreams import upstream_jobs, upstream_read
 from bot.freshness.judge import judge
@@ -407,7 +414,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                      getattr(args, "incident_command", None))
         if part
     )
-    return run("demarc ", command, lambda: int(args.func(args)))
+    try:
+        return run("demarc ", command, lambda: int(args.func(args)))
+    finally:
+        finish_cache_writes()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -209,3 +209,30 @@ def test_a_cache_from_other_code_is_ignored(root: Path) -> None:
     path.write_bytes(magic + b"\n" + b"0" * 64 + b"\n" + rest)
     _, cache = warm(root)
     assert cache.loaded == 0
+
+
+def test_concurrent_writers_leave_a_whole_cache(root: Path) -> None:
+    """Runs that write at once each rename a whole file over the cache: a reader meanwhile
+    gets the cache or nothing, never an error or a half-written file."""
+    import threading
+
+    _, cache = warm(root)
+    cache = read_cache(where(root))
+    cache.last_read = ["forces a write"]
+    seen: list[int] = []
+
+    def write() -> None:
+        for _ in range(20):
+            assert write_cache(where(root), cache)
+
+    def read() -> None:
+        for _ in range(40):
+            seen.append(read_cache(where(root)).loaded)
+
+    threads = [threading.Thread(target=write) for _ in range(3)] + [threading.Thread(target=read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(seen) <= {len(registry_files(root))}
+    assert sorted(p.name for p in where(root).parent.iterdir()) == [where(root).name]
