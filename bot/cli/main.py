@@ -23,6 +23,7 @@ from bot.cli.exit_codes import (
     run,
     unknown_ids,
 )
+from bot.cli.gc_pause import paused_gc
 from bot.cli.incidents import add_incident_parser
 from bot.cli.load import (
     cached_load,
@@ -193,7 +194,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
         jobs += upstream_jobs(result.registry, contracts)  # event-relative SLAs need them
-        results = prober.run(jobs, max_workers=args.threads, timeout=args.timeout)
+        with paused_gc():  # the first SQL probe imports SQLAlchemy and its dialect
+            results = prober.run(jobs, max_workers=args.threads, timeout=args.timeout)
     finally:
         prober.close()
     now = at or datetime.now(UTC)

@@ -61,12 +61,12 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
         "probe: {sql: {connection: WAREHOUSE_URL, table: orders, timestamp_column: updated_at}}\n"
     )
     code = (
-        "import contextlib, io, sys\n"
-        "from bot.cli.main import main\n"
+        "import contextlib, gc, io, sys\n"
+        "from bot.cli.entry import main\n"  # the `demarc` executable's entry point
         "quiet = io.StringIO()\n"
         "with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):\n"
         f"    code = main(['check', '--registry', {str(registry)!r}, '--json'])\n"
-        "print(code, quiet.getvalue().count('on_time'))\n"
+        "print(code, quiet.getvalue().count('on_time'), gc.isenabled())\n"
         "print('sqlalchemy' in sys.modules)\n"
         f"print(sorted(m for m in sys.modules if m in {NOT_FOR_CHECK!r} or "
         f"m.split('.')[0] in {NOT_FOR_CHECK!r}))\n"
@@ -75,4 +75,4 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    assert out.stdout.splitlines() == ["0 1", "True", "[]"], out.stderr
+    assert out.stdout.splitlines() == ["0 1 True", "True", "[]"], out.stderr
