@@ -14,8 +14,6 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 
-import holidays as _holidays
-
 from ownership.errors import InvalidValue
 from ownership.model import Calendar
 from ownership.timeparse import WEEKDAYS, parse_clock, zone
@@ -70,6 +68,8 @@ def holiday_problem(code: str) -> str | None:
     if match is None:
         return f"'{code}' is not a country (DE, US-NY) or market (NYSE) code"
     country, subdivision = match[1].upper(), match[2]
+    import holidays as _holidays  # lazy: ~40 ms, only for a calendar that names a country
+
     markets = _holidays.list_supported_financial()
     if subdivision is None and country in markets:
         return None
@@ -90,6 +90,8 @@ def _holiday_dates(code: str, year: int) -> frozenset[date]:
     if match is None:  # rejected when the registry is read
         return frozenset()
     name, subdivision = match[1].upper(), match[2]
+    import holidays as _holidays  # lazy, as in holiday_problem
+
     if subdivision is None and name in _holidays.list_supported_financial():
         found = _holidays.financial_holidays(name, years=year)
     else:

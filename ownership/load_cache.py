@@ -35,6 +35,7 @@ class LoadCache:
     files: dict[tuple[str, str], tuple[StatKey, FileRead]] = field(default_factory=dict)
     validation: Any = None  # ownership.validation_memo.ValidationMemo, set by the loader
     last_read: list[str] = field(default_factory=list)  # files read by the last load
+    loaded: int = 0  # how many readings came from disk (ownership.parse_cache)
 
     def get(self, file: str, name: str) -> tuple[StatKey | None, FileRead | None]:
         """The file's stat key now and its cached reading if that key is unchanged."""

@@ -37,7 +37,7 @@ from ownership.read.notices import read_formats, read_notice
 from ownership.read.teams import read_team
 from ownership.root_causes import classify, ordered
 from ownership.validation import validate
-from ownership.yamlsafe import YamlError, YMap, parse_yaml
+from ownership.yamlsafe import YamlError, YMap
 
 SECTIONS = ("teams", "assets", "raci", "silences", "admins", "change_notices", "formats")
 SUFFIXES = (".yaml", ".yml")
@@ -269,6 +269,8 @@ def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
         parts.failed[name] = None
         c.error(SourceRef(name, 1, 1), f"cannot read file: {exc.strerror or exc}", "io")
         return c.problems
+    from ownership.yaml_nodes import parse_yaml  # lazy: PyYAML, not needed when all is cached
+
     try:
         docs = parse_yaml(text, name)
     except YamlError as exc:

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from croniter import CroniterError, croniter
-
 from ownership.errors import InvalidValue
 from ownership.model import DeadlineSla
 from ownership.timeparse import zone
@@ -78,6 +76,8 @@ def check_sla(sla: DeadlineSla) -> ZoneInfo:
 def cron_problem(expr: str) -> str | None:
     """Why `expr` cannot schedule a cron SLA, or None: not five valid fields, or a schedule
     that never fires (`0 2 30 2 *`, February 30th), which could never be checked."""
+    from croniter import CroniterError, croniter  # lazy: ~20 ms, only for cron schedules
+
     text = expr.strip()
     try:
         valid = len(text.split()) == 5 and bool(croniter.is_valid(text))
@@ -214,6 +214,8 @@ def _hourly(sla: DeadlineSla, tz: ZoneInfo, t: datetime, *, before: bool, strict
 def _wall_times(sla: DeadlineSla, start: datetime, *, backwards: bool) -> Iterator[datetime]:
     """The naive local due times strictly before (or after) `start`, nearest first."""
     if sla.frequency == "cron":
+        from croniter import CroniterError, croniter  # lazy, as in cron_problem
+
         expr = sla.cron or ""
         try:
             it = croniter(expr, start)

@@ -2,32 +2,22 @@
 
 PyYAML's safe composer builds a node tree (no object construction); we turn it into plain
 dicts and lists that also carry line/column marks, enforcing a size limit and a budget on
-alias expansion (a "billion laughs" document would otherwise explode in memory).
+alias expansion (a "billion laughs" document would otherwise explode in memory). The types
+are here, the parsing in `ownership.yaml_nodes` (PyYAML, imported by the first parse): a run
+that reads every file from the parse cache needs only these types.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import yaml
-from yaml.constructor import SafeConstructor
-
 from ownership.errors import OwnershipError
 from ownership.model import SourceRef
-
-try:  # the libyaml composer is ~10x faster; fall back to pure Python where it is missing
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NODES_PER_BYTE = 4  # generous for real files; a few aliases cannot multiply past it
 MIN_NODE_BUDGET = 10_000
 MAX_DEPTH = 64  # nesting far past any registry's; a recursive alias (`&a [*a]`) stops here too
-
-
-_PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
-_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class YamlError(OwnershipError):
@@ -60,125 +50,7 @@ class YList(list[Any]):
         return self.items_where[index] if index < len(self.items_where) else self.where
 
 
-class _Builder:
-    def __init__(self, file: str, budget: int) -> None:
-        self.file = file
-        self.budget = budget
-        self.depth = 0
-        self.constructor = SafeConstructor()
-
-    def ref(self, node: yaml.Node) -> SourceRef:
-        mark = node.start_mark
-        return SourceRef(self.file, mark.line + 1, mark.column + 1)
-
-    def build(self, node: yaml.Node) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            raise YamlError(self.ref(node), "document expands to too many nodes (alias bomb?)")
-        if node.__class__ is yaml.ScalarNode and node.tag == _STR_TAG:
-            return node.value  # what SafeConstructor.construct_yaml_str returns, minus its calls
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN:
-            raise YamlError(self.ref(node), f"cannot read value: tag {node.tag!r} is not allowed")
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-            if self.depth >= MAX_DEPTH:
-                raise YamlError(
-                    self.ref(node), f"nested more than {MAX_DEPTH} levels deep (recursive alias?)"
-                )
-            self.depth += 1
-            try:
-                if isinstance(node, yaml.MappingNode):
-                    return self._mapping(node)
-                return self._sequence(node)
-            finally:
-                self.depth -= 1
-        return self._scalar(node)
-
-    def _scalar(self, node: yaml.Node) -> Any:
-        try:
-            return self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise YamlError(self.ref(node), f"cannot read value: {problem}") from exc
-        except Exception as exc:  # 2026-13-45, `!!timestamp x`, `!!bool maybe`: PyYAML's own bugs
-            if isinstance(exc, AttributeError | KeyError):
-                exc = ValueError(f"not a valid {node.tag.rsplit(':', 1)[-1]}")
-            message = f"cannot read value {_short(node.value)}: {exc}"
-            raise YamlError(self.ref(node), message) from exc
-
-    def _sequence(self, node: yaml.SequenceNode) -> YList:
-        out = YList()
-        out.where = self.ref(node)
-        out.items_where = where = []
-        file, build = self.file, self.build
-        for item in node.value:
-            out.append(build(item))
-            mark = item.start_mark
-            where.append(SourceRef(file, mark.line + 1, mark.column + 1))
-        return out
-
-    def _mapping(self, node: yaml.MappingNode) -> YMap:
-        try:
-            self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or str(exc)
-            mark = getattr(exc, "problem_mark", None)
-            where = SourceRef(self.file, mark.line + 1, mark.column + 1) if mark else self.ref(node)
-            raise YamlError(where, f"cannot merge keys: {problem}") from exc
-        out = YMap()
-        out.where = self.ref(node)
-        out.keys_where, out.values_where = keys, values = {}, {}
-        out.duplicates = []
-        file, build = self.file, self.build
-        for key_node, value_node in node.value:
-            key = build(key_node)
-            if key.__class__ is str:
-                skey = key
-            elif not isinstance(key, str | int | float | bool) or key is None:
-                raise YamlError(self.ref(key_node), "mapping keys must be plain scalars")
-            else:
-                skey = str(key)
-            mark = key_node.start_mark
-            key_ref = SourceRef(file, mark.line + 1, mark.column + 1)
-            if skey in out:
-                out.duplicates.append((skey, key_ref))
-            out[skey] = build(value_node)
-            keys[skey] = key_ref
-            mark = value_node.start_mark
-            values[skey] = SourceRef(file, mark.line + 1, mark.column + 1)
-        return out
-
-
-def parse_yaml(text: str, file: str) -> list[Any]:
-    """Parse every document in `text`; raise YamlError with file:line:col on bad input."""
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_FILE_BYTES:
-        raise YamlError(
-            SourceRef(file, 1, 1), f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes"
-        )
-    builder = _Builder(file, max(MIN_NODE_BUDGET, size * MAX_NODES_PER_BYTE))
-    try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = SourceRef(file, mark.line + 1, mark.column + 1) if mark else SourceRef(file, 1, 1)
-        raise YamlError(where, f"invalid YAML: {exc.problem or exc.context}") from exc
-    except yaml.reader.ReaderError as exc:  # a control character such as NUL
-        where = _offset_ref(text, exc.position, file)
-        char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "?")
-        raise YamlError(where, f"invalid YAML: {exc.reason} (U+{char:04X})") from exc
-    except yaml.YAMLError as exc:
-        raise YamlError(SourceRef(file, 1, 1), f"invalid YAML: {exc}") from exc
-    except RecursionError as exc:  # the pure-Python composer on deep nesting
-        raise YamlError(SourceRef(file, 1, 1), "invalid YAML: nested too deeply") from exc
-    return [builder.build(node) for node in nodes if node is not None]
-
-
-def _offset_ref(text: str, offset: int, file: str) -> SourceRef:
+def offset_ref(text: str, offset: int, file: str) -> SourceRef:
     """The line and column of character `offset` in `text`."""
     line = text.count("\n", 0, offset) + 1
     return SourceRef(file, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
-
-
-def _short(value: object, limit: int = 40) -> str:
-    text = str(value)
-    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"

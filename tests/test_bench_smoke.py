@@ -53,7 +53,7 @@ def postgres_or_skip() -> None:
 def test_b1_freshness_sweep_runs() -> None:
     postgres_or_skip()
     out = run_bench("bench.b1_freshness")
-    assert "timestamps demarc vs floor: 20/20 identical" in out
+    assert "timestamps demarc (cold, warm) vs floor: 20/20 identical" in out
     assert "dbt / demarc =" in out or "dbt part skipped: dbt is not installed" in out
 
 

@@ -8,7 +8,6 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.cli.diff import default_today, run
 from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -22,8 +21,6 @@ from bot.cli.load import load_or_explain, registry_arg
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from bot.probes.runner import ProbeResult
 from bot.settings import database_url
-from ownership.changes import effective_date
-from ownership.drift import compare_schema
 from ownership.errors import InvalidValue
 from ownership.model import Probe, SqlProbe
 
@@ -43,6 +40,8 @@ def parse_day(value: str | None, flag: str = "--today") -> date | None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from bot.cli.diff import default_today, run  # lazy: the diff machinery, for diff only
+
     today = parse_day(args.today) or default_today()
     return run(
         args.old, args.new, registry=registry_arg(args.registry), today=today, as_json=args.json
@@ -53,6 +52,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
     """Inspect each contract's live table now and print the drift; records and posts nothing."""
     # Lazy, as in each database command here: SQLAlchemy is ~0.3 s that diff/notices skip.
     from bot.changes.drift import TableInspector, checkable
+    from ownership.drift import compare_schema
 
     result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:
@@ -83,6 +83,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 def cmd_notices(args: argparse.Namespace) -> int:
     """List the registry's change notices with their effective dates and what is due."""
     from bot.changes.notices import due_kinds  # lazy: it brings SQLAlchemy (~0.3 s)
+    from ownership.changes import effective_date
 
     result = load_or_explain(registry_arg(args.registry))
     if result.registry is None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from bot.cli.exit_codes import UsageError
 from bot.settings import registry_path
 from ownership.errors import Problem
 from ownership.loader import LoadResult, guarded_load
+from ownership.parse_cache import cache_file, changed, read_cache, write_cache
 from ownership.root_causes import knock_on_summary, roots
 
 NOT_LOADABLE = ("not-found", "empty-registry")  # the path itself is wrong: a usage error
+_writers: list[threading.Thread] = []
 
 
 def registry_arg(value: str | None) -> Path:
@@ -34,10 +40,41 @@ def unusable(path: Path, result: LoadResult) -> None:
         )
 
 
-def load_or_explain(path: Path, *, lenient: bool = False) -> LoadResult:
+def cache_folder(environ: Mapping[str, str]) -> Path:
+    """Where the parse cache lives: $DEMARC_CACHE_DIR, else $XDG_CACHE_HOME/demarc, else
+    ~/.cache/demarc (outside the registry: a cache committed to its repository is not read)."""
+    if environ.get("DEMARC_CACHE_DIR"):
+        return Path(environ["DEMARC_CACHE_DIR"])
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "demarc"
+
+
+def cached_load(path: Path, *, use_cache: bool = True, **options: Any) -> LoadResult:
+    """`guarded_load`, each file's reading kept on disk between runs (ownership.parse_cache):
+    a run re-reads only the files that changed; same registry, same problems."""
+    if not use_cache or path.is_file() or not path.exists():
+        return guarded_load(path, **options)
+    where = cache_file(cache_folder(os.environ), path)
+    cache = read_cache(where)
+    result = guarded_load(path, cache=cache, **options)
+    if changed(cache):  # written while the command runs (`check` waits on its probes)
+        writer = threading.Thread(target=write_cache, args=(where, cache), name="parse-cache")
+        writer.start()
+        _writers.append(writer)
+    return result
+
+
+def finish_cache_writes() -> None:
+    """Wait for the parse cache writes `cached_load` started (`main` does, before exiting)."""
+    while _writers:
+        _writers.pop().join()
+
+
+def load_or_explain(path: Path, *, lenient: bool = False, use_cache: bool = True) -> LoadResult:
     """The registry, loaded; a registry that does not load is a configuration error (exit 3):
-    its problems go to stderr, then UsageError's line. `lenient` as `validate --lenient`."""
-    result = guarded_load(path, lenient=True if lenient else None)
+    its problems go to stderr, then UsageError's line. `lenient` as `validate --lenient`;
+    `use_cache` False (`--no-cache`) reads every file."""
+    result = cached_load(path, use_cache=use_cache, lenient=True if lenient else None)
     if result.registry is None:
         unusable(path, result)
         for line in problem_lines(result.errors):

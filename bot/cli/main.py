@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bot.cli.changes import add_change_parsers
-from bot.cli.codeowners import codeowners_warnings, expected_section
+from bot.cli.check import cmd_check
 from bot.cli.exit_codes import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -22,24 +20,28 @@ from bot.cli.exit_codes import (
     UsageError,
     database_errors,
     run,
-    unknown_ids,
 )
 from bot.cli.incidents import add_incident_parser
-from bot.cli.load import load_or_explain, problem_lines, registry_arg, unusable
+from bot.cli.load import (
+    cached_load,
+    finish_cache_writes,
+    load_or_explain,
+    problem_lines,
+    registry_arg,
+    unusable,
+)
 from bot.cli.report import add_report_parser
-from bot.cli.upstreams import upstream_jobs, upstream_read
-from bot.freshness.judge import judge
-from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
-from bot.probes import ProbeResult
+from bot.freshness.report import STATE_WORDS, stamp, table
 from bot.settings import database_url, registry_path
-from bot.text.render_json import answer_to_json
-from bot.text.render_text import render_text
-from ownership.answers import NotFound, who_owns
 from ownership.loader import LoadResult, guarded_load
-from ownership.sla import FreshnessState, evaluate_failed
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "main"]
+NO_CACHE_HELP = "read every registry file, not the parse cache (docs/registry.md)"
+
+
 def cmd_codeowners(args: argparse.Namespace) -> int:
+    from bot.cli.codeowners import expected_section
+
     path = registry_path(str(args.registry) if args.registry else None)
     result = guarded_load(path)
     unusable(path, result)
@@ -52,7 +54,10 @@ def cmd_codeowners(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = guarded_load(args.registry, lenient=True if args.lenient else None)
+    from bot.cli.codeowners import codeowners_warnings
+
+    lenient = True if args.lenient else None
+    result = cached_load(args.registry, use_cache=not args.no_cache, lenient=lenient)
     unusable(args.registry, result)
     if args.json:
         print(
@@ -106,7 +111,14 @@ def _parse_at(value: str | None) -> datetime:
 
 
 def cmd_whoowns(args: argparse.Namespace) -> int:
-    result = load_or_explain(registry_arg(args.registry), lenient=args.lenient)
+    # Lazy, as each command's own modules: `demarc check` imports only what it uses.
+    from bot.text.render_json import answer_to_json
+    from bot.text.render_text import render_text
+    from ownership.answers import NotFound, who_owns
+
+    result = load_or_explain(
+        registry_arg(args.registry), lenient=args.lenient, use_cache=not args.no_cache
+    )
     if result.registry is None:
         return EXIT_PROBLEMS
     answer = who_owns(result.registry, " ".join(args.query), _parse_at(args.at))
@@ -153,87 +165,6 @@ def demo_history(url: str, loaded: LoadResult, month_text: str) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Probe now and print each contract's verdict; records nothing, posts nothing."""
-    # Lazy: the serve wiring's own prober (so the two cannot drift apart), with SQLAlchemy.
-    from bot.probes import make_prober
-
-    result = load_or_explain(registry_arg(args.registry))
-    assert result.registry is not None  # load_or_explain raised otherwise
-    unknown_ids(args.contract or (), result.registry.contracts, "contract")
-    contracts = [
-        c for c in result.registry.contracts.values() if not args.contract or c.id in args.contract
-    ]
-    at = None
-    if args.at is not None:
-        at = _check_instant(args.at)
-        if at is None:
-            raise UsageError(f"--at {args.at!r} is not an ISO 8601 time, e.g. 2026-11-25T02:31:00Z")
-    prober = make_prober(os.environ, timeout=args.timeout, pool_size=args.threads)
-    try:
-        jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
-        jobs += upstream_jobs(result.registry, contracts)  # event-relative SLAs need them
-        results = prober.run(jobs, max_workers=args.threads, timeout=args.timeout)
-    finally:
-        prober.close()
-    now = at or datetime.now(UTC)
-    rows, states, updates = [], [], []
-    for c in sorted(contracts, key=lambda c: c.id):
-        if c.probe is None:  # nothing to check: listed, but it changes no exit code
-            rows.append([c.id, "not checked", "-", "no probe: add one to check its freshness"])
-            continue
-        probe = results.get(c.id) or ProbeResult(error="probe lost")
-        landing, waiting = upstream_read(c, results)
-        try:
-            verdict = judge(c, probe, now, landing)
-        except Exception as exc:  # an SLA that cannot be evaluated is a failed check
-            verdict = evaluate_failed(f"cannot evaluate the SLA: {exc}")
-        states.append(verdict.state)
-        updates.append(verdict.last_update)
-        detail = waiting if waiting and verdict.state is FreshnessState.ON_TIME else verdict.summary
-        if at is not None and verdict.future_timestamp:  # newer data than the instant asked
-            detail = f"updated after {stamp(at)}: what was there at that time is not known"
-        rows.append([c.id, STATE_WORDS[verdict.state.value], stamp(verdict.last_update), detail])
-    quality: dict[str, list[Any]] = {}
-    if args.quality:
-        # Lazy: the quality measurements, only when asked for.
-        from bot.quality.adhoc import measure_now, quality_exit, quality_json, quality_table
-
-        quality = measure_now(contracts, now, os.environ, args.threads, args.timeout)
-    if args.json:
-        entries: list[dict[str, object]] = [
-            {"contract": r[0], "state": s.value, "last_update": _iso(lu), "detail": r[3]}
-            for r, s, lu in zip(
-                [r for r in rows if r[1] != "not checked"], states, updates, strict=True
-            )
-        ]
-        if args.quality:
-            for entry in entries:
-                entry["quality"] = quality_json(quality.get(str(entry["contract"])))
-        print(json.dumps(entries, indent=2))
-        if args.quality:
-            return max(exit_code(states), quality_exit(quality))
-    else:
-        print(table(["contract", "state", "last update", "detail"], rows))
-    if args.quality:
-        print(quality_table(quality))
-        return max(exit_code(states), quality_exit(quality))
-    return exit_code(states)
-
-
-def _check_instant(value: str) -> datetime | None:
-    """`--at` for `check`: ISO 8601, UTC when it names no zone; None when unreadable."""
-    try:
-        at = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.astimezone(UTC).isoformat() if at is not None else None
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -318,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ODCS/dbt files that break their schema load, with warnings (docs/formats.md)",
     )
+    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -332,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--at", help="answer as of this ISO time (default: now)")
     p.add_argument("--lenient", action="store_true", help="load as `validate --lenient` does")
+    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.set_defaults(func=cmd_whoowns)
 
     p = sub.add_parser("check", help="probe every contract now; exit 0 on time, 1 late, 2 failed")
@@ -348,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also run the data quality checks on the current period's rows (docs/quality.md)",
     )
+    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("status", help="each contract's last known state and next check")
@@ -393,7 +327,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                      getattr(args, "incident_command", None))
         if part
     )
-    return run("demarc ", command, lambda: int(args.func(args)))
+    try:
+        return run("demarc ", command, lambda: int(args.func(args)))
+    finally:
+        finish_cache_writes()
 
 
 if __name__ == "__main__":  # pragma: no cover

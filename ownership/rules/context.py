@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ownership.errors import Problem, Severity
-from ownership.fuzzy import NameIndex
 from ownership.model import Asset, ChangeNotice, Registry, Role, SourceRef
 from ownership.raci import RoleInputs, role_inputs, roles_from, teams_with
+
+if TYPE_CHECKING:
+    from ownership.fuzzy import NameIndex
 
 T = TypeVar("T")
 Problems = Iterator[Problem]
@@ -68,6 +70,8 @@ class RuleContext:
             return known
         index = self._indexes.get(kind)
         if index is None:
+            from ownership.fuzzy import NameIndex  # lazy: rapidfuzz, for a hint only
+
             index = self._indexes[kind] = NameIndex(names)
         if index.large and sum(k == kind for k, _ in self._hints) >= MAX_LARGE_HINTS:
             return ""

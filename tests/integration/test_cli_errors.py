@@ -134,7 +134,7 @@ def test_a_crash_inside_a_command_is_one_line_and_exit_4(
         raise RuntimeError("a bug")
 
     monkeypatch.delenv("DEMARC_DEBUG", raising=False)
-    monkeypatch.setattr("bot.cli.main.who_owns", broken)  # the name the command calls
+    monkeypatch.setattr("ownership.answers.who_owns", broken)  # what the command imports
     assert main(["whoowns", "customer_age", "--registry", EX]) == 4
     _, err = capsys.readouterr()
     assert err.strip().splitlines() == [
