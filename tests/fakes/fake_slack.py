@@ -405,7 +405,11 @@ def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
 def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            if len(raw) < length:  # the client died mid-request (a killed replica): Slack
+                self.close_connection = True  # never got a whole request, records nothing
+                return
             path = self.path.split("?", 1)[0]
             if path.startswith("/api/"):
                 method = path.removeprefix("/api/")

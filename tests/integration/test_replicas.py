@@ -51,7 +51,7 @@ def write_registry(root: Path) -> None:
             f"    table: feed_{i:03d}\n"
             "    timestamp_column: updated_at\n"
             # one row, one slow query: the kill lands in the middle of the sweep
-            "    filter: \"pg_sleep(0.05) IS NOT NULL\"\n"
+            '    filter: "pg_sleep(0.05) IS NOT NULL"\n'
         )
 
 
@@ -74,8 +74,13 @@ def start(url: str, registry: Path, slack: FakeSlack, n: int) -> subprocess.Pope
         LOG_LEVEL="WARNING",
     )
     with open(registry.parent / f"replica-{n}.log", "wb") as log:  # read on failure
-        return subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def scalar(url: str, sql: str) -> int:
@@ -94,8 +99,9 @@ def test_three_replicas_one_killed_mid_sweep(pg_url: str, tmp_path: Path) -> Non
     engine = create_engine(pg_url)
     with engine.begin() as conn:
         for i in range(CONTRACTS):
-            conn.execute(text(f"CREATE TABLE feed_{i:03d} AS SELECT now() - interval '3 days' "
-                              "AS updated_at"))
+            conn.execute(
+                text(f"CREATE TABLE feed_{i:03d} AS SELECT now() - interval '3 days' AS updated_at")
+            )
     engine.dispose()
     registry = tmp_path / "registry"
     write_registry(registry)
@@ -111,8 +117,7 @@ def test_three_replicas_one_killed_mid_sweep(pg_url: str, tmp_path: Path) -> Non
             deadline = time.monotonic() + 90
             unsent = "SELECT count(*) FROM outbox WHERE status <> 'sent'"
             while True:  # every alert delivered, including any the dead replica was sending
-                roots = [r for r in slack.calls("chat.postMessage")
-                         if "thread_ts" not in r.body]
+                roots = [r for r in slack.calls("chat.postMessage") if "thread_ts" not in r.body]
                 done = len(roots) >= CONTRACTS and scalar(pg_url, unsent) == 0
                 if done or time.monotonic() > deadline:
                     break
@@ -125,15 +130,28 @@ def test_three_replicas_one_killed_mid_sweep(pg_url: str, tmp_path: Path) -> Non
             for proc in procs:
                 proc.wait(timeout=20)
         roots = [r for r in slack.calls("chat.postMessage") if "thread_ts" not in r.body]
-        print("roots", len(roots), "checks", scalar(pg_url, "SELECT count(*) FROM check_results"),
-              "alerts", scalar(pg_url, "SELECT count(*) FROM alerts"),
-              "outbox", scalar(pg_url, "SELECT count(*) FROM outbox WHERE status <> 'sent'"))
+        print(
+            "roots",
+            len(roots),
+            "checks",
+            scalar(pg_url, "SELECT count(*) FROM check_results"),
+            "alerts",
+            scalar(pg_url, "SELECT count(*) FROM alerts"),
+            "outbox",
+            scalar(pg_url, "SELECT count(*) FROM outbox WHERE status <> 'sent'"),
+        )
+        odd = [
+            (r.headers.get("content-length"), r.raw[:200]) for r in roots if "channel" not in r.body
+        ]
+        assert not odd, f"a post without a channel: {odd}"
         per_channel = Counter(r.body["channel"] for r in roots)
         assert len(per_channel) == CONTRACTS, "missed alerts"
         assert max(per_channel.values()) == 1, "duplicate alerts"
         checks = scalar(pg_url, "SELECT count(*) FROM check_results")
-        per_contract = scalar(pg_url, "SELECT max(n) FROM (SELECT count(*) AS n FROM "
-                                      "check_results GROUP BY contract_id) t")
+        per_contract = scalar(
+            pg_url,
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM check_results GROUP BY contract_id) t",
+        )
         assert checks == CONTRACTS  # each due check ran once, the dead replica's by others
         assert per_contract == 1
         assert scalar(pg_url, "SELECT count(*) FROM alerts") == CONTRACTS
