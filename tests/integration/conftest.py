@@ -56,6 +56,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def reference_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second database of the same backend, for the per-contract reference run."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'reference.sqlite3'}"
+    else:
+        yield from _postgres_schema_url()
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     from bot.db.migrate import upgrade
 

@@ -18,7 +18,6 @@ from bot.freshness import quiet as Q
 from bot.freshness.etas import give_eta
 from tests.fakes.fake_slack import FakeSlack
 from tests.integration import worlds
-from tests.integration.conftest import _postgres_schema_url
 from tests.integration.test_predicted import DOWN, FILES, LAG, World, at
 from tests.integration.worlds import Clock, running, write_registry
 
@@ -144,15 +143,6 @@ def _sweeps(world: World) -> dict[str, Any]:
         for p in world.posts()
     ]
     return {"alerts": alerts, "outbox": outbox, "posts": posts}
-
-
-@pytest.fixture
-def reference_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A second database of the same backend, for the per-contract reference run."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'reference.sqlite3'}"
-    else:
-        yield from _postgres_schema_url()
 
 
 def test_the_batch_posts_what_the_per_contract_path_posts(

@@ -19,7 +19,6 @@ from bot.db.clock import db_now
 from bot.db.models import Alert, CheckResult, ContractStatus, OutboxMessage, Replica
 from bot.freshness import quiet as Q
 from tests.fakes.fake_slack import FakeSlack
-from tests.integration.conftest import _postgres_schema_url
 from tests.integration.worlds import (
     TEAMS_ON_CALL,
     Clock,
@@ -48,15 +47,6 @@ def _registry(tmp_path: Path) -> Path:
             "timestamp_column: updated_at}}\n"
         )
     return write_registry(tmp_path / "registry", files)
-
-
-@pytest.fixture
-def reference_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A second database of the same backend, for the per-contract reference run."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'reference.sqlite3'}"
-    else:
-        yield from _postgres_schema_url()
 
 
 def _load(services: Services) -> dict[str, Any]:
