@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -13,6 +12,7 @@ from ownership.errors import Problem, RegistryInvalid, Severity
 from ownership.formats import Imported, Membership, read_format
 from ownership.formats.common import slug
 from ownership.formats.resolve import find_team, merge_memberships, relax, resolve_imported
+from ownership.gc_pause import paused_gc
 from ownership.load_cache import FileRead, LoadCache
 from ownership.model import (
     Activity,
@@ -150,17 +150,8 @@ def load_registry(
     `cache` (the bot's holder keeps one) makes a reload re-read only the files that changed
     and re-validate only what they touch; the result is the same as without it.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _load_registry(path, lenient, standalone, cache)
-    finally:
-        if enabled:
-            # What survived is long-lived: move it to the oldest generation without the
-            # collection over all of it that the first allocation would otherwise trigger.
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 def _load_registry(

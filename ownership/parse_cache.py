@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import io
 import os
@@ -31,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ownership.gc_pause import paused_gc
 from ownership.load_cache import LoadCache
 
 RACY_SECONDS = 2.0
@@ -92,15 +92,8 @@ def _checksum(payload: bytes) -> bytes:
 def _unpickle(payload: bytes) -> Any:
     """pickle.loads with the cyclic collector paused, as the loader does: the objects are all
     new and kept, and each collection would walk them all (a third of the time at 2,000)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return pickle.loads(payload)  # noqa: S301 - this user's own file, checked by the caller
-    finally:
-        if enabled:
-            gc.freeze()  # what it made is long-lived: into the oldest generation, as the
-            gc.unfreeze()  # loader does, without a collection over all of it
-            gc.enable()
 
 
 class _Pickler(pickle.Pickler):

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.cli.exit_codes import UsageError, unknown_ids
-from bot.cli.gc_pause import paused_gc
 from bot.cli.load import load_or_explain, registry_arg
 from bot.cli.upstreams import upstream_jobs, upstream_read
 from bot.freshness.judge import judge
 from bot.freshness.report import STATE_WORDS, exit_code, stamp, table
 from bot.probes import ProbeResult
+from ownership.gc_pause import paused_gc
 from ownership.sla import FreshnessState, evaluate_failed
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cli.gc_pause import paused_gc
+from ownership.gc_pause import paused_gc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
