@@ -13,9 +13,8 @@ taken in the same (lineage) order, with what earlier ones wrote in view.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -24,9 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.models import Alert, ContractStatus, EtaRow
 from bot.freshness import etas as E
 from bot.freshness import predictions as P
-from bot.freshness.own_path import has_downstream_contract
 from bot.freshness.quiet import Checked, Quiet
-from ownership.foresight import Projection, edges_below, project
+from ownership.foresight import Projection
 from ownership.model import Contract, Registry
 from ownership.sla import Evaluation
 
@@ -111,9 +109,9 @@ def follow_up(
             .order_by(EtaRow.id.desc())
         )
     ]
-    edges = {i.contract.id: found for i in items if (found := _edges(registry, i.contract))}
+    edges = {i.contract.id: found for i in items if (found := P.edges_for(registry, i.contract))}
     below = {c.id for found in edges.values() for pair in found for c in pair}
-    statuses = P._statuses(session, below) if below else {}
+    statuses = P.load_statuses(session, below) if below else {}
     plans = [
         _plan(session, registry, i, etas, edges.get(i.contract.id, []), statuses) for i in items
     ]
@@ -126,23 +124,6 @@ def follow_up(
         alert = plan.item.alert
         row = next((r for r, _ in etas if r.alert_id == alert.id), None)
         E.repage_missed(session, plan.item.contract, alert, row, plan.item.now)
-
-
-_EDGES: tuple[weakref.ref[Registry], dict[str, list[tuple[Contract, Contract]]]] | None = None
-
-
-def _edges(registry: Registry, upstream: Contract) -> list[tuple[Contract, Contract]]:
-    """`edges_below` the upstream, kept for the registry in force: it reads every contract
-    of the registry (~18 ms a call at 10,000), and a registry never changes once loaded (a
-    reload builds a new one)."""
-    global _EDGES
-    if _EDGES is None or _EDGES[0]() is not registry:
-        _EDGES = (weakref.ref(registry), {})
-    found = _EDGES[1].get(upstream.id)
-    if found is None:
-        has = registry.downstream_of(upstream.asset) and has_downstream_contract(registry, upstream)
-        found = _EDGES[1][upstream.id] = edges_below(registry, upstream) if has else []
-    return found
 
 
 def _plan(
@@ -159,19 +140,5 @@ def _plan(
     eta = eta if eta is not None and eta > now else None
     if not edges:
         return _Plan(item, eta, [])
-    lags, offsets = P._history(session, registry, edges, statuses, now)
-    usual: dict[str, datetime] = {}
-    for cid, offset in offsets.items():
-        down = registry.contracts.get(cid)
-        if down is None or P._is_late(down, statuses.get(cid), now):
-            continue
-        period = P._period_at_stake(down, statuses.get(cid), now)
-        if period is not None:
-            usual[cid] = period.expected + offset
-    projections = list(project(upstream, eta or now, edges, lags, usual).values())
-    if eta is None:
-        projections = [
-            replace(p, arrival=p.arrival + max(timedelta(0), item.cadence - p.lag))
-            for p in projections
-        ]
+    projections = P.landings_ahead(session, registry, upstream, eta, now, item.cadence, statuses)
     return _Plan(item, eta, projections)

@@ -192,7 +192,7 @@ class FreshnessService:
         quiet: dict[str, Q.Quiet] = {}
         lost: set[str] = set()
         states = {c.contract.id: c.evaluation.state for c in checked}
-        own = needs_own_path(registry, checked)
+        own = needs_own_path(checked)
         candidates = [c for c in checked if c.contract.id not in own]
         for start in range(0, len(candidates), Q.CHUNK):
             chunk = candidates[start : start + Q.CHUNK]
