@@ -97,7 +97,9 @@ def serve(kind: str, registry: str) -> int:
             })
             holder = RegistryHolder.from_path(settings.registry_path)
             app = create_app(settings, holder)
-        inside = Inside(WebApp(app, signing_secret=SECRET))
+        # demarc's as `demarc serve` builds it: a reload gives way to answers in progress
+        web = WebApp(app, signing_secret=SECRET, gate=holder.gate if holder else None)
+        inside = Inside(web)
         threading.Thread(
             target=control, args=(inside, holder, Path(registry)), daemon=True
         ).start()
@@ -294,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=50.0, help="requests per second, both apps")
     p.add_argument("--seconds", type=float, default=20.0, help="per scenario and round")
     p.add_argument("--rounds", type=int, default=3, help="rounds of known and unknown")
+    p.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS),
+                   help="a subset, in this order (known is always run: the others' reference)")
     args = p.parse_args(argv)
     warmup = 50
     if args.tiny:
@@ -321,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
               "scenario, alternating between the apps")
         bare, demarc = Server("bare", root, env), Server("demarc", root, env)
         try:
-            for scenario in SCENARIOS:
+            for scenario in [s for s in SCENARIOS if s in {"known", *args.scenarios}]:
                 reloading = {"reload": "reload one", "full": "reload all"}.get(scenario)
                 if reloading:
                     assert demarc.command(reloading) == "OK"
@@ -375,17 +379,21 @@ def main(argv: list[str] | None = None) -> int:
     verdicts.check(f"known: p99 ratio ≤ 1.3 ({summary['known']['p99_ratio']:.2f}×)",
                    summary["known"]["p99_ratio"] <= 1.3)
     verdicts.check(f"known: demarc p99 under 100 ms ({known_p99:.1f} ms)", known_p99 < 100)
-    unknown_p99 = summary["unknown"]["demarc"][99]
-    bare_unknown = summary["unknown"]["bare"][99]
-    verdicts.check(f"unknown words: demarc p99 under 50 ms ({unknown_p99:.1f} ms; the bare "
-                   f"app's {bare_unknown:.1f} ms, {summary['unknown']['p99_ratio']:.2f}×)",
-                   unknown_p99 < 50)
-    during = summary["reload"]["demarc"][99]
-    verdicts.check(f"one-file reloads: demarc p99 ≤ 2× its p99 at rest ({during:.1f} ms vs "
-                   f"{known_p99:.1f} ms: {during / known_p99:.2f}×)", during <= 2 * known_p99)
-    full = summary["full"]["demarc"][99]
-    verdicts.check(f"full reloads (no target): demarc p99 {full:.1f} ms, "
-                   f"{full / known_p99:.2f}× at rest", None)
+    if "unknown" in summary:
+        unknown_p99 = summary["unknown"]["demarc"][99]
+        bare_unknown = summary["unknown"]["bare"][99]
+        verdicts.check(f"unknown words: demarc p99 under 50 ms ({unknown_p99:.1f} ms; the bare "
+                       f"app's {bare_unknown:.1f} ms, {summary['unknown']['p99_ratio']:.2f}×)",
+                       unknown_p99 < 50)
+    if "reload" in summary:
+        during = summary["reload"]["demarc"][99]
+        verdicts.check(f"one-file reloads: demarc p99 ≤ 2× its p99 at rest ({during:.1f} ms vs "
+                       f"{known_p99:.1f} ms: {during / known_p99:.2f}×)",
+                       during <= 2 * known_p99)
+    if "full" in summary:
+        full = summary["full"]["demarc"][99]
+        verdicts.check(f"full reloads (no target): demarc p99 {full:.1f} ms, "
+                       f"{full / known_p99:.2f}× at rest", None)
     verdicts.check("every request answered 200 with the asset or the word",
                    not any(r["failed"] for r in results.values()))
     print("RESULTS " + json.dumps({"assets": args.assets, "rate": args.rate,

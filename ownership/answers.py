@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from ownership.fuzzy import NameIndex
 from ownership.lineage import walk
 from ownership.model import ROLE_ORDER, Activity, Asset, Contract, Person, Registry, Role, Team
 from ownership.oncall import on_call
+from ownership.pacing import same_items
 from ownership.raci import activity_roles, role_inputs, roles_from
 from ownership.sla import describe_age_sla, describe_sla
 
@@ -133,16 +135,37 @@ def _index(registry: Registry) -> tuple[dict[str, tuple[str, str]], NameIndex]:
     return found
 
 
-def _name_sources(registry: Registry) -> tuple[object, ...]:
+NameSources = tuple[list[tuple[object, ...]], list[tuple[object, ...]]]
+
+
+def _name_sources(registry: Registry) -> NameSources:
     """All the names index is made of, in order: equal means the same index."""
     memo = _memo(registry, "_answers_names")
-    key: tuple[object, ...] | None = memo.get("key")
+    key: NameSources | None = memo.get("key")
     if key is None:
-        key = memo["key"] = (
-            [(a.id, a.name, a.aliases) for a in registry.activities.values()],
-            [(a.id, a.aliases) for a in registry.assets.values()],
-        )
+        key = memo["key"] = (list(_activity_names(registry)), list(_asset_names(registry)))
     return key
+
+
+def _activity_names(registry: Registry) -> Iterator[tuple[object, ...]]:
+    return ((a.id, a.name, a.aliases) for a in registry.activities.values())
+
+
+def _asset_names(registry: Registry) -> Iterator[tuple[object, ...]]:
+    return ((a.id, a.aliases) for a in registry.assets.values())
+
+
+def _same_names(previous: Registry, registry: Registry) -> bool:
+    """Whether `registry` has `previous`'s name sources; if so it shares them (compared
+    without building its own: `ownership.pacing.same_items`)."""
+    activities, assets = _name_sources(previous)
+    if not (
+        same_items(activities, _activity_names(registry))
+        and same_items(assets, _asset_names(registry))
+    ):
+        return False
+    _memo(registry, "_answers_names")["key"] = (activities, assets)
+    return True
 
 
 def prepare(registry: Registry, previous: Registry | None = None) -> Registry:
@@ -154,7 +177,7 @@ def prepare(registry: Registry, previous: Registry | None = None) -> Registry:
     memo = _memo(registry, "_answers_names")
     if previous is not None and "index" not in memo:
         before = _memo(previous, "_answers_names")
-        if "index" in before and _name_sources(previous) == _name_sources(registry):
+        if "index" in before and _same_names(previous, registry):
             memo["index"] = before["index"]
     _index(registry)
     _name_sources(registry)

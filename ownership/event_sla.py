@@ -40,10 +40,11 @@ def evaluate_after(
     if update is not None and period.counts(update):
         if update <= period.deadline:
             return Evaluation(FreshnessState.ON_TIME, period, update, age=age)
-        return Evaluation(FreshnessState.RECOVERED, period, update,
-                          late_by=update - period.deadline, age=age)
+        return Evaluation(
+            FreshnessState.RECOVERED, period, update, late_by=update - period.deadline, age=age
+        )
     if now > period.deadline:
-        return Evaluation(FreshnessState.LATE, period, update, late_by=now - period.deadline,
-                          age=age)
-    return Evaluation(FreshnessState.PENDING, period, update, age=age,
-                      due_in=period.deadline - now)
+        return Evaluation(
+            FreshnessState.LATE, period, update, late_by=now - period.deadline, age=age
+        )
+    return Evaluation(FreshnessState.PENDING, period, update, age=age, due_in=period.deadline - now)

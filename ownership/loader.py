@@ -24,6 +24,7 @@ from ownership.model import (
     SourceRef,
     Team,
 )
+from ownership.pacing import checkpoint, paced
 from ownership.read.assets import read_asset, read_raci, read_silence
 from ownership.read.contracts import is_contract, read_contract
 from ownership.read.fields import (
@@ -107,6 +108,7 @@ def _registry_paths(root: Path) -> list[str]:
     found: list[tuple[tuple[str, ...], str]] = []
     _scan(str(root), (), found)
     found.sort()  # Path order: by the parts below the root
+    checkpoint()
     return [path for _, path in found]
 
 
@@ -116,7 +118,7 @@ def _scan(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...]
         entries = list(os.scandir(folder))
     except OSError:
         return
-    for entry in entries:
+    for entry in paced(entries, 50):
         name = entry.name
         if name.startswith("."):
             continue
@@ -173,7 +175,7 @@ def _load_registry(
     cache = cache if cache is not None else LoadCache(racy_seconds=float("inf"))
     cache.begin()
     present: set[tuple[str, str]] = set()
-    for file in files:
+    for file in paced(files, 16):
         name = _display(file, cwd)
         present.add((file, name))
         key, read = cache.get(file, name)
@@ -189,8 +191,10 @@ def _load_registry(
     if standalone:
         parts.teams.extend(placeholder_teams(parts))
     try:
+        checkpoint()
         registry, more = _assemble(parts)
         problems.extend(more)
+        checkpoint()
         problems.extend(validate(registry, cache))
     except Exception as exc:  # a bug in the cross-file checks: say so, never crash the caller
         where = SourceRef(_display(files[0], cwd), 1, 1)
@@ -248,6 +252,7 @@ def _display(file: str, cwd: Path) -> str:
 
 
 def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
+    checkpoint()
     c = Collector(name)
     try:
         text = file.read_text(encoding="utf-8")
@@ -320,7 +325,7 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
     for item, at in c.items(doc.get("teams"), doc.value_at("teams"), "teams"):
         if (team := read_team(c, item, at)) is not None:
             parts.teams.append(team)
-    for item, at in c.items(doc.get("assets"), doc.value_at("assets"), "assets"):
+    for item, at in paced(c.items(doc.get("assets"), doc.value_at("assets"), "assets"), 4):
         if (asset := read_asset(c, item, at)) is not None:
             parts.assets.append(asset)
     if doc.get("raci") is not None:
@@ -375,7 +380,7 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
 
     def unique(items: list[Any], what: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for item in items:
+        for item in paced(items):
             if item.id in out:
                 problems.append(
                     Problem(
@@ -391,15 +396,13 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
     teams, more = merge_memberships(unique(parts.teams, "team"), parts.memberships)
     problems.extend(more)
     unowned: list[Asset] = []
-    imported, more = resolve_imported(
-        parts.imported, teams, lenient=parts.lenient, unowned=unowned
-    )
+    imported, more = resolve_imported(parts.imported, teams, lenient=parts.lenient, unowned=unowned)
     problems.extend(more)
     parts.contracts.extend(imported)
     assets = unique(parts.assets, "asset")
     for asset in unowned:  # an ODCS contract with no team at all: its tables are still found
         assets.setdefault(asset.id, asset)
-    for contract in parts.contracts:  # a contract declares its asset when nobody else does
+    for contract in paced(parts.contracts):  # a contract declares its asset when nobody else does
         if contract.asset not in assets:
             assets[contract.asset] = Asset(
                 id=contract.asset,
@@ -410,7 +413,9 @@ def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
                 aliases=contract.aliases,
             )
     contracts = unique(parts.contracts, "contract")
-    for contract_id, contract in contracts.items():  # a probe on the asset serves its contract
+    for contract_id, contract in paced(
+        list(contracts.items())
+    ):  # a probe on the asset serves its contract
         asset_probe = assets[contract.asset].probe
         if contract.probe is None and asset_probe is not None:
             contracts[contract_id] = replace(contract, probe=asset_probe)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
+
+from ownership.pacing import paced
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,14 +395,17 @@ class Registry:
 
     def __post_init__(self) -> None:
         by_asset: dict[str, Contract] = {}
-        for contract in self.contracts.values():
+        for contract in paced(self.contracts.values(), 500):
             by_asset.setdefault(contract.asset, contract)
         downstream: dict[str, list[str]] = {}
-        for asset in self.assets.values():
+        for asset in paced(self.assets.values(), 500):
             for up in asset.upstream:
                 downstream.setdefault(up, []).append(asset.id)
         object.__setattr__(self, "_by_asset", by_asset)
-        object.__setattr__(self, "_downstream", {k: tuple(v) for k, v in downstream.items()})
+        down: dict[str, Any] = downstream  # each list becomes a tuple in place: freed one
+        for k, v in paced(list(downstream.items()), 500):  # by one, not 10k at the end
+            down[k] = tuple(v)
+        object.__setattr__(self, "_downstream", down)
         disciplines: dict[str, list[Team]] = {}
         for team in self.teams.values():
             if team.discipline is not None:

@@ -177,11 +177,19 @@ def evaluate_deadline(sla: DeadlineSla, last_update: datetime | None, now: datet
     """The verdict of `_judge_deadline`; NOT_EXPECTED when its period is off the calendar."""
     verdict = _judge_deadline(sla, last_update, now)
     period = verdict.period
-    if sla.calendar is None or period is None or is_expected(sla.calendar, sla.timezone,
-                                                             period.expected):
+    if (
+        sla.calendar is None
+        or period is None
+        or is_expected(sla.calendar, sla.timezone, period.expected)
+    ):
         return verdict
-    return Evaluation(FreshnessState.NOT_EXPECTED, period, verdict.last_update, age=verdict.age,
-                      future_timestamp=verdict.future_timestamp)
+    return Evaluation(
+        FreshnessState.NOT_EXPECTED,
+        period,
+        verdict.last_update,
+        age=verdict.age,
+        future_timestamp=verdict.future_timestamp,
+    )
 
 
 def _judge_deadline(sla: DeadlineSla, last_update: datetime | None, now: datetime) -> Evaluation:

@@ -15,6 +15,7 @@ from typing import Any
 from ownership.errors import Problem
 from ownership.load_cache import LoadCache
 from ownership.model import Activity, Asset, ChangeNotice, Contract, Registry, Silence, Team
+from ownership.pacing import checkpoint, paced
 from ownership.rules import antipatterns, calendars, lineage, notices, raci, references
 from ownership.rules.context import Problems, RegistryRule, Rule, RuleContext, T
 from ownership.validation_memo import ValidationMemo
@@ -105,7 +106,7 @@ class Each:
             yield from rule(ctx, item)
 
     def __call__(self, ctx: RuleContext) -> Problems:
-        for item in self.items(ctx.registry):
+        for item in paced(self.items(ctx.registry), 50):
             yield from self.check(ctx, item)
 
 
@@ -143,13 +144,14 @@ def validate(registry: Registry, cache: LoadCache | None = None) -> list[Problem
     reuse = memo.start(ctx)
     out: list[Problem] = []
     for index, step in enumerate(STEPS):
+        checkpoint()
         if isinstance(step, Each) and step.memo:
             out.extend(memo.each(index, ctx, step.items(registry), step.check, reuse))
         elif step is lineage.lineage_has_no_cycles:
-            graph = {a.id: a.upstream for a in registry.assets.values()}
+            graph = lambda: ((a.id, a.upstream) for a in registry.assets.values())  # noqa: E731
             out.extend(memo.whole(ctx, step, graph, reuse))
         elif step is references.aliases_are_unique:
-            aliases = [(a.id, a.aliases) for a in registry.assets.values()]
+            aliases = lambda: ((a.id, a.aliases) for a in registry.assets.values())  # noqa: E731
             out.extend(memo.whole(ctx, step, aliases, reuse))
         else:
             out.extend(step(ctx))

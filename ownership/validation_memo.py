@@ -18,20 +18,30 @@ from typing import Any
 
 from ownership.errors import Problem
 from ownership.model import Registry
+from ownership.pacing import paced, same_items
 from ownership.rules.context import Problems, RuleContext
 
 Items = Callable[[Registry], Iterable[Any]]
 
 
 def environment(registry: Registry, keys: frozenset[str]) -> tuple[Any, ...]:
-    """What entity rules read besides their entity (compared with ==, cheap at 50k assets)."""
+    """What entity rules read besides their entity (compared with `same`): the ids in order
+    (a reordering only costs a full run), copied from the dicts in C."""
     return (
         tuple(registry.teams.values()),
         tuple(registry.activities.values()),
         tuple(registry.kind_activities.items()),
-        frozenset(registry.assets),
-        frozenset(registry.contracts),
+        tuple(registry.assets),
+        tuple(registry.contracts),
         keys,
+    )
+
+
+def same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Two `environment`s are equal (the id tuples compared in paced steps)."""
+    return len(a) == len(b) and all(
+        same_items(x, y) if isinstance(x, tuple) and isinstance(y, tuple) else x == y
+        for x, y in zip(a, b, strict=True)
     )
 
 
@@ -46,7 +56,7 @@ class ValidationMemo:
     def start(self, ctx: RuleContext) -> bool:
         """Begin a run; True when the last run's results may be reused."""
         env = environment(ctx.registry, ctx.keys)
-        usable = self.clean and env == self.env
+        usable = self.clean and self.env is not None and same(env, self.env)
         self.env, self.reused = env, 0
         if not usable:
             self.entities, self.wholes = {}, {}
@@ -65,23 +75,29 @@ class ValidationMemo:
     ) -> Problems:
         before = self.entities.get(step, {}) if reuse else {}
         now: dict[int, tuple[Any, tuple[Problem, ...]]] = {}
-        for item in items:
+        for item in paced(items, 100):
             found = before.get(id(item))
             if found is not None and found[0] is item:
-                self.reused += 1
-                found_problems = found[1]
+                self.reused += 1  # the same tuple: nothing new to make now, or to free later
             else:
-                found_problems = tuple(check(ctx, item))
-            now[id(item)] = (item, found_problems)
-            yield from found_problems
+                found = (item, tuple(check(ctx, item)))
+            now[id(item)] = found
+            yield from found[1]
         self.entities[step] = now
 
     def whole(
-        self, ctx: RuleContext, run: Callable[[RuleContext], Problems], key: Any, reuse: bool
+        self,
+        ctx: RuleContext,
+        run: Callable[[RuleContext], Problems],
+        key: Callable[[], Iterable[Any]],
+        reuse: bool,
     ) -> Problems:
-        """A registry-wide rule, kept while `key` (all that it reads) is equal to the last."""
+        """A registry-wide rule, kept while `key()` (all that it reads) yields what it did
+        last time; then the last key is kept too, and no new one is built."""
         before = self.wholes.get(run)
-        kept = reuse and before is not None and before[0] == key
-        found = before[1] if kept and before is not None else tuple(run(ctx))
-        self.wholes[run] = (key, found)
+        if reuse and before is not None and same_items(before[0], key()):
+            yield from before[1]
+            return
+        found = tuple(run(ctx))
+        self.wholes[run] = (list(key()), found)
         yield from found

@@ -10,12 +10,32 @@ from yaml.constructor import SafeConstructor
 
 from ownership import yamlsafe
 from ownership.model import SourceRef
+from ownership.pacing import active, checkpoint, paced
 from ownership.yamlsafe import MAX_DEPTH, MIN_NODE_BUDGET, YamlError, YList, YMap, offset_ref
 
 try:  # the libyaml composer is ~10x faster; fall back to pure Python where it is missing
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+class _PacedLoader(_Loader):
+    """The composer, pausing every `EVERY` scalars (`ownership.pacing`): libyaml composes a
+    whole file in one call, but asks Python to resolve each scalar's tag."""
+
+    EVERY = 100
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._left = self.EVERY
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        self._left -= 1
+        if not self._left:
+            self._left = self.EVERY
+            checkpoint()
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
 
 _PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -71,7 +91,7 @@ class _Builder:
         out.where = self.ref(node)
         out.items_where = where = []
         file, build = self.file, self.build
-        for item in node.value:
+        for item in paced(node.value, 8):
             out.append(build(item))
             mark = item.start_mark
             where.append(SourceRef(file, mark.line + 1, mark.column + 1))
@@ -118,7 +138,7 @@ def parse_yaml(text: str, file: str) -> list[Any]:
     budget = max(MIN_NODE_BUDGET, size * yamlsafe.MAX_NODES_PER_BYTE)
     builder = _Builder(file, budget)
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        nodes = list(yaml.compose_all(text, Loader=_PacedLoader if active() else _Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = SourceRef(file, mark.line + 1, mark.column + 1) if mark else SourceRef(file, 1, 1)

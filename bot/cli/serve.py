@@ -140,6 +140,7 @@ def _serve_http(
         contract_status=status_reader(runtime.services),
         api_token=settings.api_token,  # the status API is off without it
         status_page=status_page(settings, runtime.services),
+        gate=runtime.services.holder.gate,  # a registry reload gives way to answers in progress
     )
     make_server(web, sock).run()
 

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from bot.registry.gate import AnswerGate
 from ownership.answers import prepare
 from ownership.errors import Problem, RegistryInvalid
 from ownership.load_cache import LoadCache
 from ownership.loader import LoadResult, guarded_load, load_registry
 from ownership.model import Registry
+from ownership.pacing import pausing
 
 Loader = Callable[[Path], LoadResult]
 log = logging.getLogger(__name__)
@@ -29,7 +31,8 @@ class RegistryHolder:
     Readers take `registry` once per request and use that object throughout, so a reload in
     the middle of a request never mixes two registries. With the default loader a reload
     re-reads only the files that changed (`ownership.load_cache`), and the answers' indexes
-    are built before the new registry is swapped in, so no request pays for them.
+    are built before the new registry is swapped in, so no request pays for them. While a
+    reload runs, its loops give way to requests in progress (`gate`, `bot.registry.gate`).
     """
 
     def __init__(
@@ -39,8 +42,10 @@ class RegistryHolder:
         path: Path | None = None,
         loader: Loader = load_registry,
         cache: LoadCache | None = None,
+        gate: AnswerGate | None = None,
     ) -> None:
         self._registry = _prepared(registry)
+        self.gate = gate if gate is not None else AnswerGate()
         self._path = path
         self.cache = cache if cache is not None else LoadCache()
         self._loader = (
@@ -88,9 +93,10 @@ class RegistryHolder:
             before = sys.getswitchinterval()
             sys.setswitchinterval(min(before, RELOAD_SWITCH_INTERVAL))
             try:
-                result = guarded_load(self._path, self._loader, on_error=self._logger.log)
-                if result.registry is not None:
-                    _prepared(result.registry, previous=self.registry)
+                with pausing(self.gate.pacer()):
+                    result = guarded_load(self._path, self._loader, on_error=self._logger.log)
+                    if result.registry is not None:
+                        _prepared(result.registry, previous=self.registry)
             finally:
                 sys.setswitchinterval(before)
             with self._lock:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -68,8 +68,19 @@ def create_app(
         app = _build_app(settings, identity)
     app.error(handle_unexpected_error)
     app.use(make_dedupe_middleware(deduper or InMemoryEventDeduper()))
+    app.use(_answering(holder))  # Socket Mode too: a registry reload gives way to answers
     register_listeners(app, holder=holder, clock=clock, services=services)
     return app
+
+
+def _answering(holder: RegistryHolder) -> Callable[..., Any]:
+    """Bolt middleware: count the dispatch as an answer in progress (`holder.gate`)."""
+
+    def answering(next_: Callable[[], Any]) -> Any:
+        with holder.gate.answering():
+            return next_()
+
+    return answering
 
 
 def _build_app(settings: Settings, identity: SlackIdentity) -> App:

@@ -19,6 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.ops.logs import context_id, new_id
 from bot.ops.metrics import Metrics
+from bot.registry.gate import AnswerGate
 from bot.slack.status_api import CONTRACTS_PATH, StatusApi
 from bot.slack.status_page_http import STATUS_PATH, StatusPage
 from bot.slack.verification import RequestSignature
@@ -46,8 +47,8 @@ class WebApp:
     """The WSGI application: a small router in front of Bolt's WSGI adapter.
 
     Every request gets an id (X-Request-Id, or a new one) that log lines carry, and its
-    latency is recorded for /metrics. Without a Bolt app (Socket Mode) it serves only
-    /healthz and /metrics.
+    latency is recorded for /metrics; with a `gate`, a registry reload gives way to it.
+    Without a Bolt app (Socket Mode) it serves only /healthz and /metrics.
     """
 
     def __init__(
@@ -60,6 +61,7 @@ class WebApp:
         contract_status: ContractStatusReader | None = None,
         api_token: str | None = None,
         status_page: StatusPage | None = None,
+        gate: AnswerGate | None = None,
     ) -> None:
         if app is not None and not signing_secret:
             raise ValueError("serving Slack's requests needs the signing secret")
@@ -70,6 +72,7 @@ class WebApp:
         # The status API is served only with both a reader and a token (docs/slack-surfaces.md).
         self._api = StatusApi(contract_status, api_token) if contract_status and api_token else None
         self._status_page = status_page  # off unless configured (docs/reports.md)
+        self._gate = gate  # the registry holder's: a reload gives way while this answers
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -77,7 +80,10 @@ class WebApp:
         token = context_id.set(rid)
         start = time.perf_counter()
         try:
-            return self._route(environ, start_response)
+            if self._gate is None:
+                return self._route(environ, start_response)
+            with self._gate.answering():  # every route returns its whole body: it is done
+                return self._route(environ, start_response)
         finally:
             context_id.reset(token)
             if self._metrics is not None:

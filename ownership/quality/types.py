@@ -31,7 +31,7 @@ def checkable(declared: str) -> bool:
 
 
 def how_to_count(declared: str, live: str) -> str | None:
-    """"none" (the database enforces it), "pattern" (text: match each value against
+    """ "none" (the database enforces it), "pattern" (text: match each value against
     `PATTERNS[family]`), "all" (another type: every value is wrong), or None (unknown)."""
     if compatible(declared, live):
         return "none"

@@ -68,6 +68,4 @@ def read_covers(c: Collector, m: YMap, what: str) -> Calendar | None:
         return None
     days = c.parsed(cov, "days", ctx, parse_days)
     hours = c.parsed(cov, "hours", ctx, parse_active_hours)
-    return Calendar(
-        weekdays=days if days is not None else frozenset(range(7)), active_hours=hours
-    )
+    return Calendar(weekdays=days if days is not None else frozenset(range(7)), active_hours=hours)

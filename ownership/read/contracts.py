@@ -273,8 +273,11 @@ def _ratio(c: Collector, col: YMap, what: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        c.error(col.value_at("max_null_ratio"), f"{what} max_null_ratio must be 0 to 1 (a "
-                "share of the period's rows, e.g. 0.01)", "bad-value")
+        c.error(
+            col.value_at("max_null_ratio"),
+            f"{what} max_null_ratio must be 0 to 1 (a share of the period's rows, e.g. 0.01)",
+            "bad-value",
+        )
         return None
     return float(value)
 

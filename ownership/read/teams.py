@@ -258,9 +258,7 @@ def _rotation(
         return None
     if period is None or tz is None or start is None:
         return None
-    return Rotation(
-        people, period, handoff or time(9, 0), tz, start, tuple(overrides), covers
-    )
+    return Rotation(people, period, handoff or time(9, 0), tz, start, tuple(overrides), covers)
 
 
 def _override_keys(c: Collector, o: YMap, ctx: str) -> tuple[str, str, str] | None:
