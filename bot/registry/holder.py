@@ -22,7 +22,7 @@ Loader = Callable[[Path], LoadResult]
 log = logging.getLogger(__name__)
 # While a reload runs on its thread, a request thread waiting for the GIL gets it after this
 # long instead of Python's 5 ms: a request waits for it several times (socket, Bolt, reply).
-RELOAD_SWITCH_INTERVAL = 0.001
+RELOAD_SWITCH_INTERVAL = 0.0002
 
 
 class RegistryHolder:
