@@ -46,19 +46,31 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def session_kwargs(url: PgUrl, statement_timeout: float, connect_timeout: float) -> dict[str, str]:
+    """libpq keywords of a probe session: the URL's, its `options` kept (e.g. a search_path)."""
+    kwargs = url.connect_kwargs()
+    kwargs.setdefault("connect_timeout", str(max(1, math.ceil(connect_timeout))))
+    kwargs.setdefault("application_name", "demarc-probe")
+    millis = max(1, int(statement_timeout * 1000))
+    session = f"-c statement_timeout={millis} -c default_transaction_read_only=on"
+    kwargs["options"] = f"{kwargs.get('options', '')} {session}".strip()
+    return kwargs
+
+
 class PgPool:
-    """Connections to one URL, shared by threads."""
+    """Connections to one URL, shared by threads; `clock` dates them for recycling."""
 
     def __init__(
-        self, url: PgUrl, *, size: int, statement_timeout: float, connect_timeout: float
+        self,
+        url: PgUrl,
+        *,
+        size: int,
+        statement_timeout: float,
+        connect_timeout: float,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        kwargs = url.connect_kwargs()
-        kwargs.setdefault("connect_timeout", str(max(1, math.ceil(connect_timeout))))
-        kwargs.setdefault("application_name", "demarc-probe")
-        millis = max(1, int(statement_timeout * 1000))
-        session = f"-c statement_timeout={millis} -c default_transaction_read_only=on"
-        kwargs["options"] = f"{kwargs.get('options', '')} {session}".strip()
-        self._kwargs = kwargs
+        self._kwargs = session_kwargs(url, statement_timeout, connect_timeout)
+        self._clock = clock
         self._size = max(1, size)
         self._wait = statement_timeout  # for a free connection, as long as for a statement
         self._slots = threading.BoundedSemaphore(self._size + OVERFLOW)
@@ -99,14 +111,14 @@ class PgPool:
                     if not self._idle:
                         break
                     opened, conn = self._idle.pop()
-                if time.monotonic() - opened < RECYCLE_SECONDS and not conn.closed:
+                if self._clock() - opened < RECYCLE_SECONDS and not conn.closed:
                     return opened, conn
                 conn.close()
             try:
                 conn = psycopg.connect(make_conninfo("", **self._kwargs), autocommit=True)
             except psycopg.Error as exc:
                 raise ConnectFailed(str(exc)) from exc
-            return time.monotonic(), conn
+            return self._clock(), conn
         except BaseException:
             self._slots.release()
             raise
