@@ -85,7 +85,8 @@ class PgPool:
             try:
                 for observe in observers:
                     observe(sql)
-                return conn.execute(sql).fetchone() or ()
+                with conn.execute(sql) as cursor:
+                    return cursor.fetchone() or ()
             except psycopg.Error:
                 if not (retry and (conn.closed or conn.broken)):
                     raise

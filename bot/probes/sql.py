@@ -155,8 +155,10 @@ class SqlProber:
             naive_zone = zone(p.naive_timezone)
         except InvalidValue as exc:
             return self._fail(str(exc), start)
-        from bot.probes import pg_native  # lazy: psycopg only once a PostgreSQL probe runs
-
+        try:
+            from bot.probes import pg_native  # lazy: psycopg only once a PostgreSQL probe runs
+        except ImportError as exc:  # without the `postgres` extra
+            return self._fail(f"{type(exc).__name__}: {one_line(str(exc))}", start)
         sql = sql_batch.postgres_one(pg_native.quote, pg_native.quote, p)
         try:
             row = self._pool(url).fetch_one(sql)
@@ -173,8 +175,10 @@ class SqlProber:
             zones = [zone(p.naive_timezone) for p in probes]
         except (ValueError, InvalidValue):  # each says what is wrong with it
             return [self.probe(p) for p in probes]
-        from bot.probes import pg_native  # lazy: psycopg only once a PostgreSQL probe runs
-
+        try:
+            from bot.probes import pg_native
+        except ImportError:
+            return [self.probe(p) for p in probes]
         sql = sql_batch.postgres_sql(pg_native.quote, pg_native.quote, probes)
         try:
             row = self._pool(url).fetch_one(sql)

@@ -3,6 +3,9 @@ psycopg dialect are the reference here), and are shown as it shows them."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import make_url
@@ -87,3 +90,19 @@ def test_session_settings_keep_what_the_url_gives() -> None:
         "host": "h", "connect_timeout": "1", "application_name": "demarc-probe",
         "options": "-c statement_timeout=30000 -c default_transaction_read_only=on",
     }  # fmt: skip
+
+
+def test_without_psycopg_a_postgresql_probe_fails_and_says_why() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['psycopg'] = None  # as if the `postgres` extra were not installed\n"
+        "from bot.probes import Prober\n"
+        "from ownership.model import SqlProbe\n"
+        "with Prober({'URL': 'postgresql://h/db'}) as prober:\n"
+        "    print(prober.probe(SqlProbe('URL', 't', 'ts')).error)\n"
+        "    jobs = [(n, SqlProbe('URL', n, 'ts')) for n in ('a', 'b')]\n"
+        "    print(*sorted({r.error for r in prober.run(jobs).values()}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    error = "ModuleNotFoundError: import of psycopg halted; None in sys.modules"
+    assert out.stdout.splitlines() == [error, error], out.stderr
