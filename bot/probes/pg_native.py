@@ -7,7 +7,8 @@ classes, and importing it costs a `demarc check` about 0.3 s more than psycopg i
   unless the URL gives them; so a probe is one round trip (no BEGIN, no pre-ping);
 * a small pool per URL: `size` idle connections kept, at most `size + OVERFLOW` open, each
   recycled after `RECYCLE_SECONDS`; a dead one (server restart, idle timeout) is discarded
-  and the read, which changes nothing, tried once more on a fresh connection;
+  with the idle ones (as SQLAlchemy invalidates its pool) and the read, which changes
+  nothing, tried once more on a new connection;
 * identifiers always double-quoted, the PostgreSQL rule (SQLAlchemy quoted all but lower-case
   plain names, for which quoted and unquoted are the same name);
 * statements run without parameters, so psycopg reads a "%" in a filter literally.
@@ -90,6 +91,7 @@ class PgPool:
             except psycopg.Error:
                 if not (retry and (conn.closed or conn.broken)):
                     raise
+                self._discard_idle()  # a server restart ended them all: try a new one
             finally:
                 self._checkin(opened, conn)
         raise AssertionError("unreachable: the second attempt returns or raises")
@@ -98,6 +100,10 @@ class PgPool:
         """Close the idle connections, and the others once they come back."""
         with self._lock:
             self._closed = True
+        self._discard_idle()
+
+    def _discard_idle(self) -> None:
+        with self._lock:
             idle, self._idle = self._idle, []
         for _, conn in idle:
             conn.close()

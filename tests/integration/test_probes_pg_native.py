@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,6 +90,26 @@ def test_a_dead_pooled_connection_is_replaced_and_the_read_tried_once_more(
         sent.clear()
         assert [r.last_update for r in prober.probe_batch(batch)] == [T1, T1]
         assert len(sent) == 2  # the batch twice, not each probe alone
+
+
+def test_after_a_restart_no_dead_connection_is_tried_twice(warehouse: str, sent: list[str]) -> None:
+    """A server restart ends every pooled connection: the first read that meets a dead one
+    discards them all, so the retry and the reads after it run on new connections."""
+    both_out = threading.Barrier(2, timeout=10)
+    pool = pg_native.PgPool(pg_url.parse(warehouse), size=2, statement_timeout=5, connect_timeout=5)
+    try:
+        pg_native.observers.append(lambda _sql: both_out.wait())  # two held at once
+        with ThreadPoolExecutor(2) as threads:
+            list(threads.map(lambda _: pool.fetch_one("SELECT 1"), range(2)))
+        pg_native.observers.pop()
+        assert terminate(warehouse) == 2  # both idle in the pool
+        sent.clear()
+        assert pool.fetch_one("SELECT 1") == (1,)
+        assert len(sent) == 2  # the dead one, then a new one
+        assert pool.fetch_one("SELECT 1") == (1,)
+        assert len(sent) == 3  # not the other dead one
+    finally:
+        pool.close()
 
 
 def test_a_percent_in_a_filter_is_literal(warehouse: str, sent: list[str]) -> None:
