@@ -96,12 +96,18 @@ def test_after_a_restart_no_dead_connection_is_tried_twice(warehouse: str, sent:
     """A server restart ends every pooled connection: the first read that meets a dead one
     discards them all, so the retry and the reads after it run on new connections."""
     both_out = threading.Barrier(2, timeout=10)
+
+    def hold(_sql: str) -> None:
+        both_out.wait()  # until the other thread has its connection too
+
     pool = pg_native.PgPool(pg_url.parse(warehouse), size=2, statement_timeout=5, connect_timeout=5)
     try:
-        pg_native.observers.append(lambda _sql: both_out.wait())  # two held at once
-        with ThreadPoolExecutor(2) as threads:
-            list(threads.map(lambda _: pool.fetch_one("SELECT 1"), range(2)))
-        pg_native.observers.pop()
+        pg_native.observers.append(hold)
+        try:
+            with ThreadPoolExecutor(2) as threads:
+                list(threads.map(lambda _: pool.fetch_one("SELECT 1"), range(2)))
+        finally:
+            pg_native.observers.remove(hold)
         assert terminate(warehouse) == 2  # both idle in the pool
         sent.clear()
         assert pool.fetch_one("SELECT 1") == (1,)
