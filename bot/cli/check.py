@@ -20,7 +20,7 @@ from ownership.sla import FreshnessState, evaluate_failed
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Probe now and print each contract's verdict; records nothing, posts nothing."""
-    # Lazy: the serve wiring's own prober (so the two cannot drift apart), with SQLAlchemy.
+    # Lazy: the serve wiring's own prober (so the two cannot drift apart).
     from bot.probes import make_prober
 
     result = load_or_explain(registry_arg(args.registry), use_cache=not args.no_cache)
@@ -38,7 +38,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         jobs = [(c.id, c.probe) for c in contracts if c.probe is not None]
         jobs += upstream_jobs(result.registry, contracts)  # event-relative SLAs need them
-        with paused_gc():  # the first SQL probe imports SQLAlchemy and its dialect
+        with paused_gc():  # the first SQL probe imports its driver (psycopg) or SQLAlchemy
             results = prober.run(jobs, max_workers=args.threads, timeout=args.timeout)
     finally:
         prober.close()

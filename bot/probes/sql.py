@@ -2,11 +2,14 @@
 
 * The URL comes from the environment variable named by `SqlProbe.connection`; it never appears
   in a result: messages mention at most the URL with its password hidden.
-* Every URL goes through SQLAlchemy (imported only when a SQL probe first runs), with one
-  engine and pool per URL sized to the probe threads.
-* Table, schema and column names are identifiers quoted by SQLAlchemy, never formatted into SQL.
-  Names with capitals or special characters are therefore case-sensitive (quoted); a dotted
-  table name is one identifier, use `schema` for the schema.
+* `postgresql://` and `postgresql+psycopg://` URLs go through psycopg 3 directly
+  (`bot.probes.pg_native`, URLs read by `bot.probes.pg_url`): SQLAlchemy is never imported for
+  them. Every other URL (SQLite, MySQL, `postgresql+psycopg2`, …) goes through SQLAlchemy.
+  Either is imported only when such a probe first runs, with one pool per URL sized to the
+  probe threads.
+* Table, schema and column names are identifiers quoted by the dialect (psycopg: always
+  quoted), never formatted into SQL. Names with capitals or special characters are therefore
+  case-sensitive (quoted); a dotted table name is one identifier, use `schema` for the schema.
 * `SqlProbe.filter` is raw SQL from the registry, which is trusted configuration reviewed in git
   (the loader already refuses secrets there). It runs in a read-only transaction (PostgreSQL) /
   read-only connection (SQLite); colons in it are literal, not bind parameters.
@@ -34,9 +37,8 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, quote_plus
 
-from bot.probes import sql_batch
+from bot.probes import pg_url, sql_batch, sql_sqlite
 from bot.probes.runner import (
     ProbeResult,
     TimestampError,
@@ -50,21 +52,19 @@ from ownership.errors import InvalidValue
 from ownership.model import SqlProbe
 from ownership.timeparse import zone
 
-if TYPE_CHECKING:  # SQLAlchemy is imported where a SQL probe first needs it
+if TYPE_CHECKING:  # SQLAlchemy and psycopg are imported where a SQL probe first needs them
     from sqlalchemy import ColumnElement, Connection, Engine, Select
     from sqlalchemy.engine import URL
 
+    from bot.probes.pg_native import PgPool
+
 _UTC = zone("UTC")
 _PG_QUERY_CANCELED = "57014"
-_SQLITE_PROGRESS_STEPS = 1000
-
-
-class _SqliteNoColumn(Exception):
-    """The timestamp column does not exist; the message is safe to show."""
+_INVALID_URL = "environment variable {} does not hold a valid SQLAlchemy URL"
 
 
 class SqlProber:
-    """Probes SQL sources; one cached engine per URL, closed by `close()`.
+    """Probes SQL sources; one cached engine (or psycopg pool) per URL, closed by `close()`.
 
     `pool_size` is how many connections per URL are kept open: as many as probes run at once.
     """
@@ -82,6 +82,7 @@ class SqlProber:
         self._connect_timeout = connect_timeout
         self._pool_size = max(1, pool_size)
         self._engines: dict[str, Engine] = {}
+        self._pools: dict[str, PgPool] = {}
         self._lock = threading.Lock()
         self._local = threading.local()  # this thread's probe: the timeout it was given
 
@@ -93,15 +94,15 @@ class SqlProber:
         raw = value.strip()
         if not raw:
             return self._fail(f"environment variable {p.connection} is empty", start)
+        if pg_url.is_native(raw):
+            return self._probe_native(p, raw, start)
         from sqlalchemy.engine import make_url  # lazy: only once a SQL probe runs
         from sqlalchemy.exc import ArgumentError
 
         try:
             url = make_url(raw)
         except (ArgumentError, ValueError):
-            return self._fail(
-                f"environment variable {p.connection} does not hold a valid SQLAlchemy URL", start
-            )
+            return self._fail(_INVALID_URL.format(p.connection), start)
         try:
             naive_zone = zone(p.naive_timezone)
         except InvalidValue as exc:
@@ -122,6 +123,8 @@ class SqlProber:
             return [self.probe(p) for p in probes]
         start = time.monotonic()
         raw = (self._environ.get(probes[0].connection) or "").strip()
+        if pg_url.is_native(raw):
+            return self._batch_native(probes, raw, start)
         from sqlalchemy.engine import make_url  # lazy: only once a SQL probe runs
         from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -143,6 +146,67 @@ class SqlProber:
             for p, value, naive_zone in zip(probes, values, zones, strict=True)
         ]
 
+    def _probe_native(self, p: SqlProbe, raw: str, start: float) -> ProbeResult:
+        try:
+            url = pg_url.parse(raw)
+        except ValueError:
+            return self._fail(_INVALID_URL.format(p.connection), start)
+        try:
+            naive_zone = zone(p.naive_timezone)
+        except InvalidValue as exc:
+            return self._fail(str(exc), start)
+        try:
+            from bot.probes import pg_native  # lazy: psycopg only once a PostgreSQL probe runs
+        except ImportError as exc:  # without the `postgres` extra
+            return self._fail(f"{type(exc).__name__}: {one_line(str(exc))}", start)
+        sql = sql_batch.postgres_one(pg_native.quote, pg_native.quote, p)
+        try:
+            row = self._pool(url).fetch_one(sql)
+        except Exception as exc:  # any failure is a result, never an exception
+            return self._fail(url.redact(pg_native.describe(exc, self._timeout)), start)
+        return self._result(p, (row[0], row[1]), naive_zone, start)
+
+    def _batch_native(
+        self, probes: Sequence[SqlProbe], raw: str, start: float
+    ) -> list[ProbeResult]:
+        """`probe_batch` through psycopg: the same rules."""
+        try:
+            url = pg_url.parse(raw)
+            zones = [zone(p.naive_timezone) for p in probes]
+        except (ValueError, InvalidValue):  # each says what is wrong with it
+            return [self.probe(p) for p in probes]
+        try:
+            from bot.probes import pg_native
+        except ImportError:
+            return [self.probe(p) for p in probes]
+        sql = sql_batch.postgres_sql(pg_native.quote, pg_native.quote, probes)
+        try:
+            row = self._pool(url).fetch_one(sql)
+        except pg_native.ConnectFailed as exc:
+            failed = self._fail(url.redact(pg_native.describe(exc, self._timeout)), start)
+            return [failed] * len(probes)
+        except Exception:
+            return [self.probe(p) for p in probes]
+        return [
+            self._result(p, (value, row[0]), naive_zone, start)
+            for p, value, naive_zone in zip(probes, row[1:], zones, strict=True)
+        ]
+
+    def _pool(self, url: pg_url.PgUrl) -> PgPool:
+        from bot.probes.pg_native import PgPool
+
+        key = url.render(hide_password=False)
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = self._pools[key] = PgPool(
+                    url,
+                    size=self._pool_size,
+                    statement_timeout=self._timeout,
+                    connect_timeout=self._connect_timeout,
+                )
+            return pool
+
     def _batch_retrying(self, engine: Engine, probes: Sequence[SqlProbe]) -> tuple[Any, list[Any]]:
         """As `_query_retrying`, for a batch."""
         from sqlalchemy.exc import DBAPIError  # lazy: only once a SQL probe runs
@@ -159,7 +223,7 @@ class SqlProber:
         with engine.connect() as conn, self._deadline(conn):
             if conn.dialect.name == "sqlite":
                 for p in probes:
-                    _check_sqlite_column(conn, p)
+                    sql_sqlite.check_column(conn, p)
             return sql_batch.run(conn, probes)
 
     def _result(
@@ -175,8 +239,11 @@ class SqlProber:
     def close(self) -> None:
         with self._lock:
             engines, self._engines = list(self._engines.values()), {}
+            pools, self._pools = list(self._pools.values()), {}
         for engine in engines:
             engine.dispose()
+        for pool in pools:
+            pool.close()
 
     def __enter__(self) -> SqlProber:
         return self
@@ -206,7 +273,7 @@ class SqlProber:
                 connect_args={"timeout": self._timeout, "check_same_thread": False},
                 pool_pre_ping=True,
             )
-            event.listen(engine, "connect", _sqlite_read_only)
+            event.listen(engine, "connect", sql_sqlite.read_only)
             return engine
         connect_args: dict[str, Any] = {}
         if backend == "postgresql":
@@ -271,7 +338,7 @@ class SqlProber:
             query = query.where(text(p.filter.replace(":", "\\:")))
         with engine.connect() as conn, self._deadline(conn):
             if conn.dialect.name == "sqlite":
-                _check_sqlite_column(conn, p)
+                sql_sqlite.check_column(conn, p)
             row = conn.execute(query).one()
         return row[0], row[1]
 
@@ -280,37 +347,20 @@ class SqlProber:
         PostgreSQL identifier preparer, sent as driver SQL: a sweep of thousands of tables
         spends its time in the database, not in compiling a new statement per table."""
         prepare = engine.dialect.identifier_preparer
-        source = prepare.quote(p.table)
-        if p.schema:
-            source = f"{prepare.quote_schema(p.schema)}.{source}"
-        newest = prepare.quote(p.timestamp_column)
-        sql = f"SELECT max({newest}), CURRENT_TIMESTAMP FROM {source}"  # noqa: S608 - quoted
-        if p.filter:  # trusted registry config (see the module docstring)
-            sql += f" WHERE {p.filter}"
-        with engine.connect() as conn:  # psycopg reads "%" as a placeholder: double it
+        sql = sql_batch.postgres_one(prepare.quote, prepare.quote_schema, p)
+        with engine.connect() as conn:  # the DBAPI reads "%" as a placeholder: double it
             row = conn.exec_driver_sql(sql.replace("%", "%%")).one()
         return row[0], row[1]
 
     @contextmanager
     def _deadline(self, conn: Connection) -> Iterator[None]:
-        """Bound the statement's run time the way the dialect allows."""
-
-        backend = conn.dialect.name
-        if backend == "postgresql":  # set for the whole session when it connected
-            yield
-            return
+        """Bound the statement's run time the way the dialect allows (PostgreSQL: set for the
+        whole session when it connected)."""
         raw = conn.connection.dbapi_connection
-        if backend == "sqlite" and isinstance(raw, sqlite3.Connection):
+        if conn.dialect.name == "sqlite" and isinstance(raw, sqlite3.Connection):
             seconds = self._local.seconds = remaining(self._timeout)  # within the sweep
-            raw.execute(f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}")
-            deadline = time.monotonic() + seconds
-            raw.set_progress_handler(
-                lambda: 1 if time.monotonic() > deadline else 0, _SQLITE_PROGRESS_STEPS
-            )
-            try:
+            with sql_sqlite.deadline(raw, seconds):
                 yield
-            finally:
-                raw.set_progress_handler(None, 0)
             return
         yield
 
@@ -328,7 +378,7 @@ class SqlProber:
                 return f"query timed out after {format_seconds(round(seconds, 1))}"
             kind = "cannot connect" if exc.statement is None else "database error"
             message = f"{kind}: {one_line(str(orig)) or type(orig).__name__}"
-        elif isinstance(exc, _SqliteNoColumn):
+        elif isinstance(exc, sql_sqlite.NoColumn):
             message = str(exc)
         elif isinstance(exc, NoSuchModuleError):
             message = f"no SQLAlchemy driver for {url.drivername!r}"
@@ -339,33 +389,9 @@ class SqlProber:
 
 def _redact(message: str, url: URL, raw: str) -> str:
     """Remove the URL and its password from `message`, in whatever spelling they appear."""
-    shown = url.render_as_string(hide_password=True)
-    for spelling in (raw, url.render_as_string(hide_password=False)):
-        message = message.replace(spelling, shown)
-    if url.password:
-        password = str(url.password)
-        for spelling in (password, quote_plus(password), quote(password, safe="")):
-            if spelling:
-                message = message.replace(spelling, "***")
-    return message
-
-
-def _check_sqlite_column(conn: Connection, p: SqlProbe) -> None:
-    """SQLite reads an unknown "quoted" column as a string literal: refuse it explicitly."""
-    from sqlalchemy import inspect  # lazy: only once a SQL probe runs
-    from sqlalchemy.exc import NoSuchTableError
-
-    try:
-        names = {c["name"].lower() for c in inspect(conn).get_columns(p.table, schema=p.schema)}
-    except NoSuchTableError:
-        return  # the query itself reports the missing table
-    if p.timestamp_column.lower() not in names:
-        raise _SqliteNoColumn(f"database error: no such column: {p.timestamp_column}")
-
-
-def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA query_only = ON")
-    finally:
-        cursor.close()
+    return pg_url.redact(
+        message,
+        (raw, url.render_as_string(hide_password=False)),
+        url.render_as_string(hide_password=True),
+        None if url.password is None else str(url.password),
+    )

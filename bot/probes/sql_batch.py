@@ -39,19 +39,31 @@ def split(items: Sequence[Any], workers: int, size: int = BATCH_SIZE) -> list[li
 def postgres_sql(
     quote: Callable[[str], str], quote_schema: Callable[[str], str], probes: Sequence[SqlProbe]
 ) -> str:
-    """Driver SQL for PostgreSQL, identifiers quoted by the dialect's identifier preparer
-    (compiling 100 SQLAlchemy subqueries per batch would cost more than the round trips
-    saved); "%" doubled, psycopg reads it as a placeholder."""
+    """The batch for PostgreSQL as plain SQL, identifiers quoted by `quote` (compiling 100
+    SQLAlchemy subqueries per batch would cost more than the round trips saved). Run as is
+    without parameters (`bot.probes.pg_native`); through a DBAPI that reads "%" as a
+    placeholder, double it (`run`)."""
     parts = ["CURRENT_TIMESTAMP"]
     for p in probes:
-        source = quote(p.table)
-        if p.schema:
-            source = f"{quote_schema(p.schema)}.{source}"
-        sub = f"SELECT max({quote(p.timestamp_column)}) FROM {source}"  # noqa: S608 - quoted
-        if p.filter:  # trusted registry config (see bot.probes.sql)
-            sub += f" WHERE {p.filter}"
-        parts.append(f"({sub})")
-    return ("SELECT " + ", ".join(parts)).replace("%", "%%")
+        newest = f"SELECT max({quote(p.timestamp_column)})"
+        parts.append(f"({newest} FROM {_source(quote, quote_schema, p)})")
+    return "SELECT " + ", ".join(parts)
+
+
+def postgres_one(
+    quote: Callable[[str], str], quote_schema: Callable[[str], str], p: SqlProbe
+) -> str:
+    """One probe's statement as plain SQL, like `postgres_sql`: (newest, now)."""
+    newest = f"SELECT max({quote(p.timestamp_column)}), CURRENT_TIMESTAMP"
+    return f"{newest} FROM {_source(quote, quote_schema, p)}"
+
+
+def _source(quote: Callable[[str], str], quote_schema: Callable[[str], str], p: SqlProbe) -> str:
+    """`[schema.]table [WHERE filter]`, the filter trusted registry config (bot.probes.sql)."""
+    source = quote(p.table)
+    if p.schema:
+        source = f"{quote_schema(p.schema)}.{source}"
+    return f"{source} WHERE {p.filter}" if p.filter else source
 
 
 def generic_query(probes: Sequence[SqlProbe]) -> Select[Any]:
@@ -73,7 +85,8 @@ def run(conn: Connection, probes: Sequence[SqlProbe]) -> tuple[Any, list[Any]]:
     """(the database's now, each probe's newest value), in one statement."""
     if conn.dialect.name == "postgresql":
         prepare = conn.dialect.identifier_preparer
-        row = conn.exec_driver_sql(postgres_sql(prepare.quote, prepare.quote_schema, probes)).one()
+        sql = postgres_sql(prepare.quote, prepare.quote_schema, probes)
+        row = conn.exec_driver_sql(sql.replace("%", "%%")).one()
     else:
         row = conn.execute(generic_query(probes)).one()
     return row[0], list(row[1:])

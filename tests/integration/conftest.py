@@ -56,6 +56,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema's URL, for what only PostgreSQL has."""
+    yield from _postgres_schema_url()
+
+
+@pytest.fixture
 def reference_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A second database of the same backend, for the per-contract reference run."""
     if database_url.startswith("sqlite"):

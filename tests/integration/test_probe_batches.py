@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import BigInteger, DateTime, Engine, MetaData, String, Table, create_engine, event
 from sqlalchemy import Column as SqlColumn
 
-from bot.probes import Prober, SqlProber
+from bot.probes import Prober, SqlProber, pg_native
 from bot.probes.batch import units
 from ownership.model import HttpProbe, SqlProbe
 
@@ -34,15 +34,21 @@ def prober(database_url: str) -> Iterator[SqlProber]:
 
 @pytest.fixture
 def probe_statements() -> Iterator[list[str]]:
-    """The probe statements (those reading a max) sent by any engine meanwhile."""
+    """The probe statements (those reading a max) sent meanwhile, by any SQLAlchemy engine or
+    by the psycopg pools of PostgreSQL URLs."""
     seen: list[str] = []
 
-    def listen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+    def observe(statement: str) -> None:
         if "max(" in statement.lower():
             seen.append(statement)
 
+    def listen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        observe(statement)
+
     event.listen(Engine, "before_cursor_execute", listen)
+    pg_native.observers.append(observe)
     yield seen
+    pg_native.observers.remove(observe)
     event.remove(Engine, "before_cursor_execute", listen)
 
 

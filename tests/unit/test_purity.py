@@ -8,7 +8,7 @@ from pathlib import Path
 
 import ownership
 
-FORBIDDEN = ("slack_bolt", "slack_sdk", "sqlalchemy", "apscheduler", "httpx", "bot")
+FORBIDDEN = ("slack_bolt", "slack_sdk", "sqlalchemy", "apscheduler", "httpx", "psycopg", "bot")
 
 
 def test_ownership_imports_no_adapter_library() -> None:
