@@ -28,6 +28,8 @@ class AnswerGate:
         self._changed = threading.Condition(threading.Lock())
         self._slack = slack
         self._clock = clock
+        self.pauses = 0  # times a reload gave way (tests, benchmarks)
+        self.waiting = 0  # reloads giving way now
 
     @contextmanager
     def answering(self) -> Iterator[None]:
@@ -51,6 +53,11 @@ class AnswerGate:
         """Threads answering now."""
         with self._changed:
             return len(self._busy)
+
+    def await_pause(self, timeout: float) -> bool:
+        """Block until a reload is giving way (False after `timeout` seconds): for tests."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.waiting > 0, timeout)
 
     def pacer(self) -> Pacer:
         """A pause for one reload (`ownership.pacing.pausing`), with its own budget."""
@@ -77,8 +84,16 @@ class Pacer:
                 if allowed <= 0:
                     return
                 before = gate._clock()
-                gate._changed.wait(allowed)
+                gate.pauses += 1
+                gate.waiting += 1
+                gate._changed.notify_all()  # for whoever waits to see a reload give way
+                try:
+                    woken = gate._changed.wait(allowed)
+                finally:
+                    gate.waiting -= 1
                 self.waited += gate._clock() - before
+                if not woken:  # its allowance is spent: go on
+                    return
 
     def _others_busy(self) -> bool:
         busy = self._gate._busy

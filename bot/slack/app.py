@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.registry.gate import AnswerGate
 from bot.registry.holder import RegistryHolder
 from bot.settings import Settings
 from bot.slack.identity import SlackIdentity
@@ -65,26 +66,30 @@ def create_app(
     """
     identity = identity or SlackIdentity(settings.slack_bot_token, settings.slack_api_url)
     with _quiet_token_warning():
-        app = _build_app(settings, identity)
+        app = _build_app(settings, identity, holder.gate)
     app.error(handle_unexpected_error)
     app.use(make_dedupe_middleware(deduper or InMemoryEventDeduper()))
-    app.use(_answering(holder))  # Socket Mode too: a registry reload gives way to answers
     register_listeners(app, holder=holder, clock=clock, services=services)
     return app
 
 
-def _answering(holder: RegistryHolder) -> Callable[..., Any]:
-    """Bolt middleware: count the dispatch as an answer in progress (`holder.gate`)."""
+class _AnsweringApp(App):
+    """Bolt's App, counting each dispatch as an answer in progress (`bot.registry.gate`), in
+    HTTP and Socket Mode alike: a registry reload gives way to it. (Bolt's middleware cannot:
+    its `next()` only marks the chain as continued; listeners run after the middleware.)"""
 
-    def answering(next_: Callable[[], Any]) -> Any:
-        with holder.gate.answering():
-            return next_()
+    def __init__(self, gate: AnswerGate, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._answers_gate = gate
 
-    return answering
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with self._answers_gate.answering():
+            return super().dispatch(req)
 
 
-def _build_app(settings: Settings, identity: SlackIdentity) -> App:
-    return App(
+def _build_app(settings: Settings, identity: SlackIdentity, gate: AnswerGate) -> App:
+    return _AnsweringApp(
+        gate,
         name="demarc",
         client=create_web_client(settings),
         signing_secret=settings.slack_signing_secret,
