@@ -35,6 +35,11 @@ def parse_duration(text: object) -> timedelta:
         raise InvalidValue(f'expected a duration such as "30 minutes", got {text!r}')
     if len(text) > MAX_TEXT:
         raise InvalidValue(f"duration {_short(text)} is too long to be one")
+    return _parse_duration(text)
+
+
+@lru_cache(maxsize=4096)  # thousands of contract files say "24 hours" (errors are not kept)
+def _parse_duration(text: str) -> timedelta:
     raw = text.strip().lower()
     iso = _ISO.match(raw.upper())
     if iso and raw not in ("p", "pt"):

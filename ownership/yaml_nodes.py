@@ -14,9 +14,29 @@ from ownership.pacing import active, checkpoint, paced
 from ownership.yamlsafe import MAX_DEPTH, MIN_NODE_BUDGET, YamlError, YList, YMap, offset_ref
 
 try:  # the libyaml composer is ~10x faster; fall back to pure Python where it is missing
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _Base
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Base  # type: ignore[assignment]
+
+_TAGS: dict[tuple[Any, Any, Any], Any] = {}  # (node kind, value, implicit) -> tag
+_MAX_TAGS = 32_768
+
+
+class _Loader(_Base):
+    """The safe loader with its tag resolution remembered: libyaml asks Python to resolve
+    every scalar (~2 µs, a regex per candidate tag), and a registry repeats the same keys and
+    values in thousands of files. The tag depends only on (kind, value, implicit): the safe
+    loader has no path resolvers."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        key = (kind, value, implicit)
+        tag = _TAGS.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(_TAGS) >= _MAX_TAGS:
+                _TAGS.clear()
+            _TAGS[key] = tag
+        return tag
 
 
 class _PacedLoader(_Loader):
@@ -34,7 +54,7 @@ class _PacedLoader(_Loader):
         if not self._left:
             self._left = self.EVERY
             checkpoint()
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return super().resolve(kind, value, implicit)
 
 
 _PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")

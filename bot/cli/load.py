@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.exit_codes import UsageError
+from bot.cli.parallel_read import forked_reads
 from bot.settings import registry_path
 from ownership.errors import Problem
 from ownership.loader import LoadResult, guarded_load
@@ -52,6 +53,7 @@ def cache_folder(environ: Mapping[str, str]) -> Path:
 def cached_load(path: Path, *, use_cache: bool = True, **options: Any) -> LoadResult:
     """`guarded_load`, each file's reading kept on disk between runs (ownership.parse_cache):
     a run re-reads only the files that changed; same registry, same problems."""
+    options.setdefault("prefetch", forked_reads)  # a cold load: two processes read the files
     if not use_cache or path.is_file() or not path.exists():
         return guarded_load(path, **options)
     where = cache_file(cache_folder(os.environ), path)

@@ -7,7 +7,7 @@ and incidents' opening time), plus incidents still open; no whole-table scan.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from bot.db.models import (
     CheckRollup,
     DataRequest,
     DataRequestEvent,
+    EtaRow,
     Incident,
     IncidentAlert,
 )
@@ -54,26 +55,38 @@ def read_rollups(session: Session, window: Window) -> list[DayRollup]:
 
 
 def read_alerts(session: Session, window: Window) -> list[AlertSpan]:
-    """Alerts opened in the window, acknowledged when an incident linked to them was."""
+    """Alerts opened in the window, acknowledged at the first of: an ETA given on the alert
+    ("Ack with ETA"), or the acknowledgement of an incident linked to it."""
     acked = (
         select(IncidentAlert.alert_id, func.min(Incident.acknowledged_at).label("acked"))
         .join(Incident, Incident.id == IncidentAlert.incident_id)
         .group_by(IncidentAlert.alert_id)
         .subquery()
     )
+    eta = (
+        select(EtaRow.alert_id, func.min(EtaRow.given_at).label("given"))
+        .group_by(EtaRow.alert_id)
+        .subquery()
+    )
     query = (
-        select(Alert, acked.c.acked)
+        select(Alert, acked.c.acked, eta.c.given)
         .outerjoin(acked, acked.c.alert_id == Alert.id)
+        .outerjoin(eta, eta.c.alert_id == Alert.id)
         .where(Alert.opened_at >= window.start, Alert.opened_at < window.end)
         .order_by(Alert.id)
     )
     return [
         AlertSpan(
             a.id, a.contract_id, a.kind, a.status, a.opened_at, a.deadline, a.recovered_at,
-            acknowledged_at=when,
+            acknowledged_at=_first(incident_ack, eta_given),
         )
-        for a, when in session.execute(query)
+        for a, incident_ack, eta_given in session.execute(query)
     ]
+
+
+def _first(*times: datetime | None) -> datetime | None:
+    known = [t.astimezone(UTC) for t in times if t is not None]
+    return min(known) if known else None
 
 
 def read_incidents(session: Session, window: Window) -> list[IncidentSpan]:

@@ -1,5 +1,5 @@
 """The report's read side on SQLite and PostgreSQL: rollups, alerts acknowledged through
-their incident, incidents still open from before the window."""
+their incident or an ETA, incidents still open from before the window."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.db.models import Alert, CheckRollup, Incident, IncidentAlert
+from bot.db.models import Alert, CheckRollup, EtaRow, Incident, IncidentAlert
 from bot.reports.read import read_report
 from ownership.model import Contract, Registry
 from ownership.reports.windows import month
@@ -70,6 +70,31 @@ def test_a_month_reads_its_rollups_alerts_and_open_incidents(engine: Engine) -> 
     assert data_eng.alert_mtta.mean_minutes == 20  # 06:10 → the incident's ack at 06:30
     assert data_eng.incident_mttr.mean_minutes == 120
     assert data_eng.open_incidents == 1
+
+
+def test_an_eta_acknowledges_an_alert_when_it_comes_before_any_incident(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        eta_first = Alert(contract_id="orders", period_key="2026-11-05", kind="late",
+                          status="recovered", channel="C0ALERTS1", opened_at=at(5, 6, 10),
+                          deadline=at(5, 6), recovered_at=at(5, 9))
+        incident_first = Alert(contract_id="orders", period_key="2026-11-06", kind="late",
+                               status="recovered", channel="C0ALERTS1", opened_at=at(6, 6, 0),
+                               deadline=at(6, 6), recovered_at=at(6, 9))
+        acked = incident("warehouse.orders", at(6, 6, 5), at(6, 6, 10), at(6, 9))
+        session.add_all([eta_first, incident_first, acked])
+        session.flush()
+        session.add(IncidentAlert(incident_id=acked.id, alert_id=incident_first.id,
+                                  linked_at=at(6, 6, 5)))
+        for alert, given in ((eta_first, at(5, 6, 25)), (eta_first, at(5, 7)),
+                             (incident_first, at(6, 6, 40))):
+            session.add(EtaRow(alert_id=alert.id, contract_id="orders", eta=at(5, 8),
+                               given_by="U0DATAENG", given_at=given))
+    with Session(engine) as session:
+        report = read_report(session, registry(), month("2026-11"), NOW)
+    data_eng = next(t for t in report.teams if t.team == "data-eng")
+    # 15 minutes to the first ETA on the 5th; 10 to the incident's ack (before its ETA) on the 6th
+    assert (data_eng.alert_mtta.stopped, data_eng.alert_mtta.mean_minutes) == (2, 12.5)
+    assert data_eng.alert_mtta.max_minutes == 15
 
 
 def test_data_requests_count_time_from_request_to_accepted_contract(engine: Engine) -> None:
