@@ -19,6 +19,7 @@ from bot.blocks.alerts import when
 from bot.blocks.escape import code, escape
 from bot.db.models import Alert, SilenceRow
 from bot.freshness.cascade import announce_affected, upstream_root
+from bot.freshness.quality_hint import note_upstream_quality
 from bot.freshness.roots import (
     alert_channel,
     build_view,
@@ -127,6 +128,7 @@ def open_late_alert(
         alert.status = "undeliverable"
         return "late, but the owner team has no on-call channel"
     post_root(session, build_view(registry, contract, alert, now), alert, now)
+    note_upstream_quality(session, registry, contract, alert, now)
     return "alert opened"
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.escape import code, escape
 from bot.db.models import Alert
 from bot.freshness.holds import hold, say_held
+from bot.freshness.quality_hint import note_upstream_quality
 from bot.freshness.roots import (
     alert_channel,
     build_view,
@@ -245,6 +246,7 @@ def promote(
         return "late, but the owner team has no on-call channel"
     alert.channel = channel
     post_root(session, build_view(registry, contract, alert, now), alert, now)
+    note_upstream_quality(session, registry, contract, alert, now)
     upstream = cause.contract_id if cause is not None else "its upstream"
     reply(
         session,

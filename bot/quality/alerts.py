@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import Alert, QualityAlert
 from bot.freshness import roots as R
 from bot.freshness.cascade import root_of
+from bot.freshness.quality_hint import note_downstream_late
 from bot.outbox import enqueue
 from bot.quality import messages as M
 from bot.quality.routing import informed_channels, owner_channel
@@ -144,6 +145,7 @@ def breach(
     _post_root(session, registry, contract, alert, now, scanned, edit=False)
     for channel, key in _consumer_threads(alert):
         _say(session, channel, key, M.fyi(registry, contract, alert), now, root=True)
+    note_downstream_late(session, registry, contract, alert, now)
     return "alert opened"
 
 

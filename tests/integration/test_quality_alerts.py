@@ -357,3 +357,52 @@ def test_a_downstream_breach_folds_under_the_upstreams_late_data_alert(lineage: 
     assert len(replies) == 2
     assert replies[1]["thread_ts"] == note["thread_ts"]  # in the late-data root's thread
     assert "passes again. Resolved." in replies[1]["text"]
+
+
+def late_features_and_bad_customers(lineage: World) -> None:
+    """q_customers landed today with a null; q_features still has only yesterday's row."""
+    lineage.load([(1, None, TODAY_LOAD), (2, "b", TODAY_LOAD)])
+    features = lineage.table.metadata.tables["q_features"]
+    with lineage.services.engine.begin() as conn:
+        conn.execute(features.insert(), [{"id": 1, "customer_id": "a", "updated_at": YESTERDAY_LOAD}])
+
+
+def hint_notes(lineage: World) -> list[dict[str, object]]:
+    return [p for p in lineage.posts() if p.get("thread_ts") and ":mag:" in str(p["text"])]
+
+
+def test_a_late_downstream_is_told_of_the_quality_alert_opened_after_it(lineage: World) -> None:
+    late_features_and_bad_customers(lineage)
+    lineage.sweep()  # freshness first (q_features' late root), then quality (q_customers')
+    roots = {str(p["text"]): p for p in lineage.posts() if "thread_ts" not in p}
+    late_root = next(p for t, p in roots.items() if "q_features" in t)
+    [note] = hint_notes(lineage)
+    # in the late-data root's thread, in the downstream owner's channel
+    assert note["channel"] == lineage.slack.channel_id(str(late_root["channel"]))
+    assert "Upstream `q_customers` is failing its quality check" in str(note["text"])
+    assert "this may be why `q_features` is late" in str(note["text"])
+    assert OWNER in str(note["text"])  # where the quality alert is
+    lineage.sweep()  # the next sweep says nothing more
+    assert len(hint_notes(lineage)) == 1
+
+
+def test_a_late_root_names_the_quality_alert_open_upstream(lineage: World) -> None:
+    late_features_and_bad_customers(lineage)
+    lineage.clock.advance(minutes=-50)  # 02:10: q_features not late yet
+    lineage.sweep()  # q_customers' quality alert opens first this time
+    assert hint_notes(lineage) == []
+    lineage.clock.advance(minutes=50)
+    lineage.sweep()  # then q_features' late-data root
+    [note] = hint_notes(lineage)
+    assert "Upstream `q_customers` is failing its quality check" in str(note["text"])
+    assert "`q_features` is late" in str(note["text"])
+
+
+def test_no_note_without_an_upstream_quality_alert(lineage: World) -> None:
+    lineage.load([(1, "a", TODAY_LOAD)])  # clean upstream
+    features = lineage.table.metadata.tables["q_features"]
+    with lineage.services.engine.begin() as conn:
+        conn.execute(features.insert(), [{"id": 1, "customer_id": "a", "updated_at": YESTERDAY_LOAD}])
+    lineage.sweep()
+    assert any("q_features" in str(p["text"]) for p in lineage.posts() if "thread_ts" not in p)
+    assert hint_notes(lineage) == []
