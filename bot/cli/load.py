@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.exit_codes import UsageError
-from bot.cli.parallel_read import forked_reads
+from bot.cli.parallel_read import forked_reads, forked_write
 from bot.settings import registry_path
 from ownership.errors import Problem
 from ownership.loader import LoadResult, guarded_load
@@ -19,6 +20,7 @@ from ownership.root_causes import knock_on_summary, roots
 
 NOT_LOADABLE = ("not-found", "empty-registry")  # the path itself is wrong: a usage error
 _writers: list[threading.Thread] = []
+_children: list[int] = []  # forked cache writers
 
 
 def registry_arg(value: str | None) -> Path:
@@ -60,9 +62,13 @@ def cached_load(path: Path, *, use_cache: bool = True, **options: Any) -> LoadRe
     cache = read_cache(where)
     result = guarded_load(path, cache=cache, **options)
     if changed(cache):  # written while the command runs (`check` waits on its probes)
-        writer = threading.Thread(target=write_cache, args=(where, cache), name="parse-cache")
-        writer.start()
-        _writers.append(writer)
+        pid = forked_write(lambda: write_cache(where, cache))
+        if pid is not None:
+            _children.append(pid)
+        else:
+            writer = threading.Thread(target=write_cache, args=(where, cache), name="parse-cache")
+            writer.start()
+            _writers.append(writer)
     return result
 
 
@@ -70,6 +76,9 @@ def finish_cache_writes() -> None:
     """Wait for the parse cache writes `cached_load` started (`main` does, before exiting)."""
     while _writers:
         _writers.pop().join()
+    while _children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(_children.pop(), 0)
 
 
 def load_or_explain(path: Path, *, lenient: bool = False, use_cache: bool = True) -> LoadResult:

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import yaml
@@ -16,6 +17,7 @@ import yaml
 from bot.cli.parallel_read import MIN_FILES, forked_reads
 from ownership.load_cache import FileRead
 from ownership.loader import load_registry, read_file
+from ownership.parse_cache import cache_file, read_cache
 from ownership.yaml_nodes import _Loader
 from tests.conftest import EXAMPLE_REGISTRY, REPO_ROOT
 
@@ -127,3 +129,19 @@ def test_windows_line_endings_load_as_unix_ones(tmp_path: Path) -> None:
     windows = load_registry(root)
     assert windows.registry == unix.registry  # positions included: SourceRefs compare
     assert windows.problems == unix.problems
+
+
+def test_the_cli_writes_its_parse_cache_from_a_child_and_waits_for_it(tmp_path: Path) -> None:
+    root = many(tmp_path, 5, broken=False)
+    old = time.time() - 3600  # outside the racy window: every reading is kept
+    for file in root.rglob("*.yaml"):
+        os.utime(file, (old, old))
+    folder = tmp_path / "cache"
+    env = {**os.environ, "DEMARC_CACHE_DIR": str(folder)}
+    code = "import sys; from bot.cli.entry import main; sys.exit(main())"
+    for _ in range(2):  # cold, then warm from what the child wrote
+        done = subprocess.run([sys.executable, "-c", code, "validate", str(root)], env=env,
+                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    kept = read_cache(cache_file(folder, root))
+    assert len(kept.files) == len(list(root.rglob("*.yaml")))  # written whole before exit
