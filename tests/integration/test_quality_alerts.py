@@ -364,7 +364,9 @@ def late_features_and_bad_customers(lineage: World) -> None:
     lineage.load([(1, None, TODAY_LOAD), (2, "b", TODAY_LOAD)])
     features = lineage.table.metadata.tables["q_features"]
     with lineage.services.engine.begin() as conn:
-        conn.execute(features.insert(), [{"id": 1, "customer_id": "a", "updated_at": YESTERDAY_LOAD}])
+        conn.execute(
+            features.insert(), [{"id": 1, "customer_id": "a", "updated_at": YESTERDAY_LOAD}]
+        )
 
 
 def hint_notes(lineage: World) -> list[dict[str, object]]:
@@ -402,7 +404,9 @@ def test_no_note_without_an_upstream_quality_alert(lineage: World) -> None:
     lineage.load([(1, "a", TODAY_LOAD)])  # clean upstream
     features = lineage.table.metadata.tables["q_features"]
     with lineage.services.engine.begin() as conn:
-        conn.execute(features.insert(), [{"id": 1, "customer_id": "a", "updated_at": YESTERDAY_LOAD}])
+        conn.execute(
+            features.insert(), [{"id": 1, "customer_id": "a", "updated_at": YESTERDAY_LOAD}]
+        )
     lineage.sweep()
     assert any("q_features" in str(p["text"]) for p in lineage.posts() if "thread_ts" not in p)
     assert hint_notes(lineage) == []
