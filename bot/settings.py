@@ -129,8 +129,9 @@ class Settings:
         prefixes = _url_prefixes(env.get("DEMARC_RESPONSE_URL_PREFIXES"), problems)
         log_level = env.get("LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
-            problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not "
-                            f"{env['LOG_LEVEL'][:20]!r}")
+            problems.append(
+                f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {env['LOG_LEVEL'][:20]!r}"
+            )
         log_format = env.get("DEMARC_LOG_FORMAT", "json")
         if log_format not in ("json", "text"):
             problems.append(f"DEMARC_LOG_FORMAT must be json or text, not {log_format[:20]!r}")
@@ -161,7 +162,10 @@ class Settings:
             )
             concurrency = str(DEFAULT_OUTBOX_CONCURRENCY)
         outbox_round = read_seconds(
-            env, "DEMARC_OUTBOX_ROUND_SECONDS", DEFAULT_OUTBOX_ROUND, problems,
+            env,
+            "DEMARC_OUTBOX_ROUND_SECONDS",
+            DEFAULT_OUTBOX_ROUND,
+            problems,
             zero="off: one pass per round",
         )
         digest = _digest(env, problems)

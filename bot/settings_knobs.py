@@ -47,8 +47,11 @@ def read_seconds(
         value = float(raw)
     except ValueError:
         value = -1.0
-    if value != value or value in (float("inf"), float("-inf")) or value < 0 or (
-        value == 0 and not zero
+    if (
+        value != value
+        or value in (float("inf"), float("-inf"))
+        or value < 0
+        or (value == 0 and not zero)
     ):
         what = f"seconds (0 turns {zero})" if zero else "a number of seconds above 0"
         problems.append(f"{name} must be {what}, not {raw[:20]!r}")

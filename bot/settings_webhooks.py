@@ -43,8 +43,10 @@ def read_webhooks(env: Mapping[str, str], problems: list[str]) -> tuple[WebhookT
     except ValueError:
         entries = None
     if not isinstance(entries, list):
-        problems.append('DEMARC_WEBHOOKS must be a JSON list like [{"name": "jira", "url": '
-                        '"https://…", "secret_env": "JIRA_WEBHOOK_SECRET"}]')
+        problems.append(
+            'DEMARC_WEBHOOKS must be a JSON list like [{"name": "jira", "url": '
+            '"https://…", "secret_env": "JIRA_WEBHOOK_SECRET"}]'
+        )
         return ()
     targets = []
     for index, entry in enumerate(entries):

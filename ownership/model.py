@@ -12,19 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from ownership.contract_terms import (  # re-exported: the model is imported from here
-    AgeSla as AgeSla,
-    Calendar as Calendar,
-    ChangePolicy as ChangePolicy,
-    Column as Column,
-    DeadlineSla as DeadlineSla,
-    EventSla as EventSla,
-    Frequency as Frequency,
-    HttpProbe as HttpProbe,
-    Probe as Probe,
-    SqlProbe as SqlProbe,
-    Volume as Volume,
-)
+# A contract's terms, imported from here as the rest of the model is:
+from ownership.contract_terms import AgeSla as AgeSla
+from ownership.contract_terms import Calendar as Calendar
+from ownership.contract_terms import ChangePolicy as ChangePolicy
+from ownership.contract_terms import Column as Column
+from ownership.contract_terms import DeadlineSla as DeadlineSla
+from ownership.contract_terms import EventSla as EventSla
+from ownership.contract_terms import Frequency as Frequency
+from ownership.contract_terms import HttpProbe as HttpProbe
+from ownership.contract_terms import Probe as Probe
+from ownership.contract_terms import SqlProbe as SqlProbe
+from ownership.contract_terms import Volume as Volume
 from ownership.pacing import paced
 
 
@@ -215,7 +214,7 @@ class Contract:
     sla: DeadlineSla | None = None
     freshness: AgeSla | None = None
     schema: tuple[Column, ...] = ()
-    change_policy: ChangePolicy = ChangePolicy()
+    change_policy: ChangePolicy = ChangePolicy()  # noqa: RUF009 - frozen: safe to share
     contacts: tuple[tuple[str, str], ...] = ()
     probe: Probe | None = None
     alert_channel: str | None = None

@@ -198,8 +198,7 @@ class OutboxWorker(Outcomes):
             return None
         return Claimed(message, plan, token, confirmed=not message.recovered)
 
-    def _claim_and_send(self, message: store.Queued, plan: store.Send, fence: Fence | None
-                        ) -> int:
+    def _claim_and_send(self, message: store.Queued, plan: store.Send, fence: Fence | None) -> int:
         """In a sending thread: the claim's transaction too runs beside the others."""
         try:
             claimed = self._claim(message, plan, fence)
