@@ -38,7 +38,8 @@ from bench.common import (
 )
 from bot.registry.holder import RegistryHolder
 from ownership.answers import AssetAnswer, who_owns
-from ownership.loader import load_registry, registry_files
+from ownership.loader import load_registry
+from ownership.registry_files import registry_files
 
 TEAMS = 20
 ASSETS_PER_FILE = 1000

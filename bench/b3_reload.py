@@ -34,7 +34,8 @@ from bench.b3_registry import generate
 from bench.common import Verdicts, parser, print_header, ratio
 from bot.registry.holder import RegistryHolder
 from ownership.load_cache import LoadCache
-from ownership.loader import load_registry, registry_files
+from ownership.loader import load_registry
+from ownership.registry_files import registry_files
 
 UPSTREAM = re.compile(r"^    upstream: \[(.*)\]$", re.MULTILINE)
 

@@ -1,12 +1,12 @@
 """Process settings, read once from the environment at start-up.
 
 Tokens and secrets never appear in `repr` (settings get logged); neither does a database
-password.
+password. The tuning knobs are read by `bot.settings_knobs`, the outgoing webhooks by
+`bot.settings_webhooks`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -15,6 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.blocks.escape import USER_ID
+from bot.settings_knobs import KNOBS, RETENTION, read_seconds, read_whole
+from bot.settings_webhooks import WebhookTarget, read_webhooks
 from ownership.reports.digest_time import DigestSchedule, parse_schedule
 
 DEFAULT_REGISTRY = "registry"
@@ -29,30 +31,6 @@ DEFAULT_OUTBOX_CONCURRENCY = 8  # as bot.outbox.worker's DEFAULT_CONCURRENCY
 DEFAULT_OUTBOX_ROUND = 4.0  # seconds; under Periodic.stop's 5 s wait for runs in flight
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]+:)[^@]*(?P<tail>@)")
-
-
-WEBHOOK_EVENTS = (
-    "incident.opened",
-    "incident.acknowledged",
-    "incident.escalated",
-    "incident.resolved",
-    "contract.breached",
-    "contract.recovered",
-)
-
-
-@dataclass(frozen=True, repr=False)
-class WebhookTarget:
-    """An outgoing webhook (DEMARC_WEBHOOKS): where to POST, the secret that signs each
-    request (read from the variable `secret_env` names), and the events it wants."""
-
-    name: str
-    url: str
-    secret: str = field(repr=False)
-    events: tuple[str, ...] = WEBHOOK_EVENTS
-
-    def __repr__(self) -> str:
-        return f"WebhookTarget(name={self.name!r}, url={self.url!r}, events={self.events!r})"
 
 
 class SettingsError(Exception):
@@ -145,20 +123,21 @@ class Settings:
         if not re.match(r"^https?://", api_url):
             problems.append("DEMARC_SLACK_API_URL must start with http:// or https://")
         admin_channel = _channel(env.get("DEMARC_ADMIN_CHANNEL"), problems)
-        reload_interval = _seconds(
+        reload_interval = read_seconds(
             env, "DEMARC_RELOAD_INTERVAL", 60.0, problems, zero="polling off"
         )
         prefixes = _url_prefixes(env.get("DEMARC_RESPONSE_URL_PREFIXES"), problems)
         log_level = env.get("LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
-            problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not "
-                            f"{env['LOG_LEVEL'][:20]!r}")
+            problems.append(
+                f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {env['LOG_LEVEL'][:20]!r}"
+            )
         log_format = env.get("DEMARC_LOG_FORMAT", "json")
         if log_format not in ("json", "text"):
             problems.append(f"DEMARC_LOG_FORMAT must be json or text, not {log_format[:20]!r}")
         knobs = {
-            name: timedelta(seconds=_seconds(env, name, default, problems))
-            for name, default in _KNOBS.items()
+            name: timedelta(seconds=read_seconds(env, name, default, problems))
+            for name, default in KNOBS.items()
         }
         attempts = env.get("DEMARC_OUTBOX_MAX_ATTEMPTS", str(DEFAULT_MAX_ATTEMPTS))
         if not (attempts.isascii() and attempts.isdigit() and int(attempts) >= 1):
@@ -167,13 +146,13 @@ class Settings:
                 f"{attempts[:20]!r}"
             )
             attempts = str(DEFAULT_MAX_ATTEMPTS)
-        webhooks = _webhooks(env, problems)
+        webhooks = read_webhooks(env, problems)
         api_token = env.get("DEMARC_API_TOKEN")
         if api_token is not None and len(api_token) < 16:
             problems.append("DEMARC_API_TOKEN must be at least 16 characters (a random secret)")
         retention = {
-            name: _whole(env, name, default, problems, least=least)
-            for name, (default, least) in _RETENTION.items()
+            name: read_whole(env, name, default, problems, least=least)
+            for name, (default, least) in RETENTION.items()
         }
         concurrency = env.get("DEMARC_OUTBOX_CONCURRENCY", str(DEFAULT_OUTBOX_CONCURRENCY))
         if not (concurrency.isascii() and concurrency.isdigit() and 1 <= int(concurrency) <= 64):
@@ -182,8 +161,11 @@ class Settings:
                 f"{concurrency[:20]!r}"
             )
             concurrency = str(DEFAULT_OUTBOX_CONCURRENCY)
-        outbox_round = _seconds(
-            env, "DEMARC_OUTBOX_ROUND_SECONDS", DEFAULT_OUTBOX_ROUND, problems,
+        outbox_round = read_seconds(
+            env,
+            "DEMARC_OUTBOX_ROUND_SECONDS",
+            DEFAULT_OUTBOX_ROUND,
+            problems,
             zero="off: one pass per round",
         )
         digest = _digest(env, problems)
@@ -293,56 +275,6 @@ def _channel(raw: str | None, problems: list[str]) -> str | None:
     return None
 
 
-_KNOBS = {  # seconds, all > 0
-    "DEMARC_LEASE_TTL": 20.0,
-    "DEMARC_SEND_LEASE": 120.0,
-    "DEMARC_CLAIM_LEASE": 120.0,
-    "DEMARC_RECHECK_SECONDS": 600.0,
-    "DEMARC_NOTICE_SECONDS": 600.0,
-    "DEMARC_DRIFT_SECONDS": 3600.0,
-    "DEMARC_RETENTION_SECONDS": 60.0,
-    "DEMARC_QUALITY_SECONDS": 300.0,
-}
-_RETENTION = {  # whole numbers: (default, least allowed)
-    "DEMARC_RETAIN_CHECKS_DAYS": (30, 0),  # 0 keeps check history forever
-    "DEMARC_RETAIN_OUTBOX_DAYS": (7, 0),  # 0 keeps delivered outbox rows forever
-    "DEMARC_RETENTION_BATCH": (5000, 1),
-}
-
-
-def _whole(
-    env: Mapping[str, str], name: str, default: int, problems: list[str], *, least: int
-) -> int:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    if raw.isascii() and raw.isdigit() and int(raw) >= least:
-        return int(raw)
-    what = "0 or more (0 keeps everything)" if least == 0 else f"{least} or more"
-    problems.append(f"{name} must be a whole number, {what}, not {raw[:20]!r}")
-    return default
-
-
-def _seconds(
-    env: Mapping[str, str], name: str, default: float, problems: list[str], *, zero: str = ""
-) -> float:
-    """A positive number of seconds; 0 too when `zero` says what it means."""
-    raw = env.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value != value or value in (float("inf"), float("-inf")) or value < 0 or (
-        value == 0 and not zero
-    ):
-        what = f"seconds (0 turns {zero})" if zero else "a number of seconds above 0"
-        problems.append(f"{name} must be {what}, not {raw[:20]!r}")
-        return default
-    return value
-
-
 def _url_prefixes(raw: str | None, problems: list[str]) -> tuple[str, ...]:
     """Whole origins with a path ("https://hooks.slack.com/"), so no host can extend one."""
     if raw is None:
@@ -357,50 +289,6 @@ def _url_prefixes(raw: str | None, problems: list[str]) -> tuple[str, ...]:
         )
         return DEFAULT_RESPONSE_URL_PREFIXES
     return prefixes
-
-
-def _webhooks(env: Mapping[str, str], problems: list[str]) -> tuple[WebhookTarget, ...]:
-    """DEMARC_WEBHOOKS: a JSON list of {"name", "url", "secret_env", "events"?}; the secret is
-    the value of the variable `secret_env` names, so it never sits in the list itself."""
-    raw = env.get("DEMARC_WEBHOOKS")
-    if raw is None:
-        return ()
-    try:
-        entries = json.loads(raw)
-    except ValueError:
-        entries = None
-    if not isinstance(entries, list):
-        problems.append('DEMARC_WEBHOOKS must be a JSON list like [{"name": "jira", "url": '
-                        '"https://…", "secret_env": "JIRA_WEBHOOK_SECRET"}]')
-        return ()
-    targets = []
-    for index, entry in enumerate(entries):
-        where = f"DEMARC_WEBHOOKS[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(f"{where} must be an object with name, url and secret_env")
-            continue
-        name, url, secret_env = entry.get("name"), entry.get("url"), entry.get("secret_env")
-        events = entry.get("events", list(WEBHOOK_EVENTS))
-        if not (isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,79}", name)):
-            problems.append(f"{where}.name must be a short lowercase name like jira")
-            continue
-        if not (isinstance(url, str) and re.match(r"^https?://[^\s/?#@]+", url)):
-            problems.append(f"{where}.url must be an http(s) URL")
-            continue
-        secret = env.get(secret_env) if isinstance(secret_env, str) else None
-        if not secret:
-            problems.append(f"{where}.secret_env must name a set environment variable")
-            continue
-        unknown = (
-            [e for e in events if e not in WEBHOOK_EVENTS] if isinstance(events, list) else [0]
-        )
-        if unknown or not events:
-            problems.append(f"{where}.events must be a list of {', '.join(WEBHOOK_EVENTS)}")
-            continue
-        targets.append(WebhookTarget(name, url, secret, tuple(events)))
-    if len({t.name for t in targets}) != len(targets):
-        problems.append("DEMARC_WEBHOOKS names must be unique")
-    return tuple(targets)
 
 
 def _digest(env: Mapping[str, str], problems: list[str]) -> DigestSchedule | None:

@@ -23,7 +23,8 @@ StatKey = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class FileRead:
-    """One file's contribution: its parts (loader `_Parts`) and the problems reading found."""
+    """One file's contribution: its parts (`ownership.assembly.Parts`) and the problems
+    reading found."""
 
     parts: Any
     problems: tuple[Problem, ...]

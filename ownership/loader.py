@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ownership.assembly import Parts, assemble, placeholder_teams
 from ownership.errors import Problem, RegistryInvalid, Severity
-from ownership.formats import Imported, Membership, read_format
-from ownership.formats.common import slug
-from ownership.formats.resolve import find_team, merge_memberships, relax, resolve_imported
+from ownership.formats import read_format
+from ownership.formats.resolve import relax
 from ownership.gc_pause import paused_gc
 from ownership.load_cache import FileRead, LoadCache, StatKey
-from ownership.model import (
-    Activity,
-    Asset,
-    ChangeNotice,
-    Contract,
-    Registry,
-    Silence,
-    SourceRef,
-    Team,
-)
+from ownership.model import Registry, SourceRef
 from ownership.pacing import checkpoint, paced
 from ownership.read.assets import read_asset, read_raci, read_silence
 from ownership.read.contracts import is_contract, read_contract
@@ -36,12 +27,12 @@ from ownership.read.fields import (
 )
 from ownership.read.notices import read_formats, read_notice
 from ownership.read.teams import read_team
+from ownership.registry_files import registry_paths
 from ownership.root_causes import classify, ordered
 from ownership.validation import validate
 from ownership.yamlsafe import YamlError, YMap
 
 SECTIONS = ("teams", "assets", "raci", "silences", "admins", "change_notices", "formats")
-SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
@@ -58,78 +49,6 @@ class LoadResult:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.WARNING]
-
-
-@dataclass
-class _Parts:
-    teams: list[Team] = field(default_factory=list)
-    assets: list[Asset] = field(default_factory=list)
-    activities: list[Activity] = field(default_factory=list)
-    kinds: dict[str, str] = field(default_factory=dict)
-    kind_sources: dict[str, SourceRef] = field(default_factory=dict)
-    contracts: list[Contract] = field(default_factory=list)
-    silences: list[Silence] = field(default_factory=list)
-    admins: list[str] = field(default_factory=list)
-    imported: list[Imported] = field(default_factory=list)  # ODCS / dbt, teams unresolved
-    memberships: list[Membership] = field(default_factory=list)  # Backstage users
-    notices: list[ChangeNotice] = field(default_factory=list)
-    lenient: bool = False
-    failed: dict[str, str | None] = field(default_factory=dict)  # unparsable file -> its text
-    raci_at: dict[str, SourceRef] = field(default_factory=dict)  # kind -> its `raci:` block
-    lenient_set: bool | None = None  # this file's `formats: {lenient: …}`, if it says
-
-    def merge(self, other: _Parts) -> list[Problem]:
-        """Add one file's parts (lists are copied: cached parts stay as they were read)."""
-        problems: list[Problem] = []
-        for name in ("teams", "assets", "activities", "contracts", "silences", "admins",
-                     "imported", "memberships", "notices"):  # fmt: skip
-            getattr(self, name).extend(getattr(other, name))
-        for kind, activity in other.kinds.items():
-            if kind in self.kinds:
-                where = other.raci_at.get(kind, SourceRef("raci.kinds"))
-                message = f"raci kind '{kind}' is mapped twice"
-                problems.append(Problem(where, message, Severity.ERROR, "duplicate-id"))
-            self.kinds[kind] = activity
-        self.kind_sources.update(other.kind_sources)
-        self.failed.update(other.failed)
-        if other.lenient_set is not None:
-            self.lenient = other.lenient_set
-        return problems
-
-
-def registry_files(root: Path) -> list[Path]:
-    return [Path(path) for path in _registry_paths(root)]
-
-
-def _registry_paths(root: Path) -> list[str]:
-    """`registry_files` as strings: a reload handles thousands, and most it does not read."""
-    if root.is_file():
-        return [str(root)]
-    found: list[tuple[tuple[str, ...], str]] = []
-    _scan(str(root), (), found)
-    found.sort()  # Path order: by the parts below the root
-    checkpoint()
-    return [path for _, path in found]
-
-
-def _scan(folder: str, parts: tuple[str, ...], found: list[tuple[tuple[str, ...], str]]) -> None:
-    """Like rglob, without a stat or a Path per file (os.scandir knows the entry types)."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in paced(entries, 50):
-        name = entry.name
-        if name.startswith("."):
-            continue
-        try:
-            if entry.is_dir():  # follows symlinks, as os.walk's listing does
-                if not entry.is_symlink():
-                    _scan(entry.path, (*parts, name), found)
-            elif name.endswith(SUFFIXES) and entry.is_file():
-                found.append(((*parts, name), entry.path))
-        except OSError:
-            continue
 
 
 def load_registry(
@@ -166,7 +85,7 @@ Prefetch = Callable[[list[tuple[str, str]]], dict[str, FileRead]]
 
 def read_file(file: str, name: str) -> FileRead:
     """One file's reading, as the loader and its caches keep it (`name`: as messages show it)."""
-    own = _Parts()
+    own = Parts()
     return FileRead(own, tuple(_read_file(Path(file), name, own)))
 
 
@@ -182,13 +101,13 @@ def _load_registry(
         return LoadResult(
             None, [Problem(SourceRef(str(root)), "no such file or directory", code="not-found")]
         )
-    files = _registry_paths(root)
+    files = registry_paths(root)
     if not files:
         return LoadResult(
             None,
             [Problem(SourceRef(str(root)), "no .yaml or .yml files here", code="empty-registry")],
         )
-    parts, problems = _Parts(), list[Problem]()
+    parts, problems = Parts(), list[Problem]()
     cwd = Path.cwd()  # once, not per file
     cache = cache if cache is not None else LoadCache(racy_seconds=float("inf"))
     cache.begin()
@@ -216,7 +135,7 @@ def _load_registry(
         parts.teams.extend(placeholder_teams(parts))
     try:
         checkpoint()
-        registry, more = _assemble(parts)
+        registry, more = assemble(parts)
         problems.extend(more)
         checkpoint()
         problems.extend(validate(registry, cache))
@@ -275,7 +194,7 @@ def _display(file: str, cwd: Path) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-def _read_file(file: Path, name: str, parts: _Parts) -> list[Problem]:
+def _read_file(file: Path, name: str, parts: Parts) -> list[Problem]:
     checkpoint()
     c = Collector(name)
     try:
@@ -320,7 +239,7 @@ def _offset_ref(file: Path, offset: int, name: str) -> SourceRef:
     return SourceRef(name, head.count(b"\n") + 1, offset - (head.rfind(b"\n") + 1) + 1)
 
 
-def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> None:
+def _read_document(c: Collector, doc: Any, lines: list[str], parts: Parts) -> None:
     if not isinstance(doc, YMap):
         c.error(
             SourceRef(c.file, 1, 1),
@@ -381,80 +300,3 @@ def _read_document(c: Collector, doc: Any, lines: list[str], parts: _Parts) -> N
     if doc.get("formats") is not None:
         lenient = read_formats(c, doc["formats"], doc.value_at("formats"))
         parts.lenient_set = parts.lenient_set if lenient is None else lenient
-
-
-def placeholder_teams(parts: _Parts) -> list[Team]:
-    """A stand-in for every team the contracts name that no file defines: one contract file
-    read on its own (`demarc diff old.yaml new.yaml`) needs no registry around it."""
-    known = {t.id: t for t in parts.teams}
-    names = [c.owner_team for c in parts.contracts] + [
-        t for c in parts.contracts for t in c.consumer_teams
-    ]
-    for item in parts.imported:
-        names += [item.contract.owner_team, *item.contract.consumer_teams]
-    out: list[Team] = []
-    for name in names:
-        if not name or find_team(name, known) is not None:
-            continue
-        team = Team(id=slug(name), name=name)
-        known[team.id] = team
-        out.append(team)
-    return out
-
-
-def _assemble(parts: _Parts) -> tuple[Registry, list[Problem]]:
-    problems: list[Problem] = []
-
-    def unique(items: list[Any], what: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for item in paced(items):
-            if item.id in out:
-                problems.append(
-                    Problem(
-                        item.source,
-                        f"duplicate {what} id '{item.id}' (first defined at {out[item.id].source})",
-                        code="duplicate-id",
-                    )
-                )
-                continue
-            out[item.id] = item
-        return out
-
-    teams, more = merge_memberships(unique(parts.teams, "team"), parts.memberships)
-    problems.extend(more)
-    unowned: list[Asset] = []
-    imported, more = resolve_imported(parts.imported, teams, lenient=parts.lenient, unowned=unowned)
-    problems.extend(more)
-    parts.contracts.extend(imported)
-    assets = unique(parts.assets, "asset")
-    for asset in unowned:  # an ODCS contract with no team at all: its tables are still found
-        assets.setdefault(asset.id, asset)
-    for contract in paced(parts.contracts):  # a contract declares its asset when nobody else does
-        if contract.asset not in assets:
-            assets[contract.asset] = Asset(
-                id=contract.asset,
-                kind=contract.asset_kind or "source",
-                description=contract.description,
-                owner=contract.owner_team,
-                source=contract.source,
-                aliases=contract.aliases,
-            )
-    contracts = unique(parts.contracts, "contract")
-    for contract_id, contract in paced(
-        list(contracts.items())
-    ):  # a probe on the asset serves its contract
-        asset_probe = assets[contract.asset].probe
-        if contract.probe is None and asset_probe is not None:
-            contracts[contract_id] = replace(contract, probe=asset_probe)
-    registry = Registry(
-        teams=teams,
-        assets=assets,
-        activities=unique(parts.activities, "activity"),
-        kind_activities=dict(parts.kinds),
-        kind_sources=dict(parts.kind_sources),
-        contracts=contracts,
-        silences=tuple(parts.silences),
-        admins=tuple(parts.admins),
-        change_notices=tuple(parts.notices),
-    )
-    return registry, problems

@@ -1,15 +1,29 @@
 """The ownership registry as plain, immutable data: teams, assets, RACI, contracts.
 
 Everything here is built by `ownership.loader` (or a format adapter) and only read afterwards.
+A contract's terms (SLAs, calendar, columns, probes …) are in `ownership.contract_terms`,
+imported from here as well.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any, Literal
 
+# A contract's terms, imported from here as the rest of the model is:
+from ownership.contract_terms import AgeSla as AgeSla
+from ownership.contract_terms import Calendar as Calendar
+from ownership.contract_terms import ChangePolicy as ChangePolicy
+from ownership.contract_terms import Column as Column
+from ownership.contract_terms import DeadlineSla as DeadlineSla
+from ownership.contract_terms import EventSla as EventSla
+from ownership.contract_terms import Frequency as Frequency
+from ownership.contract_terms import HttpProbe as HttpProbe
+from ownership.contract_terms import Probe as Probe
+from ownership.contract_terms import SqlProbe as SqlProbe
+from ownership.contract_terms import Volume as Volume
 from ownership.pacing import paced
 
 
@@ -189,100 +203,6 @@ class Asset:
 
 
 # ---------------------------------------------------------------------- contracts
-Frequency = Literal["hourly", "daily", "weekly", "cron"]
-
-
-@dataclass(frozen=True, slots=True)
-class Calendar:
-    """When a period is expected at all: its local due time's weekday (0 = Monday), not a
-    holiday (explicit `dates`, or a country/market calendar from `holidays`: "DE", "US-NY",
-    "NYSE"), and within `active_hours` (start, end; end before start wraps midnight)."""
-
-    weekdays: frozenset[int] = frozenset(range(7))
-    holidays: tuple[str, ...] = ()
-    dates: frozenset[date] = frozenset()
-    active_hours: tuple[time, time] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DeadlineSla:
-    """Data for each period is expected at `update_time` and late after `max_delay` more.
-
-    `at` is the local wall-clock time (minutes only, for hourly); `weekday` is 0=Monday, for
-    weekly; `cron` replaces both for frequency "cron".
-    """
-
-    frequency: Frequency
-    timezone: str
-    max_delay: timedelta
-    at: time = time(0, 0)
-    weekday: int | None = None
-    cron: str | None = None
-    calendar: Calendar | None = None  # None: every period is expected
-    warn_after: timedelta | None = None  # heads-up this long after the due time, if no data
-
-
-@dataclass(frozen=True, slots=True)
-class EventSla:
-    """Due when the upstream contract `after` lands, late `within` after that landing."""
-
-    after: str
-    within: timedelta
-
-
-@dataclass(frozen=True, slots=True)
-class AgeSla:
-    """dbt-style freshness: warn/error when the newest row is older than these ages."""
-
-    warn_after: timedelta | None
-    error_after: timedelta | None
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    name: str
-    type: str
-    required: bool = False
-    description: str = ""
-    unique: bool = False  # a declared key (unique, primary, ODCS primaryKey): a quality check
-    max_null_ratio: float | None = None  # completeness: this share of nulls is allowed
-    physical: str | None = None  # the column's name in the table, when not `name` (ODCS)
-
-
-@dataclass(frozen=True, slots=True)
-class ChangePolicy:
-    breaking_changes: str | None = None
-    non_breaking_changes: str | None = None
-    notice_days: int | None = None
-    channel: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SqlProbe:
-    """`connection` names an environment variable holding an SQLAlchemy URL (never the URL)."""
-
-    connection: str
-    table: str
-    timestamp_column: str
-    schema: str | None = None
-    filter: str | None = None
-    naive_timezone: str = "UTC"
-    kind: Literal["sql"] = "sql"
-
-
-@dataclass(frozen=True, slots=True)
-class HttpProbe:
-    """`timestamp` is "json:<dotted.path>" or "header:<Name>" (e.g. header:Last-Modified)."""
-
-    url: str
-    timestamp: str
-    headers: tuple[tuple[str, str], ...] = ()
-    kind: Literal["http"] = "http"
-
-
-Probe = SqlProbe | HttpProbe
-
-
 @dataclass(frozen=True, slots=True)
 class Contract:
     """The internal contract model that demarc's own YAML, ODCS and dbt sources map onto."""
@@ -294,7 +214,7 @@ class Contract:
     sla: DeadlineSla | None = None
     freshness: AgeSla | None = None
     schema: tuple[Column, ...] = ()
-    change_policy: ChangePolicy = ChangePolicy()
+    change_policy: ChangePolicy = ChangePolicy()  # noqa: RUF009 - frozen: safe to share
     contacts: tuple[tuple[str, str], ...] = ()
     probe: Probe | None = None
     alert_channel: str | None = None
@@ -335,18 +255,6 @@ class QualityRule:
     source: SourceRef = NOWHERE
     declared_type: str | None = None  # a `type` check: the contract's type of the column
     window: str = "all"  # a sql rule: "period" makes ${object} the period's rows only
-
-
-@dataclass(frozen=True, slots=True)
-class Volume:
-    """Rows per period: within `min_rows`/`max_rows`, and against the median of the last
-    `trailing` periods: `max_drop` / `max_rise` are the shares it may fall or grow by."""
-
-    min_rows: int | None = None
-    max_rows: int | None = None
-    max_drop: float | None = None
-    max_rise: float | None = None
-    trailing: int = 7
 
 
 # ---------------------------------------------------------------------- change notices

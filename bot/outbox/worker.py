@@ -1,4 +1,5 @@
-"""The worker that delivers outbox rows to Slack (guarantees: see the package docstring)."""
+"""The worker that delivers outbox rows to Slack (guarantees: see the package docstring);
+what each call's outcome does to its row is in `bot.outbox.outcomes`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,41 +19,22 @@ from sqlalchemy import Engine
 from bot.db.leases import Fence
 from bot.outbox import coalesce, store
 from bot.outbox.client import SlackClient
-from bot.outbox.dead import mark_dead
-from bot.outbox.enqueue import DEAD, PENDING, POST_MESSAGE, PUBLISH_VIEW, SENDING, UPDATE, utc
+from bot.outbox.enqueue import POST_MESSAGE, PUBLISH_VIEW, utc
+from bot.outbox.outcomes import Claimed, Outcomes
 from bot.outbox.pacing import Pacer
 from bot.outbox.reconcile import ChannelDirectory, find_posted, metadata
 from bot.outbox.rounds import InFlight, run_round
-from bot.outbox.slack_call import (
-    Delivered,
-    Outcome,
-    Rejected,
-    Retry,
-    call,
-    check_client,
-    slack_answers,
-)
+from bot.outbox.slack_call import Rejected, Retry, call, check_client
 
 log = logging.getLogger(__name__)
 
-MAX_EXPONENT = 30  # 2**30 s is far beyond any sensible max_backoff
 # Failed attempts (while Slack answers) before a row is set aside; with the default backoff a
 # bad row holds its channel for about a minute.
 DEFAULT_MAX_ATTEMPTS = 6
 DEFAULT_CONCURRENCY = 8  # Slack calls in flight at once, each to a different channel
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """A row this worker claimed and is about to send (under claim `token`)."""
-
-    message: store.Queued
-    plan: store.Send
-    token: str
-    confirmed: bool = False  # claimed with the fence checked, right before the call
-
-
-class OutboxWorker:
+class OutboxWorker(Outcomes):
     """Deliver due outbox rows: `deliver_due()` is one round (`bot.jobs.schedule` runs it).
 
     A round sends to up to `concurrency` channels at once, one call in flight per channel.
@@ -106,9 +88,6 @@ class OutboxWorker:
         # Renders a person's view for a `views.publish` row when it is sent (the composition
         # root sets it: the Home tab); without one such rows are rejected.
         self.views: Callable[[str], dict[str, Any]] | None = None
-
-    def _now(self) -> datetime:
-        return utc(self._clock())
 
     # -- one round ---------------------------------------------------------------------------
     def deliver_due(self, fence: Fence | None = None) -> int:
@@ -219,8 +198,7 @@ class OutboxWorker:
             return None
         return Claimed(message, plan, token, confirmed=not message.recovered)
 
-    def _claim_and_send(self, message: store.Queued, plan: store.Send, fence: Fence | None
-                        ) -> int:
+    def _claim_and_send(self, message: store.Queued, plan: store.Send, fence: Fence | None) -> int:
         """In a sending thread: the claim's transaction too runs beside the others."""
         try:
             claimed = self._claim(message, plan, fence)
@@ -287,127 +265,6 @@ class OutboxWorker:
         except Exception:  # a missed refresh is mended by the next one or by opening the tab
             log.exception("Could not render the view of %s", user_id)
             return None
-
-    # -- outcomes ----------------------------------------------------------------------------
-    def _record(self, claimed: Claimed, outcome: Outcome, now: datetime) -> int:
-        message, plan = claimed.message, claimed.plan
-        if isinstance(outcome, Delivered):
-            store.mark_sent(
-                self._engine,
-                message,
-                channel=outcome.channel,
-                ts=outcome.ts,
-                now=now,
-                note=plan.note,
-            )
-            return 1
-        if isinstance(outcome, Retry):
-            self._retry(claimed, outcome, now)
-            return 0
-        self._reject(message, outcome)
-        return 0
-
-    def _retry(self, claimed: Claimed, outcome: Retry, now: datetime) -> None:
-        message, channel = claimed.message, claimed.plan.channel
-        attempts = message.attempts + 1  # the claim counted this attempt
-        failures = message.failures + (1 if outcome.counts else 0)
-        if outcome.counts and failures >= self.max_attempts and slack_answers(self._client):
-            tries = f"{attempts} attempt" + ("" if attempts == 1 else "s")
-            self._dead(claimed, f"{outcome.error} (after {tries})", now)
-            return
-        if outcome.retry_after is not None and message.method == UPDATE:
-            delay = outcome.retry_after  # edits wait (their tier is the workspace's), and
-            self._pacer.hold_method(UPDATE, now + delay)  # this row holds its channel's edits
-        elif outcome.retry_after is not None:  # the whole channel waits (FIFO holds it too)
-            delay = outcome.retry_after
-            self._pacer.hold(channel, now + delay)
-        else:
-            delay = self.backoff(attempts)
-        store.mark_retry(
-            self._engine,
-            message.id,
-            claimed.token,
-            at=now + delay,
-            error=outcome.error,
-            counts=outcome.counts,
-        )
-        log.warning(
-            "Outbox message %d to %s not delivered (attempt %d: %s); retry in %.1fs",
-            message.id,
-            channel,
-            attempts,
-            outcome.error,
-            delay.total_seconds(),
-        )
-
-    def _dead(self, claimed: Claimed, error: str, now: datetime) -> None:
-        message = claimed.message
-        if mark_dead(
-            self._engine,
-            message.id,
-            error=error,
-            was=(SENDING,),
-            token=claimed.token,
-            now=now,
-            admin_channel=self.admin_channel,
-        ):
-            log.error(
-                "Outbox message %d (%s to %s) set aside as a dead letter: %s",
-                message.id,
-                message.method,
-                message.channel,
-                error,
-            )
-
-    def _unreadable(self, message_id: int) -> None:
-        if mark_dead(
-            self._engine,
-            message_id,
-            error=store.UNREADABLE,
-            was=(PENDING,),
-            now=self._now(),
-            admin_channel=self.admin_channel,
-        ):
-            log.error(
-                "Outbox message %d set aside as a dead letter: %s", message_id, store.UNREADABLE
-            )
-
-    def _reject(self, message: store.Queued, outcome: Rejected) -> None:
-        store.mark_failed(self._engine, message.id, error=outcome.error, was=SENDING)
-        log.error(
-            "Outbox message %d (%s to %s) failed permanently: %s",
-            message.id,
-            message.method,
-            message.channel,
-            outcome.error,
-        )
-
-    def _abandon(self, message: store.Queued, plan: store.Abandon) -> None:
-        if plan.status == DEAD:  # its root is a dead letter (the admins were told)
-            done = mark_dead(
-                self._engine,
-                message.id,
-                error=plan.reason,
-                was=(PENDING,),
-                now=self._now(),
-                admin_channel=None,
-            )
-        else:
-            done = store.mark_failed(self._engine, message.id, error=plan.reason, was=PENDING)
-        if done:
-            log.error(
-                "Outbox message %d (%s to %s) not sent: %s",
-                message.id,
-                message.method,
-                message.channel,
-                plan.reason,
-            )
-
-    def backoff(self, attempts: int) -> timedelta:
-        """2^attempts seconds capped at max_backoff, with equal jitter: in [half, full]."""
-        seconds = 2.0 ** min(max(attempts, 0), MAX_EXPONENT)
-        full = min(self._max_backoff, timedelta(seconds=seconds))
-        return full / 2 + full / 2 * self._rng.random()
 
     # -- metrics ------------------------------------------------------------------------------
     def depth(self, now: datetime) -> tuple[int, timedelta | None]:

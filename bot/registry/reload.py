@@ -20,7 +20,7 @@ from bot.blocks.escape import escape
 from bot.outbox import enqueue
 from bot.registry.holder import RegistryHolder
 from ownership.errors import Problem
-from ownership.loader import registry_files
+from ownership.registry_files import registry_files
 from ownership.root_causes import knock_on_summary, roots
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Alert, Incident, WebhookDelivery
 from bot.outbox.enqueue import utc
-from bot.settings import WebhookTarget
+from bot.settings_webhooks import WebhookTarget
 from ownership.model import Registry
 
 PENDING = "pending"

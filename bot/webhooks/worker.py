@@ -24,7 +24,7 @@ from bot.blocks.escape import code
 from bot.db.models import WebhookDelivery
 from bot.db.rows import rowcount
 from bot.outbox.enqueue import POST_MESSAGE, enqueue, utc
-from bot.settings import WebhookTarget
+from bot.settings_webhooks import WebhookTarget
 from bot.webhooks.events import PENDING
 from bot.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, signed_headers
 

@@ -2,54 +2,36 @@
 
 The document is checked against the ODCS JSON Schema shipped by the `open-data-contract-standard`
 package (problems have code `format-schema`, warnings in lenient mode), then the fields demarc
-uses are read with positions; docs/formats.md has the mapping table.
+uses are read with positions (its SLA in `odcs_sla`, its schema objects in `odcs_schema`);
+docs/formats.md has the mapping table.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from ownership.errors import InvalidValue
 from ownership.formats.common import (
     Extension,
     FormatResult,
     Imported,
-    duration,
     read_extension,
     schema_problems,
     slug,
     to_json,
 )
-from ownership.model import (
-    AgeSla,
-    ChangePolicy,
-    Column,
-    Contract,
-    DeadlineSla,
-    Person,
-    QualityRule,
-    SourceRef,
-    SqlProbe,
-    Team,
-)
-from ownership.periods import cron_problem
+from ownership.formats.odcs_schema import read_schema, server_schema
+from ownership.formats.odcs_sla import read_sla
+from ownership.model import ChangePolicy, Contract, Person, SourceRef, SqlProbe, Team
 from ownership.read.fields import IDENTIFIER, SLACK_CHANNEL, Collector
-from ownership.read.quality import read_rules
-from ownership.timeparse import parse_update_time
 from ownership.yamlsafe import YList, YMap
 
 SUPPORTED = re.compile(r"^v3\.[0-2]\.\d+$")
 DEFAULT_CONNECTION = "ODCS_WAREHOUSE_URL"
 EXTENSION_PROPERTY = "demarc"
-_TIME = re.compile(
-    r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:(Z|UTC)|([+-])(\d{2}):?(\d{2}))?$", re.IGNORECASE
-)
 _SLACK_URL = re.compile(r"slack\.com/(?:archives|messages)/([CG][A-Z0-9]{2,})")
-_HOUR, _DAY = timedelta(hours=1), timedelta(days=1)
 
 
 def is_odcs(doc: YMap) -> bool:
@@ -128,12 +110,12 @@ def read_odcs(c: Collector, doc: YMap) -> FormatResult:
     ext = _extension(c, doc, what)
     team_name, team_at, members = _team(c, doc, what)
     alert, change, contacts = _support(c, doc, what)
-    sla, age, element = _sla(c, doc, what)
-    table, column_name, columns, rules = _schema(c, objects, element, what)
+    sla, age, element = read_sla(c, doc, what)
+    table, column_name, columns, rules = read_schema(c, objects, element, what)
     probe = None
     if element and table and (sla or age):
         probe = SqlProbe(
-            ext.connection or DEFAULT_CONNECTION, table, column_name or element, _server_schema(doc)
+            ext.connection or DEFAULT_CONNECTION, table, column_name or element, server_schema(doc)
         )
     owner = ext.owner_team or team_name or ""
     contract = Contract(
@@ -263,156 +245,3 @@ def _support(
         else:
             alert = alert or channel
     return alert, change, contacts
-
-
-# ---------------------------------------------------------------------- SLA
-def _sla(
-    c: Collector, doc: YMap, what: str
-) -> tuple[DeadlineSla | None, AgeSla | None, str | None]:
-    """Deadline from timeOfAvailability / frequency / schedule; age from freshness / latency."""
-    ages: dict[str, timedelta] = {}
-    period: timedelta | None = None
-    times: list[tuple[time, str, SourceRef]] = []
-    cron: str | None = None
-    elements: dict[str, str] = {}
-    for item, _ in c.items(doc.get("slaProperties"), doc.value_at("slaProperties"), what):
-        if not isinstance(item, YMap) or not isinstance(item.get("property"), str):
-            continue
-        prop = item["property"].strip()
-        key = prop.lower()
-        if key not in ("latency", "freshness", "frequency", "timeofavailability"):
-            continue  # retention, generalAvailability …: nothing demarc checks
-        ctx = f"{what} slaProperties {prop}"
-        if isinstance(item.get("element"), str) and item["element"].strip():
-            elements.setdefault(key, item["element"].split(",")[0].strip())
-        schedule = item.get("schedule")
-        scheduler = str(item.get("scheduler") or "cron").lower()
-        if isinstance(schedule, str) and scheduler == "cron" and key != "latency":
-            problem = cron_problem(schedule)
-            if problem is None:
-                cron = cron or schedule.strip()
-            else:
-                c.error(item.value_at("schedule"), f"{ctx}: {problem}", "bad-value")
-        if key == "timeofavailability":
-            parsed = c.parsed(item, "value", ctx, _availability, required=True)
-            if parsed is not None:
-                times.append((parsed[0], parsed[1], item.value_at("value")))
-            continue
-        unit = item.get("unit")
-        span = c.parsed(item, "value", ctx, lambda v: duration(v, unit))  # noqa: B023
-        if span is None:
-            continue
-        if key == "frequency":
-            period = span
-        else:
-            ages.setdefault(key, span)
-    if isinstance(doc.get("slaDefaultElement"), str):
-        elements.setdefault("default", doc["slaDefaultElement"].split(",")[0].strip())
-    order = ("freshness", "latency", "timeofavailability", "frequency", "default")
-    element = next((elements[k] for k in order if k in elements), None)
-    deadline = _deadline(period, times, cron)
-    limit = ages.get("freshness") or ages.get("latency")
-    if limit is None and deadline is None and period is not None:
-        limit = period  # "daily" with no time of day: an update older than a day is late
-    age = AgeSla(None, limit) if limit is not None else None
-    return deadline, age, element
-
-
-def _deadline(
-    period: timedelta | None, times: list[tuple[time, str, SourceRef]], cron: str | None
-) -> DeadlineSla | None:
-    if cron is not None:
-        return DeadlineSla("cron", times[0][1] if times else "UTC", timedelta(0), cron=cron)
-    if not times:
-        return None
-    # Several times of availability (one per driver): demarc checks the earliest promise.
-    at, tz, _ = min(times, key=lambda t: (t[1] != "UTC", t[0]))
-    if period in (None, _DAY):
-        return DeadlineSla("daily", tz, timedelta(0), at)
-    if period == _HOUR:
-        return DeadlineSla("hourly", tz, timedelta(0), time(0, at.minute, at.second))
-    return None  # weekly or odd periods: no fixed weekday to be due on; the age SLA applies
-
-
-def _availability(value: Any) -> tuple[time, str]:
-    """ "09:00-08:00" (an offset: read as UTC), "09:00Z", "06:00 Europe/Berlin" -> (time, zone)."""
-    if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads 9:00 as 540
-        value = f"{value // 60:02d}:{value % 60:02d}"
-    if not isinstance(value, str):
-        raise InvalidValue(f'expected a time of day such as "09:00-08:00", got {value!r}')
-    match = _TIME.match(value.strip())
-    if match:
-        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
-        if hour > 23 or minute > 59 or second > 59:
-            raise InvalidValue(f"impossible time {value!r}")
-        offset = 0
-        if match[5]:
-            offset = (int(match[6]) * 60 + int(match[7])) * (1 if match[5] == "+" else -1)
-        minutes = (hour * 60 + minute - offset) % (24 * 60)
-        return time(minutes // 60, minutes % 60, second), "UTC"
-    weekday, at, tz = parse_update_time(value, "UTC")
-    if weekday is not None:
-        raise InvalidValue(f"{value!r}: a weekday is not supported in timeOfAvailability")
-    return at, tz
-
-
-# ---------------------------------------------------------------------- schema
-def _schema(
-    c: Collector, objects: list[tuple[YMap, SourceRef]], element: str | None, what: str
-) -> tuple[str | None, str | None, tuple[Column, ...], tuple[QualityRule, ...]]:
-    """(physical table, physical timestamp column, columns, the primary object's quality
-    rules); the element's table is primary."""
-    table_ref, column_ref = None, element
-    if element and "." in element:
-        table_ref, column_ref = element.rsplit(".", 1)
-    matched = next((o for o, _ in objects if table_ref in (o["name"], o.get("physicalName"))), None)
-    primary = matched or (objects[0][0] if objects else None)
-    columns: list[Column] = []
-    rules: list[QualityRule] = []
-    physical_column = None
-    for obj, _ in sorted(objects, key=lambda o: o[0] is not primary):
-        prefix = "" if obj is primary else f"{obj['name']}."
-        if obj is primary:
-            rules.extend(read_rules(c, obj.get("quality"), obj.value_at("quality"), what))
-        for prop, _ in c.items(obj.get("properties"), obj.value_at("properties"), what):
-            if not isinstance(prop, YMap) or not isinstance(prop.get("name"), str):
-                continue
-            kind = prop.get("physicalType") or prop.get("logicalType") or ""
-            if obj is primary and prop["name"] == column_ref and (matched or not table_ref):
-                physical_column = str(prop.get("physicalName") or prop["name"])
-            physical = str(prop.get("physicalName") or prop["name"])
-            columns.append(
-                Column(
-                    name=prefix + prop["name"],
-                    type=str(kind),
-                    required=prop.get("required") is True,
-                    description=str(prop.get("description") or ""),
-                    unique=prop.get("unique") is True or prop.get("primaryKey") is True,
-                    physical=physical if physical != prop["name"] else None,
-                )
-            )
-            if obj is primary:
-                rules.extend(
-                    read_rules(
-                        c,
-                        prop.get("quality"),
-                        prop.value_at("quality"),
-                        what,
-                        column=physical,
-                        prefix=f"{prop['name']}.",
-                    )
-                )
-    table = table_ref.split(".")[-1] if table_ref else None
-    if matched is not None or (primary is not None and table_ref is None):
-        assert primary is not None
-        table = str(primary.get("physicalName") or primary["name"])
-    return table, physical_column or column_ref, tuple(columns), tuple(rules)
-
-
-def _server_schema(doc: YMap) -> str | None:
-    servers = doc.get("servers")
-    if isinstance(servers, list):
-        for server in servers:
-            if isinstance(server, dict) and isinstance(server.get("schema"), str):
-                return str(server["schema"])
-    return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.incidents.timers import TimerJob
-from bot.settings import WebhookTarget
+from bot.settings_webhooks import WebhookTarget
 from tests.e2e.incident_scene import ASKER, STRANGER, Scene
 from tests.e2e.surfaces_scene import demarc, dms, scene, text_of
 from tests.fakes.fake_receiver import FakeReceiver

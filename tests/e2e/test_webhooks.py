@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import ids
 from bot.db.models import WebhookDelivery
-from bot.settings import WebhookTarget
+from bot.settings_webhooks import WebhookTarget
 from tests.e2e.conftest import NOW
 from tests.e2e.incident_scene import Scene
 from tests.e2e.surfaces_scene import data_at, scene

@@ -11,7 +11,8 @@ import pytest
 
 from bot.registry.holder import RegistryHolder
 from ownership.load_cache import LoadCache
-from ownership.loader import load_registry, registry_files
+from ownership.loader import load_registry
+from ownership.registry_files import registry_files
 from tests.conftest import EXAMPLE_REGISTRY
 
 MORE_ASSETS = """\

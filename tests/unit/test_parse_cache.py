@@ -13,8 +13,9 @@ import pytest
 from bot.cli.load import cache_folder, cached_load
 from bot.cli.main import main
 from ownership.load_cache import LoadCache
-from ownership.loader import LoadResult, load_registry, registry_files
+from ownership.loader import LoadResult, load_registry
 from ownership.parse_cache import cache_file, read_cache, write_cache
+from ownership.registry_files import registry_files
 from tests.conftest import EXAMPLE_REGISTRY, REPO_ROOT
 
 # ODCS, dbt sources and Backstage files, valid and broken, beside demarc's own

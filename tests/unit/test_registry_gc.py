@@ -13,7 +13,7 @@ import pytest
 from bench.b3_registry import generate
 from bot.registry.holder import RegistryHolder
 from ownership.answers import NotFound, who_owns
-from ownership.loader import registry_files
+from ownership.registry_files import registry_files
 from tests.unit.test_answers import NOW
 
 

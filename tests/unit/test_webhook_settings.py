@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bot.settings import WEBHOOK_EVENTS, Settings, SettingsError
+from bot.settings import Settings, SettingsError
+from bot.settings_webhooks import WEBHOOK_EVENTS
 from bot.webhooks.signing import sign, verify
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
