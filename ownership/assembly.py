@@ -48,7 +48,8 @@ class Parts:
         problems: list[Problem] = []
         for name in ("teams", "assets", "activities", "contracts", "silences", "admins",
                      "imported", "memberships", "notices"):  # fmt: skip
-            getattr(self, name).extend(getattr(other, name))
+            if items := getattr(other, name):  # most files hold one or two kinds
+                getattr(self, name).extend(items)
         for kind, activity in other.kinds.items():
             if kind in self.kinds:
                 where = other.raci_at.get(kind, SourceRef("raci.kinds"))

@@ -37,6 +37,8 @@ class LoadCache:
     validation: Any = None  # ownership.validation_memo.ValidationMemo, set by the loader
     last_read: list[str] = field(default_factory=list)  # files read by the last load
     loaded: int = 0  # how many readings came from disk (ownership.parse_cache)
+    # the last registry's lineage, [(asset id, upstream)], and its downstream index
+    lineage: tuple[list[tuple[str, tuple[str, ...]]], dict[str, tuple[str, ...]]] | None = None
 
     def get(self, file: str, name: str) -> tuple[StatKey | None, FileRead | None]:
         """The file's stat key now and its cached reading if that key is unchanged."""

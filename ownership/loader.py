@@ -15,7 +15,7 @@ from ownership.formats.resolve import relax
 from ownership.gc_pause import paused_gc
 from ownership.load_cache import FileRead, LoadCache, StatKey
 from ownership.model import Registry, SourceRef
-from ownership.pacing import checkpoint, paced
+from ownership.pacing import checkpoint, paced, same_items
 from ownership.read.assets import read_asset, read_raci, read_silence
 from ownership.read.contracts import is_contract, read_contract
 from ownership.read.fields import (
@@ -109,6 +109,7 @@ def _load_registry(
         )
     parts, problems = Parts(), list[Problem]()
     cwd = Path.cwd()  # once, not per file
+    kept = cache is not None  # the caller's: it lives on to the next load
     cache = cache if cache is not None else LoadCache(racy_seconds=float("inf"))
     cache.begin()
     present: set[tuple[str, str]] = set()
@@ -137,6 +138,8 @@ def _load_registry(
         checkpoint()
         registry, more = assemble(parts)
         problems.extend(more)
+        if kept:
+            _downstream_from(cache, registry)
         checkpoint()
         problems.extend(validate(registry, cache))
     except Exception as exc:  # a bug in the cross-file checks: say so, never crash the caller
@@ -148,6 +151,17 @@ def _load_registry(
     problems = ordered(classify(problems, parts.failed))
     has_errors = any(p.is_error for p in problems)
     return LoadResult(None if has_errors else registry, problems)
+
+
+def _downstream_from(cache: LoadCache, registry: Registry) -> None:
+    """`registry`'s downstream index: the last load's when its lineage is this one's (most
+    reloads change no upstream list: ~0.1 s at 50k assets saved), else built and kept."""
+    lineage = ((a.id, a.upstream) for a in registry.assets.values())
+    if cache.lineage is not None and same_items(cache.lineage[0], lineage):
+        registry.use_downstream_index(cache.lineage[1])
+        return
+    key = [(a.id, a.upstream) for a in paced(registry.assets.values(), 500)]
+    cache.lineage = (key, registry.downstream_index())
 
 
 def guarded_load(

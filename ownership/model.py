@@ -305,15 +305,7 @@ class Registry:
         by_asset: dict[str, Contract] = {}
         for contract in paced(self.contracts.values(), 500):
             by_asset.setdefault(contract.asset, contract)
-        downstream: dict[str, list[str]] = {}
-        for asset in paced(self.assets.values(), 500):
-            for up in asset.upstream:
-                downstream.setdefault(up, []).append(asset.id)
         object.__setattr__(self, "_by_asset", by_asset)
-        down: dict[str, Any] = downstream  # each list becomes a tuple in place: freed one
-        for k, v in paced(list(downstream.items()), 500):  # by one, not 10k at the end
-            down[k] = tuple(v)
-        object.__setattr__(self, "_downstream", down)
         disciplines: dict[str, list[Team]] = {}
         for team in self.teams.values():
             if team.discipline is not None:
@@ -325,7 +317,32 @@ class Registry:
 
     def downstream_of(self, asset_id: str) -> tuple[str, ...]:
         """Assets that list `asset_id` as upstream (direct dependants only)."""
-        return self._downstream.get(asset_id, ())
+        return self.downstream_index().get(asset_id, ())
+
+    def downstream_index(self) -> dict[str, tuple[str, ...]]:
+        """Every asset's direct dependants, built on first use unless the loader handed it
+        one (`use_downstream_index`: a reload whose lineage did not change keeps the last)."""
+        index: dict[str, tuple[str, ...]] | None = self.__dict__.get("_downstream")
+        if index is None:
+            index = build_downstream_index(self.assets)
+            object.__setattr__(self, "_downstream", index)
+        return index
+
+    def use_downstream_index(self, index: dict[str, tuple[str, ...]]) -> None:
+        """Take `index` as `downstream_index()` (it must be this registry's lineage's)."""
+        object.__setattr__(self, "_downstream", index)
 
     def teams_in(self, discipline: str) -> tuple[Team, ...]:
         return self._disciplines.get(discipline, ())
+
+
+def build_downstream_index(assets: dict[str, Asset]) -> dict[str, tuple[str, ...]]:
+    """upstream id -> the ids of the assets listing it, in registry order."""
+    downstream: dict[str, list[str]] = {}
+    for asset in paced(assets.values(), 500):
+        for up in asset.upstream:
+            downstream.setdefault(up, []).append(asset.id)
+    index: dict[str, Any] = downstream  # each list becomes a tuple in place: freed one
+    for k, v in paced(list(downstream.items()), 500):  # by one, not 10k at the end
+        index[k] = tuple(v)
+    return index

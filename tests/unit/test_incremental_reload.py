@@ -139,3 +139,26 @@ def test_a_file_written_just_now_is_read_again(tmp_path: Path) -> None:
     load_registry(root, cache=cache)
     load_registry(root, cache=cache)
     assert len(cache.last_read) == len(registry_files(root))
+
+
+def test_a_reload_that_changes_no_upstream_keeps_the_downstream_index(root: Path) -> None:
+    holder = RegistryHolder.from_path(root)
+    before = holder.registry.downstream_index()
+    assert holder.registry.downstream_of("extra_table") == ("extra_feature",)
+    edit(root / "more.yaml", MORE_ASSETS.replace("kind: feature", "kind: model"))
+    holder.reload()
+    assert holder.registry.downstream_index() is before  # the lineage is the same: kept
+    assert holder.registry.downstream_of("extra_table") == ("extra_feature",)
+
+
+def test_a_reload_that_changes_an_upstream_rebuilds_the_downstream_index(root: Path) -> None:
+    holder = RegistryHolder.from_path(root)
+    before = holder.registry.downstream_index()
+    edit(root / "more.yaml", MORE_ASSETS.replace("upstream: [extra_table]", "upstream: []"))
+    problems = holder.reload()
+    assert holder.registry.downstream_index() is not before
+    assert holder.registry.downstream_of("extra_table") == ()
+    same_as_a_full_load(holder, root, problems)
+    fresh = load_registry(root).registry
+    assert fresh is not None
+    assert holder.registry.downstream_index() == fresh.downstream_index()
