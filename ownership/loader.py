@@ -13,7 +13,7 @@ from ownership.errors import Problem, RegistryInvalid, Severity
 from ownership.formats import read_format
 from ownership.formats.resolve import relax
 from ownership.gc_pause import paused_gc
-from ownership.load_cache import FileRead, LoadCache, StatKey
+from ownership.load_cache import FileRead, LoadCache, StatKey, stat_key
 from ownership.model import Registry, SourceRef
 from ownership.pacing import checkpoint, paced, same_items
 from ownership.read.assets import read_asset, read_raci, read_silence
@@ -113,18 +113,20 @@ def _load_registry(
     cache = cache if cache is not None else LoadCache(racy_seconds=float("inf"))
     cache.begin()
     present: set[tuple[str, str]] = set()
-    ready: dict[str, tuple[StatKey | None, FileRead]] = {}
+    looked: dict[str, tuple[StatKey | None, FileRead | None]] = {}  # each file stat once
+    ready: dict[str, FileRead] = {}
     if prefetch is not None:
-        missing = {file: cache.get(file, _display(file, cwd)) for file in files}
-        wanted = [(file, _display(file, cwd)) for file, (_, r) in missing.items() if r is None]
-        ready = {f: (missing[f][0], read) for f, read in prefetch(wanted).items()}
+        looked = {file: cache.get(file, _display(file, cwd)) for file in files}
+        ready = prefetch([(f, _display(f, cwd)) for f, (_, r) in looked.items() if r is None])
     for file in paced(files, 16):
         name = _display(file, cwd)
         present.add((file, name))
-        key, read = cache.get(file, name)
+        key, read = looked.pop(file) if looked else cache.get(file, name)
         if read is None:
-            before, read = ready.pop(file, (None, None))
-            if read is None or before is None or before != key:  # changed since: read it now
+            read = ready.pop(file, None)
+            if read is not None and key is not None and (now := stat_key(file)) != key:
+                key, read = now, None  # changed since it was read: read it again
+            if read is None:
                 read = read_file(file, name)
             cache.put(file, name, key, read)
         problems.extend(read.problems)

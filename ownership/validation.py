@@ -133,7 +133,7 @@ def _lineage(registry: Registry, cache: LoadCache) -> Iterable[tuple[str, tuple[
     """Every asset's (id, upstream): the loader's list when it is this registry's (the very
     same objects then: comparing them with the last run's is a pass over identities)."""
     kept = cache.lineage
-    if kept is not None and kept[1] is registry.__dict__.get("_downstream"):
+    if kept is not None and kept[1] is registry.downstream_index():
         return kept[0]
     return ((a.id, a.upstream) for a in registry.assets.values())
 

@@ -3,9 +3,6 @@ connection replaced, and a `demarc check` that never imports SQLAlchemy."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,9 +15,9 @@ import pytest
 
 from bot.probes import SqlProber, pg_native, pg_url
 from ownership.model import SqlProbe
+from tests.check_process import check_lines, one_contract_registry
 
 T1 = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "registry"
 
 
 def libpq(url: str) -> str:
@@ -162,25 +159,11 @@ def test_check_on_postgresql_never_imports_sqlalchemy(warehouse: str, tmp_path: 
     with psycopg.connect(libpq(warehouse), autocommit=True) as conn:
         conn.execute("CREATE TABLE landed (updated_at timestamptz DEFAULT now())")
         conn.execute("INSERT INTO landed DEFAULT VALUES")
-    registry = tmp_path / "registry"
-    registry.mkdir()
-    (registry / "teams.yaml").write_text((EXAMPLES / "teams.yaml").read_text(), encoding="utf-8")
-    (registry / "orders.yaml").write_text(
-        "data_source: orders\nowner_team: data_engineering\n"
-        'freshness: {warn_after: "12 hours", error_after: "24 hours"}\n'
-        "probe: {sql: {connection: WAREHOUSE_URL, table: landed, timestamp_column: updated_at}}\n"
+    registry = one_contract_registry(tmp_path / "registry", "landed")
+    lines = check_lines(
+        registry,
+        warehouse,
+        "'psycopg' in sys.modules",
+        "sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy')",
     )
-    code = (
-        "import contextlib, io, sys\n"
-        "from bot.cli.entry import main\n"  # the `demarc` executable's entry point
-        "quiet = io.StringIO()\n"
-        "with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):\n"
-        f"    code = main(['check', '--registry', {str(registry)!r}, '--json'])\n"
-        "print(code, quiet.getvalue().count('on_time'), 'psycopg' in sys.modules)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))\n"
-    )
-    env = {**os.environ, "WAREHOUSE_URL": warehouse}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    assert out.stdout.splitlines() == ["0 1 True", "[]"], out.stderr
+    assert lines == ["0 1", "True", "[]"]

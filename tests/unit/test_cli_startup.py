@@ -3,12 +3,13 @@ the scheduler or HTTP (about 0.3 s of SQLAlchemy alone), which only other comman
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.check_process import check_lines, one_contract_registry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "registry"
 HEAVY = ("sqlalchemy", "alembic", "slack_bolt", "slack_sdk", "apscheduler", "httpx", "waitress")
@@ -52,27 +53,13 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE orders (updated_at TEXT)")
         conn.execute("INSERT INTO orders VALUES (datetime('now'))")
-    registry = tmp_path / "registry"
-    registry.mkdir()
-    (registry / "teams.yaml").write_text((EXAMPLES / "teams.yaml").read_text(), encoding="utf-8")
-    (registry / "orders.yaml").write_text(
-        "data_source: orders\nowner_team: data_engineering\n"
-        'freshness: {warn_after: "12 hours", error_after: "24 hours"}\n'
-        "probe: {sql: {connection: WAREHOUSE_URL, table: orders, timestamp_column: updated_at}}\n"
+    registry = one_contract_registry(tmp_path / "registry", "orders")
+    lines = check_lines(
+        registry,
+        f"sqlite:///{db}",
+        "gc.isenabled()",
+        "'sqlalchemy' in sys.modules",
+        f"sorted(m for m in sys.modules if m in {NOT_FOR_CHECK!r} or "
+        f"m.split('.')[0] in {NOT_FOR_CHECK!r})",
     )
-    code = (
-        "import contextlib, gc, io, sys\n"
-        "from bot.cli.entry import main\n"  # the `demarc` executable's entry point
-        "quiet = io.StringIO()\n"
-        "with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):\n"
-        f"    code = main(['check', '--registry', {str(registry)!r}, '--json'])\n"
-        "print(code, quiet.getvalue().count('on_time'), gc.isenabled())\n"
-        "print('sqlalchemy' in sys.modules)\n"
-        f"print(sorted(m for m in sys.modules if m in {NOT_FOR_CHECK!r} or "
-        f"m.split('.')[0] in {NOT_FOR_CHECK!r}))\n"
-    )
-    env = {**os.environ, "WAREHOUSE_URL": f"sqlite:///{db}"}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    assert out.stdout.splitlines() == ["0 1 True", "True", "[]"], out.stderr
+    assert lines == ["0 1", "True", "True", "[]"]
